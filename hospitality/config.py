@@ -1,0 +1,157 @@
+"""Environment → validated configuration, with one clear line per mistake.
+
+Settings are built from here so that a wrong value stops the process at startup with a message that names the
+variable and the fix, never with a traceback deep inside boto3 or psycopg. Pure functions over a mapping, so every
+message is testable without touching the process environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from urllib.parse import unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+CLUSTER_ARN_RE = re.compile(r"^arn:aws(-[a-z]+)*:rds:[a-z]{2}(-[a-z]+)+-\d:\d{12}:cluster:[A-Za-z][A-Za-z0-9-]{0,62}$")
+SECRET_ARN_RE = re.compile(r"^arn:aws(-[a-z]+)*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
+REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+DATABASE_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$-]{0,62}$")
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
+
+
+def _fail(var: str, value: str | None, problem: str, fix: str) -> ImproperlyConfigured:
+    shown = "" if value is None else f"={value!r}"
+    return ImproperlyConfigured(f"{var}{shown}: {problem}; {fix}")
+
+
+def env_bool(env: Mapping[str, str], var: str, default: bool) -> bool:
+    raw = env.get(var)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise _fail(var, raw, "not a boolean", "use true or false")
+
+
+def env_int(env: Mapping[str, str], var: str, default: int, lo: int, hi: int) -> int:
+    raw = env.get(var)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise _fail(var, raw, "not an integer", f"use a whole number from {lo} to {hi}") from None
+    if not lo <= value <= hi:
+        raise _fail(var, raw, "out of range", f"use a whole number from {lo} to {hi}")
+    return value
+
+
+def env_match(env: Mapping[str, str], var: str, pattern: re.Pattern, what: str, example: str) -> str | None:
+    raw = env.get(var)
+    if raw is None or raw.strip() == "":
+        return None
+    if not pattern.match(raw.strip()):
+        raise _fail(var, raw, f"not {what}", f"expected something like {example}")
+    return raw.strip()
+
+
+def postgres_url(env: Mapping[str, str], var: str) -> dict | None:
+    """A postgres:// URL → Django DATABASES entry for the stock postgresql backend."""
+    raw = env.get(var)
+    if raw is None or raw.strip() == "":
+        return None
+    fix = "expected postgres://USER:PASSWORD@HOST:PORT/DBNAME"
+    try:
+        parts = urlsplit(raw.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise _fail(var, "<redacted>", f"not a valid URL ({exc})", fix) from None
+    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
+        raise _fail(var, "<redacted>", f"scheme {parts.scheme or '(none)'!r} is not postgres", fix)
+    name = unquote(parts.path.lstrip("/"))
+    if not parts.hostname or not name or "/" in name:
+        raise _fail(var, "<redacted>", "needs a host and a database name", fix)
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name,
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": unquote(parts.hostname),
+        "PORT": str(port or ""),
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class DatabaseConfig:
+    databases: dict
+    use_data_api: bool
+    debug_data_api: bool
+    rollout_percentage: int
+
+    @property
+    def tenant_adapter(self) -> str:
+        return "data-api" if self.use_data_api else "pg"
+
+
+def _data_api_alias(env: Mapping[str, str], secret_var: str, cluster: str, database: str, region: str,
+                    endpoint: str | None, debug: bool) -> dict:
+    secret = env_match(env, secret_var, SECRET_ARN_RE, "a Secrets Manager ARN",
+                       "arn:aws:secretsmanager:us-east-1:123456789012:secret:hospitality/app-AbCdEf")
+    if secret is None:
+        raise _fail(secret_var, None, "is required for the Data API path", "set it to the secret ARN of the role")
+    options = {"resource_arn": cluster, "secret_arn": secret, "region_name": region, "debug": debug}
+    if endpoint:
+        options["endpoint_url"] = endpoint
+    return {"ENGINE": "dataapi_backend", "NAME": database, "OPTIONS": options}
+
+
+def database_config(env: Mapping[str, str]) -> DatabaseConfig:
+    use_data_api = env_bool(env, "USE_DATA_API", False)
+    debug = env_bool(env, "DEBUG_DATA_API", False)
+    rollout = env_int(env, "DATA_API_ROLLOUT_PERCENTAGE", 100, 0, 100)
+    region = env_match(env, "AWS_REGION", REGION_RE, "an AWS region", "us-east-1") or "us-east-1"
+    cluster = env_match(env, "DB_CLUSTER_ARN", CLUSTER_ARN_RE, "an RDS cluster ARN",
+                        "arn:aws:rds:us-east-1:123456789012:cluster:hospitality")
+    endpoint = env.get("DATA_API_ENDPOINT", "").strip() or None
+    if endpoint and not re.match(r"^https?://[^/\s]+(/\S*)?$", endpoint):
+        raise _fail("DATA_API_ENDPOINT", endpoint, "not an http(s) URL",
+                    "use the emulator's URL, e.g. http://127.0.0.1:8765, or unset it on AWS")
+    database = env_match(env, "DATABASE_NAME", DATABASE_NAME_RE, "a database name", "hospitality")
+
+    def require_data_api(why: str) -> tuple[str, str]:
+        if cluster is None:
+            raise _fail("DB_CLUSTER_ARN", None, f"is required {why}", "set it to the Aurora cluster ARN")
+        if database is None:
+            raise _fail("DATABASE_NAME", None, f"is required {why}", "set it to the database name, e.g. hospitality")
+        return cluster, database
+
+    default = postgres_url(env, "DATABASE_URL")
+    if default is None:
+        if not env.get("DB_ADMIN_SECRET_ARN"):
+            raise _fail("DATABASE_URL", None, "is not set and neither is DB_ADMIN_SECRET_ARN",
+                        "set DATABASE_URL for the trusted path (or run `make run`, which writes .local/env)")
+        c, d = require_data_api("when the trusted path uses the Data API (DB_ADMIN_SECRET_ARN)")
+        default = _data_api_alias(env, "DB_ADMIN_SECRET_ARN", c, d, region, endpoint, debug)
+    else:
+        env_match(env, "DB_ADMIN_SECRET_ARN", SECRET_ARN_RE, "a Secrets Manager ARN",
+                  "arn:aws:secretsmanager:us-east-1:123456789012:secret:hospitality/admin-AbCdEf")
+
+    if use_data_api:
+        c, d = require_data_api("when USE_DATA_API=true")
+        tenant = _data_api_alias(env, "DB_SECRET_ARN", c, d, region, endpoint, debug)
+    else:
+        env_match(env, "DB_SECRET_ARN", SECRET_ARN_RE, "a Secrets Manager ARN",
+                  "arn:aws:secretsmanager:us-east-1:123456789012:secret:hospitality/app-AbCdEf")
+        tenant = postgres_url(env, "TENANT_DATABASE_URL")
+        if tenant is None:
+            raise _fail("TENANT_DATABASE_URL", None, "is required when USE_DATA_API=false",
+                        "set it to a postgres:// URL that logs in as hospitality_app (the RLS-bound role)")
+    for alias in (default, tenant):
+        alias["TEST"] = {"NAME": alias["NAME"]}  # the test stack prepares its database; see tests/conftest.py
+    return DatabaseConfig({"default": default, "tenant": tenant}, use_data_api, debug, rollout)

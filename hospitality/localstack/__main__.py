@@ -1,0 +1,119 @@
+"""`python -m hospitality.localstack {up,down,status,run,test} [dev|test]`: what `make run/test/stop` call."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+from .postgres import PostgresError
+from .stack import PROJECT_ROOT, Stack, spec
+
+BOLD, GREEN, RED, RESET = ("\033[1m", "\033[32m", "\033[31m", "\033[0m") if sys.stdout.isatty() else ("",) * 4
+
+
+class Steps:
+    """Numbered progress lines; a failing step names itself and where its log is."""
+
+    def __init__(self, total: int):
+        self.total, self.n = total, 0
+
+    def run(self, title: str, fn, *args):
+        self.n += 1
+        print(f"{BOLD}[{self.n}/{self.total}] {title}{RESET}", flush=True)
+        started = time.monotonic()
+        try:
+            result = fn(*args)
+        except (PostgresError, RuntimeError, subprocess.CalledProcessError, OSError) as exc:
+            print(f"{RED}✗ {title} failed: {exc}{RESET}", file=sys.stderr, flush=True)
+            raise SystemExit(1) from None
+        print(f"  {GREEN}done{RESET} in {time.monotonic() - started:.1f}s", flush=True)
+        return result
+
+
+def _django_env(stack: Stack, **overrides) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(stack.environment())
+    env["HOSPITALITY_ENV_FILE"] = str(stack.spec.env_file)
+    env.update(overrides)
+    return env
+
+
+def _manage(stack: Stack, *args: str, **overrides) -> None:
+    log = stack.spec.root / "manage.log"
+    with open(log, "ab") as fh:
+        fh.write(f"\n$ manage.py {' '.join(args)}\n".encode())
+        fh.flush()
+        result = subprocess.run([sys.executable, "manage.py", *args], cwd=PROJECT_ROOT, env=_django_env(stack, **overrides),
+                                stdout=fh, stderr=subprocess.STDOUT)
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} exited with {result.returncode}; log: {log}")
+
+
+def _migrate(stack: Stack) -> None:
+    # Migrations run as the owner role, which owns every table; the app and admin roles cannot run DDL.
+    _manage(stack, "migrate", "--noinput", DATABASE_URL=stack.environment()["OWNER_DATABASE_URL"])
+
+
+def cmd_run(stack: Stack, extra: list[str]) -> int:
+    steps = Steps(4)
+    steps.run("Starting PostgreSQL and the Data API emulator", stack.up)
+    steps.run("Applying migrations (as hospitality_owner)", _migrate, stack)
+    admin = stack.credentials()["demo_admin"]
+    steps.run("Creating the demo staff user", _manage, stack, "ensure_staff_user", "--username", admin["username"],
+              DEMO_ADMIN_PASSWORD=admin["password"])
+    addr = os.environ.get("RUNSERVER_ADDR", "127.0.0.1:8000")
+    base = f"http://{addr}"
+    print(f"""
+{BOLD}hospitality is starting on {base}{RESET}
+  API        {base}/api/
+  Admin      {base}/admin/   (user: {admin['username']}  password: {admin['password']})
+  Health     {base}/health
+  Data API   {stack.emulator_url()} (emulator)
+  Env file   {stack.spec.env_file}   (`source` it to use manage.py or the AWS CLI against this stack)
+Stop the server with Ctrl-C; `make stop` stops PostgreSQL and the emulator.
+""", flush=True)
+    os.chdir(PROJECT_ROOT)
+    os.execve(sys.executable, [sys.executable, "manage.py", "runserver", addr, *extra], _django_env(stack))
+    return 0  # not reached
+
+
+def cmd_test(stack: Stack, extra: list[str]) -> int:
+    steps = Steps(3)
+    steps.run("Starting the isolated test stack (fresh database)", stack.up)
+    steps.run("Applying migrations (as hospitality_owner)", _migrate, stack)
+    print(f"{BOLD}[3/3] Running pytest{RESET}", flush=True)
+    try:
+        return subprocess.run([sys.executable, "-m", "pytest", *extra], cwd=PROJECT_ROOT,
+                              env=_django_env(stack)).returncode
+    finally:
+        if os.environ.get("KEEP_TEST_STACK") != "1":
+            stack.down()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m hospitality.localstack", description=__doc__)
+    parser.add_argument("command", choices=["up", "down", "status", "run", "test"])
+    parser.add_argument("stack", nargs="?", choices=["dev", "test"])
+    args, extra = parser.parse_known_args(argv)
+    name = args.stack or ("test" if args.command == "test" else "dev")
+    stack = Stack(spec(name))
+    if args.command == "up":
+        Steps(1).run(f"Starting the {name} stack", stack.up)
+    elif args.command == "down":
+        stack.down()
+    elif args.command == "status":
+        pg, emu = stack.pg.running_pid(), stack.emulator_pid()
+        print(f"PostgreSQL: {'running (pid %d)' % pg if pg else 'stopped'}")
+        print(f"emulator:   {'running (pid %d)' % emu if emu else 'stopped'}")
+    elif args.command == "run":
+        return cmd_run(stack, extra)
+    elif args.command == "test":
+        return cmd_test(stack, extra)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

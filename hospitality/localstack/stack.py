@@ -1,0 +1,260 @@
+"""One local stack (dev or test): PostgreSQL, roles, database, emulator, and the env file that describes them.
+
+State lives under `.local/<name>/`; the dev stack's env file is `.local/env`, the test stack's `.local/test/env`.
+Starting is idempotent (a second start reuses the data and running services; a crashed run's stale pid files are
+recovered) and stopping stops only what this stack started.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import secrets
+import signal
+import string
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from .postgres import LocalPostgres
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SQL_DIR = PROJECT_ROOT / "sql"
+ROLES = ("hospitality_owner", "hospitality_admin", "hospitality_app")
+ACCOUNT = "000000000000"
+REGION = "us-east-1"
+
+
+@dataclasses.dataclass(frozen=True)
+class StackSpec:
+    name: str
+    pg_port: int
+    emulator_port: int
+    database: str
+    env_file: Path
+    fresh_database: bool  # the test stack drops and recreates its database on every start
+
+    @property
+    def root(self) -> Path:
+        return PROJECT_ROOT / ".local" / self.name
+
+
+def spec(name: str) -> StackSpec:
+    if name == "dev":
+        return StackSpec("dev", int(os.environ.get("PG_PORT", 54329)), int(os.environ.get("EMULATOR_PORT", 8765)),
+                         "hospitality", PROJECT_ROOT / ".local" / "env", fresh_database=False)
+    if name == "test":
+        return StackSpec("test", int(os.environ.get("PG_TEST_PORT", 54339)),
+                         int(os.environ.get("EMULATOR_TEST_PORT", 8775)), "hospitality_test",
+                         PROJECT_ROOT / ".local" / "test" / "env", fresh_database=True)
+    raise ValueError(f"unknown stack {name!r}: use 'dev' or 'test'")
+
+
+def _password() -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(32))
+
+
+def _secret_suffix() -> str:
+    # Secrets Manager appends "-" and six random characters to every secret ARN.
+    return "".join(secrets.choice(string.ascii_letters) for _ in range(6))
+
+
+class Stack:
+    def __init__(self, stack_spec: StackSpec, log=print):
+        self.spec = stack_spec
+        self.log = log
+        self.pg = LocalPostgres(stack_spec.root / "postgres", stack_spec.pg_port)
+        self.secrets_file = stack_spec.root / "secrets.json"
+        self.emulator_config = stack_spec.root / "emulator.json"
+        self.emulator_pid_file = stack_spec.root / "emulator.pid"
+        self.emulator_log = stack_spec.root / "emulator.log"
+
+    # -- credentials, generated once and kept -----------------------------------------------------------------
+    def credentials(self) -> dict:
+        if self.secrets_file.exists():
+            return json.loads(self.secrets_file.read_text())
+        self.spec.root.mkdir(parents=True, exist_ok=True)
+        suffix = _secret_suffix()
+        creds = {
+            "cluster_arn": f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster:hospitality-{self.spec.name}",
+            "roles": {
+                role: {
+                    "password": _password(),
+                    "secret_arn": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:hospitality/{self.spec.name}/"
+                                  f"{role.removeprefix('hospitality_')}-{suffix}",
+                }
+                for role in ROLES
+            },
+            "demo_admin": {"username": "admin", "password": _password()[:16]},
+            "django_secret_key": secrets.token_urlsafe(50),
+        }
+        fd = os.open(self.secrets_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(creds, fh, indent=2)
+        return creds
+
+    def dsn(self, role: str, database: str | None = None) -> str:
+        password = self.credentials()["roles"][role]["password"]
+        return f"postgres://{role}:{password}@127.0.0.1:{self.spec.pg_port}/{database or self.spec.database}"
+
+    # -- database bootstrap -----------------------------------------------------------------------------------
+    def _superuser(self, dbname: str = "postgres"):
+        import psycopg  # imported late: the venv may not exist when this module is first imported
+
+        return psycopg.connect(self.pg.superuser_conninfo(dbname), autocommit=True)
+
+    def ensure_database(self) -> None:
+        from psycopg import sql
+
+        creds = self.credentials()
+        with self._superuser() as conn:
+            conn.execute((SQL_DIR / "00_roles.sql").read_text())
+            for role in ROLES:
+                conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                    sql.Identifier(role), sql.Literal(creds["roles"][role]["password"])))
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.spec.database]).fetchone()
+            if exists and self.spec.fresh_database:
+                conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(self.spec.database)))
+                exists = None
+            if not exists:
+                conn.execute(sql.SQL("CREATE DATABASE {} OWNER hospitality_owner TEMPLATE template0 ENCODING 'UTF8'")
+                             .format(sql.Identifier(self.spec.database)))
+            conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(self.spec.database)))
+            conn.execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
+                sql.Identifier(self.spec.database),
+                sql.SQL(", ").join(sql.Identifier(r) for r in ROLES)))
+        with self._superuser(self.spec.database) as conn:
+            # Extensions need a superuser; everything after this runs as the owner through Django.
+            for ext in ("pgcrypto", "btree_gist"):
+                available = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = %s", [ext]).fetchone()
+                if available:
+                    conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(ext)))
+            conn.execute((SQL_DIR / "01_database.sql").read_text())
+
+    # -- emulator process -------------------------------------------------------------------------------------
+    def _write_emulator_config(self) -> None:
+        creds = self.credentials()
+        config = {
+            "host": "127.0.0.1",
+            "port": self.spec.emulator_port,
+            "postgres": {"host": "127.0.0.1", "port": self.spec.pg_port},
+            "clusters": [creds["cluster_arn"]],
+            "secrets": {
+                c["secret_arn"]: {"username": role, "password": c["password"]}
+                for role, c in creds["roles"].items()
+            },
+        }
+        fd = os.open(self.emulator_config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(config, fh, indent=2)
+
+    def emulator_url(self) -> str:
+        return f"http://127.0.0.1:{self.spec.emulator_port}"
+
+    def emulator_pid(self) -> int | None:
+        try:
+            pid = int(self.emulator_pid_file.read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except FileNotFoundError:
+            return None  # stale pid file from a crashed run
+        return pid if b"dataapi_emulator" in cmdline else None
+
+    def _emulator_ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.emulator_url() + "/_emulator/health", timeout=1) as resp:
+                return resp.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def start_emulator(self) -> bool:
+        if self.emulator_pid() is not None and self._emulator_ready():
+            return False
+        self._write_emulator_config()
+        with open(self.emulator_log, "ab") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "dataapi_emulator", "--config", str(self.emulator_config)],
+                cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        self.emulator_pid_file.write_text(str(proc.pid))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the Data API emulator exited with code {proc.returncode}; log: {self.emulator_log}")
+            if self._emulator_ready():
+                return True
+            time.sleep(0.1)
+        raise RuntimeError(f"the Data API emulator did not answer within 30 s; log: {self.emulator_log}")
+
+    def stop_emulator(self) -> bool:
+        pid = self.emulator_pid()
+        if pid is None:
+            self.emulator_pid_file.unlink(missing_ok=True)
+            return False
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(100):
+            if self.emulator_pid() is None:
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(pid, signal.SIGKILL)
+        self.emulator_pid_file.unlink(missing_ok=True)
+        return True
+
+    # -- env file -----------------------------------------------------------------------------------------------
+    def environment(self) -> dict[str, str]:
+        creds = self.credentials()
+        roles = creds["roles"]
+        return {
+            "DJANGO_SECRET_KEY": creds["django_secret_key"],
+            "DATABASE_URL": self.dsn("hospitality_admin"),
+            "OWNER_DATABASE_URL": self.dsn("hospitality_owner"),
+            "TENANT_DATABASE_URL": self.dsn("hospitality_app"),
+            "DB_CLUSTER_ARN": creds["cluster_arn"],
+            "DB_SECRET_ARN": roles["hospitality_app"]["secret_arn"],
+            "DB_ADMIN_SECRET_ARN": roles["hospitality_admin"]["secret_arn"],
+            "DB_OWNER_SECRET_ARN": roles["hospitality_owner"]["secret_arn"],
+            "DATABASE_NAME": self.spec.database,
+            "AWS_REGION": REGION,
+            "DATA_API_ENDPOINT": self.emulator_url(),
+            # boto3 signs every request; the emulator checks that a SigV4 header is present, not the key.
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+        }
+
+    def write_env_file(self) -> Path:
+        lines = ["# Written by `python -m hospitality.localstack`; `source` it to reach the local stack."]
+        lines += [f"export {key}='{value}'" for key, value in self.environment().items()]
+        self.spec.env_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.spec.env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write("\n".join(lines) + "\n")
+        return self.spec.env_file
+
+    # -- whole stack --------------------------------------------------------------------------------------------
+    def up(self) -> None:
+        b = self.pg.binaries
+        self.log(f"PostgreSQL binaries: {b.version()} from {b.bin_dir} ({b.source})")
+        if self.pg.init():
+            self.log(f"initialized a new cluster in {self.pg.data_dir}")
+        started = self.pg.start()
+        self.log(f"PostgreSQL {'started' if started else 'already running'} on 127.0.0.1:{self.spec.pg_port} "
+                 f"(log: {self.pg.log_file})")
+        self.ensure_database()
+        self.log(f"roles {', '.join(ROLES)} and database {self.spec.database!r} ready")
+        started = self.start_emulator()
+        self.log(f"Data API emulator {'started' if started else 'already running'} at {self.emulator_url()} "
+                 f"(log: {self.emulator_log})")
+        self.log(f"environment written to {self.write_env_file()}")
+
+    def down(self) -> None:
+        self.log("Data API emulator " + ("stopped" if self.stop_emulator() else "was not running"))
+        self.log("PostgreSQL " + ("stopped" if self.pg.stop() else "was not running"))
