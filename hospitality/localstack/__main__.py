@@ -94,23 +94,27 @@ def cmd_test(stack: Stack, extra: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m hospitality.localstack", description=__doc__)
     parser.add_argument("command", choices=["up", "down", "status", "run", "test"])
     parser.add_argument("stack", nargs="?", choices=["dev", "test"])
-    args, extra = parser.parse_known_args(argv)
-    name = args.stack or ("test" if args.command == "test" else "dev")
+    if argv[:1] in (["run"], ["test"]):  # everything after the command goes to runserver / pytest
+        command, extra, name = argv[0], argv[1:], "test" if argv[0] == "test" else "dev"
+    else:
+        args = parser.parse_args(argv)
+        command, extra, name = args.command, [], args.stack or "dev"
     stack = Stack(spec(name))
-    if args.command == "up":
+    if command == "up":
         Steps(1).run(f"Starting the {name} stack", stack.up)
-    elif args.command == "down":
+    elif command == "down":
         stack.down()
-    elif args.command == "status":
+    elif command == "status":
         pg, emu = stack.pg.running_pid(), stack.emulator_pid()
         print(f"PostgreSQL: {'running (pid %d)' % pg if pg else 'stopped'}")
         print(f"emulator:   {'running (pid %d)' % emu if emu else 'stopped'}")
-    elif args.command == "run":
+    elif command == "run":
         return cmd_run(stack, extra)
-    elif args.command == "test":
+    elif command == "test":
         return cmd_test(stack, extra)
     return 0
 

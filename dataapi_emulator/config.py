@@ -1,0 +1,46 @@
+"""Emulator settings: where PostgreSQL is, which cluster and secret ARNs exist, limits and timeouts."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+MIB = 1024 * 1024
+
+
+@dataclasses.dataclass
+class Secret:
+    """What a Secrets Manager database secret holds: the role to log in as."""
+
+    username: str
+    password: str = ""
+
+
+@dataclasses.dataclass
+class EmulatorConfig:
+    host: str = "127.0.0.1"
+    port: int = 0  # 0: pick a free port (tests)
+    pg_host: str = "127.0.0.1"
+    pg_port: int = 5432
+    clusters: list[str] = dataclasses.field(default_factory=list)
+    secrets: dict[str, Secret] = dataclasses.field(default_factory=dict)
+    # AWS's documented limits
+    max_response_bytes: int = MIB
+    max_row_bytes: int = 64 * 1024
+    max_request_bytes: int = 4 * MIB
+    max_sql_chars: int = 65_536
+    transaction_idle_timeout: float = 180.0
+    transaction_max_lifetime: float = 24 * 3600.0
+    statement_timeout: float = 45.0
+    # pool of PostgreSQL connections per (role, database); reused across calls without any reset, as AWS does
+    pool_min_size: int = 1
+    pool_max_size: int = 20
+    reaper_interval: float = 1.0
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> EmulatorConfig:
+        raw = json.loads(Path(path).read_text())
+        pg = raw.pop("postgres", {})
+        secrets = {arn: Secret(**value) for arn, value in raw.pop("secrets", {}).items()}
+        return cls(pg_host=pg.get("host", "127.0.0.1"), pg_port=int(pg.get("port", 5432)), secrets=secrets, **raw)

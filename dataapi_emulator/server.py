@@ -1,0 +1,180 @@
+"""HTTP front end (threaded, keep-alive) and the in-process runner: `EmulatorServer(config).start()`.
+
+Besides the Data API's routes it serves a small control API under `/_emulator/` (like moto's `/moto-api/`):
+  GET  /_emulator/health             200 when ready
+  GET  /_emulator/stats              counters per operation, open transactions, pool usage
+  POST /_emulator/stats/reset
+  GET|POST|DELETE /_emulator/faults  {"latency_ms", "jitter_ms", "seed", "rules": [{"operation", "error", "rate",
+                                     "count"}]}
+  GET|POST /_emulator/config         {"transaction_idle_timeout", "transaction_max_lifetime", "statement_timeout",
+                                     "reaper_interval"}
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from . import errors, protocol
+from .config import EmulatorConfig
+from .engine import Engine
+
+log = logging.getLogger("dataapi_emulator")
+RUNTIME_SETTINGS = ("transaction_idle_timeout", "transaction_max_lifetime", "statement_timeout", "reaper_interval")
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "dataapi-emulator"
+    engine: Engine  # set on the subclass made per server
+
+    def log_message(self, fmt, *args):  # route http.server's access log through logging
+        log.debug("%s " + fmt, self.address_string(), *args)
+
+    def _send(self, status: int, body: bytes, headers: dict | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("x-amzn-RequestId", f"emulator-{time.monotonic_ns()}")
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _send_error(self, exc: errors.DataApiError) -> int:
+        body = json.dumps(exc.body()).encode()
+        self._send(exc.status, body, {"x-amzn-ErrorType": exc.code})
+        return len(body)
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        limit = self.engine.config.max_request_bytes
+        if length > limit:
+            # Drain what the client sends (it would see a broken pipe otherwise), then refuse it.
+            remaining = length
+            while remaining > 0:
+                chunk = self.rfile.read(min(remaining, 1 << 20))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+            raise errors.RequestEntityTooLargeException(
+                f"Request body of {length} bytes exceeds the Data API limit of {limit} bytes")
+        return self.rfile.read(length)
+
+    def do_POST(self):
+        if self.path.startswith("/_emulator/"):
+            return self._control("POST")
+        operation = protocol.routes().get(self.path.split("?", 1)[0])
+        started = time.perf_counter()
+        bytes_in = bytes_out = 0
+        code = None
+        try:
+            body = self._read_body()  # always consumed, so a keep-alive connection stays in step
+            bytes_in = len(body)
+            if operation is None:
+                raise errors.UnknownOperationException(f"Unknown operation {self.path}")
+            protocol.check_signature(self.headers.get("Authorization"))
+            request = protocol.parse_request(operation, body)
+            self.engine.faults.before_call(operation)
+            response = getattr(self.engine, protocol.snake(operation))(request)
+            payload = protocol.serialize(response)
+            bytes_out = len(payload)
+            self._send(200, payload)
+        except errors.DataApiError as exc:
+            code = exc.code
+            bytes_out = self._send_error(exc)
+        except (BrokenPipeError, ConnectionResetError):
+            code = "ClientDisconnected"
+            self.close_connection = True
+        except Exception as exc:  # noqa: BLE001 - no request may crash the server
+            log.exception("internal error in %s", operation)
+            code = "InternalServerErrorException"
+            bytes_out = self._send_error(errors.InternalServerErrorException(f"Internal error: {type(exc).__name__}"))
+        finally:
+            self.engine.stats.record(operation or "Unknown", seconds=time.perf_counter() - started,
+                                     bytes_in=bytes_in, bytes_out=bytes_out, error=code)
+
+    def do_GET(self):
+        if self.path.startswith("/_emulator/"):
+            return self._control("GET")
+        self._send_error(errors.UnknownOperationException(f"Unknown operation GET {self.path}"))
+
+    def do_DELETE(self):
+        if self.path.startswith("/_emulator/"):
+            return self._control("DELETE")
+        self._send_error(errors.UnknownOperationException(f"Unknown operation DELETE {self.path}"))
+
+    def _control(self, method: str) -> None:
+        engine = self.engine
+        path = self.path.split("?", 1)[0]
+        try:
+            body = json.loads(self._read_body() or b"{}") if method == "POST" else {}
+            if path == "/_emulator/health":
+                result = {"status": "ok"}
+            elif path == "/_emulator/stats" and method == "GET":
+                result = {**engine.stats.snapshot(), "open_transactions": engine.open_transactions(),
+                          "pools": engine.pool_stats()}
+            elif path == "/_emulator/stats/reset" and method == "POST":
+                engine.stats.reset()
+                result = {"status": "reset"}
+            elif path == "/_emulator/faults":
+                if method == "POST":
+                    engine.faults.configure(**body)
+                elif method == "DELETE":
+                    engine.faults.reset()
+                result = engine.faults.snapshot()
+            elif path == "/_emulator/config":
+                if method == "POST":
+                    unknown = set(body) - set(RUNTIME_SETTINGS)
+                    if unknown:
+                        raise errors.BadRequestException(f"unknown settings: {sorted(unknown)}")
+                    for key, value in body.items():
+                        setattr(engine.config, key, float(value))
+                result = {k: getattr(engine.config, k) for k in RUNTIME_SETTINGS}
+            else:
+                raise errors.UnknownOperationException(f"Unknown control path {method} {path}")
+            self._send(200, json.dumps(result).encode())
+        except errors.DataApiError as exc:
+            self._send_error(exc)
+        except (TypeError, ValueError) as exc:
+            self._send_error(errors.BadRequestException(str(exc)))
+
+
+class EmulatorServer:
+    """A threaded HTTP server around one Engine; `start()` returns once it accepts connections."""
+
+    def __init__(self, config: EmulatorConfig, engine: Engine | None = None):
+        self.config = config
+        self.engine = engine or Engine(config)
+        handler = type("BoundHandler", (Handler,), {"engine": self.engine})
+        self.httpd = ThreadingHTTPServer((config.host, config.port), handler)
+        self.httpd.daemon_threads = True
+        self.ready = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self.httpd.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.config.host}:{self.port}"
+
+    def start(self) -> EmulatorServer:
+        self.engine.start()
+        self._thread = threading.Thread(target=self.serve_forever, name="dataapi-emulator", daemon=True)
+        self._thread.start()
+        self.ready.wait()
+        return self
+
+    def serve_forever(self) -> None:
+        self.ready.set()
+        self.httpd.serve_forever(poll_interval=0.2)
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.engine.close()
