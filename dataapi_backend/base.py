@@ -1,0 +1,115 @@
+"""DatabaseWrapper: Django's PostgreSQL backend with the psycopg driver replaced by `dataapi_backend.dbapi`.
+
+`vendor` stays "postgresql" so contrib.postgres, `as_postgresql()` and Django's postgres code paths apply. Only what
+the driver changes is overridden; each override says why.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import django
+from django.core.exceptions import ImproperlyConfigured
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.postgresql import base as pg_base
+from django.utils.asyncio import async_unsafe
+
+from . import dbapi
+from .client import DatabaseClient
+from .creation import DatabaseCreation
+from .features import DatabaseFeatures
+from .introspection import DatabaseIntrospection
+from .operations import DatabaseOperations
+from .schema import DatabaseSchemaEditor
+from .validation import DatabaseValidation, options_from_settings
+
+# We override private parts of Django's postgresql backend: refuse versions this code was not checked against.
+SUPPORTED_DJANGO = (5, 2)
+if django.VERSION[:2] != SUPPORTED_DJANGO:
+    raise ImproperlyConfigured(
+        f"dataapi_backend supports Django {SUPPORTED_DJANGO[0]}.{SUPPORTED_DJANGO[1]}.x only; "
+        f"found {django.get_version()}. Pin Django==5.2.* (requirements.txt)")
+
+# server_version_num per (cluster, database): one call per process, not one per connection (Lambda cold starts).
+_server_versions: dict[tuple[str, str], int] = {}
+_server_versions_lock = threading.Lock()
+
+
+class DatabaseWrapper(pg_base.DatabaseWrapper):
+    vendor = "postgresql"
+    display_name = "PostgreSQL (RDS Data API)"
+    Database = dbapi
+    SchemaEditorClass = DatabaseSchemaEditor
+    client_class = DatabaseClient
+    creation_class = DatabaseCreation
+    features_class = DatabaseFeatures
+    introspection_class = DatabaseIntrospection
+    ops_class = DatabaseOperations
+    validation_class = DatabaseValidation
+
+    @property
+    def pool(self):
+        # No connection pool: every call is an HTTPS request; the Data API pools on the server side.
+        return None
+
+    def get_connection_params(self):
+        # OPTIONS are validated here, with messages that name the key; backend-only keys never reach boto3.
+        return options_from_settings(self.settings_dict, self.alias)
+
+    @async_unsafe
+    def get_new_connection(self, conn_params):
+        params = dict(conn_params)
+        retry = params.pop("retry")
+        return dbapi.connect(**params, retry=retry, metrics=dbapi.metrics_for(self.alias),
+                             timezone=self.timezone, json_as_text=True)
+
+    def init_connection_state(self):
+        # No per-connection setup statements (no SET TIME ZONE, no SET ROLE): there is no session to configure;
+        # time zones are handled on the client and the role is the secret's.
+        BaseDatabaseWrapper.init_connection_state(self)
+
+    def ensure_timezone(self):
+        # Time zones are applied when decoding results, never with a session-level SET.
+        if self.connection is not None:
+            self.connection.timezone = self.timezone
+        return False
+
+    @async_unsafe
+    def create_cursor(self, name=None):
+        # A named cursor (chunked reads) streams pages through DECLARE/FETCH instead of a psycopg server cursor.
+        return self.connection.cursor(stream=bool(name))
+
+    @async_unsafe
+    def chunked_cursor(self):
+        return self._cursor(name="chunked")
+
+    def _set_autocommit(self, autocommit):
+        with self.wrap_database_errors:
+            self.connection.autocommit = autocommit
+
+    def is_usable(self):
+        # Stateless HTTPS: nothing to go stale between requests.
+        return self.connection is not None
+
+    def close_if_health_check_failed(self):
+        return None
+
+    @property
+    def pg_version(self):
+        key = (self.settings_dict["OPTIONS"].get("resource_arn", ""), self.settings_dict["NAME"] or "")
+        version = _server_versions.get(key)
+        if version is None:
+            with self.temporary_connection() as cursor:
+                cursor.execute("SHOW server_version_num")
+                version = int(cursor.fetchone()[0])
+            with _server_versions_lock:
+                _server_versions[key] = version
+        return version
+
+    @property
+    def data_api_metrics(self) -> dbapi.Metrics:
+        return dbapi.metrics_for(self.alias)
+
+    def make_debug_cursor(self, cursor):
+        # psycopg's debug wrapper adds COPY helpers the Data API cannot run.
+        return pg_base.BaseCursorDebugWrapper(cursor, self)

@@ -1,0 +1,116 @@
+"""A PEP 249 Connection over the Data API: no socket, just the target (cluster, secret, database) and, while a
+transaction is open, its transactionId. Transactions begin lazily, on the first statement after autocommit is off."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from . import errors
+from .transport import Transport
+
+MAX_SQL_CHARS = 65_536
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
+
+
+class Connection:
+    def __init__(self, *, resource_arn: str, secret_arn: str, database: str | None, transport: Transport,
+                 timezone: dt.tzinfo | None = dt.timezone.utc, json_as_text: bool = False):
+        self.resource_arn = resource_arn
+        self.secret_arn = secret_arn
+        self.database = database
+        self.transport = transport
+        self.timezone = timezone
+        self.json_as_text = json_as_text
+        self.transaction_id: str | None = None
+        self._autocommit = True
+        self.closed = False
+
+    # -- PEP 249 ---------------------------------------------------------------------------------------------
+    def cursor(self, *args, **kwargs):
+        from .cursor import Cursor
+
+        self._check_open()
+        return Cursor(self, *args, **kwargs)
+
+    def commit(self) -> None:
+        self._check_open()
+        if self.transaction_id is None:
+            return  # nothing ran since the last commit: no call at all
+        tx, self.transaction_id = self.transaction_id, None
+        # Never retried on an ambiguous failure: a repeated COMMIT cannot tell whether the first one landed.
+        self.transport.call("CommitTransaction", self._target(transactionId=tx))
+
+    def rollback(self) -> None:
+        self._check_open()
+        if self.transaction_id is None:
+            return
+        tx, self.transaction_id = self.transaction_id, None
+        try:
+            self.transport.call("RollbackTransaction", self._target(transactionId=tx), idempotent=True)
+        except errors.OperationalError as exc:
+            if exc.aws_code != "TransactionNotFoundException":
+                raise
+            # already gone (idle timeout): the database rolled it back, which is what was asked
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        try:
+            if self.transaction_id is not None:
+                self.rollback()
+        finally:
+            self.closed = True
+
+    # -- autocommit, as psycopg exposes it ----------------------------------------------------------------------
+    @property
+    def autocommit(self) -> bool:
+        return self._autocommit
+
+    @autocommit.setter
+    def autocommit(self, value: bool) -> None:
+        if self.transaction_id is not None:
+            raise errors.ProgrammingError("cannot change autocommit inside an open transaction; commit or roll back")
+        self._autocommit = bool(value)
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.transaction_id is not None
+
+    # -- internals ---------------------------------------------------------------------------------------------
+    def _check_open(self) -> None:
+        if self.closed:
+            raise errors.InterfaceError("connection already closed")
+
+    def _target(self, **extra) -> dict:
+        request = {"resourceArn": self.resource_arn, "secretArn": self.secret_arn, **extra}
+        return request
+
+    def begin(self) -> str:
+        """Open the Data API transaction now (normally done lazily by the first statement)."""
+        if self.transaction_id is None:
+            request = self._target()
+            if self.database:
+                request["database"] = self.database
+            # Safe to retry: a transaction begun by a lost attempt is never used and times out on its own.
+            self.transaction_id = self.transport.call("BeginTransaction", request, idempotent=True)["transactionId"]
+        return self.transaction_id
+
+    def statement_target(self) -> dict:
+        """Where a statement goes: the open transaction (begun lazily when autocommit is off), or autocommit."""
+        request = self._target()
+        if self.database:
+            request["database"] = self.database
+        if self.transaction_id is None and not self._autocommit:
+            self.begin()
+        if self.transaction_id is not None:
+            request["transactionId"] = self.transaction_id
+        return request
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.commit()
+        else:
+            self.rollback()

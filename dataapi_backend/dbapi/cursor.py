@@ -1,0 +1,268 @@
+"""A PEP 249 Cursor: ExecuteStatement per execute(), BatchExecuteStatement per executemany(), transparent paging of
+results over the 1 MiB response limit, and streaming (`stream=True`) through a SQL cursor inside a transaction."""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import re
+
+from . import errors
+from .connection import MAX_REQUEST_BYTES, MAX_SQL_CHARS
+from .params import translate, wire_size
+from .results import column_converter, type_oid
+
+Column = collections.namedtuple("Column", "name type_code display_size internal_size precision scale null_ok")
+
+SIZE_LIMIT_MESSAGE = "Database returned more than the allowed response size limit"
+# Reads may be re-run (inside a transaction, for a consistent snapshot) to page a result; writes never are.
+_READ_ONLY = re.compile(r"^\s*\(*\s*(SELECT|VALUES|TABLE|SHOW|EXPLAIN)\b", re.IGNORECASE)
+_WITH_WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+_cursor_names = itertools.count(1)
+
+
+def is_read_only(sql: str) -> bool:
+    if _READ_ONLY.match(sql):
+        return True
+    return bool(re.match(r"^\s*WITH\b", sql, re.IGNORECASE)) and not _WITH_WRITE.search(sql)
+
+
+class Cursor:
+    arraysize = 100
+
+    def __init__(self, connection, *, stream: bool = False, page_rows: int = 1000):
+        self.connection = connection
+        self.stream = stream  # fetch through DECLARE/FETCH pages with bounded memory (Django's chunked reads)
+        self.page_rows = page_rows
+        self.description: list[Column] | None = None
+        self.rowcount = -1
+        self.lastrowid = None
+        self.closed = False
+        self._rows: collections.deque = collections.deque()
+        self._pager = None
+
+    # -- PEP 249 -----------------------------------------------------------------------------------------------
+    def execute(self, sql: str, params=None):
+        self._reset()
+        if params is None:
+            text, parameters = sql, []
+        else:
+            text, parameters = translate(sql, params)
+        self._check_limits(text, parameters)
+        if self.stream and is_read_only(text):
+            self._pager = self._pages(text, parameters)
+            self._fill()
+            return self
+        request = {**self.connection.statement_target(), "sql": text, "includeResultMetadata": True}
+        if parameters:
+            request["parameters"] = parameters
+        read_only = is_read_only(text)
+        try:
+            response = self.connection.transport.call(
+                "ExecuteStatement", request, idempotent=read_only and "transactionId" not in request)
+        except errors.ProgrammingError as exc:
+            if SIZE_LIMIT_MESSAGE not in str(exc):
+                raise
+            if not read_only:
+                raise errors.OperationalError(
+                    "the result is larger than the Data API's 1 MiB response limit and the statement writes, so it "
+                    "was not re-run to page it; return fewer rows or columns (e.g. RETURNING only the key)",
+                    aws_code=exc.aws_code) from exc
+            self._rows.extend(itertools.chain.from_iterable(self._pages(text, parameters)))
+            self.rowcount = len(self._rows)
+            return self
+        self._load(response)
+        return self
+
+    def executemany(self, sql: str, seq_of_params):
+        """One BatchExecuteStatement per 4 MiB of parameter sets (each batch is atomic outside a transaction)."""
+        self._reset()
+        batches: list[list[list[dict]]] = [[]]
+        size = 0
+        text = None
+        for params in seq_of_params:
+            text, parameters = translate(sql, params)
+            row = wire_size(parameters)
+            if batches[-1] and size + row > MAX_REQUEST_BYTES - len(text) - 4096:
+                batches.append([])
+                size = 0
+            batches[-1].append(parameters)
+            size += row
+        if text is None:
+            self.rowcount = 0
+            return self
+        self._check_limits(text, [])
+        total = 0
+        for batch in batches:
+            request = {**self.connection.statement_target(), "sql": text, "parameterSets": batch}
+            response = self.connection.transport.call("BatchExecuteStatement", request)
+            total += len(response.get("updateResults", batch))
+        self.rowcount = total
+        return self
+
+    def fetchone(self):
+        if not self._rows and self._pager is not None:
+            self._fill()
+        return self._rows.popleft() if self._rows else None
+
+    def fetchmany(self, size: int | None = None):
+        size = size or self.arraysize
+        out = []
+        while len(out) < size:
+            if not self._rows:
+                if self._pager is None or not self._fill():
+                    break
+            take = min(size - len(out), len(self._rows))
+            out.extend(self._rows.popleft() for _ in range(take))
+        return out
+
+    def fetchall(self):
+        out = list(self._rows)
+        self._rows.clear()
+        while self._pager is not None and self._fill():
+            out.extend(self._rows)
+            self._rows.clear()
+        return out
+
+    def __iter__(self):
+        while True:
+            row = self.fetchone()
+            if row is None:
+                return
+            yield row
+
+    def close(self) -> None:
+        if self._pager is not None:
+            self._pager.close()  # runs the pager's cleanup (CLOSE the SQL cursor, end its own transaction)
+            self._pager = None
+        self._rows.clear()
+        self.closed = True
+
+    def callproc(self, name: str, args=()):
+        placeholders = ", ".join(["%s"] * len(args))
+        self.execute(f"SELECT * FROM {name}({placeholders})", list(args))
+        return args
+
+    def setinputsizes(self, sizes):
+        pass
+
+    def setoutputsize(self, size, column=None):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- internals ---------------------------------------------------------------------------------------------
+    def _reset(self) -> None:
+        if self.closed:
+            raise errors.InterfaceError("cursor already closed")
+        if self._pager is not None:
+            self._pager.close()
+            self._pager = None
+        self._rows.clear()
+        self.description = None
+        self.rowcount = -1
+
+    @staticmethod
+    def _check_limits(text: str, parameters: list[dict]) -> None:
+        if len(text) > MAX_SQL_CHARS:
+            raise errors.ProgrammingError(
+                f"the SQL statement is {len(text):,} characters; the Data API accepts at most {MAX_SQL_CHARS:,}. "
+                "Split it, or insert in smaller batches")
+        if parameters and wire_size(parameters) + len(text) > MAX_REQUEST_BYTES:
+            raise errors.ProgrammingError(
+                "the request is larger than the Data API's 4 MiB limit; send smaller values or fewer rows per call")
+
+    def _converters(self, metadata: list[dict]):
+        conn = self.connection
+        return [column_converter(m.get("typeName", "text"), conn.timezone, conn.json_as_text) for m in metadata]
+
+    def _describe(self, metadata: list[dict]) -> None:
+        self.description = [
+            Column(m.get("label") or m.get("name"), type_oid(m.get("typeName", "text")),
+                   m.get("precision") if m.get("typeName") in ("varchar", "bpchar") else None, None,
+                   m.get("precision"), m.get("scale"), m.get("nullable") != 0)
+            for m in metadata
+        ]
+
+    def _decode(self, records: list, converters) -> list[tuple]:
+        if len(converters) == 1:
+            c0 = converters[0]
+            return [(c0(r[0]),) for r in records]
+        return [tuple([c(f) for c, f in zip(converters, r)]) for r in records]
+
+    def _load(self, response: dict) -> None:
+        metadata = response.get("columnMetadata")
+        records = response.get("records")
+        if metadata and records is not None:
+            self._describe(metadata)
+            self._rows.extend(self._decode(records, self._converters(metadata)))
+            self.rowcount = len(records)
+            # RETURNING: the rows and the count of written rows agree; for SELECT the count is the rows read
+            if response.get("numberOfRecordsUpdated"):
+                self.rowcount = response["numberOfRecordsUpdated"]
+        else:
+            self.rowcount = response.get("numberOfRecordsUpdated", 0)
+
+    def _fill(self) -> bool:
+        """Pull the next page from the pager; False when exhausted."""
+        try:
+            page = next(self._pager)
+        except StopIteration:
+            self._pager = None
+            return False
+        self._rows.extend(page)
+        return True
+
+    def _pages(self, text: str, parameters: list[dict]):
+        """Yield decoded pages of a read through `DECLARE ... SCROLL CURSOR` + `FETCH`, inside one transaction (the
+        open one, or one of its own that is committed at the end), shrinking the page on the size limit."""
+        conn, transport = self.connection, self.connection.transport
+        own_tx = conn.transaction_id is None
+        conn.begin()
+        name = f"dataapi_pages_{next(_cursor_names)}"
+        finished = False
+        try:
+            declare = {**conn.statement_target(), "sql": f"DECLARE {name} SCROLL CURSOR FOR {text}"}
+            if parameters:
+                declare["parameters"] = parameters
+            transport.call("ExecuteStatement", declare)
+            position, page = 0, self.page_rows
+            converters = None
+            total = 0
+            while True:
+                fetch = {**conn.statement_target(), "sql": f"FETCH FORWARD {page} FROM {name}",
+                         "includeResultMetadata": converters is None}
+                try:
+                    response = transport.call("ExecuteStatement", fetch)
+                except errors.ProgrammingError as exc:
+                    if SIZE_LIMIT_MESSAGE not in str(exc) or page == 1:
+                        raise
+                    page = max(1, page // 4)
+                    transport.call("ExecuteStatement", {**conn.statement_target(),
+                                                        "sql": f"MOVE ABSOLUTE {position} IN {name}"})
+                    continue
+                if converters is None:
+                    metadata = response.get("columnMetadata") or []
+                    self._describe(metadata)
+                    converters = self._converters(metadata)
+                records = response.get("records") or []
+                if records:
+                    rows = self._decode(records, converters)
+                    position += len(rows)
+                    total += len(rows)
+                    self.rowcount = total
+                    yield rows
+                if len(records) < page:
+                    break
+            transport.call("ExecuteStatement", {**conn.statement_target(), "sql": f"CLOSE {name}"})
+            finished = True
+        finally:
+            if own_tx and conn.transaction_id is not None:
+                if finished:
+                    conn.commit()
+                else:
+                    conn.rollback()

@@ -1,0 +1,152 @@
+"""PEP 249 exception hierarchy, each carrying the SQLSTATE and the AWS error code, classified like psycopg.
+
+Classification: the exact SQLSTATE picks a named subclass (UniqueViolation, SerializationFailure, ...); otherwise
+its two-character class picks the DB-API class, so Django's DatabaseErrorWrapper maps errors as it does for psycopg.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+class Warning(Exception):  # noqa: A001 - PEP 249 name
+    pass
+
+
+class Error(Exception):
+    sqlstate: str | None = None
+    aws_code: str | None = None
+
+    def __init__(self, message: str = "", *, sqlstate: str | None = None, aws_code: str | None = None):
+        super().__init__(message)
+        if sqlstate is not None:
+            self.sqlstate = sqlstate
+        self.aws_code = aws_code
+
+    @property
+    def pgcode(self) -> str | None:  # psycopg2's name, for code that still reads it
+        return self.sqlstate
+
+
+class InterfaceError(Error):
+    pass
+
+
+class DatabaseError(Error):
+    pass
+
+
+class DataError(DatabaseError):
+    pass
+
+
+class OperationalError(DatabaseError):
+    pass
+
+
+class IntegrityError(DatabaseError):
+    pass
+
+
+class InternalError(DatabaseError):
+    pass
+
+
+class ProgrammingError(DatabaseError):
+    pass
+
+
+class NotSupportedError(DatabaseError):
+    pass
+
+
+# SQLSTATE class → DB-API class (PostgreSQL Appendix A; the same grouping psycopg uses).
+CLASS_MAP = {
+    "08": OperationalError, "0A": NotSupportedError, "20": ProgrammingError, "21": ProgrammingError,
+    "22": DataError, "23": IntegrityError, "24": InternalError, "25": InternalError, "26": InternalError,
+    "27": InternalError, "28": OperationalError, "2B": InternalError, "2D": InternalError, "2F": InternalError,
+    "34": ProgrammingError, "38": InternalError, "39": InternalError, "3B": InternalError, "3D": ProgrammingError,
+    "3F": ProgrammingError, "40": OperationalError, "42": ProgrammingError, "44": ProgrammingError,
+    "53": OperationalError, "54": OperationalError, "55": OperationalError, "57": OperationalError,
+    "58": OperationalError, "F0": InternalError, "HV": OperationalError, "P0": InternalError, "XX": InternalError,
+}
+
+# Exact SQLSTATEs that code commonly matches by class (psycopg.errors names).
+_NAMED = {
+    "23000": ("IntegrityConstraintViolation", IntegrityError), "23502": ("NotNullViolation", IntegrityError),
+    "23503": ("ForeignKeyViolation", IntegrityError), "23505": ("UniqueViolation", IntegrityError),
+    "23514": ("CheckViolation", IntegrityError), "23P01": ("ExclusionViolation", IntegrityError),
+    "40001": ("SerializationFailure", OperationalError), "40P01": ("DeadlockDetected", OperationalError),
+    "42501": ("InsufficientPrivilege", ProgrammingError), "42P01": ("UndefinedTable", ProgrammingError),
+    "42703": ("UndefinedColumn", ProgrammingError), "42P04": ("DuplicateDatabase", ProgrammingError),
+    "42P07": ("DuplicateTable", ProgrammingError), "42710": ("DuplicateObject", ProgrammingError),
+    "42601": ("SyntaxError", ProgrammingError), "3D000": ("InvalidCatalogName", ProgrammingError),
+    "57014": ("QueryCanceled", OperationalError), "25P02": ("InFailedSqlTransaction", InternalError),
+    "22001": ("StringDataRightTruncation", DataError), "22003": ("NumericValueOutOfRange", DataError),
+    "22P02": ("InvalidTextRepresentation", DataError), "22007": ("InvalidDatetimeFormat", DataError),
+    "22008": ("DatetimeFieldOverflow", DataError), "22012": ("DivisionByZero", DataError),
+    "55P03": ("LockNotAvailable", OperationalError), "0A000": ("FeatureNotSupported", NotSupportedError),
+}
+BY_SQLSTATE: dict[str, type[Error]] = {}
+for _code, (_name, _base) in _NAMED.items():
+    BY_SQLSTATE[_code] = type(_name, (_base,), {"sqlstate": _code, "__module__": __name__})
+    globals()[_name] = BY_SQLSTATE[_code]
+
+
+def error_class(sqlstate: str | None) -> type[Error]:
+    if not sqlstate:
+        return DatabaseError
+    return BY_SQLSTATE.get(sqlstate) or CLASS_MAP.get(sqlstate[:2], DatabaseError)
+
+
+_SQLSTATE_RE = re.compile(r";\s*SQLState:\s*([0-9A-Z]{5})\s*$")
+
+
+def from_database_error(message: str, aws_code: str = "DatabaseErrorException") -> Error:
+    """A DatabaseErrorException's message ('ERROR: ...; SQLState: 23505') → the classified exception."""
+    m = _SQLSTATE_RE.search(message)
+    sqlstate = m.group(1) if m else None
+    text = message[: m.start()] if m else message
+    text = text.removeprefix("ERROR: ")
+    return error_class(sqlstate)(text, sqlstate=sqlstate, aws_code=aws_code)
+
+
+# AWS error codes that do not carry a SQLSTATE.
+AWS_CLASSES: dict[str, type[Error]] = {
+    "BadRequestException": ProgrammingError,
+    "StatementTimeoutException": OperationalError,
+    "TransactionNotFoundException": OperationalError,
+    "DatabaseResumingException": OperationalError,
+    "DatabaseUnavailableException": OperationalError,
+    "ServiceUnavailableError": OperationalError,
+    "InternalServerErrorException": OperationalError,
+    "ThrottlingException": OperationalError,
+    "SecretsErrorException": OperationalError,
+    "InvalidSecretException": OperationalError,
+    "AccessDeniedException": OperationalError,
+    "ForbiddenException": OperationalError,
+    "HttpEndpointNotEnabledException": OperationalError,
+    "InvalidResourceStateException": OperationalError,
+    "DatabaseNotFoundException": OperationalError,
+    "UnsupportedResultException": NotSupportedError,
+}
+HINTS = {
+    "TransactionNotFoundException": (
+        "the Data API transaction no longer exists (idle for more than 3 minutes, open for more than 24 hours, or "
+        "already ended); its uncommitted work was rolled back. Retry the whole unit of work."),
+    "StatementTimeoutException": "the statement ran past the Data API's timeout and was cancelled",
+    "DatabaseResumingException": "Aurora is resuming from 0 ACU; retries were exhausted, try again in a few seconds",
+    "SecretsErrorException": "check DB_SECRET_ARN / OPTIONS['secret_arn'] and the IAM permission "
+                             "secretsmanager:GetSecretValue",
+    "AccessDeniedException": "the IAM principal lacks rds-data permissions on the cluster",
+}
+
+
+def from_aws(code: str, message: str) -> Error:
+    if code == "DatabaseErrorException":
+        return from_database_error(message, code)
+    cls = AWS_CLASSES.get(code, OperationalError if code.endswith("Exception") else DatabaseError)
+    hint = HINTS.get(code)
+    text = f"{code}: {message}" + (f" ({hint})" if hint else "")
+    sqlstate = "57014" if code == "StatementTimeoutException" else None
+    return cls(text, sqlstate=sqlstate, aws_code=code)

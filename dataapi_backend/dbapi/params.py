@@ -1,0 +1,284 @@
+"""Python values → Data API parameters, and `%s` / `%(name)s` → `:pN` placeholders, in one table-driven place.
+
+Each Python type maps to a Field member, an optional typeHint, and an optional cast written after the placeholder
+(`:p1::timestamptz`). Casts cover what typeHints cannot say: an aware datetime (its offset must survive whatever the
+session TimeZone is), jsonb (a json typeHint is `json`, and jsonb operators do not accept it), intervals, network
+addresses, arrays (the Data API refuses array parameters, so they travel as array literals) and ranges.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import decimal
+import ipaddress
+import json
+import math
+import uuid
+
+from .errors import NotSupportedError, ProgrammingError
+
+
+class Json:
+    """A JSON document already serialized, bound as jsonb (what Django's JSONField stores)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self):
+        return f"Json({self.text!r})"
+
+
+class TypedText:
+    """Text that PostgreSQL must parse as `pg_type` (for values no Field kind can carry)."""
+
+    __slots__ = ("text", "pg_type")
+
+    def __init__(self, text: str, pg_type: str):
+        self.text, self.pg_type = text, pg_type
+
+
+def _string(v):
+    return {"stringValue": v}, None, None
+
+
+def _datetime(v: dt.datetime):
+    if v.tzinfo is None or v.utcoffset() is None:
+        return {"stringValue": v.isoformat(sep=" ")}, "TIMESTAMP", None
+    return {"stringValue": v.isoformat(sep=" ")}, None, "timestamptz"
+
+
+def _time(v: dt.time):
+    if v.tzinfo is not None:
+        return {"stringValue": v.isoformat()}, None, "timetz"
+    return {"stringValue": v.isoformat()}, "TIME", None
+
+
+def _int(v: int):
+    if -(2**63) <= v < 2**63:
+        return {"longValue": v}, None, None
+    return {"stringValue": str(v)}, "DECIMAL", None
+
+
+def _float(v: float):
+    if math.isfinite(v):
+        return {"doubleValue": v}, None, None
+    return {"stringValue": {math.inf: "Infinity", -math.inf: "-Infinity"}.get(v, "NaN")}, None, "float8"
+
+
+def _interval(v: dt.timedelta):
+    return {"stringValue": f"{v.days} days {v.seconds} seconds {v.microseconds} microseconds"}, None, "interval"
+
+
+def _blob(v):
+    return {"blobValue": bytes(v)}, None, None
+
+
+CONVERTERS = {
+    type(None): lambda v: ({"isNull": True}, None, None),
+    bool: lambda v: ({"booleanValue": v}, None, None),
+    int: _int,
+    float: _float,
+    str: _string,
+    decimal.Decimal: lambda v: ({"stringValue": str(v)}, "DECIMAL", None),
+    dt.datetime: _datetime,
+    dt.date: lambda v: ({"stringValue": v.isoformat()}, "DATE", None),
+    dt.time: _time,
+    dt.timedelta: _interval,
+    uuid.UUID: lambda v: ({"stringValue": str(v)}, "UUID", None),
+    bytes: _blob,
+    bytearray: _blob,
+    memoryview: _blob,
+    Json: lambda v: ({"stringValue": v.text}, None, "jsonb"),
+    TypedText: lambda v: ({"stringValue": v.text}, None, v.pg_type),
+    ipaddress.IPv4Address: lambda v: ({"stringValue": str(v)}, None, "inet"),
+    ipaddress.IPv6Address: lambda v: ({"stringValue": str(v)}, None, "inet"),
+    ipaddress.IPv4Interface: lambda v: ({"stringValue": str(v)}, None, "inet"),
+    ipaddress.IPv6Interface: lambda v: ({"stringValue": str(v)}, None, "inet"),
+    ipaddress.IPv4Network: lambda v: ({"stringValue": str(v)}, None, "cidr"),
+    ipaddress.IPv6Network: lambda v: ({"stringValue": str(v)}, None, "cidr"),
+}
+# Subclasses (IntEnum, str enums, psycopg's Int4, ...) resolve through their first listed base, in this order.
+_BASES = (bool, int, float, str, decimal.Decimal, dt.datetime, dt.date, dt.time, dt.timedelta, uuid.UUID, bytes,
+          bytearray, memoryview)
+
+# -- arrays and ranges: literals with a cast ------------------------------------------------------------------------
+_ELEMENT_TYPES = ((bool, "boolean"), (int, "bigint"), (float, "double precision"), (decimal.Decimal, "numeric"),
+                  (dt.datetime, None), (dt.date, "date"), (dt.time, "time"), (dt.timedelta, "interval"),
+                  (uuid.UUID, "uuid"), (str, "text"), (Json, "jsonb"))
+
+
+def _element_type(items: list) -> str | None:
+    for item in items:
+        if isinstance(item, (list, tuple)):
+            found = _element_type(list(item))
+            if found:
+                return found
+            continue
+        if item is None:
+            continue
+        if isinstance(item, dt.datetime):
+            return "timestamptz" if item.tzinfo is not None else "timestamp"
+        for cls, pg in _ELEMENT_TYPES:
+            if isinstance(item, cls):
+                return pg
+        raise NotSupportedError(f"cannot send a list of {type(item).__name__} to the Data API")
+    return None
+
+
+def _array_element(item) -> str:
+    if item is None:
+        return "NULL"
+    if isinstance(item, (list, tuple)):
+        return _array_literal(item)
+    if isinstance(item, bool):
+        text = "t" if item else "f"
+    elif isinstance(item, Json):
+        text = item.text
+    elif isinstance(item, dt.datetime):
+        text = item.isoformat(sep=" ")
+    elif isinstance(item, (dt.date, dt.time)):
+        text = item.isoformat()
+    elif isinstance(item, dt.timedelta):
+        text = _interval(item)[0]["stringValue"]
+    else:
+        text = str(item)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _array_literal(items) -> str:
+    return "{" + ",".join(_array_element(i) for i in items) + "}"
+
+
+def _array(items):
+    pg = _element_type(list(items))
+    if pg is None:
+        # Empty (or all-NULL) list: no element type to name; text[] converts to any array type explicitly.
+        return {"stringValue": _array_literal(items)}, None, "text[]"
+    return {"stringValue": _array_literal(items)}, None, pg + "[]"
+
+
+_RANGE_TYPES = ((dt.datetime, None), (dt.date, "daterange"), (int, "int8range"), (decimal.Decimal, "numrange"),
+                (float, "numrange"))
+
+
+def _range(value):
+    """psycopg's Range (what django.contrib.postgres uses) → a range literal and its type."""
+    if value.isempty:
+        return {"stringValue": "empty"}, None, None
+    bound = value.lower if value.lower is not None else value.upper
+    pg = "numrange"
+    for cls, name in _RANGE_TYPES:
+        if isinstance(bound, cls):
+            pg = name or ("tstzrange" if bound.tzinfo is not None else "tsrange")
+            break
+
+    def text(b):
+        if b is None:
+            return ""
+        return '"' + (b.isoformat(sep=" ") if isinstance(b, dt.datetime) else str(b)) + '"'
+
+    literal = f"{value.bounds[0]}{text(value.lower)},{text(value.upper)}{value.bounds[1]}"
+    return {"stringValue": literal}, None, pg
+
+
+def convert(value):
+    """One Python value → (Field, typeHint or None, cast or None)."""
+    fn = CONVERTERS.get(type(value))
+    if fn is not None:
+        return fn(value)
+    if isinstance(value, (list, tuple)):
+        return _array(value)
+    if type(value).__name__ == "Range" and hasattr(value, "bounds"):
+        return _range(value)
+    if isinstance(value, dict):
+        return {"stringValue": json.dumps(value)}, None, "jsonb"
+    for base in _BASES:
+        if isinstance(value, base):
+            return CONVERTERS[base](base(value) if base in (int, str, float) else value)
+    adapter = getattr(value, "__conform__", None) or getattr(value, "as_dataapi_param", None)
+    if adapter is not None:
+        return convert(adapter())
+    raise ProgrammingError(f"cannot send a parameter of type {type(value).__name__} to the Data API")
+
+
+def _parameter(name: str, value) -> tuple[dict, str | None]:
+    field, hint, cast = convert(value)
+    param = {"name": name, "value": field}
+    if hint:
+        param["typeHint"] = hint
+    return param, cast
+
+
+def translate(sql: str, params) -> tuple[str, list[dict]]:
+    """Django/psycopg pyformat SQL + params → Data API SQL with `:pN` placeholders + SqlParameters.
+
+    `%%` becomes `%`; `%s` takes the next positional parameter; `%(name)s` takes params[name], one placeholder per
+    distinct name. Everything else (quotes, `::casts`, colons in literals) is copied as is.
+    """
+    out: list[str] = []
+    parameters: list[dict] = []
+    named: dict[str, str] = {}
+    positional = not isinstance(params, dict)
+    seq = list(params) if positional else None
+    used = 0
+    i, n = 0, len(sql)
+    while i < n:
+        j = sql.find("%", i)
+        if j < 0:
+            out.append(sql[i:])
+            break
+        out.append(sql[i:j])
+        nxt = sql[j + 1: j + 2]
+        if nxt == "%":
+            out.append("%")
+            i = j + 2
+            continue
+        if nxt == "s" and positional:
+            if used >= len(seq):
+                raise ProgrammingError(f"not enough parameters for the SQL: {len(seq)} given")
+            name = f"p{used + 1}"
+            param, cast = _parameter(name, seq[used])
+            parameters.append(param)
+            used += 1
+            i = j + 2
+        elif nxt == "(" and not positional:
+            end = sql.find(")s", j)
+            if end < 0:
+                raise ProgrammingError(f"malformed named placeholder at offset {j}")
+            key = sql[j + 2: end]
+            if key not in params:
+                raise ProgrammingError(f"no value for the named parameter {key!r}")
+            i = end + 2
+            if key in named:
+                name, cast = named[key]
+            else:
+                name = f"p{len(named) + 1}"
+                param, cast = _parameter(name, params[key])
+                parameters.append(param)
+                named[key] = (name, cast)
+        else:
+            raise ProgrammingError(f"unsupported placeholder {sql[j:j + 2]!r} at offset {j}; use %s or %(name)s")
+        if out and out[-1].endswith(":"):
+            out.append(" ")
+        out.append(f":{name}::{cast}" if cast else f":{name}")
+        if sql[i:i + 1] == ":" and sql[i + 1:i + 2] != ":":
+            out.append(" ")
+    if positional and used != len(seq):
+        raise ProgrammingError(f"the SQL has {used} placeholders but {len(seq)} parameters were given")
+    return "".join(out), parameters
+
+
+def wire_size(parameters: list[dict]) -> int:
+    """Approximate JSON size of parameters on the wire (blobs grow by 4/3 in base64)."""
+    size = 0
+    for p in parameters:
+        (kind, value), = p["value"].items()
+        if kind == "blobValue":
+            size += len(base64.b64encode(value))
+        else:
+            size += len(str(value))
+        size += 60  # names, keys, quotes, typeHint
+    return size

@@ -1,0 +1,149 @@
+"""One boto3 `rds-data` client per process and target, and the call path: retries, metrics, debug logging.
+
+botocore's own retries are switched off: it would retry a 5xx on ExecuteStatement, which may already have written.
+Here a call is retried only when repeating it cannot duplicate work:
+  - ThrottlingException and DatabaseResumingException: the request was refused before any statement ran;
+  - connection failures before the request was sent;
+  - other transient errors (5xx, read timeouts) only for calls marked idempotent (BeginTransaction, and reads
+    outside a transaction). COMMIT and writes are never retried on an ambiguous failure.
+Backoff is exponential with full jitter, bounded by attempts and by a time budget.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import random
+import threading
+import time
+
+from . import errors
+from .metrics import Metrics
+
+log = logging.getLogger("dataapi_backend")
+
+ALWAYS_RETRYABLE = {"ThrottlingException", "ThrottledException", "TooManyRequestsException",
+                    "DatabaseResumingException"}
+RETRYABLE_IF_IDEMPOTENT = {"InternalServerErrorException", "ServiceUnavailableError", "DatabaseUnavailableException",
+                           "InternalFailure", "ServiceUnavailable", "RequestTimeout"}
+
+
+@dataclasses.dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 6
+    budget_seconds: float = 45.0  # Aurora Serverless v2 can take ~15-30 s to resume from 0 ACU
+    base_delay: float = 0.1
+    max_delay: float = 5.0
+
+    def delay(self, attempt: int) -> float:
+        return random.uniform(0, min(self.max_delay, self.base_delay * (2 ** attempt)))
+
+
+@dataclasses.dataclass(frozen=True)
+class ClientSettings:
+    region_name: str
+    endpoint_url: str | None = None
+    connect_timeout: float = 5.0
+    read_timeout: float = 60.0  # above the Data API's 45 s statement timeout
+    max_pool_connections: int = 50
+
+
+_clients: dict[ClientSettings, object] = {}
+_clients_lock = threading.Lock()
+
+
+def get_client(settings: ClientSettings):
+    """The process-wide client for these settings (boto3 clients are thread-safe; creating one is not cheap)."""
+    client = _clients.get(settings)
+    if client is not None:
+        return client
+    with _clients_lock:
+        client = _clients.get(settings)
+        if client is None:
+            import botocore.config
+            import botocore.session
+
+            config = botocore.config.Config(
+                retries={"total_max_attempts": 1, "mode": "standard"},
+                connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout,
+                max_pool_connections=settings.max_pool_connections, tcp_keepalive=True,
+            )
+            session = botocore.session.get_session()
+            client = session.create_client("rds-data", region_name=settings.region_name,
+                                           endpoint_url=settings.endpoint_url, config=config)
+            _clients[settings] = client
+    return client
+
+
+def _describe(request: dict) -> str:
+    """A log line without values: SQL text, parameter names and types only."""
+    parts = []
+    if "sql" in request:
+        sql = request["sql"]
+        parts.append("sql=" + (sql if len(sql) <= 500 else sql[:500] + "…"))
+    for key in ("parameters",):
+        if request.get(key):
+            parts.append("params=[" + ", ".join(
+                f"{p['name']}:{next(iter(p['value']))}{'/' + p['typeHint'] if 'typeHint' in p else ''}"
+                for p in request[key]) + "]")
+    if request.get("parameterSets"):
+        parts.append(f"parameterSets={len(request['parameterSets'])}")
+    if request.get("transactionId"):
+        parts.append("tx=" + request["transactionId"][:8] + "…")
+    return " ".join(parts)
+
+
+class Transport:
+    def __init__(self, client, metrics: Metrics, policy: RetryPolicy, debug: bool = False):
+        self.client = client
+        self.metrics = metrics
+        self.policy = policy
+        self.debug = debug
+        self._methods = {
+            "ExecuteStatement": client.execute_statement, "BatchExecuteStatement": client.batch_execute_statement,
+            "BeginTransaction": client.begin_transaction, "CommitTransaction": client.commit_transaction,
+            "RollbackTransaction": client.rollback_transaction,
+        }
+
+    def call(self, operation: str, request: dict, *, idempotent: bool = False) -> dict:
+        from botocore.exceptions import (ClientError, ConnectionClosedError, ConnectTimeoutError,
+                                         EndpointConnectionError, ReadTimeoutError)
+
+        method = self._methods[operation]
+        started_all = time.monotonic()
+        attempt = 0
+        while True:
+            started = time.perf_counter()
+            code = None
+            retry_ok = False
+            try:
+                response = method(**request)
+            except ClientError as exc:
+                err = exc.response.get("Error", {})
+                code, message = err.get("Code", "Unknown"), err.get("Message", str(exc))
+                retry_ok = code in ALWAYS_RETRYABLE or (idempotent and code in RETRYABLE_IF_IDEMPOTENT)
+                failure = errors.from_aws(code, message)
+            except (EndpointConnectionError, ConnectTimeoutError) as exc:
+                code, retry_ok = "ConnectionError", True  # the request never reached the service
+                failure = errors.OperationalError(f"cannot reach the Data API endpoint: {exc}", aws_code=code)
+            except (ReadTimeoutError, ConnectionClosedError) as exc:
+                code, retry_ok = "ConnectionLost", idempotent  # the statement may have run
+                failure = errors.OperationalError(
+                    f"the Data API connection was lost during {operation}; its outcome is unknown: {exc}",
+                    aws_code=code)
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            self.metrics.record(operation, elapsed_ms, code)
+            if self.debug:
+                log.debug("%s %.1fms %s%s", operation, elapsed_ms, _describe(request),
+                          f" -> {code}" if code else "")
+            if code is None:
+                return response
+            attempt += 1
+            delay = self.policy.delay(attempt)
+            within_budget = time.monotonic() - started_all + delay <= self.policy.budget_seconds
+            if retry_ok and attempt < self.policy.max_attempts and within_budget:
+                self.metrics.record_retry(operation)
+                log.info("retrying %s after %s (attempt %d, %.2fs)", operation, code, attempt + 1, delay)
+                time.sleep(delay)
+                continue
+            raise failure

@@ -1,0 +1,33 @@
+from django.db.backends.postgresql import features as pg_features
+from django.utils.functional import cached_property
+
+
+class DatabaseFeatures(pg_features.DatabaseFeatures):
+    # CREATE DATABASE ... TEMPLATE needs the template without sessions; the Data API keeps pooled sessions open.
+    can_clone_databases = False
+    # Parameters are bound by the Data API (JDBC), never composed server-side by psycopg.
+    uses_server_side_binding = False
+    # .iterator() streams through DECLARE/FETCH inside a Data API transaction.
+    can_use_chunked_reads = True
+
+    @cached_property
+    def prohibits_null_characters_in_text_exception(self):
+        # PostgreSQL itself refuses NUL in text (22021), reported through the Data API as a DataError.
+        from .dbapi import DataError
+
+        return DataError, "invalid byte sequence for encoding"
+
+    @cached_property
+    def django_test_skips(self):
+        skips = dict(super().django_test_skips)
+        skips.update(DATA_API_SKIPS)
+        return skips
+
+    @cached_property
+    def django_test_expected_failures(self):
+        return set(super().django_test_expected_failures) | DATA_API_EXPECTED_FAILURES
+
+
+# Django's own test suite on this backend (django-test-suite/): what cannot pass over the Data API, with the reason.
+DATA_API_SKIPS: dict[str, set[str]] = {}
+DATA_API_EXPECTED_FAILURES: set[str] = set()

@@ -1,0 +1,86 @@
+import datetime as dt
+import decimal
+import ipaddress
+import json
+import uuid
+import zoneinfo
+
+from django.conf import settings
+from django.db.backends.postgresql import operations as pg_operations
+from django.db.backends.postgresql.operations import get_json_dumps
+
+from .dbapi import Json
+from .dbapi.connection import MAX_REQUEST_BYTES, MAX_SQL_CHARS
+
+
+def quote_literal(value) -> str:
+    """A SQL literal for DDL, which cannot take parameters (defaults, check constraints): what psycopg's mogrify
+    does for Django, with standard_conforming_strings (the PostgreSQL default since 9.1)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, decimal.Decimal)):
+        text = str(value)
+        return text if text[0] != "-" else f"({text})"
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return f"'\\x{bytes(value).hex()}'::bytea"
+    if isinstance(value, Json):
+        value = value.text
+    elif isinstance(value, dt.datetime):
+        value = value.isoformat(sep=" ")
+    elif isinstance(value, (dt.date, dt.time)):
+        value = value.isoformat()
+    elif isinstance(value, dt.timedelta):
+        return f"'{value.days} days {value.seconds} seconds {value.microseconds} microseconds'::interval"
+    elif isinstance(value, (uuid.UUID, ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        value = str(value)
+    elif isinstance(value, (dict, list)):
+        value = json.dumps(value)
+    text = str(value)
+    if "\x00" in text:
+        raise ValueError("A string literal cannot contain NUL (0x00) characters.")
+    return "'" + text.replace("'", "''") + "'"
+
+
+class DatabaseOperations(pg_operations.DatabaseOperations):
+    compiler_module = "dataapi_backend.compiler"
+
+    def compose_sql(self, sql, params):
+        # psycopg's mogrify needs a psycopg connection; compose literals here instead (schema editor, debug).
+        if not params:
+            return sql
+        if isinstance(params, dict):
+            return sql % {k: quote_literal(v) for k, v in params.items()}
+        return sql % tuple(quote_literal(p) for p in params)
+
+    def last_executed_query(self, cursor, sql, params):
+        try:
+            return self.compose_sql(sql, params)
+        except (TypeError, ValueError):
+            return sql
+
+    def adapt_integerfield_value(self, value, internal_type):
+        # Plain ints: psycopg's Int2/Int4/Int8 wrappers mean nothing to the Data API (longValue is bigint).
+        return value
+
+    def adapt_json_value(self, value, encoder):
+        # jsonb as text with a ::jsonb cast, instead of psycopg's Jsonb dumper.
+        return Json(get_json_dumps(encoder)(value))
+
+    def adapt_datetimefield_value(self, value):
+        # With USE_TZ=False, naive datetimes mean the project's TIME_ZONE; psycopg relied on a session-level
+        # SET TIME ZONE for that, which this backend never issues, so the zone travels with the value.
+        if (value is not None and not hasattr(value, "resolve_expression") and not settings.USE_TZ
+                and isinstance(value, dt.datetime) and value.tzinfo is None and self.connection.timezone_name):
+            return value.replace(tzinfo=zoneinfo.ZoneInfo(self.connection.timezone_name))
+        return value
+
+    def bulk_batch_size(self, fields, objs):
+        # Keep each multi-row INSERT under the Data API's 65,536-character SQL limit (a placeholder with its cast is
+        # at most ~30 characters) and its parameters well under the 4 MiB request body.
+        if not fields:
+            return len(objs)
+        by_sql = max(1, (MAX_SQL_CHARS - 2048) // (len(fields) * 30))
+        by_body = max(1, MAX_REQUEST_BYTES // (len(fields) * 400))
+        return max(1, min(by_sql, by_body, len(objs) or 1))

@@ -1,0 +1,9 @@
+from django.db.backends.postgresql import schema as pg_schema
+
+from .operations import quote_literal
+
+
+class DatabaseSchemaEditor(pg_schema.DatabaseSchemaEditor):
+    def quote_value(self, value):
+        # psycopg's sql.quote needs a psycopg connection; the literal rules are the same.
+        return quote_literal(value)

@@ -1,0 +1,50 @@
+"""Models covering every Django field type, created over the Data API by the session fixture (no migrations)."""
+
+import uuid
+
+from django.db import models
+
+
+class Everything(models.Model):
+    big = models.BigIntegerField(null=True)
+    small = models.SmallIntegerField(null=True)
+    integer = models.IntegerField(null=True)
+    positive = models.PositiveIntegerField(null=True)
+    boolean = models.BooleanField(null=True)
+    char = models.CharField(max_length=50, null=True)
+    text = models.TextField(null=True)
+    slug = models.SlugField(null=True)
+    email = models.EmailField(null=True)
+    url = models.URLField(null=True)
+    date = models.DateField(null=True)
+    datetime = models.DateTimeField(null=True)
+    time = models.TimeField(null=True)
+    duration = models.DurationField(null=True)
+    decimal = models.DecimalField(max_digits=12, decimal_places=4, null=True)
+    floating = models.FloatField(null=True)
+    uuid = models.UUIDField(null=True)
+    binary = models.BinaryField(null=True)
+    json = models.JSONField(null=True)
+    ip = models.GenericIPAddressField(null=True)
+
+    class Meta:
+        app_label = "backend_tests"
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        app_label = "backend_tests"
+
+
+class Book(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="books")
+    title = models.CharField(max_length=200)
+    pages = models.IntegerField(default=0)
+    price = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    tags = models.JSONField(default=list)
+
+    class Meta:
+        app_label = "backend_tests"

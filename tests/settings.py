@@ -1,0 +1,25 @@
+"""Thin test override of hospitality.settings: adds the backend's own test models and a Data API alias that logs in
+as the owner role (so the schema editor runs over the Data API too)."""
+
+import os
+
+from hospitality.settings import *  # noqa: F401,F403
+from hospitality.settings import DATABASES, INSTALLED_APPS
+
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.backend"]
+
+_owner_secret = os.environ.get("DB_OWNER_SECRET_ARN")
+if _owner_secret:
+    DATABASES["dataapi"] = {
+        "ENGINE": "dataapi_backend",
+        "NAME": os.environ["DATABASE_NAME"],
+        "OPTIONS": {
+            "resource_arn": os.environ["DB_CLUSTER_ARN"],
+            "secret_arn": _owner_secret,
+            "region_name": os.environ.get("AWS_REGION", "us-east-1"),
+            "endpoint_url": os.environ.get("DATA_API_ENDPOINT") or None,
+            "retry_base_delay": 0.01,
+        },
+        "TEST": {"NAME": os.environ["DATABASE_NAME"]},
+    }
+DATABASE_ROUTERS = ["tests.backend.routers.BackendTestsRouter"]
