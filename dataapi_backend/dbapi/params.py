@@ -57,6 +57,10 @@ def _time(v: dt.time):
 
 
 def _int(v: int):
+    # longValue binds as bigint; an int4 cast makes small integers behave as Django's psycopg literals do
+    # (`jsonb -> 0` needs an integer, and bigint does not narrow implicitly).
+    if -(2**31) <= v < 2**31:
+        return {"longValue": v}, None, "int4"
     if -(2**63) <= v < 2**63:
         return {"longValue": v}, None, None
     return {"stringValue": str(v)}, "DECIMAL", None
