@@ -133,7 +133,9 @@ class Engine:
 
         pool = ConnectionPool(conninfo, min_size=self.config.pool_min_size, max_size=self.config.pool_max_size,
                               kwargs={"autocommit": True, "cursor_factory": RawCursor}, configure=configure,
-                              timeout=30, name=f"{user}@{database}", open=False)
+                              # a connection killed under the pool (restart, DROP DATABASE ... FORCE) is replaced,
+                              # as the Data API does, instead of failing the next call
+                              check=ConnectionPool.check_connection, timeout=30, name=f"{user}@{database}", open=False)
         pool.open(wait=True, timeout=30)
         pool.database = database  # type: ignore[attr-defined]
         return pool

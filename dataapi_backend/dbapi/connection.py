@@ -38,7 +38,16 @@ class Connection:
             return  # nothing ran since the last commit: no call at all
         tx, self.transaction_id = self.transaction_id, None
         # Never retried on an ambiguous failure: a repeated COMMIT cannot tell whether the first one landed.
-        self.transport.call("CommitTransaction", self._target(transactionId=tx))
+        try:
+            self.transport.call("CommitTransaction", self._target(transactionId=tx))
+        except errors.Error:
+            # If the commit did not happen the transaction still holds its locks until the idle timeout: release
+            # them. If it did, the rollback finds nothing (TransactionNotFound). Either way no work is repeated.
+            try:
+                self.transport.call("RollbackTransaction", self._target(transactionId=tx))
+            except errors.Error:
+                pass
+            raise
 
     def rollback(self) -> None:
         self._check_open()

@@ -1,0 +1,105 @@
+"""atomic() ↔ Begin/Commit/Rollback, begun lazily; savepoints as SQL; on_commit; idle timeout is an error."""
+
+import time
+
+import pytest
+from django.db import OperationalError, connections, transaction
+
+from .models import Author
+
+pytestmark = pytest.mark.django_db(databases=["dataapi"], transaction=True)
+
+
+def calls(connection) -> dict:
+    return connection.data_api_metrics.snapshot()["calls"]
+
+
+def test_autocommit_statements_go_out_bare(dataapi, clean_tables):
+    Author.objects.create(name="bare")
+    assert calls(dataapi) == {"ExecuteStatement": 1}
+
+
+def test_atomic_maps_to_begin_and_commit_lazily(dataapi, clean_tables):
+    with transaction.atomic(using="dataapi"):
+        assert calls(dataapi) == {}  # nothing is sent until the first statement
+        Author.objects.create(name="a")
+        Author.objects.create(name="b")
+    assert calls(dataapi) == {"BeginTransaction": 1, "ExecuteStatement": 2, "CommitTransaction": 1}
+    assert Author.objects.count() == 2
+
+
+def test_atomic_without_statements_makes_no_call(dataapi):
+    with transaction.atomic(using="dataapi"):
+        pass
+    assert calls(dataapi) == {}
+
+
+def test_exception_rolls_back(dataapi, clean_tables):
+    with pytest.raises(RuntimeError), transaction.atomic(using="dataapi"):
+        Author.objects.create(name="gone")
+        raise RuntimeError("boom")
+    assert calls(dataapi) == {"BeginTransaction": 1, "ExecuteStatement": 1, "RollbackTransaction": 1}
+    assert Author.objects.filter(name="gone").exists() is False
+
+
+def test_savepoints_are_sql_inside_the_transaction(dataapi, clean_tables):
+    with transaction.atomic(using="dataapi"):
+        Author.objects.create(name="outer")
+        with pytest.raises(RuntimeError), transaction.atomic(using="dataapi"):
+            Author.objects.create(name="inner")
+            raise RuntimeError
+        with transaction.atomic(using="dataapi"):
+            Author.objects.create(name="inner-kept")
+    assert sorted(Author.objects.values_list("name", flat=True)) == ["inner-kept", "outer"]
+    assert calls(dataapi)["BeginTransaction"] == 1
+    assert calls(dataapi)["CommitTransaction"] == 1
+
+
+def test_on_commit_runs_after_commit_only(dataapi, clean_tables):
+    ran = []
+    with transaction.atomic(using="dataapi"):
+        Author.objects.create(name="x")
+        transaction.on_commit(lambda: ran.append("committed"), using="dataapi")
+        assert ran == []
+    assert ran == ["committed"]
+    with pytest.raises(RuntimeError), transaction.atomic(using="dataapi"):
+        transaction.on_commit(lambda: ran.append("rolled back"), using="dataapi")
+        Author.objects.create(name="y")
+        raise RuntimeError
+    assert ran == ["committed"]
+
+
+def test_idle_timeout_is_a_clear_operational_error_and_never_retried(dataapi, emulator, clean_tables):
+    emulator.config(transaction_idle_timeout=0.3, reaper_interval=0.05)
+    with pytest.raises(OperationalError) as excinfo, transaction.atomic(using="dataapi"):
+        Author.objects.create(name="lost")
+        time.sleep(0.8)
+        Author.objects.create(name="after-timeout")
+    assert "TransactionNotFoundException" in str(excinfo.value)
+    assert "Retry the whole unit of work" in str(excinfo.value)
+    assert dataapi.data_api_metrics.snapshot()["retries"] == {}
+    assert Author.objects.count() == 0
+
+
+def test_two_threads_have_independent_transactions(clean_tables):
+    import threading
+
+    errors = []
+
+    def work(name):
+        try:
+            with transaction.atomic(using="dataapi"):
+                Author.objects.create(name=name)
+                time.sleep(0.1)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(f"t{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert Author.objects.count() == 4
