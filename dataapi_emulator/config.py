@@ -36,7 +36,7 @@ class EmulatorConfig:
     # pool of PostgreSQL connections per (role, database); reused across calls without any reset, as AWS does
     pool_min_size: int = 1
     pool_max_size: int = 20
-    reaper_interval: float = 1.0
+    reaper_interval: float = 0.2
 
     @classmethod
     def from_file(cls, path: str | Path) -> EmulatorConfig:

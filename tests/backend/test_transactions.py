@@ -73,7 +73,7 @@ def test_idle_timeout_is_a_clear_operational_error_and_never_retried(dataapi, em
     emulator.config(transaction_idle_timeout=0.3, reaper_interval=0.05)
     with pytest.raises(OperationalError) as excinfo, transaction.atomic(using="dataapi"):
         Author.objects.create(name="lost")
-        time.sleep(0.8)
+        time.sleep(1.2)
         Author.objects.create(name="after-timeout")
     assert "TransactionNotFoundException" in str(excinfo.value)
     assert "Retry the whole unit of work" in str(excinfo.value)

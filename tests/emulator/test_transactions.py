@@ -66,7 +66,7 @@ def test_idle_transaction_is_rolled_back_after_the_timeout(rds, target, table, c
     control.config(transaction_idle_timeout=0.5, reaper_interval=0.1)
     tx = rds.begin_transaction(**target.db())["transactionId"]
     rds.execute_statement(sql=f"INSERT INTO {name} VALUES (1)", transactionId=tx, **target.db())
-    time.sleep(1.0)
+    time.sleep(1.2)
     with pytest.raises(ClientError) as excinfo:
         rds.commit_transaction(transactionId=tx, **target.kw())
     assert error_of(excinfo)[0] == "TransactionNotFoundException"
