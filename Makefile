@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.stamp
 
-.PHONY: run test stop status venv django-suite clean
+.PHONY: run test stop status venv bench django-suite clean
 
 $(STAMP): requirements.txt
 	@echo "==> Preparing $(VENV) from requirements.txt (first run takes about a minute)"
@@ -33,3 +33,8 @@ status: $(STAMP)
 
 clean: stop
 	rm -rf .local $(VENV)
+
+bench: $(STAMP)
+	@$(PY) -m hospitality.localstack up dev
+	@$(PY) benchmarks/emulator_bench.py
+	@$(PY) benchmarks/backend_bench.py

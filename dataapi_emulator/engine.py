@@ -24,6 +24,11 @@ from .config import EmulatorConfig
 from .encoding import JDBC_TYPES, ColumnEncoder, bind, configure_adapters
 from .faults import Faults
 from .stats import Stats
+from .watchdog import Watchdog
+
+# A pooled connection idle for longer than this is pinged before use: one killed under the pool (server restart,
+# DROP DATABASE ... WITH (FORCE)) is replaced instead of failing the call. Busy connections skip the round trip.
+CHECK_IDLE_AFTER = 2.0
 
 PRECISION = {"bool": 1, "int2": 5, "int4": 10, "int8": 19, "float4": 8, "float8": 17, "date": 13, "time": 15,
              "timetz": 21, "timestamp": 29, "timestamptz": 35, "uuid": 36}
@@ -73,6 +78,8 @@ class Engine:
         self._tables: dict[tuple[str, int], tuple[str, str, dict[int, tuple[bool, bool]]]] = {}
         self._stop = threading.Event()
         self._reaper: threading.Thread | None = None
+        self._watchdog = Watchdog()
+        self._last_used: dict[int, float] = {}  # id(connection) → when it was last returned to its pool
 
     # -- lifecycle -----------------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -133,12 +140,18 @@ class Engine:
 
         pool = ConnectionPool(conninfo, min_size=self.config.pool_min_size, max_size=self.config.pool_max_size,
                               kwargs={"autocommit": True, "cursor_factory": RawCursor}, configure=configure,
-                              # a connection killed under the pool (restart, DROP DATABASE ... FORCE) is replaced,
-                              # as the Data API does, instead of failing the next call
-                              check=ConnectionPool.check_connection, timeout=30, name=f"{user}@{database}", open=False)
+                              check=self._check_connection, timeout=30, name=f"{user}@{database}", open=False)
         pool.open(wait=True, timeout=30)
         pool.database = database  # type: ignore[attr-defined]
         return pool
+
+    def _check_connection(self, conn: psycopg.Connection) -> None:
+        if time.monotonic() - self._last_used.get(id(conn), 0.0) > CHECK_IDLE_AFTER:
+            ConnectionPool.check_connection(conn)
+
+    def _release(self, pool: ConnectionPool, conn: psycopg.Connection) -> None:
+        self._last_used[id(conn)] = time.monotonic()
+        pool.putconn(conn)
 
     @contextmanager
     def _connection(self, req: dict):
@@ -163,7 +176,7 @@ class Engine:
         try:
             yield conn, pool
         finally:
-            pool.putconn(conn)  # the pool rolls back anything left open; it resets nothing else
+            self._release(pool, conn)  # the pool rolls back anything left open; it resets nothing else
 
     # -- transactions ----------------------------------------------------------------------------------------------
     @staticmethod
@@ -188,7 +201,7 @@ class Engine:
         try:
             conn.execute("BEGIN")
         except psycopg.Error as exc:
-            pool.putconn(conn)
+            self._release(pool, conn)
             raise database_error(exc) from None
         now = time.monotonic()
         tx = Transaction(secrets.token_urlsafe(132)[:176], req["secretArn"], req["resourceArn"], pool, conn, now, now)
@@ -232,7 +245,7 @@ class Engine:
                 tx.conn.execute("ROLLBACK")
             except psycopg.Error:
                 pass  # a broken connection is discarded by the pool below
-        tx.pool.putconn(tx.conn)
+        self._release(tx.pool, tx.conn)
 
     def _reap_loop(self) -> None:
         while not self._stop.wait(self.config.reaper_interval):
@@ -300,9 +313,7 @@ class Engine:
             fired.set()
             conn.cancel_safe()
 
-        timer = threading.Timer(timeout, cancel)
-        timer.daemon = True
-        timer.start()
+        handle = self._watchdog.schedule(timeout, cancel)
         try:
             cur.execute(query, params, prepare=False)
         except psycopg.errors.QueryCanceled:
@@ -311,7 +322,7 @@ class Engine:
                     "The statement timed out.", dbConnectionId=conn.info.backend_pid) from None
             raise
         finally:
-            timer.cancel()
+            self._watchdog.cancel(handle)
         return cur
 
     def _typname(self, conn, database: str, oid: int) -> str:
