@@ -30,6 +30,12 @@ if django.VERSION[:2] != SUPPORTED_DJANGO:
         f"dataapi_backend supports Django {SUPPORTED_DJANGO[0]}.{SUPPORTED_DJANGO[1]}.x only; "
         f"found {django.get_version()}. Pin Django==5.2.* (requirements.txt)")
 
+def psycopg_adapters():
+    from psycopg import adapt, adapters
+
+    return adapt.AdaptersMap(adapters)
+
+
 # server_version_num per (cluster, database): one call per process, not one per connection (Lambda cold starts).
 _server_versions: dict[tuple[str, str], int] = {}
 _server_versions_lock = threading.Lock()
@@ -60,8 +66,12 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
     def get_new_connection(self, conn_params):
         params = dict(conn_params)
         retry = params.pop("retry")
-        return dbapi.connect(**params, retry=retry, metrics=dbapi.metrics_for(self.alias),
-                             timezone=self.timezone, json_as_text=True)
+        connection = dbapi.connect(**params, retry=retry, metrics=dbapi.metrics_for(self.alias),
+                                   timezone=self.timezone, json_as_text=True)
+        # contrib.postgres registers hstore/citext type info on the driver connection; give it a private map.
+        # Values are decoded by dataapi_backend.dbapi.results, never by psycopg.
+        connection.adapters = psycopg_adapters()
+        return connection
 
     def init_connection_state(self):
         # No per-connection setup statements (no SET TIME ZONE, no SET ROLE): there is no session to configure;

@@ -31,10 +31,8 @@ def options_from_settings(settings_dict: dict, alias: str) -> dict:
             raise ImproperlyConfigured(f"{where}['{key}'] is required; set it to the ARN, e.g. {example}")
         if not pattern.match(value):
             raise ImproperlyConfigured(f"{where}['{key}']={value!r} is not a valid ARN; expected e.g. {example}")
-    if not settings_dict.get("NAME"):
-        name = None  # the secret's default database (Django's _nodb_cursor connects this way)
-    else:
-        name = settings_dict["NAME"]
+    # NAME None is how Django's _nodb_cursor asks for the maintenance database, as the postgresql backend does.
+    name = settings_dict.get("NAME") or "postgres"
     endpoint = options.get("endpoint_url")
     if endpoint is not None and not re.match(r"^https?://\S+$", str(endpoint)):
         raise ImproperlyConfigured(f"{where}['endpoint_url']={endpoint!r} is not an http(s) URL")

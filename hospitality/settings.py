@@ -34,15 +34,28 @@ USE_DATA_API = _db.use_data_api
 DEBUG_DATA_API = _db.debug_data_api
 DATA_API_ROLLOUT_PERCENTAGE = _db.rollout_percentage
 TENANT_DATABASE_ADAPTER = _db.tenant_adapter
+TENANT_DB_ALIAS = "tenant"
+DATABASE_ROUTERS = ["tenants.router.TenantRouter"]
+
+# Tenant API authentication (tenants/authentication.py). JWTs: algorithm, issuer and audience pinned.
+TENANT_JWT_ALGORITHM = os.environ.get("TENANT_JWT_ALGORITHM", "HS256")
+TENANT_JWT_SECRET = os.environ.get("TENANT_JWT_SECRET", "")
+TENANT_JWT_PUBLIC_KEY = os.environ.get("TENANT_JWT_PUBLIC_KEY", "")
+TENANT_JWT_ISSUER = os.environ.get("TENANT_JWT_ISSUER", "hospitality")
+TENANT_JWT_AUDIENCE = os.environ.get("TENANT_JWT_AUDIENCE", "hospitality-api")
+# Only behind an authenticator that strips and sets these headers itself (API Gateway authorizer, service mesh).
+TRUST_UPSTREAM_TENANT_HEADERS = env_bool(os.environ, "TRUST_UPSTREAM_TENANT_HEADERS", False)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "hospitality.admin_site.HospitalityAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "tenants",
     "bookings",
 ]
@@ -55,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tenants.middleware.TenantTransactionMiddleware",
 ]
 
 ROOT_URLCONF = "hospitality.urls"
@@ -102,6 +116,27 @@ LOGGING = {
 }
 
 REST_FRAMEWORK = {
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
+                                 "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tenants.authentication.JWTAuthentication",
+        "tenants.authentication.ApiTokenAuthentication",
+        "tenants.authentication.UpstreamHeaderAuthentication",
+        "tenants.authentication.TenantSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.HasTenantContext"],
+    "DEFAULT_PAGINATION_CLASS": "bookings.api.pagination.Pagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "hospitality.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "hospitality tenant API",
+    "DESCRIPTION": "Entities, bookings and relationships of one tenant, isolated by PostgreSQL row-level security.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }

@@ -1,6 +1,41 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class TenantsConfig(AppConfig):
     name = "tenants"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # A deployment check (`manage.py check --deploy --database default`): migrate also passes --database to the
+        # checks, and must be able to run before the policies exist.
+        checks.register(rls_audit_check, checks.Tags.database, deploy=True)
+        checks.register(settings_check)
+
+
+def rls_audit_check(app_configs, databases=None, **kwargs):
+    """`manage.py check --deploy --database default`: the same audit as rls_verify, as system check errors."""
+    if not databases or "default" not in databases:
+        return []
+    from . import rls
+
+    return [checks.Error(f.message, id=f"tenants.E{index:03d}", hint=f"audit finding '{f.code}': run "
+                         "`manage.py rls_apply`, then `manage.py rls_verify` for the full report")
+            for index, f in enumerate(rls.audit("default"), start=100)]
+
+
+def settings_check(app_configs, **kwargs):
+    from django.conf import settings
+
+    issues = []
+    if not settings.TENANT_JWT_SECRET and not settings.TENANT_JWT_PUBLIC_KEY:
+        issues.append(checks.Warning("no JWT key is configured: tenant apps can only use API tokens",
+                                     hint="set TENANT_JWT_SECRET (HS256) or TENANT_JWT_PUBLIC_KEY with "
+                                          "TENANT_JWT_ALGORITHM=RS256", id="tenants.W001"))
+    alg = settings.TENANT_JWT_ALGORITHM
+    if alg.lower() == "none" or alg not in {"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384",
+                                            "PS256", "EdDSA"}:
+        issues.append(checks.Error(f"TENANT_JWT_ALGORITHM={alg!r} is not an accepted algorithm",
+                                   hint="use HS256 with TENANT_JWT_SECRET or RS256 with TENANT_JWT_PUBLIC_KEY",
+                                   id="tenants.E001"))
+    return issues

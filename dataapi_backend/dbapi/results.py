@@ -143,6 +143,16 @@ def _range_parser(bound):
     return parse
 
 
+_HSTORE_PAIR = re.compile(r'"((?:[^"\\]|\\.)*)"\s*=>\s*(NULL|"((?:[^"\\]|\\.)*)")')
+
+
+def parse_hstore(text: str) -> dict:
+    """hstore's text form ('"a"=>"1", "b"=>NULL') → dict, as psycopg's hstore loader returns."""
+    def unescape(s):
+        return re.sub(r"\\(.)", r"\1", s)
+    return {unescape(k): None if raw == "NULL" else unescape(v) for k, raw, v in _HSTORE_PAIR.findall(text)}
+
+
 def _tz_range_bound(text: str):
     return _fromiso_dt(text)
 
@@ -160,6 +170,7 @@ SCALAR = {
     "interval": _via(parse_interval),
     "uuid": _via(uuid.UUID),
     "json": _via(json.loads), "jsonb": _via(json.loads),
+    "hstore": _via(parse_hstore),
     "int4range": _via(_range_parser(int)), "int8range": _via(_range_parser(int)),
     "numrange": _via(_range_parser(_Decimal)), "daterange": _via(_range_parser(_fromiso_date)),
     "tsrange": _via(_range_parser(_fromiso_dt)), "tstzrange": _via(_range_parser(_tz_range_bound)),

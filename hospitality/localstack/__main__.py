@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -53,26 +54,38 @@ def _manage(stack: Stack, *args: str, **overrides) -> None:
 
 
 def _migrate(stack: Stack) -> None:
-    # Migrations run as the owner role, which owns every table; the app and admin roles cannot run DDL.
-    _manage(stack, "migrate", "--noinput", DATABASE_URL=stack.environment()["OWNER_DATABASE_URL"])
+    # Migrations and policies run as the owner role, which owns every table; the app and admin roles cannot run DDL.
+    owner = stack.environment()["OWNER_DATABASE_URL"]
+    _manage(stack, "migrate", "--noinput", DATABASE_URL=owner)
+    _manage(stack, "rls_apply", DATABASE_URL=owner)
+    _manage(stack, "rls_verify")
 
 
 def cmd_run(stack: Stack, extra: list[str]) -> int:
     steps = Steps(4)
     steps.run("Starting PostgreSQL and the Data API emulator", stack.up)
-    steps.run("Applying migrations (as hospitality_owner)", _migrate, stack)
-    admin = stack.credentials()["demo_admin"]
-    steps.run("Creating the demo staff user", _manage, stack, "ensure_staff_user", "--username", admin["username"],
-              DEMO_ADMIN_PASSWORD=admin["password"])
+    steps.run("Applying migrations and row-level security (as hospitality_owner)", _migrate, stack)
+    creds = stack.credentials()
+    admin = creds["demo_admin"]
+    demo_file = stack.spec.root / "demo-credentials.json"
+    steps.run("Creating the staff user and the demo tenants (progress in the log)", _seed, stack, demo_file)
+    demo = json.loads(demo_file.read_text())
     addr = os.environ.get("RUNSERVER_ADDR", "127.0.0.1:8000")
     base = f"http://{addr}"
+    token = demo["api_tokens"]["alice@tenant-seaside-001"]
+    jwt = demo["jwts"].get("bob@tenant-mountain-002", "")
     print(f"""
 {BOLD}hospitality is starting on {base}{RESET}
-  API        {base}/api/
-  Admin      {base}/admin/   (user: {admin['username']}  password: {admin['password']})
-  Health     {base}/health
-  Data API   {stack.emulator_url()} (emulator)
-  Env file   {stack.spec.env_file}   (`source` it to use manage.py or the AWS CLI against this stack)
+  Tenant API  {base}/api/bookings/      (docs: {base}/docs/, schema: {base}/schema/openapi.json)
+  Admin       {base}/admin/             user {admin['username']} / password {admin['password']}
+  Health      {base}/health
+  Data API    {stack.emulator_url()}   (local emulator; the tenant path uses it: USE_DATA_API=true)
+  Env file    {stack.spec.env_file}     (`source` it for manage.py or the AWS CLI)
+
+  Demo tenants: tenant-seaside-001 (alice, owner), tenant-mountain-002 (bob, manager), tenant-city-003 (carol)
+  Demo users' password: {demo['users']['alice']}   (all credentials: {demo_file})
+  curl -H 'Authorization: Token {token}' {base}/api/bookings/
+  curl -H 'Authorization: Bearer {jwt[:24]}…' {base}/api/entities/   (full JWT in {demo_file.name})
 Stop the server with Ctrl-C; `make stop` stops PostgreSQL and the emulator.
 """, flush=True)
     os.chdir(PROJECT_ROOT)
@@ -80,14 +93,28 @@ Stop the server with Ctrl-C; `make stop` stops PostgreSQL and the emulator.
     return 0  # not reached
 
 
+def _seed(stack: Stack, demo_file) -> None:
+    creds = stack.credentials()
+    _manage(stack, "ensure_staff_user", "--username", creds["demo_admin"]["username"],
+            DEMO_ADMIN_PASSWORD=creds["demo_admin"]["password"])
+    _manage(stack, "seed_demo", "--credentials-file", str(demo_file), DEMO_USER_PASSWORD=creds["demo_user_password"])
+
+
 def cmd_test(stack: Stack, extra: list[str]) -> int:
-    steps = Steps(3)
+    steps = Steps(4)
     steps.run("Starting the isolated test stack (fresh database)", stack.up)
-    steps.run("Applying migrations (as hospitality_owner)", _migrate, stack)
-    print(f"{BOLD}[3/3] Running pytest{RESET}", flush=True)
+    steps.run("Applying migrations and row-level security (as hospitality_owner)", _migrate, stack)
     try:
-        return subprocess.run([sys.executable, "-m", "pytest", *extra], cwd=PROJECT_ROOT,
-                              env=_django_env(stack)).returncode
+        print(f"{BOLD}[3/4] pytest, tenant path over the Data API (USE_DATA_API=true){RESET}", flush=True)
+        code = subprocess.run([sys.executable, "-m", "pytest", *extra], cwd=PROJECT_ROOT,
+                              env=_django_env(stack, USE_DATA_API="true")).returncode
+        if extra:  # a chosen subset runs once
+            return code
+        print(f"{BOLD}[4/4] pytest, the tenancy suite again over direct PostgreSQL (USE_DATA_API=false){RESET}",
+              flush=True)
+        code_pg = subprocess.run([sys.executable, "-m", "pytest", "tests/tenancy"], cwd=PROJECT_ROOT,
+                                 env=_django_env(stack, USE_DATA_API="false")).returncode
+        return code or code_pg
     finally:
         if os.environ.get("KEEP_TEST_STACK") != "1":
             stack.down()

@@ -25,6 +25,9 @@ from .postgres import LocalPostgres
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SQL_DIR = PROJECT_ROOT / "sql"
 ROLES = ("hospitality_owner", "hospitality_admin", "hospitality_app")
+# The test stack only: a superuser for running Django's own test suite on the backend (it creates databases and
+# extensions); never part of the application's roles.
+SUITE_ROLE = "hospitality_suite"
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
 
@@ -37,6 +40,11 @@ class StackSpec:
     database: str
     env_file: Path
     fresh_database: bool  # the test stack drops and recreates its database on every start
+    suite_role: bool = False  # a superuser login for Django's own test suite (test stack only)
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return (*ROLES, SUITE_ROLE) if self.suite_role else ROLES
 
     @property
     def root(self) -> Path:
@@ -50,7 +58,7 @@ def spec(name: str) -> StackSpec:
     if name == "test":
         return StackSpec("test", int(os.environ.get("PG_TEST_PORT", 54339)),
                          int(os.environ.get("EMULATOR_TEST_PORT", 8775)), "hospitality_test",
-                         PROJECT_ROOT / ".local" / "test" / "env", fresh_database=True)
+                         PROJECT_ROOT / ".local" / "test" / "env", fresh_database=True, suite_role=True)
     raise ValueError(f"unknown stack {name!r}: use 'dev' or 'test'")
 
 
@@ -77,7 +85,9 @@ class Stack:
     # -- credentials, generated once and kept -----------------------------------------------------------------
     def credentials(self) -> dict:
         if self.secrets_file.exists():
-            return json.loads(self.secrets_file.read_text())
+            creds = json.loads(self.secrets_file.read_text())
+            if set(creds["roles"]) == set(self.spec.roles) and "jwt_secret" in creds:
+                return creds
         self.spec.root.mkdir(parents=True, exist_ok=True)
         suffix = _secret_suffix()
         creds = {
@@ -88,10 +98,12 @@ class Stack:
                     "secret_arn": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:hospitality/{self.spec.name}/"
                                   f"{role.removeprefix('hospitality_')}-{suffix}",
                 }
-                for role in ROLES
+                for role in self.spec.roles
             },
             "demo_admin": {"username": "admin", "password": _password()[:16]},
             "django_secret_key": secrets.token_urlsafe(50),
+            "jwt_secret": secrets.token_urlsafe(48),
+            "demo_user_password": _password()[:16],
         }
         fd = os.open(self.secrets_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
@@ -114,7 +126,10 @@ class Stack:
         creds = self.credentials()
         with self._superuser() as conn:
             conn.execute((SQL_DIR / "00_roles.sql").read_text())
-            for role in ROLES:
+            if self.spec.suite_role:
+                if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [SUITE_ROLE]).fetchone():
+                    conn.execute(sql.SQL("CREATE ROLE {} LOGIN SUPERUSER").format(sql.Identifier(SUITE_ROLE)))
+            for role in self.spec.roles:
                 conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(
                     sql.Identifier(role), sql.Literal(creds["roles"][role]["password"])))
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.spec.database]).fetchone()
@@ -215,6 +230,10 @@ class Stack:
         roles = creds["roles"]
         return {
             "DJANGO_SECRET_KEY": creds["django_secret_key"],
+            "DJANGO_DEBUG": "true",
+            "TENANT_JWT_SECRET": creds["jwt_secret"],
+            # the tenant path goes through the Data API (the emulator); USE_DATA_API=false switches to direct pg
+            "USE_DATA_API": "true",
             "DATABASE_URL": self.dsn("hospitality_admin"),
             "OWNER_DATABASE_URL": self.dsn("hospitality_owner"),
             "TENANT_DATABASE_URL": self.dsn("hospitality_app"),
@@ -225,6 +244,8 @@ class Stack:
             "DATABASE_NAME": self.spec.database,
             "AWS_REGION": REGION,
             "DATA_API_ENDPOINT": self.emulator_url(),
+            **({"DB_SUITE_SECRET_ARN": roles[SUITE_ROLE]["secret_arn"], "SUITE_DATABASE_URL": self.dsn(SUITE_ROLE,
+                "postgres")} if self.spec.suite_role else {}),
             # boto3 signs every request; the emulator checks that a SigV4 header is present, not the key.
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",

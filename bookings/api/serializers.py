@@ -1,0 +1,90 @@
+from rest_framework import serializers
+
+from ..models import Booking, Entity, TenantRelationship
+
+READ_ONLY = ("id", "created_at", "created_by", "updated_at")
+
+
+class EntityInput(serializers.ModelSerializer):
+    class Meta:
+        model = Entity
+        fields = ("entity_type", "name", "metadata", "is_active")
+
+
+class EntityOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Entity
+        fields = (*READ_ONLY, "entity_type", "name", "metadata", "is_active")
+
+
+class EntityRef(serializers.ModelSerializer):
+    class Meta:
+        model = Entity
+        fields = ("id", "name", "entity_type")
+
+
+class BookingInput(serializers.ModelSerializer):
+    # Resolved through RLS: another tenant's entity id is "does not exist", exactly like a missing one.
+    entity = serializers.PrimaryKeyRelatedField(queryset=Entity.objects.all())
+
+    class Meta:
+        model = Booking
+        fields = ("entity", "guest_name", "guest_email", "check_in", "check_out", "party_size", "status",
+                  "total_amount", "metadata")
+
+    def validate(self, attrs):
+        check_in = attrs.get("check_in", getattr(self.instance, "check_in", None))
+        check_out = attrs.get("check_out", getattr(self.instance, "check_out", None))
+        if check_in and check_out and check_out <= check_in:
+            raise serializers.ValidationError({"check_out": "Check-out must be after check-in."})
+        return attrs
+
+
+class BookingOutput(serializers.ModelSerializer):
+    entity = EntityRef()
+
+    class Meta:
+        model = Booking
+        fields = (*READ_ONLY, "entity", "guest_name", "guest_email", "check_in", "check_out", "party_size", "status",
+                  "total_amount", "metadata")
+
+
+class RelationshipInput(serializers.ModelSerializer):
+    entity = serializers.PrimaryKeyRelatedField(queryset=Entity.objects.all())
+
+    class Meta:
+        model = TenantRelationship
+        fields = ("entity", "external_id", "relationship_type", "metadata")
+
+
+class RelationshipOutput(serializers.ModelSerializer):
+    entity = EntityRef()
+
+    class Meta:
+        model = TenantRelationship
+        fields = (*READ_ONLY, "entity", "external_id", "relationship_type", "metadata")
+
+
+class EntityFilters(serializers.Serializer):
+    entity_type = serializers.ChoiceField(choices=Entity._meta.get_field("entity_type").choices, required=False)
+    is_active = serializers.BooleanField(required=False, allow_null=True, default=None)
+    search = serializers.CharField(required=False, max_length=100)
+    ordering = serializers.ChoiceField(choices=["name", "-name", "created_at", "-created_at", "entity_type"],
+                                       required=False)
+
+
+class BookingFilters(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Booking._meta.get_field("status").choices, required=False)
+    entity = serializers.UUIDField(required=False)
+    check_in_from = serializers.DateField(required=False)
+    check_in_to = serializers.DateField(required=False)
+    guest_email = serializers.EmailField(required=False)
+    ordering = serializers.ChoiceField(choices=["check_in", "-check_in", "created_at", "-created_at", "total_amount",
+                                                "-total_amount"], required=False)
+
+
+class RelationshipFilters(serializers.Serializer):
+    relationship_type = serializers.ChoiceField(
+        choices=TenantRelationship._meta.get_field("relationship_type").choices, required=False)
+    entity = serializers.UUIDField(required=False)
+    external_id = serializers.CharField(required=False, max_length=200)

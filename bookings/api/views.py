@@ -1,0 +1,130 @@
+"""Thin tenant API views: validate input, call a selector or service, serialize. RLS decides which rows exist."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import selectors, services
+from ..models import Booking, Entity, TenantRelationship
+from . import serializers as s
+from .pagination import Pagination
+
+
+class _CollectionApi(APIView):
+    """GET: filtered, ordered, paginated list. POST: create in the caller's tenant."""
+
+    filters_class = output_class = input_class = None
+    select = create = None
+
+    def get(self, request):
+        filters = self.filters_class(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        queryset = type(self).select(filters=filters.validated_data)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(self.output_class(page, many=True).data)
+
+    def post(self, request):
+        data = self.input_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        tenant_id, user_id = _entered_identity(request)
+        obj = type(self).create(tenant_id=tenant_id, user_id=user_id, data=data.validated_data)
+        return Response(self.output_class(obj).data, status=status.HTTP_201_CREATED)
+
+
+def _entered_identity(request) -> tuple[str, str]:
+    """Tenant and user as the database confirmed them (API tokens are resolved by app.enter_tenant_with_token)."""
+    state = request._request.tenant_state
+    return state.tenant_id, state.user_id
+
+
+class _ItemApi(APIView):
+    """GET/PATCH/PUT/DELETE one row; another tenant's id is a 404 exactly like a missing one."""
+
+    model = output_class = input_class = None
+    related = ()
+
+    def get_object(self, pk):
+        return get_object_or_404(self.model.objects.select_related(*self.related), pk=pk)
+
+    def get(self, request, pk):
+        return Response(self.output_class(self.get_object(pk)).data)
+
+    def _update(self, request, pk, partial):
+        obj = self.get_object(pk)
+        data = self.input_class(obj, data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        services.instance_update(instance=obj, data=data.validated_data)
+        return Response(self.output_class(obj).data)
+
+    def patch(self, request, pk):
+        return self._update(request, pk, partial=True)
+
+    def put(self, request, pk):
+        return self._update(request, pk, partial=False)
+
+    def delete(self, request, pk):
+        deleted, _ = self.model.objects.filter(pk=pk).delete()
+        if not deleted:
+            return get_object_or_404(self.model.objects.none(), pk=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["entities"])
+class EntityCollectionApi(_CollectionApi):
+    filters_class, output_class, input_class = s.EntityFilters, s.EntityOutput, s.EntityInput
+    select, create = selectors.entity_list, services.entity_create
+
+    @extend_schema(parameters=[s.EntityFilters], responses=s.EntityOutput(many=True))
+    def get(self, request):
+        return super().get(request)
+
+    @extend_schema(request=s.EntityInput, responses={201: s.EntityOutput})
+    def post(self, request):
+        return super().post(request)
+
+
+@extend_schema(tags=["entities"], request=s.EntityInput, responses=s.EntityOutput)
+class EntityItemApi(_ItemApi):
+    model, output_class, input_class = Entity, s.EntityOutput, s.EntityInput
+
+
+@extend_schema(tags=["bookings"])
+class BookingCollectionApi(_CollectionApi):
+    filters_class, output_class, input_class = s.BookingFilters, s.BookingOutput, s.BookingInput
+    select, create = selectors.booking_list, services.booking_create
+
+    @extend_schema(parameters=[s.BookingFilters], responses=s.BookingOutput(many=True))
+    def get(self, request):
+        return super().get(request)
+
+    @extend_schema(request=s.BookingInput, responses={201: s.BookingOutput})
+    def post(self, request):
+        return super().post(request)
+
+
+@extend_schema(tags=["bookings"], request=s.BookingInput, responses=s.BookingOutput)
+class BookingItemApi(_ItemApi):
+    model, output_class, input_class, related = Booking, s.BookingOutput, s.BookingInput, ("entity",)
+
+
+@extend_schema(tags=["relationships"])
+class RelationshipCollectionApi(_CollectionApi):
+    filters_class, output_class, input_class = s.RelationshipFilters, s.RelationshipOutput, s.RelationshipInput
+    select, create = selectors.relationship_list, services.relationship_create
+
+    @extend_schema(parameters=[s.RelationshipFilters], responses=s.RelationshipOutput(many=True))
+    def get(self, request):
+        return super().get(request)
+
+    @extend_schema(request=s.RelationshipInput, responses={201: s.RelationshipOutput})
+    def post(self, request):
+        return super().post(request)
+
+
+@extend_schema(tags=["relationships"], request=s.RelationshipInput, responses=s.RelationshipOutput)
+class RelationshipItemApi(_ItemApi):
+    model, output_class, input_class, related = TenantRelationship, s.RelationshipOutput, s.RelationshipInput, \
+        ("entity",)

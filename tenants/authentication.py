@@ -1,0 +1,129 @@
+"""DRF authentication for tenant apps. Each class returns None when its scheme does not apply, raises
+AuthenticationFailed (401 with WWW-Authenticate) when it applies and fails, and otherwise records the request's
+TenantContext for the middleware, which enters it in the database on the first query."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+
+import jwt
+from django.conf import settings
+from rest_framework import authentication
+
+from .context import TenantContext
+from .exceptions import InvalidCredentials, InvalidTenantId
+from .validators import is_valid_tenant_id
+
+MAX_HEADER = 4096
+
+
+@dataclasses.dataclass(frozen=True)
+class TenantPrincipal:
+    """request.user for tenant API calls: who the credentials say is calling (checked by the database)."""
+
+    context: TenantContext
+    is_authenticated: bool = True
+    is_anonymous: bool = False
+    is_staff: bool = False  # a tenant credential never reaches the admin
+
+    @property
+    def pk(self):
+        return self.context.user_id
+
+
+def _bind(request, context: TenantContext) -> tuple[TenantPrincipal, TenantContext]:
+    state = getattr(request._request, "tenant_state", None)
+    if state is None:
+        raise InvalidCredentials("Tenant credentials are only accepted on the tenant API.")
+    state.context = context
+    return TenantPrincipal(context), context
+
+
+def _context(tenant_id, user_id, role, **extra) -> TenantContext:
+    if not is_valid_tenant_id(tenant_id):
+        raise InvalidTenantId()
+    if not isinstance(user_id, (str, int)) or not str(user_id).isdigit() or len(str(user_id)) > 18:
+        raise InvalidCredentials("The credentials do not name a valid user.")
+    return TenantContext(tenant_id=tenant_id, user_id=str(user_id), role=role, **extra)
+
+
+class JWTAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer <JWT>` with claims tenantId, userId, role; algorithm, issuer, audience and expiry
+    pinned (no `alg=none`, no HS/RS confusion: only the configured algorithm is accepted)."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        auth = authentication.get_authorization_header(request).split()
+        if not auth or auth[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(auth) != 2 or len(auth[1]) > MAX_HEADER:
+            raise InvalidCredentials("Malformed Bearer header.")
+        algorithm = settings.TENANT_JWT_ALGORITHM
+        key = settings.TENANT_JWT_PUBLIC_KEY if algorithm.startswith(("RS", "ES", "PS", "Ed")) \
+            else settings.TENANT_JWT_SECRET
+        if not key:
+            raise InvalidCredentials("JWT authentication is not configured on this server.")
+        try:
+            claims = jwt.decode(auth[1].decode(), key, algorithms=[algorithm], audience=settings.TENANT_JWT_AUDIENCE,
+                                issuer=settings.TENANT_JWT_ISSUER,
+                                options={"require": ["exp", "iat", "iss", "aud", "tenantId", "userId", "role"]})
+        except (jwt.PyJWTError, UnicodeDecodeError):
+            raise InvalidCredentials() from None
+        if not isinstance(claims["role"], str):
+            raise InvalidCredentials()
+        return _bind(request, _context(claims["tenantId"], claims["userId"], claims["role"]))
+
+    def authenticate_header(self, request):
+        return f'{self.keyword} realm="api"'
+
+
+class ApiTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Token hsp_...`: only the SHA-256 travels to the database, which resolves tenant, user and
+    role in the same statement that enters the tenant."""
+
+    keyword = "Token"
+
+    def authenticate(self, request):
+        auth = authentication.get_authorization_header(request).split()
+        if not auth or auth[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(auth) != 2 or not auth[1].startswith(b"hsp_") or len(auth[1]) > 128:
+            raise InvalidCredentials("Malformed token.")
+        digest = hashlib.sha256(auth[1]).hexdigest()
+        return _bind(request, TenantContext(tenant_id=None, user_id=None, role=None, token_hash=digest))
+
+    def authenticate_header(self, request):
+        return f'{self.keyword} realm="api"'
+
+
+class UpstreamHeaderAuthentication(authentication.BaseAuthentication):
+    """`X-Tenant-Id` / `X-User-Id` (/ `X-User-Role`), only when TRUST_UPSTREAM_TENANT_HEADERS says an upstream
+    authenticator sets them. Membership is still checked by the database."""
+
+    def authenticate(self, request):
+        if not settings.TRUST_UPSTREAM_TENANT_HEADERS:
+            return None
+        tenant_id = request.headers.get("X-Tenant-Id")
+        user_id = request.headers.get("X-User-Id")
+        if tenant_id is None and user_id is None:
+            return None
+        if tenant_id is None or user_id is None:
+            raise InvalidCredentials("X-Tenant-Id and X-User-Id must be sent together.")
+        return _bind(request, _context(tenant_id, user_id, request.headers.get("X-User-Role")))
+
+
+class TenantSessionAuthentication(authentication.SessionAuthentication):
+    """Browser users (the browsable API): a logged-in Django session plus `X-Tenant-Id` or `?tenant=`; the role is
+    the membership's."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        user, _ = result
+        tenant_id = request.headers.get("X-Tenant-Id") or request.query_params.get("tenant")
+        if tenant_id is None:
+            return None
+        return _bind(request, _context(tenant_id, user.pk, None))

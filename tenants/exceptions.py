@@ -1,0 +1,26 @@
+from rest_framework import status
+from rest_framework.exceptions import APIException, AuthenticationFailed, NotAuthenticated
+
+
+class TenantAccessDenied(APIException):
+    """Not a member, unknown tenant, wrong role: one answer for all (no tenant-existence oracle)."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = "You do not have access to this tenant."
+    default_code = "tenant_access_denied"
+
+
+class InvalidCredentials(AuthenticationFailed):
+    default_detail = "Invalid or expired credentials."
+    default_code = "invalid_credentials"
+
+
+class TenantContextMissing(NotAuthenticated):
+    default_detail = "This endpoint needs a tenant: authenticate with a tenant JWT or API token."
+    default_code = "tenant_required"
+
+
+class InvalidTenantId(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "Tenant ids are 3-63 lowercase letters, digits and dashes, e.g. tenant-seaside-001."
+    default_code = "invalid_tenant_id"

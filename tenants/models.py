@@ -1,0 +1,73 @@
+"""Tenants, who belongs to them, and the API tokens tenant apps use. Trusted-path tables: the app role has no
+privileges on them; it reaches them only through app.enter_tenant*() (SECURITY DEFINER)."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from .validators import validate_tenant_id
+
+
+class Tenant(models.Model):
+    id = models.CharField(primary_key=True, max_length=63, validators=[validate_tenant_id])
+    name = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.id})"
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    MANAGER = "manager", "Manager"
+    STAFF = "staff", "Staff"
+    VIEWER = "viewer", "Viewer"
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "tenant"], name="membership_user_tenant_unique")]
+
+    def __str__(self):
+        return f"{self.user} → {self.tenant_id} ({self.role})"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A tenant app's credential. Only the SHA-256 is stored; the token is shown once, when issued."""
+
+    PREFIX = "hsp_"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(max_length=12, editable=False, help_text="The first characters, to recognise a token.")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.name} ({self.hint}…)"
+
+    @classmethod
+    def issue(cls, *, tenant: Tenant, user, name: str, using: str = "default") -> tuple["ApiToken", str]:
+        token = cls.PREFIX + secrets.token_urlsafe(32)
+        obj = cls.objects.using(using).create(tenant=tenant, user=user, name=name, token_hash=hash_token(token),
+                                              hint=token[:10])
+        return obj, token

@@ -1,0 +1,153 @@
+"""Applying sql/ (roles, functions, policies, grants) and auditing the catalog against the design (section 5).
+
+The audit is one function returning findings, used by `manage.py rls_verify`, by the system check (`check
+--database default`) and by /health.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from django.apps import apps
+from django.db import connections, transaction
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+APP_ROLE, ADMIN_ROLE, OWNER_ROLE = "hospitality_app", "hospitality_admin", "hospitality_owner"
+# name → (permissive?, command, roles, USING, WITH CHECK) as pg_policies shows them
+EXPECTED_POLICIES = {
+    "tenant_isolation": ("RESTRICTIVE", "ALL"),
+    "app_select": ("PERMISSIVE", "SELECT"),
+    "app_insert": ("PERMISSIVE", "INSERT"),
+    "app_update": ("PERMISSIVE", "UPDATE"),
+    "app_delete": ("PERMISSIVE", "DELETE"),
+}
+# pg_policies shows the predicate as PostgreSQL deparses it (tenant_id is varchar: hence the ::text)
+TENANT_PREDICATE = "((tenant_id)::text = ( SELECT app.current_tenant_id() AS current_tenant_id))"
+
+
+def tenant_tables() -> list[str]:
+    return sorted(m._meta.db_table for m in apps.get_models() if getattr(m, "tenant_scoped", False))
+
+
+def sql_files() -> list[Path]:
+    return sorted(SQL_DIR.glob("[0-9][0-9]_*.sql"))
+
+
+def apply(using: str = "default", log=lambda msg: None) -> list[str]:
+    """Run every sql/ file in order, in one transaction; the policy file once per tenant table."""
+    applied = []
+    connection = connections[using]
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        for path in sql_files():
+            text = path.read_text()
+            if path.name == "00_roles.sql":
+                continue  # roles are cluster-wide and created by whoever provisions the cluster (needs CREATEROLE)
+            if "{table}" in text:
+                for table in tenant_tables():
+                    cursor.execute(text.replace("{table}", table))
+                    log(f"{path.name} → {table}")
+            else:
+                cursor.execute(text)
+                log(path.name)
+            applied.append(path.name)
+    return applied
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+
+    def __str__(self):
+        return f"[{self.code}] {self.message}"
+
+
+def audit(using: str = "default") -> list[Finding]:
+    findings: list[Finding] = []
+    tables = tenant_tables()
+    with connections[using].cursor() as cursor:
+        def rows(sql, params=()):
+            cursor.execute(sql, list(params))
+            return cursor.fetchall()
+
+        # 1. every tenant table: RLS enabled and forced, exactly the allow-listed policies, predicate as designed
+        for table in tables:
+            state = rows("SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = to_regclass(%s)",
+                         [f"public.{table}"])
+            if not state:
+                findings.append(Finding("missing-table", f"tenant table {table} does not exist"))
+                continue
+            enabled, forced = state[0]
+            if not enabled:
+                findings.append(Finding("rls-disabled", f"{table}: ROW LEVEL SECURITY is not enabled"))
+            if not forced:
+                findings.append(Finding("rls-not-forced", f"{table}: ROW LEVEL SECURITY is not FORCEd"))
+            policies = {name: (permissive, cmd, list(roles), qual, check) for name, permissive, cmd, roles, qual, check
+                        in rows("SELECT policyname, permissive, cmd, roles::text[], qual, with_check FROM pg_policies "
+                                "WHERE schemaname = 'public' AND tablename = %s", [table])}
+            for name in sorted(set(policies) - set(EXPECTED_POLICIES)):
+                findings.append(Finding("unexpected-policy", f"{table}: policy {name} is not in the allow-list"))
+            for name, (permissive, cmd) in EXPECTED_POLICIES.items():
+                got = policies.get(name)
+                if got is None:
+                    findings.append(Finding("missing-policy", f"{table}: policy {name} is missing"))
+                elif got[0] != permissive or got[1] != cmd or got[2] != [APP_ROLE]:
+                    findings.append(Finding("policy-changed", f"{table}: policy {name} is {got[0]} {got[1]} TO "
+                                                              f"{got[2]}, expected {permissive} {cmd} TO {APP_ROLE}"))
+                elif name == "tenant_isolation" and (got[3] != TENANT_PREDICATE or got[4] != TENANT_PREDICATE):
+                    findings.append(Finding("policy-changed", f"{table}: tenant_isolation predicate is {got[3]!r}"))
+
+        # 2. roles: the app role is no superuser, has no BYPASSRLS, owns nothing, cannot SET ROLE to anyone
+        for role, superuser, bypass in rows("SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname IN "
+                                            "(%s, %s, %s)", [APP_ROLE, ADMIN_ROLE, OWNER_ROLE]):
+            if superuser:
+                findings.append(Finding("role-superuser", f"{role} is a superuser"))
+            if bypass and role != ADMIN_ROLE:
+                findings.append(Finding("role-bypassrls", f"{role} has BYPASSRLS"))
+        owned = rows("SELECT c.relname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = %s",
+                     [APP_ROLE])
+        if owned:
+            findings.append(Finding("app-owns", f"{APP_ROLE} owns {', '.join(sorted(r[0] for r in owned))}"))
+        member_of = rows("SELECT b.rolname FROM pg_auth_members m JOIN pg_roles a ON a.oid = m.member "
+                         "JOIN pg_roles b ON b.oid = m.roleid WHERE a.rolname = %s", [APP_ROLE])
+        if member_of:
+            findings.append(Finding("app-member", f"{APP_ROLE} is a member of {', '.join(r[0] for r in member_of)} "
+                                                  "(SET ROLE to it would escape RLS)"))
+
+        # 3. grants: the app role has DML on tenant tables only, never TRUNCATE/REFERENCES/TRIGGER
+        for table, privilege in rows(
+                "SELECT table_name, privilege_type FROM information_schema.role_table_grants "
+                "WHERE grantee = %s AND table_schema = 'public'", [APP_ROLE]):
+            if privilege in ("TRUNCATE", "REFERENCES", "TRIGGER"):
+                findings.append(Finding("dangerous-grant", f"{APP_ROLE} has {privilege} on {table}"))
+            elif table not in tables:
+                findings.append(Finding("grant-outside-tenant-tables", f"{APP_ROLE} has {privilege} on {table}"))
+        matviews = rows("SELECT matviewname FROM pg_matviews WHERE schemaname = 'public' "
+                        "AND has_table_privilege(%s, format('%%I.%%I', schemaname, matviewname), 'SELECT')",
+                        [APP_ROLE])
+        for (name,) in matviews:
+            findings.append(Finding("matview-granted", f"materialized view {name} is readable by {APP_ROLE}"))
+
+        # 4. no GUC defaults for app.* on roles or databases (a default tenant would apply to context-less queries)
+        for (setting,) in rows("SELECT unnest(setconfig) FROM pg_db_role_setting"):
+            if setting.startswith("app.") or setting.startswith("row_security"):
+                findings.append(Finding("guc-default", f"ALTER ROLE/DATABASE ... SET {setting}"))
+
+        # 5. views run with the invoker's rights
+        for (view,) in rows("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                            "WHERE c.relkind = 'v' AND n.nspname = 'public' AND NOT coalesce("
+                            "'security_invoker=true' = ANY(c.reloptions) OR 'security_invoker=on' = ANY(c.reloptions),"
+                            " false)"):
+            findings.append(Finding("view-definer", f"view {view} is not security_invoker"))
+
+        # 6. SECURITY DEFINER functions: search_path pinned, not executable by PUBLIC
+        for name, config, public in rows(
+                "SELECT p.oid::regprocedure::text, p.proconfig, has_function_privilege('public', p.oid, 'EXECUTE') "
+                "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE p.prosecdef AND n.nspname IN ('public', 'app')"):
+            if not any(c.startswith("search_path=") for c in (config or [])):
+                findings.append(Finding("definer-search-path", f"SECURITY DEFINER {name} does not pin search_path"))
+            if public:
+                findings.append(Finding("definer-public", f"SECURITY DEFINER {name} is executable by PUBLIC"))
+    return findings

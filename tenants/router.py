@@ -1,0 +1,36 @@
+"""Tenant-scoped models go to the `tenant` alias (RLS role) inside a tenant request, to `default` (trusted role)
+inside a trusted scope, and nowhere otherwise: outside both, using them is an error (fail closed)."""
+
+from django.conf import settings
+
+from .context import TENANT_SCOPE, TRUSTED_SCOPE, TenantContextError, current_scope
+
+
+def is_tenant_model(model) -> bool:
+    return getattr(model, "tenant_scoped", False)
+
+
+class TenantRouter:
+    def _route(self, model, **hints):
+        if not is_tenant_model(model):
+            return None
+        scope = current_scope()
+        if scope == TENANT_SCOPE:
+            return settings.TENANT_DB_ALIAS
+        if scope == TRUSTED_SCOPE:
+            return "default"
+        raise TenantContextError(
+            f"{model._meta.label} is tenant data: use it inside a tenant request, or inside trusted_scope() for "
+            "admin and operator code")
+
+    db_for_read = _route
+    db_for_write = _route
+
+    def allow_relation(self, obj1, obj2, **hints):
+        return None
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        # Schema changes run as the owner on the trusted alias only; the tenant alias never migrates.
+        if db == settings.TENANT_DB_ALIAS:
+            return False
+        return None
