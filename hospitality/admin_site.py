@@ -21,7 +21,11 @@ class HospitalityAdminSite(admin.AdminSite):
         @functools.wraps(inner)
         def trusted(request, *args, **kwargs):
             with trusted_scope():
-                return inner(request, *args, **kwargs)
+                response = inner(request, *args, **kwargs)
+                # TemplateResponses render after the view returns: their queries must still be trusted
+                if hasattr(response, "render") and not response.is_rendered:
+                    response.render()
+                return response
 
         return trusted
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from hospitality.health import health
 
@@ -11,6 +11,6 @@ urlpatterns = [
     path("health", health, name="health"),
     path("admin/", admin.site.urls),
     path("api/", include("bookings.api.urls")),
-    path("schema/openapi.json", SpectacularAPIView.as_view(**_public), name="openapi-schema"),
+    path("schema/openapi.json", SpectacularJSONAPIView.as_view(**_public), name="openapi-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema", **_public), name="api-docs"),
 ]

@@ -28,6 +28,11 @@ def settings_check(app_configs, **kwargs):
     from django.conf import settings
 
     issues = []
+    if "tenants.router.TenantRouter" not in settings.DATABASE_ROUTERS:
+        # without it, tenant models silently use the `default` alias: the BYPASSRLS role, every tenant's rows
+        issues.append(checks.Critical("tenants.router.TenantRouter is not in DATABASE_ROUTERS",
+                                      hint="keep it in the list; add other routers before or after it",
+                                      id="tenants.C001"))
     if not settings.TENANT_JWT_SECRET and not settings.TENANT_JWT_PUBLIC_KEY:
         issues.append(checks.Warning("no JWT key is configured: tenant apps can only use API tokens",
                                      hint="set TENANT_JWT_SECRET (HS256) or TENANT_JWT_PUBLIC_KEY with "

@@ -15,7 +15,7 @@ from .context import TenantContext
 from .exceptions import InvalidCredentials, InvalidTenantId
 from .validators import is_valid_tenant_id
 
-MAX_HEADER = 4096
+MAX_HEADER = 16384  # room for a 10 kB claim to reach validation (400), not a header error
 
 
 @dataclasses.dataclass(frozen=True)

@@ -57,3 +57,34 @@ def scope(name: str):
 def trusted_scope():
     """Admin views and operator commands: tenant models go to the trusted alias (BYPASSRLS role)."""
     return scope(TRUSTED_SCOPE)
+
+
+_block: contextvars.ContextVar[TenantContext | None] = contextvars.ContextVar("hospitality_tenant_block",
+                                                                             default=None)
+
+
+@contextlib.contextmanager
+def tenant_block(context: TenantContext, using: str | None = None):
+    """Run code as one tenant outside a request (commands, jobs): one transaction on the tenant alias whose first
+    statement enters the tenant. Nesting another tenant is refused; nesting the same tenant is a no-op."""
+    from django.conf import settings
+    from django.db import connections, transaction
+
+    outer = _block.get()
+    if outer is not None:
+        if (outer.tenant_id, outer.user_id) != (context.tenant_id, context.user_id):
+            raise TenantContextError("a nested tenant block for another tenant is refused; finish the outer block")
+        yield
+        return
+    if current_scope() == TENANT_SCOPE:
+        raise TenantContextError("a nested tenant block inside a tenant request is refused")
+    alias = using or settings.TENANT_DB_ALIAS
+    token = _block.set(context)
+    try:
+        with scope(TENANT_SCOPE), transaction.atomic(using=alias):
+            sql, params = context.enter_statement()
+            with connections[alias].cursor() as cursor:
+                cursor.execute(sql, params)
+            yield
+    finally:
+        _block.reset(token)

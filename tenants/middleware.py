@@ -39,18 +39,30 @@ class EnterTenantOnFirstQuery:
 
     def __call__(self, execute, sql, params, many, context):
         if self.atomic is None:
-            if self.state.context is None:
-                raise TenantContextMissing()  # fail closed: no tenant, no query
-            self.atomic = transaction.atomic(using=self.alias)
-            self.atomic.__enter__()
-            self._enter(execute, context)
+            self._begin()
+            self._enter(lambda s, p: execute(s, p, False, context), context["cursor"])
         return execute(sql, params, many, context)
 
-    def _enter(self, execute, context) -> None:
+    def ensure_entered(self) -> TenantRequestState:
+        """Enter now (for code that needs the identity the database resolved, e.g. an API token's tenant before
+        an INSERT). Still the transaction's first statement; no extra call when something enters later anyway."""
+        if self.atomic is None:
+            self._begin()
+            with connections[self.alias].cursor() as cursor:
+                self._enter(lambda s, p: cursor.execute(s, p), cursor)
+        return self.state
+
+    def _begin(self) -> None:
+        if self.state.context is None:
+            raise TenantContextMissing()  # fail closed: no tenant, no query
+        self.atomic = transaction.atomic(using=self.alias)
+        self.atomic.__enter__()
+
+    def _enter(self, run, cursor) -> None:
         enter_sql, enter_params = self.state.context.enter_statement()
         try:
-            execute(enter_sql, enter_params, False, context)
-            tenant_id, user_id, role = context["cursor"].fetchone()
+            run(enter_sql, enter_params)
+            tenant_id, user_id, role = cursor.fetchone()
         except DatabaseError as exc:
             sqlstate = getattr(exc.__cause__, "sqlstate", None)
             if sqlstate == "28P01":
@@ -83,7 +95,7 @@ class TenantTransactionMiddleware:
         alias = settings.TENANT_DB_ALIAS
         state = TenantRequestState()
         request.tenant_state = state
-        enter = EnterTenantOnFirstQuery(alias, state)
+        enter = request.tenant_enter = EnterTenantOnFirstQuery(alias, state)
         success = False
         try:
             with scope(TENANT_SCOPE), connections[alias].execute_wrapper(enter):

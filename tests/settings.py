@@ -4,7 +4,7 @@ as the owner role (so the schema editor runs over the Data API too)."""
 import os
 
 from hospitality.settings import *  # noqa: F401,F403
-from hospitality.settings import DATABASES, INSTALLED_APPS
+from hospitality.settings import DATABASE_ROUTERS, DATABASES, INSTALLED_APPS
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.backend"]
 
@@ -22,4 +22,4 @@ if _owner_secret:
         },
         "TEST": {"NAME": os.environ["DATABASE_NAME"]},
     }
-DATABASE_ROUTERS = ["tests.backend.routers.BackendTestsRouter"]
+DATABASE_ROUTERS = ["tests.backend.routers.BackendTestsRouter", *DATABASE_ROUTERS]

@@ -31,6 +31,7 @@ class BookingInput(serializers.ModelSerializer):
         model = Booking
         fields = ("entity", "guest_name", "guest_email", "check_in", "check_out", "party_size", "status",
                   "total_amount", "metadata")
+        extra_kwargs = {"party_size": {"min_value": 1, "max_value": 500}, "total_amount": {"min_value": 0}}
 
     def validate(self, attrs):
         check_in = attrs.get("check_in", getattr(self.instance, "check_in", None))

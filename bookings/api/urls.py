@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("whoami/", views.WhoAmIApi.as_view(), name="whoami"),
     path("entities/", views.EntityCollectionApi.as_view(), name="entity-list"),
     path("entities/<uuid:pk>/", views.EntityItemApi.as_view(), name="entity-detail"),
     path("bookings/", views.BookingCollectionApi.as_view(), name="booking-list"),

@@ -36,7 +36,7 @@ class _CollectionApi(APIView):
 
 def _entered_identity(request) -> tuple[str, str]:
     """Tenant and user as the database confirmed them (API tokens are resolved by app.enter_tenant_with_token)."""
-    state = request._request.tenant_state
+    state = request._request.tenant_enter.ensure_entered()
     return state.tenant_id, state.user_id
 
 
@@ -47,7 +47,8 @@ class _ItemApi(APIView):
     related = ()
 
     def get_object(self, pk):
-        return get_object_or_404(self.model.objects.select_related(*self.related), pk=pk)
+        queryset = self.model.objects.select_related(*self.related) if self.related else self.model.objects.all()
+        return get_object_or_404(queryset, pk=pk)
 
     def get(self, request, pk):
         return Response(self.output_class(self.get_object(pk)).data)
@@ -128,3 +129,18 @@ class RelationshipCollectionApi(_CollectionApi):
 class RelationshipItemApi(_ItemApi):
     model, output_class, input_class, related = TenantRelationship, s.RelationshipOutput, s.RelationshipInput, \
         ("entity",)
+
+
+@extend_schema(tags=["context"], responses={200: {"type": "object"}})
+class WhoAmIApi(APIView):
+    """The tenant context exactly as the database sees it in this request's transaction."""
+
+    def get(self, request):
+        from django.conf import settings
+        from django.db import connections
+
+        with connections[settings.TENANT_DB_ALIAS].cursor() as cursor:
+            cursor.execute("SELECT current_setting('app.current_tenant_id', true), "
+                           "current_setting('app.current_user_id', true), current_setting('app.user_role', true)")
+            tenant_id, user_id, role = cursor.fetchone()
+        return Response({"tenant_id": tenant_id, "user_id": user_id, "role": role})

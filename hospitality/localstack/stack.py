@@ -152,7 +152,8 @@ class Stack:
             conn.execute((SQL_DIR / "01_database.sql").read_text())
 
     # -- emulator process -------------------------------------------------------------------------------------
-    def _write_emulator_config(self) -> None:
+    def _write_emulator_config(self) -> bool:
+        """Write the emulator's config; True when it changed (a running emulator must then be restarted)."""
         creds = self.credentials()
         config = {
             "host": "127.0.0.1",
@@ -164,9 +165,13 @@ class Stack:
                 for role, c in creds["roles"].items()
             },
         }
+        text = json.dumps(config, indent=2)
+        if self.emulator_config.exists() and self.emulator_config.read_text() == text:
+            return False
         fd = os.open(self.emulator_config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
-            json.dump(config, fh, indent=2)
+            fh.write(text)
+        return True
 
     def emulator_url(self) -> str:
         return f"http://127.0.0.1:{self.spec.emulator_port}"
@@ -190,9 +195,11 @@ class Stack:
             return False
 
     def start_emulator(self) -> bool:
-        if self.emulator_pid() is not None and self._emulator_ready():
-            return False
-        self._write_emulator_config()
+        changed = self._write_emulator_config()
+        if self.emulator_pid() is not None:
+            if not changed and self._emulator_ready():
+                return False
+            self.stop_emulator()  # new secrets or ports: the running one is stale
         with open(self.emulator_log, "ab") as log:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "dataapi_emulator", "--config", str(self.emulator_config)],
