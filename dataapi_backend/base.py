@@ -7,8 +7,10 @@ the driver changes is overridden; each override says why.
 from __future__ import annotations
 
 import threading
+import zoneinfo
 
 import django
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.postgresql import base as pg_base
@@ -67,7 +69,7 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
         params = dict(conn_params)
         retry = params.pop("retry")
         connection = dbapi.connect(**params, retry=retry, metrics=dbapi.metrics_for(self.alias),
-                                   timezone=self.timezone, json_as_text=True)
+                                   timezone=self.timezone, json_as_text=True, naive_timezone=self._naive_timezone())
         # contrib.postgres registers hstore/citext type info on the driver connection; give it a private map.
         # Values are decoded by dataapi_backend.dbapi.results, never by psycopg.
         connection.adapters = psycopg_adapters()
@@ -78,10 +80,14 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
         # time zones are handled on the client and the role is the secret's.
         BaseDatabaseWrapper.init_connection_state(self)
 
+    def _naive_timezone(self):
+        return None if settings.USE_TZ or not self.timezone_name else zoneinfo.ZoneInfo(self.timezone_name)
+
     def ensure_timezone(self):
-        # Time zones are applied when decoding results, never with a session-level SET.
+        # Time zones are applied to parameters and results on the client, never with a session-level SET.
         if self.connection is not None:
             self.connection.timezone = self.timezone
+            self.connection.naive_timezone = self._naive_timezone()
         return False
 
     @async_unsafe

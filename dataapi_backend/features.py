@@ -5,8 +5,9 @@ from django.utils.functional import cached_property
 class DatabaseFeatures(pg_features.DatabaseFeatures):
     # CREATE DATABASE ... TEMPLATE needs the template without sessions; the Data API keeps pooled sessions open.
     can_clone_databases = False
-    # Parameters are bound by the Data API (JDBC), never composed server-side by psycopg.
-    uses_server_side_binding = False
+    # Parameters are bound on the server by the Data API (JDBC), not interpolated by a client cursor; Django adjusts
+    # for that (and lists its own expected failures) when this is True.
+    uses_server_side_binding = True
     # .iterator() streams through DECLARE/FETCH inside a Data API transaction.
     can_use_chunked_reads = True
 

@@ -3,7 +3,6 @@ import decimal
 import ipaddress
 import json
 import uuid
-import zoneinfo
 
 from django.conf import settings
 from django.db.backends.postgresql import operations as pg_operations
@@ -68,13 +67,12 @@ class DatabaseOperations(pg_operations.DatabaseOperations):
         # jsonb as text with a ::jsonb cast, instead of psycopg's Jsonb dumper.
         return Json(get_json_dumps(encoder)(value))
 
-    def adapt_datetimefield_value(self, value):
-        # With USE_TZ=False, naive datetimes mean the project's TIME_ZONE; psycopg relied on a session-level
-        # SET TIME ZONE for that, which this backend never issues, so the zone travels with the value.
-        if (value is not None and not hasattr(value, "resolve_expression") and not settings.USE_TZ
-                and isinstance(value, dt.datetime) and value.tzinfo is None and self.connection.timezone_name):
-            return value.replace(tzinfo=zoneinfo.ZoneInfo(self.connection.timezone_name))
-        return value
+    def _convert_sql_to_tz(self, sql, params, tzname):
+        # With USE_TZ=False, psycopg's PostgreSQL relied on SET TIME ZONE for date functions; there is no session here,
+        # so timestamptz values are moved to TIME_ZONE explicitly.
+        if not settings.USE_TZ and self.connection.timezone_name:
+            return f"{sql} AT TIME ZONE %s", (*params, self.connection.timezone_name)
+        return super()._convert_sql_to_tz(sql, params, tzname)
 
     def bulk_batch_size(self, fields, objs):
         # Keep each multi-row INSERT under the Data API's 65,536-character SQL limit (a placeholder with its cast is

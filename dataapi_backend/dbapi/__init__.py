@@ -56,12 +56,13 @@ ROWID = _TypeObject({26})
 
 def connect(*, resource_arn: str, secret_arn: str, database: str | None = None, region_name: str = "us-east-1",
             endpoint_url: str | None = None, retry: RetryPolicy | None = None, metrics: Metrics | None = None,
-            debug: bool = False, timezone=_dt.timezone.utc, json_as_text: bool = False, **client_options) -> Connection:
+            debug: bool = False, timezone=_dt.timezone.utc, json_as_text: bool = False, naive_timezone=None,
+            **client_options) -> Connection:
     client = get_client(ClientSettings(region_name=region_name, endpoint_url=endpoint_url, **client_options))
     transport = Transport(client, metrics or metrics_for(f"{resource_arn}/{database}"), retry or RetryPolicy(),
                           debug=debug)
     return Connection(resource_arn=resource_arn, secret_arn=secret_arn, database=database, transport=transport,
-                      timezone=timezone, json_as_text=json_as_text)
+                      timezone=timezone, json_as_text=json_as_text, naive_timezone=naive_timezone)
 
 
 __all__ = [

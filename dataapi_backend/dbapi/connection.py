@@ -14,13 +14,16 @@ MAX_REQUEST_BYTES = 4 * 1024 * 1024
 
 class Connection:
     def __init__(self, *, resource_arn: str, secret_arn: str, database: str | None, transport: Transport,
-                 timezone: dt.tzinfo | None = dt.timezone.utc, json_as_text: bool = False):
+                 timezone: dt.tzinfo | None = dt.timezone.utc, json_as_text: bool = False,
+                 naive_timezone: dt.tzinfo | None = None):
         self.resource_arn = resource_arn
         self.secret_arn = secret_arn
         self.database = database
         self.transport = transport
         self.timezone = timezone
         self.json_as_text = json_as_text
+        # timezone=None: return naive datetimes; they (and naive parameters) mean naive_timezone (else UTC)
+        self.naive_timezone = naive_timezone
         self.transaction_id: str | None = None
         self._autocommit = True
         self.closed = False

@@ -47,7 +47,7 @@ class Cursor:
         if params is None:
             text, parameters = sql, []
         else:
-            text, parameters = translate(sql, params)
+            text, parameters = translate(sql, params, self.connection.naive_timezone)
         self._check_limits(text, parameters)
         if self.stream and is_read_only(text):
             self._pager = self._pages(text, parameters)
@@ -81,7 +81,7 @@ class Cursor:
         size = 0
         text = None
         for params in seq_of_params:
-            text, parameters = translate(sql, params)
+            text, parameters = translate(sql, params, self.connection.naive_timezone)
             row = wire_size(parameters)
             if batches[-1] and size + row > MAX_REQUEST_BYTES - len(text) - 4096:
                 batches.append([])
@@ -178,7 +178,8 @@ class Cursor:
 
     def _converters(self, metadata: list[dict]):
         conn = self.connection
-        return [column_converter(m.get("typeName", "text"), conn.timezone, conn.json_as_text) for m in metadata]
+        return [column_converter(m.get("typeName", "text"), conn.timezone, conn.json_as_text, conn.naive_timezone)
+                for m in metadata]
 
     def _describe(self, metadata: list[dict]) -> None:
         self.description = [

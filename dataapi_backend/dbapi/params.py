@@ -9,6 +9,7 @@ addresses, arrays (the Data API refuses array parameters, so they travel as arra
 from __future__ import annotations
 
 import base64
+import contextvars
 import datetime as dt
 import decimal
 import ipaddress
@@ -17,6 +18,11 @@ import math
 import uuid
 
 from .errors import NotSupportedError, ProgrammingError
+
+
+# The zone naive datetimes mean (Django's USE_TZ=False: TIME_ZONE). psycopg relied on the session's TIME ZONE for
+# that; the Data API has no session to configure, so the zone travels with the value. Set per translate() call.
+_naive_tz: contextvars.ContextVar = contextvars.ContextVar("dataapi_naive_tz", default=None)
 
 
 class Json:
@@ -46,7 +52,10 @@ def _string(v):
 
 def _datetime(v: dt.datetime):
     if v.tzinfo is None or v.utcoffset() is None:
-        return {"stringValue": v.isoformat(sep=" ")}, "TIMESTAMP", None
+        naive_tz = _naive_tz.get()
+        if naive_tz is None:
+            return {"stringValue": v.isoformat(sep=" ")}, "TIMESTAMP", None
+        v = v.replace(tzinfo=naive_tz)
     return {"stringValue": v.isoformat(sep=" ")}, None, "timestamptz"
 
 
@@ -109,7 +118,7 @@ _BASES = (bool, int, float, str, decimal.Decimal, dt.datetime, dt.date, dt.time,
           bytearray, memoryview)
 
 # -- arrays and ranges: literals with a cast ------------------------------------------------------------------------
-_ELEMENT_TYPES = ((bool, "boolean"), (int, "bigint"), (float, "double precision"), (decimal.Decimal, "numeric"),
+_ELEMENT_TYPES = ((bool, "boolean"), (int, None), (float, "double precision"), (decimal.Decimal, "numeric"),
                   (dt.datetime, None), (dt.date, "date"), (dt.time, "time"), (dt.timedelta, "interval"),
                   (uuid.UUID, "uuid"), (str, "text"), (Json, "jsonb"))
 
@@ -125,11 +134,23 @@ def _element_type(items: list) -> str | None:
             continue
         if isinstance(item, dt.datetime):
             return "timestamptz" if item.tzinfo is not None else "timestamp"
+        if isinstance(item, int) and not isinstance(item, bool):
+            # like scalars: integer when every element fits (integer[] columns are the common case)
+            flat = [i for i in _flatten(items) if i is not None]
+            return "integer" if all(-(2**31) <= i < 2**31 for i in flat) else "bigint"
         for cls, pg in _ELEMENT_TYPES:
             if isinstance(item, cls):
                 return pg
         raise NotSupportedError(f"cannot send a list of {type(item).__name__} to the Data API")
     return None
+
+
+def _flatten(items):
+    for item in items:
+        if isinstance(item, (list, tuple)):
+            yield from _flatten(item)
+        else:
+            yield item
 
 
 def _array_element(item) -> str:
@@ -216,7 +237,15 @@ def _parameter(name: str, value) -> tuple[dict, str | None]:
     return param, cast
 
 
-def translate(sql: str, params) -> tuple[str, list[dict]]:
+def translate(sql: str, params, naive_tz=None) -> tuple[str, list[dict]]:
+    token = _naive_tz.set(naive_tz)
+    try:
+        return _translate(sql, params)
+    finally:
+        _naive_tz.reset(token)
+
+
+def _translate(sql: str, params) -> tuple[str, list[dict]]:
     """Django/psycopg pyformat SQL + params → Data API SQL with `:pN` placeholders + SqlParameters.
 
     `%%` becomes `%`; `%s` takes the next positional parameter; `%(name)s` takes params[name], one placeholder per

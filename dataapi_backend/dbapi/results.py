@@ -101,8 +101,9 @@ def _timestamp(s: str):
         return s  # 'infinity' and BC dates have no datetime
 
 
-def make_timestamptz(tz):
-    """UTC text → aware datetime in `tz`; tz=None → naive local time (USE_TZ=False), as Django's psycopg loader."""
+def make_timestamptz(tz, naive_tz=None):
+    """UTC text → aware datetime in `tz`; tz=None → naive time in `naive_tz` (Django's USE_TZ=False with TIME_ZONE),
+    as Django's psycopg loader returns it."""
     if tz is UTC or (tz is not None and getattr(tz, "key", None) == "UTC"):
         def convert(f):
             s = f.get("stringValue")
@@ -123,7 +124,7 @@ def make_timestamptz(tz):
         except ValueError:
             return s
         if tz is None:
-            return value.astimezone().replace(tzinfo=None)
+            return value.astimezone(naive_tz or UTC).replace(tzinfo=None)
         return value.astimezone(tz)
     return convert_tz
 
@@ -200,10 +201,10 @@ def _array_converter(element: str):
     return convert
 
 
-def column_converter(type_name: str, tz=UTC, json_as_text: bool = False):
+def column_converter(type_name: str, tz=UTC, json_as_text: bool = False, naive_tz=None):
     """The function that turns this column's Field dicts into Python values."""
     if type_name == "timestamptz":
-        return make_timestamptz(tz)
+        return make_timestamptz(tz, naive_tz)
     if json_as_text and type_name in ("json", "jsonb"):
         return _text
     if type_name.startswith("_"):

@@ -35,9 +35,10 @@ from dataapi_backend.dbapi.params import convert, translate
     (memoryview(b"ab"), ({"blobValue": b"ab"}, None, None)),
     (Json('{"a": 1}'), ({"stringValue": '{"a": 1}'}, None, "jsonb")),
     (ipaddress.ip_address("10.0.0.1"), ({"stringValue": "10.0.0.1"}, None, "inet")),
-    ([1, 2, None], ({"stringValue": '{"1","2",NULL}'}, None, "bigint[]")),
+    ([1, 2, None], ({"stringValue": '{"1","2",NULL}'}, None, "integer[]")),
+    ([2**40], ({"stringValue": '{"1099511627776"}'}, None, "bigint[]")),
     (["a", 'q"uote', "back\\slash"], ({"stringValue": '{"a","q\\"uote","back\\\\slash"}'}, None, "text[]")),
-    ([[1, 2], [3, 4]], ({"stringValue": '{{"1","2"},{"3","4"}}'}, None, "bigint[]")),
+    ([[1, 2], [3, 4]], ({"stringValue": '{{"1","2"},{"3","4"}}'}, None, "integer[]")),
     ([], ({"stringValue": "{}"}, None, "text[]")),
 ])
 def test_conversion_table(value, expected):
@@ -90,3 +91,10 @@ def test_placeholder_mistakes_are_explained(sql, params, message):
     with pytest.raises(ProgrammingError) as excinfo:
         translate(sql, params)
     assert str(excinfo.value) == message
+
+
+def test_naive_datetimes_carry_the_naive_time_zone_when_given():
+    sql, params = translate("SELECT %s", [dt.datetime(2024, 1, 1, 9, 0)], naive_tz=ZoneInfo("America/Chicago"))
+    assert sql == "SELECT :p1::timestamptz"
+    assert params == [{"name": "p1", "value": {"stringValue": "2024-01-01 09:00:00-06:00"}}]
+    assert translate("SELECT %s", [dt.datetime(2024, 1, 1, 9, 0)])[1][0]["typeHint"] == "TIMESTAMP"
