@@ -38,3 +38,9 @@ bench: $(STAMP)
 	@$(PY) -m hospitality.localstack up dev
 	@$(PY) benchmarks/emulator_bench.py
 	@$(PY) benchmarks/backend_bench.py
+
+# Django's own test suite (a subset of apps) on dataapi_backend through the emulator; SUITE_ARGS="--backend both"
+# adds the stock postgresql backend on the same apps for comparison.
+django-suite: $(STAMP)
+	@$(PY) -m hospitality.localstack up test
+	@$(PY) django-test-suite/run.py $(SUITE_ARGS); status=$$?; $(PY) -m hospitality.localstack down test; exit $$status

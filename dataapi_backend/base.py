@@ -104,8 +104,9 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
             self.connection.autocommit = autocommit
 
     def is_usable(self):
-        # Stateless HTTPS: nothing to go stale between requests.
-        return self.connection is not None
+        # Stateless HTTPS: nothing goes stale between requests; but, as with psycopg's probe, a transaction whose
+        # statement failed is unusable until rolled back.
+        return self.connection is not None and not self.connection.transaction_failed
 
     def close_if_health_check_failed(self):
         return None

@@ -25,6 +25,9 @@ class Connection:
         # timezone=None: return naive datetimes; they (and naive parameters) mean naive_timezone (else UTC)
         self.naive_timezone = naive_timezone
         self.transaction_id: str | None = None
+        # the last statement of the open transaction failed on the server: PostgreSQL now refuses everything but
+        # ROLLBACK (TO SAVEPOINT) — what psycopg reports as an INERROR transaction status
+        self.transaction_failed = False
         self._autocommit = True
         self.closed = False
 
@@ -40,6 +43,7 @@ class Connection:
         if self.transaction_id is None:
             return  # nothing ran since the last commit: no call at all
         tx, self.transaction_id = self.transaction_id, None
+        self.transaction_failed = False
         # Never retried on an ambiguous failure: a repeated COMMIT cannot tell whether the first one landed.
         try:
             self.transport.call("CommitTransaction", self._target(transactionId=tx))
@@ -57,6 +61,7 @@ class Connection:
         if self.transaction_id is None:
             return
         tx, self.transaction_id = self.transaction_id, None
+        self.transaction_failed = False
         try:
             self.transport.call("RollbackTransaction", self._target(transactionId=tx), idempotent=True)
         except errors.OperationalError as exc:
@@ -106,6 +111,18 @@ class Connection:
             # Safe to retry: a transaction begun by a lost attempt is never used and times out on its own.
             self.transaction_id = self.transport.call("BeginTransaction", request, idempotent=True)["transactionId"]
         return self.transaction_id
+
+    def execute_statement(self, request: dict, *, idempotent: bool = False) -> dict:
+        """ExecuteStatement, keeping track of a failed transaction (see transaction_failed)."""
+        try:
+            response = self.transport.call("ExecuteStatement", request, idempotent=idempotent)
+        except errors.DatabaseError as exc:
+            if "transactionId" in request and exc.sqlstate is not None:
+                self.transaction_failed = True
+            raise
+        if "transactionId" in request:
+            self.transaction_failed = False  # e.g. ROLLBACK TO SAVEPOINT succeeded
+        return response
 
     def statement_target(self) -> dict:
         """Where a statement goes: the open transaction (begun lazily when autocommit is off), or autocommit."""

@@ -58,8 +58,8 @@ class Cursor:
             request["parameters"] = parameters
         read_only = is_read_only(text)
         try:
-            response = self.connection.transport.call(
-                "ExecuteStatement", request, idempotent=read_only and "transactionId" not in request)
+            response = self.connection.execute_statement(
+                request, idempotent=read_only and "transactionId" not in request)
         except errors.ProgrammingError as exc:
             if SIZE_LIMIT_MESSAGE not in str(exc):
                 raise

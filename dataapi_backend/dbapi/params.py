@@ -209,6 +209,12 @@ def _range(value):
     return {"stringValue": literal}, None, pg
 
 
+def _hstore_literal(mapping: dict) -> str:
+    def quote(v):
+        return "NULL" if v is None else '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return ", ".join(f"{quote(k)}=>{quote(v)}" for k, v in mapping.items())
+
+
 def convert(value):
     """One Python value → (Field, typeHint or None, cast or None)."""
     fn = CONVERTERS.get(type(value))
@@ -219,7 +225,8 @@ def convert(value):
     if type(value).__name__ == "Range" and hasattr(value, "bounds"):
         return _range(value)
     if isinstance(value, dict):
-        return {"stringValue": json.dumps(value)}, None, "jsonb"
+        # A plain dict is django.contrib.postgres's HStoreField (JSONField values arrive wrapped in Json).
+        return {"stringValue": _hstore_literal(value)}, None, "hstore"
     for base in _BASES:
         if isinstance(value, base):
             return CONVERTERS[base](base(value) if base in (int, str, float) else value)

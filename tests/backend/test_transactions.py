@@ -103,3 +103,18 @@ def test_two_threads_have_independent_transactions(clean_tables):
         t.join()
     assert errors == []
     assert Author.objects.count() == 4
+
+
+def test_a_failed_statement_makes_the_connection_unusable_until_rolled_back(dataapi):
+    from django.db import ProgrammingError
+
+    with pytest.raises(RuntimeError), transaction.atomic(using="dataapi"):
+        with pytest.raises(ProgrammingError), dataapi.cursor() as cursor:
+            cursor.execute("SELEC 1")
+        assert dataapi.is_usable() is False  # as psycopg's probe reports an aborted transaction
+        raise RuntimeError
+    assert dataapi.is_usable() is True
+    with transaction.atomic(using="dataapi"):
+        with pytest.raises(ProgrammingError), transaction.atomic(using="dataapi"), dataapi.cursor() as cursor:
+            cursor.execute("SELEC 1")
+        assert dataapi.is_usable() is True  # ROLLBACK TO SAVEPOINT recovered the transaction
