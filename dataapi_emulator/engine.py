@@ -325,6 +325,16 @@ class Engine:
             self._watchdog.cancel(handle)
         return cur
 
+    @staticmethod
+    def _array_loader(cur, oid: int):
+        """psycopg's parser for this array type; arrays of types psycopg does not know (hstore[], enums[]) are
+        parsed as text[] (their elements then travel as stringValues, as AWS sends non-native types)."""
+        loader = cur.adapters.get_loader(oid, 0)
+        if loader is None:
+            oid = psycopg.postgres.types["text"].array_oid
+            loader = cur.adapters.get_loader(oid, 0)
+        return loader(oid, cur)
+
     def _typname(self, conn, database: str, oid: int) -> str:
         key = (database, oid)
         name = self._typnames.get(key)
@@ -396,7 +406,7 @@ class Engine:
         typnames = [self._typname(conn, database, res.ftype(i)) for i in range(nfields)]
         options = req.get("resultSetOptions") or {}
         encoders = [
-            ColumnEncoder(t, cur.adapters.get_loader(res.ftype(i), 0)(res.ftype(i), cur) if t.startswith("_") else None,
+            ColumnEncoder(t, self._array_loader(cur, res.ftype(i)) if t.startswith("_") else None,
                           options.get("decimalReturnType") == "DOUBLE_OR_LONG",
                           options.get("longReturnType") == "STRING")
             for i, t in enumerate(typnames)

@@ -142,9 +142,17 @@ def database_config(env: Mapping[str, str]) -> DatabaseConfig:
         env_match(env, "DB_ADMIN_SECRET_ARN", SECRET_ARN_RE, "a Secrets Manager ARN",
                   "arn:aws:secretsmanager:us-east-1:123456789012:secret:hospitality/admin-AbCdEf")
 
+    aliases = {}
     if use_data_api:
         c, d = require_data_api("when USE_DATA_API=true")
         tenant = _data_api_alias(env, "DB_SECRET_ARN", c, d, region, endpoint, debug)
+        # During a gradual rollout the tenants not yet on the Data API stay on direct PostgreSQL.
+        pg = postgres_url(env, "TENANT_DATABASE_URL")
+        if pg is not None:
+            aliases["tenant_pg"] = pg
+        elif rollout < 100:
+            raise _fail("TENANT_DATABASE_URL", None, f"is required when DATA_API_ROLLOUT_PERCENTAGE={rollout} (< 100)",
+                        "set it to a postgres:// URL as hospitality_app for the tenants not yet on the Data API")
     else:
         env_match(env, "DB_SECRET_ARN", SECRET_ARN_RE, "a Secrets Manager ARN",
                   "arn:aws:secretsmanager:us-east-1:123456789012:secret:hospitality/app-AbCdEf")
@@ -152,6 +160,7 @@ def database_config(env: Mapping[str, str]) -> DatabaseConfig:
         if tenant is None:
             raise _fail("TENANT_DATABASE_URL", None, "is required when USE_DATA_API=false",
                         "set it to a postgres:// URL that logs in as hospitality_app (the RLS-bound role)")
-    for alias in (default, tenant):
+    databases = {"default": default, "tenant": tenant, **aliases}
+    for alias in databases.values():
         alias["TEST"] = {"NAME": alias["NAME"]}  # the test stack prepares its database; see tests/conftest.py
-    return DatabaseConfig({"default": default, "tenant": tenant}, use_data_api, debug, rollout)
+    return DatabaseConfig(databases, use_data_api, debug, rollout)

@@ -1,13 +1,35 @@
-"""GET /health: liveness and which transport each database alias uses. No secrets in the body."""
+"""GET /health: status, the tenant path's adapter, per-alias reachability and latency, migrations, the RLS audit,
+the version. No secrets. 503 when a database alias is unreachable. The audit and migration checks are cached
+for a minute: a load balancer probing every few seconds must not cost a catalog scan each time."""
 
+from __future__ import annotations
+
+import threading
 import time
 
+from django.conf import settings
 from django.db import DatabaseError, connections
 from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+import hospitality
 
-APP_ALIASES = ("default", "tenant")  # the trusted path and the RLS path
+CACHE_SECONDS = 60.0
+_cache: dict[str, tuple[float, object]] = {}
+_cache_lock = threading.Lock()
+
+
+def _cached(key: str, compute):
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit and now - hit[0] < CACHE_SECONDS:
+            return hit[1]
+    value = compute()
+    with _cache_lock:
+        _cache[key] = (now, value)
+    return value
 
 
 def _adapter(alias: str) -> str:
@@ -26,12 +48,45 @@ def _probe(alias: str) -> dict:
             "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
+def _migrations() -> dict:
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connections["default"])
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return {"applied": not pending, "pending": len(pending)}
+
+
+def _rls() -> dict:
+    from tenants import rls
+
+    findings = rls.audit("default")
+    return {"ok": not findings, "findings": len(findings), "tables": len(rls.tenant_tables())}
+
+
+def app_aliases() -> list[str]:
+    from tenants.transport import tenant_aliases
+
+    return ["default", *tenant_aliases()]
+
+
+@never_cache
 @require_GET
 def health(request):
-    aliases = {alias: _probe(alias) for alias in APP_ALIASES}
-    ok = all(a["reachable"] for a in aliases.values())
+    aliases = {alias: _probe(alias) for alias in app_aliases()}
+    reachable = all(a["reachable"] for a in aliases.values())
     body = {
-        "status": "ok" if ok else "unavailable",
-        "database": {"adapter": _adapter("tenant"), "aliases": aliases},
+        "status": "ok" if reachable else "unavailable",
+        "version": hospitality.__version__,
+        "database": {"adapter": _adapter(settings.TENANT_DB_ALIAS), "aliases": aliases,
+                     "rollout_percentage": settings.DATA_API_ROLLOUT_PERCENTAGE if settings.USE_DATA_API else 0},
     }
-    return JsonResponse(body, status=200 if ok else 503)
+    if aliases["default"]["reachable"]:
+        try:
+            body["migrations"] = _cached("migrations", _migrations)
+            body["rls"] = _cached("rls", _rls)
+        except DatabaseError as exc:
+            body["status"] = "degraded"
+            body["checks_error"] = type(exc).__name__
+        if not body.get("migrations", {}).get("applied", True) or not body.get("rls", {}).get("ok", True):
+            body["status"] = "degraded"
+    return JsonResponse(body, status=200 if reachable else 503)

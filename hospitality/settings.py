@@ -35,6 +35,12 @@ DEBUG_DATA_API = _db.debug_data_api
 DATA_API_ROLLOUT_PERCENTAGE = _db.rollout_percentage
 TENANT_DATABASE_ADAPTER = _db.tenant_adapter
 TENANT_DB_ALIAS = "tenant"
+AWS_REGION = os.environ.get("AWS_REGION") or "us-east-1"
+# Metrics (hospitality/metrics.py): logged every interval (seconds; 0 = never), appended to a JSON-lines file when
+# set, and published to CloudWatch (namespace HospitalityAI/DataAPI) when CLOUDWATCH_METRICS=true.
+DATA_API_METRICS_INTERVAL = int(os.environ.get("DATA_API_METRICS_INTERVAL", "300"))
+DATA_API_METRICS_FILE = os.environ.get("DATA_API_METRICS_FILE", "")
+CLOUDWATCH_METRICS = env_bool(os.environ, "CLOUDWATCH_METRICS", False)
 DATABASE_ROUTERS = ["tenants.router.TenantRouter"]
 
 # Tenant API authentication (tenants/authentication.py). JWTs: algorithm, issuer and audience pinned.

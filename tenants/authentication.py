@@ -11,7 +11,7 @@ import jwt
 from django.conf import settings
 from rest_framework import authentication
 
-from .context import TenantContext
+from .context import TenantContext, set_tenant_alias
 from .exceptions import InvalidCredentials, InvalidTenantId
 from .validators import is_valid_tenant_id
 
@@ -36,7 +36,11 @@ def _bind(request, context: TenantContext) -> tuple[TenantPrincipal, TenantConte
     state = getattr(request._request, "tenant_state", None)
     if state is None:
         raise InvalidCredentials("Tenant credentials are only accepted on the tenant API.")
+    from .transport import alias_for
+
     state.context = context
+    state.alias = alias_for(context.tenant_id)
+    set_tenant_alias(state.alias)
     return TenantPrincipal(context), context
 
 
@@ -89,10 +93,13 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         auth = authentication.get_authorization_header(request).split()
         if not auth or auth[0].lower() != self.keyword.lower().encode():
             return None
-        if len(auth) != 2 or not auth[1].startswith(b"hsp_") or len(auth[1]) > 128:
+        if len(auth) != 2 or not auth[1].startswith(b"hsp_") or len(auth[1]) > 160 or b"." not in auth[1]:
+            raise InvalidCredentials("Malformed token.")
+        tenant_hint = auth[1][4:].split(b".", 1)[0].decode(errors="replace")
+        if not is_valid_tenant_id(tenant_hint):
             raise InvalidCredentials("Malformed token.")
         digest = hashlib.sha256(auth[1]).hexdigest()
-        return _bind(request, TenantContext(tenant_id=None, user_id=None, role=None, token_hash=digest))
+        return _bind(request, TenantContext(tenant_id=tenant_hint, user_id=None, role=None, token_hash=digest))
 
     def authenticate_header(self, request):
         return f'{self.keyword} realm="api"'

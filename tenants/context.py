@@ -16,6 +16,8 @@ from .validators import is_valid_tenant_id
 
 TENANT_SCOPE, TRUSTED_SCOPE = "tenant", "trusted"
 _scope: contextvars.ContextVar[str | None] = contextvars.ContextVar("hospitality_db_scope", default=None)
+# the tenant alias serving the current unit of work (the transport chosen for its tenant)
+_tenant_alias: contextvars.ContextVar[str | None] = contextvars.ContextVar("hospitality_tenant_alias", default=None)
 
 
 class TenantContextError(RuntimeError):
@@ -31,7 +33,8 @@ class TenantContext:
     token_hash: str | None = None  # API token: identity resolved by the database in the same statement
 
     def __post_init__(self):
-        if self.token_hash is None and not is_valid_tenant_id(self.tenant_id):
+        # an API token's tenant comes from the database; the token's own prefix is only a routing hint
+        if (self.token_hash is None or self.tenant_id is not None) and not is_valid_tenant_id(self.tenant_id):
             raise ValueError("invalid tenant id")
 
     def enter_statement(self) -> tuple[str, list]:
@@ -43,6 +46,24 @@ class TenantContext:
 
 def current_scope() -> str | None:
     return _scope.get()
+
+
+def current_tenant_alias() -> str | None:
+    return _tenant_alias.get()
+
+
+def set_tenant_alias(alias: str) -> None:
+    """Within a request (whose middleware restores the previous value at the end)."""
+    _tenant_alias.set(alias)
+
+
+@contextlib.contextmanager
+def using_tenant_alias(alias: str):
+    token = _tenant_alias.set(alias)
+    try:
+        yield
+    finally:
+        _tenant_alias.reset(token)
 
 
 @contextlib.contextmanager
@@ -78,10 +99,12 @@ def tenant_block(context: TenantContext, using: str | None = None):
         return
     if current_scope() == TENANT_SCOPE:
         raise TenantContextError("a nested tenant block inside a tenant request is refused")
-    alias = using or settings.TENANT_DB_ALIAS
+    from .transport import alias_for
+
+    alias = using or alias_for(context.tenant_id)
     token = _block.set(context)
     try:
-        with scope(TENANT_SCOPE), transaction.atomic(using=alias):
+        with scope(TENANT_SCOPE), using_tenant_alias(alias), transaction.atomic(using=alias):
             sql, params = context.enter_statement()
             with connections[alias].cursor() as cursor:
                 cursor.execute(sql, params)

@@ -9,13 +9,17 @@ ATOMIC_REQUESTS). Nothing outlives it: on_commit hooks and streamed bodies run a
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 
 from django.conf import settings
+
+from hospitality import metrics
 from django.db import DatabaseError, connections, transaction
 
-from .context import TENANT_SCOPE, TenantContext, scope
+from .context import TENANT_SCOPE, TenantContext, scope, using_tenant_alias
 from .exceptions import InvalidCredentials, TenantAccessDenied, TenantContextMissing
+from .transport import tenant_aliases
 
 API_PREFIX = "/api/"
 
@@ -27,6 +31,7 @@ class TenantRequestState:
     tenant_id: str | None = None  # filled once entered (for API tokens, by the database)
     user_id: str | None = None
     role: str | None = None
+    alias: str | None = None  # the tenant alias (transport) chosen for this request's tenant
 
 
 class EnterTenantOnFirstQuery:
@@ -39,6 +44,8 @@ class EnterTenantOnFirstQuery:
 
     def __call__(self, execute, sql, params, many, context):
         if self.atomic is None:
+            if self.state.alias not in (None, self.alias):
+                raise TenantContextMissing()  # a query on the other transport's alias: never for this tenant
             self._begin()
             self._enter(lambda s, p: execute(s, p, False, context), context["cursor"])
         return execute(sql, params, many, context)
@@ -63,6 +70,8 @@ class EnterTenantOnFirstQuery:
         try:
             run(enter_sql, enter_params)
             tenant_id, user_id, role = cursor.fetchone()
+            if tenant_id != self.state.context.tenant_id:
+                raise InvalidCredentials()  # an API token whose tenant prefix does not match its record
         except DatabaseError as exc:
             sqlstate = getattr(exc.__cause__, "sqlstate", None)
             if sqlstate == "28P01":
@@ -82,6 +91,16 @@ class EnterTenantOnFirstQuery:
         atomic.__exit__(None, None, None)
 
 
+class _Chosen:
+    """request.tenant_enter: the entry of the alias chosen for the request's tenant."""
+
+    def __init__(self, state: TenantRequestState, enters: dict):
+        self.state, self.enters = state, enters
+
+    def ensure_entered(self) -> TenantRequestState:
+        return self.enters[self.state.alias or settings.TENANT_DB_ALIAS].ensure_entered()
+
+
 class TenantTransactionMiddleware:
     sync_capable = True
     async_capable = False
@@ -92,17 +111,26 @@ class TenantTransactionMiddleware:
     def __call__(self, request):
         if not request.path.startswith(API_PREFIX):
             return self.get_response(request)
-        alias = settings.TENANT_DB_ALIAS
         state = TenantRequestState()
         request.tenant_state = state
-        enter = request.tenant_enter = EnterTenantOnFirstQuery(alias, state)
+        # one lazy entry per tenant alias (Data API and, during a rollout, direct PostgreSQL); only the alias
+        # chosen for the request's tenant is ever used
+        enters = {alias: EnterTenantOnFirstQuery(alias, state) for alias in tenant_aliases()}
+        request.tenant_enter = _Chosen(state, enters)
         success = False
         try:
-            with scope(TENANT_SCOPE), connections[alias].execute_wrapper(enter):
+            with contextlib.ExitStack() as stack:
+                stack.enter_context(scope(TENANT_SCOPE))
+                stack.enter_context(using_tenant_alias(settings.TENANT_DB_ALIAS))
+                for alias, enter in enters.items():
+                    stack.enter_context(connections[alias].execute_wrapper(enter))
                 response = self.get_response(request)
                 success = response.status_code < 400
         finally:
-            enter.finish(success)
+            for enter in enters.values():
+                enter.finish(success)
+            metrics.requests.add()
+            metrics.reporter.maybe_flush()
         if state.context is not None:
             # responses depend on who asks: never cached across tenants (rls-threats #29)
             response.headers.setdefault("Cache-Control", "private, no-store")

@@ -49,7 +49,9 @@ def hash_token(token: str) -> str:
 
 
 class ApiToken(models.Model):
-    """A tenant app's credential. Only the SHA-256 is stored; the token is shown once, when issued."""
+    """A tenant app's credential: `hsp_<tenant id>.<secret>`. Only the SHA-256 is stored; the token is shown once,
+    when issued. The tenant id in clear lets a request pick its transport before any database call (gradual
+    rollout); the database still checks the whole token."""
 
     PREFIX = "hsp_"
 
@@ -57,7 +59,7 @@ class ApiToken(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    hint = models.CharField(max_length=12, editable=False, help_text="The first characters, to recognise a token.")
+    hint = models.CharField(max_length=80, editable=False, help_text="The token up to its secret part.")
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -67,7 +69,7 @@ class ApiToken(models.Model):
 
     @classmethod
     def issue(cls, *, tenant: Tenant, user, name: str, using: str = "default") -> tuple["ApiToken", str]:
-        token = cls.PREFIX + secrets.token_urlsafe(32)
+        token = f"{cls.PREFIX}{tenant.pk}.{secrets.token_urlsafe(32)}"
         obj = cls.objects.using(using).create(tenant=tenant, user=user, name=name, token_hash=hash_token(token),
-                                              hint=token[:10])
+                                              hint=token.split(".", 1)[0] + "." + token.split(".", 1)[1][:4])
         return obj, token

@@ -3,7 +3,7 @@ inside a trusted scope, and nowhere otherwise: outside both, using them is an er
 
 from django.conf import settings
 
-from .context import TENANT_SCOPE, TRUSTED_SCOPE, TenantContextError, current_scope
+from .context import TENANT_SCOPE, TRUSTED_SCOPE, TenantContextError, current_scope, current_tenant_alias
 
 
 def is_tenant_model(model) -> bool:
@@ -16,7 +16,7 @@ class TenantRouter:
             return None
         scope = current_scope()
         if scope == TENANT_SCOPE:
-            return settings.TENANT_DB_ALIAS
+            return current_tenant_alias() or settings.TENANT_DB_ALIAS
         if scope == TRUSTED_SCOPE:
             return "default"
         raise TenantContextError(
@@ -30,7 +30,7 @@ class TenantRouter:
         return None
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
-        # Schema changes run as the owner on the trusted alias only; the tenant alias never migrates.
-        if db == settings.TENANT_DB_ALIAS:
+        # Schema changes run as the owner on the trusted alias only; the tenant aliases never migrate.
+        if db in (settings.TENANT_DB_ALIAS, "tenant_pg"):
             return False
         return None

@@ -136,11 +136,12 @@ class WhoAmIApi(APIView):
     """The tenant context exactly as the database sees it in this request's transaction."""
 
     def get(self, request):
-        from django.conf import settings
         from django.db import connections
 
-        with connections[settings.TENANT_DB_ALIAS].cursor() as cursor:
+        alias = request._request.tenant_state.alias
+        with connections[alias].cursor() as cursor:
             cursor.execute("SELECT current_setting('app.current_tenant_id', true), "
                            "current_setting('app.current_user_id', true), current_setting('app.user_role', true)")
             tenant_id, user_id, role = cursor.fetchone()
-        return Response({"tenant_id": tenant_id, "user_id": user_id, "role": role})
+        transport = "data-api" if connections[alias].settings_dict["ENGINE"] == "dataapi_backend" else "pg"
+        return Response({"tenant_id": tenant_id, "user_id": user_id, "role": role, "transport": transport})

@@ -238,6 +238,7 @@ class Stack:
         return {
             "DJANGO_SECRET_KEY": creds["django_secret_key"],
             "DJANGO_DEBUG": "true",
+            "DATA_API_METRICS_FILE": str(self.spec.root / "metrics.jsonl"),
             "TENANT_JWT_SECRET": creds["jwt_secret"],
             # the tenant path goes through the Data API (the emulator); USE_DATA_API=false switches to direct pg
             "USE_DATA_API": "true",

@@ -201,3 +201,9 @@ def test_array_with_null_elements_is_an_unsupported_result(rds, target):
     with pytest.raises(ClientError) as excinfo:
         rds.execute_statement(sql="SELECT ARRAY[1, NULL]", **target.db())
     assert error_of(excinfo)[0] == "UnsupportedResultException"
+
+
+def test_arrays_of_types_without_a_native_encoding_are_string_values(rds, target):
+    value, meta = one(rds, target, "SELECT ARRAY['(1,2)'::point, '(3,4)'::point]")
+    assert value == {"arrayValue": {"stringValues": ["(1,2)", "(3,4)"]}}
+    assert meta["typeName"] == "_point"

@@ -125,6 +125,10 @@ def tenant_calls():
     return Counter
 
 
+def transport() -> str:
+    return "data-api" if settings.USE_DATA_API else "pg"
+
+
 def raw_tenant_sql(sql: str, params=()):
     """A statement on the tenant alias (the app role) with no tenant context, in its own transaction."""
     from django.db import transaction

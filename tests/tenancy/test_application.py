@@ -8,7 +8,7 @@ from django.db import connections
 
 from tenants.context import TenantContextError
 
-from .conftest import A, B, PASSWORD
+from .conftest import transport, A, B, PASSWORD
 
 
 # 27. non-staff users and tenant credentials cannot reach the admin
@@ -125,14 +125,14 @@ def test_browser_session_with_tenant_header(api, world):
     assert api.login(username="iso-ann", password=PASSWORD)
     assert api.get("/api/whoami/").status_code == 401  # logged in, but which tenant?
     assert api.get("/api/whoami/", HTTP_X_TENANT_ID=A).json() == {"tenant_id": A, "user_id": str(
-        world.users["ann"].pk), "role": "owner"}
+        world.users["ann"].pk), "role": "owner", "transport": transport()}
     assert api.get("/api/whoami/", HTTP_X_TENANT_ID=B).status_code == 403
 
 
 def test_api_token_authenticates_in_the_same_statement_as_the_context(api, world, tenant_calls):
     with tenant_calls() as calls:
         response = api.get("/api/whoami/", **world.token_auth("ben@B"))
-    assert response.json() == {"tenant_id": B, "user_id": str(world.users["ben"].pk), "role": "owner"}
+    assert response.json() == {"tenant_id": B, "user_id": str(world.users["ben"].pk), "role": "owner", "transport": transport()}
     if calls.calls is not None:
         assert calls.calls == {"BeginTransaction": 1, "ExecuteStatement": 2, "CommitTransaction": 1}
     assert api.get("/api/whoami/", HTTP_AUTHORIZATION="Token hsp_not-a-real-token").status_code == 401

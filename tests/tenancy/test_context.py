@@ -8,7 +8,7 @@ from django.db import DatabaseError, connections, transaction
 
 from tenants.context import TenantContextError
 
-from .conftest import A, B, raw_tenant_sql
+from .conftest import transport, A, B, raw_tenant_sql
 
 BOOKINGS = "/api/bookings/"
 
@@ -91,7 +91,7 @@ def test_4_invalid_tenant_id_is_400(api, world, tenant_id, tenant_calls):
 # 5. the context and the queries share one transaction
 def test_5_context_and_queries_share_one_transaction(api, world):
     response = api.get("/api/whoami/", **world.auth("ann", A))
-    assert response.json() == {"tenant_id": A, "user_id": str(world.users["ann"].pk), "role": "owner"}
+    assert response.json() == {"tenant_id": A, "user_id": str(world.users["ann"].pk), "role": "owner", "transport": transport()}
 
 
 # 6. nothing session-level: after a request, the same pooled connection carries no context

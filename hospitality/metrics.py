@@ -1,0 +1,110 @@
+"""Data API metrics of this process (the seed's: total transactions, average latency, error rate; plus retries and
+calls per request), logged every interval and published to CloudWatch namespace HospitalityAI/DataAPI.
+
+Flushing happens at the end of a request once the interval has passed (so it also works on Lambda, where
+background threads are frozen between invocations); memory stays bounded (dbapi.Metrics keeps counters and a
+fixed-size latency sample).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from pathlib import Path
+
+from django.conf import settings
+
+log = logging.getLogger("hospitality.metrics")
+NAMESPACE = "HospitalityAI/DataAPI"
+
+
+class RequestCounter:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.requests = 0
+
+    def add(self) -> None:
+        with self._lock:
+            self.requests += 1
+
+
+requests = RequestCounter()
+
+
+def snapshot() -> dict:
+    """All Data API aliases of this process, merged, with per-alias detail."""
+    from dataapi_backend.dbapi.metrics import all_metrics
+
+    per_alias = {name: m.snapshot() for name, m in all_metrics().items()}
+    calls = sum(s["total_calls"] for s in per_alias.values())
+    errors = sum(s["total_errors"] for s in per_alias.values())
+    latency_total = sum(s["average_latency_ms"] * s["total_calls"] for s in per_alias.values())
+    transactions = sum(s["calls"].get("BeginTransaction", 0) for s in per_alias.values())
+    return {
+        "timestamp": time.time(),
+        "total_calls": calls,
+        "total_transactions": transactions,
+        "total_errors": errors,
+        "total_retries": sum(s["total_retries"] for s in per_alias.values()),
+        "error_rate": errors / calls if calls else 0.0,
+        "average_latency_ms": round(latency_total / calls, 2) if calls else 0.0,
+        "tenant_requests": requests.requests,
+        "calls_per_request": round(calls / requests.requests, 2) if requests.requests else 0.0,
+        "aliases": per_alias,
+    }
+
+
+def metric_data(snap: dict) -> list[dict]:
+    return [
+        {"MetricName": "ErrorRate", "Value": snap["error_rate"] * 100, "Unit": "Percent"},
+        {"MetricName": "AverageLatency", "Value": snap["average_latency_ms"], "Unit": "Milliseconds"},
+        {"MetricName": "TotalCalls", "Value": snap["total_calls"], "Unit": "Count"},
+        {"MetricName": "TotalTransactions", "Value": snap["total_transactions"], "Unit": "Count"},
+        {"MetricName": "Retries", "Value": snap["total_retries"], "Unit": "Count"},
+        {"MetricName": "CallsPerRequest", "Value": snap["calls_per_request"], "Unit": "Count"},
+    ]
+
+
+def publish(snap: dict, client=None) -> int:
+    """PutMetricData in batches (the API takes at most 1,000 metrics per call); returns the number of calls."""
+    import boto3
+
+    client = client or boto3.client("cloudwatch", region_name=settings.AWS_REGION)
+    data = metric_data(snap)
+    calls = 0
+    for start in range(0, len(data), 1000):
+        client.put_metric_data(Namespace=NAMESPACE, MetricData=data[start:start + 1000])
+        calls += 1
+    return calls
+
+
+class Reporter:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._last = time.monotonic()
+
+    def maybe_flush(self, force: bool = False) -> dict | None:
+        interval = settings.DATA_API_METRICS_INTERVAL
+        with self._lock:
+            now = time.monotonic()
+            if not force and (interval <= 0 or now - self._last < interval):
+                return None
+            self._last = now
+        snap = snapshot()
+        log.info("data api metrics %s", json.dumps({k: v for k, v in snap.items() if k != "aliases"}))
+        if settings.DATA_API_METRICS_FILE:
+            path = Path(settings.DATA_API_METRICS_FILE)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "a") as fh:
+                fh.write(json.dumps(snap) + "\n")
+        if settings.CLOUDWATCH_METRICS:
+            try:
+                publish(snap)
+            except Exception:  # noqa: BLE001 - monitoring must never fail a request
+                log.exception("publishing metrics to CloudWatch failed")
+        return snap
+
+
+reporter = Reporter()

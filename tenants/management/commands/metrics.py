@@ -1,0 +1,40 @@
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from hospitality.charts import line_chart_html
+
+
+class Command(BaseCommand):
+    help = ("Show Data API metrics: the latest snapshot the server wrote to DATA_API_METRICS_FILE (or --file), and "
+            "optionally an HTML chart of latency and error rate over the recorded snapshots.")
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("--file", help="JSON-lines metrics file (default: $DATA_API_METRICS_FILE)")
+        parser.add_argument("--chart", help="write an HTML chart (latency, error rate) to this path")
+
+    def handle(self, *args, file, chart, **options):
+        path = Path(file or settings.DATA_API_METRICS_FILE or "")
+        if not str(path) or not path.is_file():
+            raise CommandError(f"no metrics file at {str(path) or '(unset)'}: set DATA_API_METRICS_FILE for the "
+                               "server (make run does) or pass --file")
+        snaps = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        if not snaps:
+            raise CommandError(f"{path} has no snapshots yet (the server writes one every "
+                               f"{settings.DATA_API_METRICS_INTERVAL}s)")
+        last = snaps[-1]
+        for key in ("total_calls", "total_transactions", "total_errors", "total_retries", "error_rate",
+                    "average_latency_ms", "tenant_requests", "calls_per_request"):
+            value = last[key]
+            self.stdout.write(f"  {key:<20} {value:.4f}" if isinstance(value, float) else f"  {key:<20} {value}")
+        for alias, detail in last.get("aliases", {}).items():
+            self.stdout.write(f"  [{alias}] calls {detail['calls']} p50 {detail['p50_ms']} ms p95 {detail['p95_ms']} ms")
+        if chart:
+            Path(chart).write_text(line_chart_html(
+                "Data API metrics", [s["timestamp"] for s in snaps],
+                {"average latency (ms)": [s["average_latency_ms"] for s in snaps],
+                 "error rate (%)": [s["error_rate"] * 100 for s in snaps]}))
+            self.stdout.write(self.style.SUCCESS(f"chart written to {chart}"))

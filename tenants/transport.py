@@ -1,0 +1,40 @@
+"""Which transport serves a tenant: the Data API (`tenant` alias) or direct PostgreSQL (`tenant_pg`).
+
+USE_DATA_API switches everyone; DATA_API_ROLLOUT_PERCENTAGE sends that share of tenants to the Data API, bucketed
+by a hash of the tenant id, so a tenant never flaps between transports and raising the percentage only moves
+tenants one way. Rolling back is one variable: USE_DATA_API=false (or the percentage to 0).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+
+DATA_API_ALIAS, PG_ALIAS = "tenant", "tenant_pg"
+
+
+def rollout_bucket(tenant_id: str) -> int:
+    """0-99, stable for a tenant id across processes and releases."""
+    return int.from_bytes(hashlib.sha256(tenant_id.encode()).digest()[:8], "big") % 100
+
+
+def uses_data_api(tenant_id: str | None, *, use_data_api: bool, percentage: int) -> bool:
+    if not use_data_api:
+        return False
+    if percentage >= 100 or tenant_id is None:
+        return True
+    return rollout_bucket(tenant_id) < percentage
+
+
+def alias_for(tenant_id: str | None) -> str:
+    if not settings.USE_DATA_API:
+        return settings.TENANT_DB_ALIAS
+    if PG_ALIAS in settings.DATABASES and not uses_data_api(
+            tenant_id, use_data_api=True, percentage=settings.DATA_API_ROLLOUT_PERCENTAGE):
+        return PG_ALIAS
+    return settings.TENANT_DB_ALIAS
+
+
+def tenant_aliases() -> list[str]:
+    return [a for a in (settings.TENANT_DB_ALIAS, PG_ALIAS) if a in settings.DATABASES]

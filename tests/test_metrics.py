@@ -1,0 +1,91 @@
+"""Metrics: snapshot of the Data API calls, logging/file every interval, CloudWatch publication (moto), the
+`metrics` command and its chart."""
+
+import json
+
+import boto3
+import pytest
+from django.core.management import call_command
+from django.db import connections
+from moto import mock_aws
+
+from hospitality import metrics
+
+
+@pytest.fixture
+def some_calls(django_db_blocker):
+    with django_db_blocker.unblock():
+        connection = connections["dataapi"]
+        connection.data_api_metrics.reset()
+        with connection.cursor() as cursor:
+            for _ in range(3):
+                cursor.execute("SELECT 1")
+            with pytest.raises(Exception):
+                cursor.execute("SELECT 1/0")
+    return connection
+
+
+def test_snapshot_merges_aliases(some_calls):
+    snap = metrics.snapshot()
+    detail = snap["aliases"]["dataapi"]
+    assert detail["calls"]["ExecuteStatement"] == 4 and detail["errors"] == {"ExecuteStatement": 1}
+    assert snap["total_calls"] >= 4 and 0 < snap["error_rate"] <= 1 and snap["average_latency_ms"] > 0
+
+
+def test_metrics_memory_is_bounded():
+    from dataapi_backend.dbapi.metrics import Metrics
+
+    m = Metrics()
+    for i in range(Metrics.SAMPLES * 3):
+        m.record("ExecuteStatement", float(i))
+    assert len(m.samples) == Metrics.SAMPLES and m.snapshot()["total_calls"] == Metrics.SAMPLES * 3
+
+
+def test_publish_to_cloudwatch(some_calls, monkeypatch):
+    snap = metrics.snapshot()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        client = boto3.client("cloudwatch", region_name="us-east-1")
+        assert metrics.publish(snap, client=client) == 1
+        names = {m["MetricName"] for m in client.list_metrics(Namespace="HospitalityAI/DataAPI")["Metrics"]}
+        assert {"ErrorRate", "AverageLatency", "TotalCalls", "Retries", "CallsPerRequest"} <= names
+        stats = client.get_metric_statistics(Namespace="HospitalityAI/DataAPI", MetricName="ErrorRate",
+                                             StartTime=snap["timestamp"] - 600, EndTime=snap["timestamp"] + 600,
+                                             Period=60, Statistics=["Maximum"])
+        assert stats["Datapoints"][0]["Maximum"] == pytest.approx(snap["error_rate"] * 100)
+
+
+def test_reporter_flushes_on_interval_to_file_and_cloudwatch(some_calls, settings, tmp_path, monkeypatch):
+    settings.DATA_API_METRICS_FILE = str(tmp_path / "metrics.jsonl")
+    settings.DATA_API_METRICS_INTERVAL = 300
+    settings.CLOUDWATCH_METRICS = True
+    published = []
+    monkeypatch.setattr(metrics, "publish", lambda snap: published.append(snap))
+    reporter = metrics.Reporter()
+    assert reporter.maybe_flush() is None  # interval not reached
+    snap = reporter.maybe_flush(force=True)
+    assert published == [snap]
+    lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
+    assert json.loads(lines[0])["total_calls"] == snap["total_calls"]
+
+
+def test_metrics_command_and_chart(some_calls, settings, tmp_path, capsys):
+    path = tmp_path / "metrics.jsonl"
+    settings.DATA_API_METRICS_FILE = str(path)
+    for _ in range(3):
+        metrics.Reporter().maybe_flush(force=True)
+    chart = tmp_path / "chart.html"
+    call_command("metrics", chart=str(chart))
+    out = capsys.readouterr().out
+    assert "total_calls" in out and "error_rate" in out and "[dataapi] calls" in out
+    html = chart.read_text()
+    assert "<svg" in html and "average latency (ms)" in html and "error rate (%)" in html
+
+
+def test_metrics_command_without_a_file_says_what_to_do(settings):
+    from django.core.management.base import CommandError
+
+    settings.DATA_API_METRICS_FILE = ""
+    with pytest.raises(CommandError, match="no metrics file at"):
+        call_command("metrics")
