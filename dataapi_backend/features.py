@@ -20,15 +20,17 @@ class DatabaseFeatures(pg_features.DatabaseFeatures):
 
     @cached_property
     def django_test_skips(self):
+        # Django's own test suite on this backend (django-test-suite/): what is skipped, by reason.
+        from .django_test_expectations import REASONS, SKIPS
+
         skips = dict(super().django_test_skips)
-        skips.update(DATA_API_SKIPS)
+        for reason, tests in SKIPS.items():
+            skips[REASONS[reason]] = set(tests)
         return skips
 
     @cached_property
     def django_test_expected_failures(self):
-        return set(super().django_test_expected_failures) | DATA_API_EXPECTED_FAILURES
+        # The reasons are in django_test_expectations.REASONS, keyed like EXPECTED_FAILURES.
+        from .django_test_expectations import EXPECTED_FAILURES
 
-
-# Django's own test suite on this backend (django-test-suite/): what cannot pass over the Data API, with the reason.
-DATA_API_SKIPS: dict[str, set[str]] = {}
-DATA_API_EXPECTED_FAILURES: set[str] = set()
+        return set(super().django_test_expected_failures).union(*EXPECTED_FAILURES.values())

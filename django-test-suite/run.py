@@ -82,7 +82,7 @@ def run(backend: str, apps: list[str], tests_dir: Path) -> dict:
     for part in (result[-1][1] if result and result[-1][1] else "").split(", "):
         if "=" in part:
             key, value = part.split("=")
-            counts[key] = int(value)
+            counts[key.strip().replace(" ", "_")] = int(value)
     bad = counts.get("failures", 0) + counts.get("errors", 0) + counts.get("unexpected_successes", 0)
     counts["passed"] = counts["tests"] - bad - counts.get("skipped", 0) - counts.get("expected_failures", 0)
     return counts

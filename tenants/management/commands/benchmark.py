@@ -1,0 +1,139 @@
+"""The seed guide's scenarios over both transports (Data API and direct PostgreSQL), with latency injected into the
+emulator to stand in for the network to AWS: simple SELECT, JOIN, RLS transaction, list endpoint. Prints avg/p50/
+p95 and Data API calls per request; saves JSON and an HTML chart."""
+
+import json
+import statistics
+import time
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+from django.test import Client
+from django.test.utils import override_settings
+
+from hospitality.charts import line_chart_html
+from tenants.context import TenantContext, tenant_block
+from tenants.models import Membership
+from tenants.transport import PG_ALIAS
+
+JOIN_SQL = ("SELECT b.id, b.guest_name, e.name FROM bookings b JOIN entities e ON e.id = b.entity_id "
+            "ORDER BY b.check_in DESC LIMIT 50")
+
+
+class Command(BaseCommand):
+    help = __doc__
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("--iterations", type=int, default=50)
+        parser.add_argument("--latency-ms", type=float, default=20.0,
+                            help="latency injected per Data API call by the emulator (0 to leave it alone)")
+        parser.add_argument("--output", default=str(Path(settings.BASE_DIR) / ".local" / "benchmarks"))
+
+    def handle(self, *args, iterations, latency_ms, output, **options):
+        if PG_ALIAS not in settings.DATABASES or not settings.USE_DATA_API:
+            raise CommandError("needs both transports: USE_DATA_API=true and TENANT_DATABASE_URL (make run sets both)")
+        member = Membership.objects.select_related("user").filter(tenant__is_active=True).order_by("id").first()
+        if member is None:
+            raise CommandError("no tenant membership: run `manage.py seed_demo` first")
+        endpoint = settings.DATABASES["tenant"]["OPTIONS"].get("endpoint_url")
+        if endpoint and latency_ms:
+            self._emulator(endpoint, {"latency_ms": latency_ms, "jitter_ms": latency_ms / 4})
+        context = TenantContext(member.tenant_id, str(member.user_id), member.role)
+        token = self._jwt(member)
+        results = {}
+        try:
+            for transport, alias in (("data-api", "tenant"), ("pg", PG_ALIAS)):
+                scenarios = {
+                    "simple SELECT": lambda a=alias: self._select(a),
+                    "JOIN": lambda a=alias: self._in_tenant(context, a, [JOIN_SQL]),
+                    "RLS transaction": lambda a=alias: self._in_tenant(
+                        context, a, ["SELECT count(*) FROM bookings", JOIN_SQL, "SELECT count(*) FROM entities"]),
+                    "list endpoint": lambda t=transport: self._endpoint(token, t),
+                }
+                for name, fn in scenarios.items():
+                    results[f"{name} ({transport})"] = self._measure(name, transport, fn, iterations)
+        finally:
+            if endpoint and latency_ms:
+                self._emulator(endpoint, {"latency_ms": 0, "jitter_ms": 0})
+        self._report(results, Path(output), latency_ms)
+
+    # -- scenarios --------------------------------------------------------------------------------------------------
+    @staticmethod
+    def _select(alias):
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchall()
+
+    @staticmethod
+    def _in_tenant(context, alias, statements):
+        with tenant_block(context, using=alias), connections[alias].cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+                cursor.fetchall()
+
+    def _endpoint(self, token, transport):
+        with override_settings(DATA_API_ROLLOUT_PERCENTAGE=100 if transport == "data-api" else 0):
+            response = self.client.get("/api/bookings/", HTTP_AUTHORIZATION=f"Bearer {token}")
+        if response.status_code != 200:
+            raise CommandError(f"list endpoint answered {response.status_code}: {response.content[:200]!r}")
+
+    @property
+    def client(self):
+        if not hasattr(self, "_client"):
+            self._client = Client()
+        return self._client
+
+    @staticmethod
+    def _jwt(member):
+        import jwt
+
+        now = int(time.time())
+        return jwt.encode({"tenantId": member.tenant_id, "userId": str(member.user_id), "role": member.role,
+                           "iss": settings.TENANT_JWT_ISSUER, "aud": settings.TENANT_JWT_AUDIENCE, "iat": now,
+                           "exp": now + 3600}, settings.TENANT_JWT_SECRET, algorithm=settings.TENANT_JWT_ALGORITHM)
+
+    @staticmethod
+    def _emulator(endpoint, body):
+        request = urllib.request.Request(endpoint + "/_emulator/faults", data=json.dumps(body).encode(),
+                                         method="POST", headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(request, timeout=10).close()
+
+    # -- measuring --------------------------------------------------------------------------------------------------
+    def _measure(self, name, transport, fn, iterations):
+        metrics = connections["tenant"].data_api_metrics
+        fn()  # warm-up: connections, the server version, boto3's client
+        before = sum(metrics.snapshot()["calls"].values())
+        samples = []
+        for i in range(iterations):
+            started = time.perf_counter()
+            fn()
+            samples.append((time.perf_counter() - started) * 1000)
+            done = int(30 * (i + 1) / iterations)
+            self.stdout.write(f"\r  {name + ' (' + transport + ')':<30} [{'#' * done}{'.' * (30 - done)}] "
+                              f"{i + 1}/{iterations}", ending="")
+            self.stdout.flush()
+        self.stdout.write("")
+        calls = (sum(metrics.snapshot()["calls"].values()) - before) / iterations
+        samples.sort()
+        return {"avg_ms": round(statistics.fmean(samples), 2), "p50_ms": round(statistics.median(samples), 2),
+                "p95_ms": round(samples[int(0.95 * (len(samples) - 1))], 2), "data_api_calls_per_request": calls,
+                "samples_ms": [round(s, 2) for s in samples]}
+
+    def _report(self, results, output: Path, latency_ms):
+        self.stdout.write(f"\n{'scenario':<32} {'avg ms':>8} {'p50 ms':>8} {'p95 ms':>8} {'Data API calls':>15}")
+        for name, r in results.items():
+            self.stdout.write(f"{name:<32} {r['avg_ms']:>8.1f} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} "
+                              f"{r['data_api_calls_per_request']:>15.1f}")
+        output.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        json_path = output / f"benchmark-{stamp}.json"
+        json_path.write_text(json.dumps({"injected_latency_ms": latency_ms, "results": results}, indent=2))
+        chart = output / f"benchmark-{stamp}.html"
+        chart.write_text(line_chart_html(f"benchmark, {latency_ms:g} ms injected per Data API call",
+                                         list(range(len(next(iter(results.values()))["samples_ms"]))),
+                                         {f"{k} latency (ms)": v["samples_ms"] for k, v in results.items()}))
+        self.stdout.write(self.style.SUCCESS(f"results: {json_path}\nchart:   {chart}"))

@@ -1,0 +1,37 @@
+"""Operator commands over the real stack: the benchmark (smoke run) and the Lambda entry point."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from .conftest import A
+
+
+def test_benchmark_smoke_run(world, db_access, settings, tmp_path, capsys):
+    if not settings.USE_DATA_API:
+        with pytest.raises(CommandError, match="needs both transports"):
+            call_command("benchmark", iterations=1, latency_ms=0, output=str(tmp_path))
+        return
+    call_command("benchmark", iterations=2, latency_ms=0, output=str(tmp_path))
+    out = capsys.readouterr().out
+    assert "list endpoint (data-api)" in out and "RLS transaction (pg)" in out
+    result = json.loads(next(tmp_path.glob("benchmark-*.json")).read_text())["results"]
+    assert result["list endpoint (data-api)"]["data_api_calls_per_request"] == 5  # 2 queries + 3
+    assert result["simple SELECT (pg)"]["data_api_calls_per_request"] == 0
+    assert next(tmp_path.glob("benchmark-*.html")).read_text().count("<svg") == 8
+
+
+def test_lambda_handler_serves_an_api_gateway_event(world, db_access):
+    from hospitality.lambda_handler import handler
+
+    event = {"version": "2.0", "routeKey": "$default", "rawPath": "/api/whoami/", "rawQueryString": "",
+             "headers": {"host": "localhost", "authorization": world.auth("ann", A)["HTTP_AUTHORIZATION"]},
+             "requestContext": {"http": {"method": "GET", "path": "/api/whoami/", "protocol": "HTTP/1.1",
+                                         "sourceIp": "127.0.0.1", "userAgent": "test"},
+                                "domainName": "localhost", "stage": "$default"},
+             "isBase64Encoded": False}
+    response = handler(event, None)
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"])["tenant_id"] == A
