@@ -2,36 +2,29 @@
 
 from __future__ import annotations
 
-from .models import Booking, Entity, TenantRelationship
+from .models import Booking, Entity, TenantModel, TenantRelationship
 
 
-def _stamp(obj, *, tenant_id: str, user_id: str) -> None:
+def _create(model: type[TenantModel], *, tenant_id: str, user_id: str, data: dict) -> TenantModel:
+    obj = model(**data)
     obj.tenant_id = tenant_id
     obj.created_by = str(user_id)
+    # Relations were resolved through RLS by the serializer; constraints and uniques are the database's (→ 409).
+    obj.full_clean(exclude=["tenant", "id", "entity"], validate_unique=False, validate_constraints=False)
+    obj.save()
+    return obj
 
 
 def entity_create(*, tenant_id: str, user_id: str, data: dict) -> Entity:
-    entity = Entity(**data)
-    _stamp(entity, tenant_id=tenant_id, user_id=user_id)
-    entity.full_clean(exclude=["tenant", "id"], validate_unique=False, validate_constraints=False)
-    entity.save()
-    return entity
+    return _create(Entity, tenant_id=tenant_id, user_id=user_id, data=data)
 
 
 def booking_create(*, tenant_id: str, user_id: str, data: dict) -> Booking:
-    booking = Booking(**data)
-    _stamp(booking, tenant_id=tenant_id, user_id=user_id)
-    booking.full_clean(exclude=["tenant", "id", "entity"], validate_unique=False, validate_constraints=False)
-    booking.save()
-    return booking
+    return _create(Booking, tenant_id=tenant_id, user_id=user_id, data=data)
 
 
 def relationship_create(*, tenant_id: str, user_id: str, data: dict) -> TenantRelationship:
-    rel = TenantRelationship(**data)
-    _stamp(rel, tenant_id=tenant_id, user_id=user_id)
-    rel.full_clean(exclude=["tenant", "id", "entity"], validate_unique=False, validate_constraints=False)
-    rel.save()
-    return rel
+    return _create(TenantRelationship, tenant_id=tenant_id, user_id=user_id, data=data)
 
 
 def instance_update(*, instance, data: dict):

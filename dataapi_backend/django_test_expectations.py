@@ -205,7 +205,6 @@ EXPECTED_FAILURES = {
         'postgres_tests.test_ranges.TestSaveLoad.test_tuple_range_with_default_bounds',
     },
     'server_side_cursors': {
-        'backends.postgresql.test_server_side_cursors.ServerSideCursorsPostgres.test_server_side_binding',
         'backends.postgresql.test_server_side_cursors.ServerSideCursorsPostgres.test_server_side_cursor',
         'backends.postgresql.test_server_side_cursors.ServerSideCursorsPostgres.test_server_side_cursor_many_cursors',
         'backends.postgresql.test_server_side_cursors.ServerSideCursorsPostgres.test_server_side_cursors_setting',
@@ -242,11 +241,6 @@ EXPECTED_FAILURES = {
     },
     'varchar_parameters': {
         'annotations.tests.NonAggregateAnnotationTestCase.test_set_returning_functions',
-        'db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_func',
-        'db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_hour_func',
-        'db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_minute_func',
-        'db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_none',
-        'db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_second_func',
         'postgres_tests.test_search.TestRankingAndWeights.test_ranked_custom_weights',
         'postgres_tests.test_search.TestRankingAndWeights.test_weights_in_vector',
     },
@@ -260,6 +254,9 @@ SKIPS = {
         'postgres_tests.test_ranges.TestQuerying',
         'postgres_tests.test_ranges.TestRangeContainsLookup',
     },
+    'server_side_cursors': {
+        'backends.postgresql.test_server_side_cursors.ServerSideCursorsPostgres.test_server_side_binding',
+    },
     'session_time_zone': {
         'db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_day_func',
         'db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_func',
@@ -268,5 +265,12 @@ SKIPS = {
         'db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_week',
         'db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_week_func',
         'db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_year_func',
+    },
+    'varchar_parameters': {
+        'db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_func',
+        'db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_hour_func',
+        'db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_minute_func',
+        'db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_none',
+        'db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_second_func',
     },
 }

@@ -16,7 +16,7 @@ import time
 from contextlib import contextmanager
 
 import psycopg
-from psycopg import RawCursor, sql as pgsql
+from psycopg import RawCursor
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from . import errors
@@ -149,6 +149,13 @@ class Engine:
         if time.monotonic() - self._last_used.get(id(conn), 0.0) > CHECK_IDLE_AFTER:
             ConnectionPool.check_connection(conn)
 
+    @staticmethod
+    def _borrow(pool: ConnectionPool) -> psycopg.Connection:
+        try:
+            return pool.getconn()
+        except PoolTimeout:
+            raise errors.DatabaseUnavailableException("No database connection available; try again") from None
+
     def _release(self, pool: ConnectionPool, conn: psycopg.Connection) -> None:
         self._last_used[id(conn)] = time.monotonic()
         pool.putconn(conn)
@@ -169,10 +176,7 @@ class Engine:
                     tx.last_used = time.monotonic()
             return
         pool = self._pool_for(req)
-        try:
-            conn = pool.getconn()
-        except PoolTimeout:
-            raise errors.DatabaseUnavailableException("No database connection available; try again") from None
+        conn = self._borrow(pool)
         try:
             yield conn, pool
         finally:
@@ -194,10 +198,7 @@ class Engine:
 
     def begin_transaction(self, req: dict) -> dict:
         pool = self._pool_for(req)
-        try:
-            conn = pool.getconn()
-        except PoolTimeout:
-            raise errors.DatabaseUnavailableException("No database connection available; try again") from None
+        conn = self._borrow(pool)
         try:
             conn.execute("BEGIN")
         except psycopg.Error as exc:

@@ -58,21 +58,20 @@ def set_tenant_alias(alias: str) -> None:
 
 
 @contextlib.contextmanager
+def _bound(var: contextvars.ContextVar, value):
+    token = var.set(value)
+    try:
+        yield
+    finally:
+        var.reset(token)
+
+
 def using_tenant_alias(alias: str):
-    token = _tenant_alias.set(alias)
-    try:
-        yield
-    finally:
-        _tenant_alias.reset(token)
+    return _bound(_tenant_alias, alias)
 
 
-@contextlib.contextmanager
 def scope(name: str):
-    token = _scope.set(name)
-    try:
-        yield
-    finally:
-        _scope.reset(token)
+    return _bound(_scope, name)
 
 
 def trusted_scope():
@@ -88,7 +87,6 @@ _block: contextvars.ContextVar[TenantContext | None] = contextvars.ContextVar("h
 def tenant_block(context: TenantContext, using: str | None = None):
     """Run code as one tenant outside a request (commands, jobs): one transaction on the tenant alias whose first
     statement enters the tenant. Nesting another tenant is refused; nesting the same tenant is a no-op."""
-    from django.conf import settings
     from django.db import connections, transaction
 
     outer = _block.get()

@@ -38,8 +38,9 @@ def test_health_degraded_on_an_rls_finding(client, monkeypatch):
     assert body["status"] == "degraded" and body["rls"] == {"ok": False, "findings": 1, "tables": 3}
 
 
-@pytest.mark.django_db(databases=["default", "tenant", "tenant_pg"])
-def test_health_503_when_a_database_is_unreachable(client, settings):
+def test_health_503_when_a_database_is_unreachable(client, settings, django_db_blocker):
+    # no test transaction here: the connection is closed and re-pointed, which an atomic block would not allow
+    django_db_blocker.unblock()
     alias = settings.TENANT_DB_ALIAS
     connection = connections[alias]
     original = dict(connection.settings_dict)
@@ -55,6 +56,7 @@ def test_health_503_when_a_database_is_unreachable(client, settings):
         connection.close()
         connection.settings_dict.clear()
         connection.settings_dict.update(original)
+        django_db_blocker.restore()
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "unavailable"

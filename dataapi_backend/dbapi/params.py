@@ -13,7 +13,6 @@ import contextvars
 import datetime as dt
 import decimal
 import ipaddress
-import json
 import math
 import uuid
 

@@ -1,7 +1,6 @@
 """rls-threats.md, "Application and admin" (27-31)."""
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connections

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from bookings.models import Booking, Entity, TenantRelationship
 from tenants.context import trusted_scope
 
-from .conftest import A, B
+from .conftest import A
 
 
 @pytest.fixture
