@@ -17,6 +17,8 @@ INJECTABLE = {
     "ServiceUnavailableError": "The service is unavailable. Try again later.",
     "DatabaseUnavailableException": "The database is unavailable.",
     "StatementTimeoutException": "The statement timed out.",
+    # what a call gets once its transaction passed the idle timeout (simulated without waiting 3 minutes)
+    "TransactionNotFoundException": "Transaction is not found",
 }
 
 

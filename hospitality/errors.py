@@ -4,7 +4,7 @@ names, values, other tenants' data) stay in the logs, never in the body."""
 import logging
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -28,6 +28,14 @@ def exception_handler(exc, context):
         set_rollback()
         return Response({"message": "The request conflicts with existing data.", "code": "conflict", "extra": {}},
                         status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, OperationalError):
+        # Throttling or a resuming database past the retry budget, an expired Data API transaction, an unreachable
+        # database: nothing was committed (the request's transaction is rolled back); the client may retry.
+        log.warning("database unavailable on %s: %s", context["request"].path, exc)
+        set_rollback()
+        return Response({"message": "The database is temporarily unavailable; nothing was saved. Retry the request.",
+                         "code": "database_unavailable", "extra": {"retryable": True}},
+                        status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "2"})
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

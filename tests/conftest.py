@@ -18,11 +18,14 @@ def django_db_setup(django_db_blocker):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Against real Aurora (no DATA_API_ENDPOINT) the emulator's control API does not exist: deselect those tests."""
-    if os.environ.get("DATA_API_ENDPOINT"):
-        return
-    kept = [i for i in items if i.get_closest_marker("emulator_only") is None]
-    deselected = [i for i in items if i.get_closest_marker("emulator_only") is not None]
+    """Deselect what the target cannot run: the emulator's control API against real Aurora (no DATA_API_ENDPOINT),
+    and Data API fault tests on the direct-PostgreSQL run of the tenancy suite (USE_DATA_API=false)."""
+    unavailable = set()
+    if not os.environ.get("DATA_API_ENDPOINT"):
+        unavailable.add("emulator_only")
+    if os.environ.get("USE_DATA_API", "").lower() != "true":
+        unavailable.add("data_api_only")
+    deselected = [i for i in items if any(i.get_closest_marker(m) for m in unavailable)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = kept
+        items[:] = [i for i in items if i not in deselected]
