@@ -34,6 +34,28 @@ class Steps:
         return result
 
 
+# Switches a developer may set for `make run` (they win over the stack's env file); everything else comes from the
+# stack, so a sourced .local/env of another stack can never point the tests at the wrong database.
+USER_SWITCHES = ("USE_DATA_API", "DATA_API_ROLLOUT_PERCENTAGE", "DEBUG_DATA_API")
+
+
+def _user_switches() -> dict[str, str]:
+    return {k: os.environ[k] for k in USER_SWITCHES if k in os.environ}
+
+
+def _check_configuration(stack: Stack) -> None:
+    """Validate the configuration before starting anything: a bad value stops here with one line."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from hospitality.config import database_config
+
+    try:
+        database_config({**stack.environment(), **_user_switches()})
+    except ImproperlyConfigured as exc:
+        print(f"{RED}configuration error: {exc}{RESET}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def _django_env(stack: Stack, **overrides) -> dict[str, str]:
     env = dict(os.environ)
     env.update(stack.environment())
@@ -47,7 +69,8 @@ def _manage(stack: Stack, *args: str, **overrides) -> None:
     with open(log, "ab") as fh:
         fh.write(f"\n$ manage.py {' '.join(args)}\n".encode())
         fh.flush()
-        result = subprocess.run([sys.executable, "manage.py", *args], cwd=PROJECT_ROOT, env=_django_env(stack, **overrides),
+        result = subprocess.run([sys.executable, "manage.py", *args], cwd=PROJECT_ROOT,
+                                env=_django_env(stack, **{**_user_switches(), **overrides}),
                                 stdout=fh, stderr=subprocess.STDOUT)
     if result.returncode != 0:
         raise RuntimeError(f"manage.py {' '.join(args)} exited with {result.returncode}; log: {log}")
@@ -62,6 +85,7 @@ def _migrate(stack: Stack) -> None:
 
 
 def cmd_run(stack: Stack, extra: list[str]) -> int:
+    _check_configuration(stack)
     steps = Steps(4)
     steps.run("Starting PostgreSQL and the Data API emulator", stack.up)
     steps.run("Applying migrations and row-level security (as hospitality_owner)", _migrate, stack)
@@ -89,7 +113,8 @@ def cmd_run(stack: Stack, extra: list[str]) -> int:
 Stop the server with Ctrl-C; `make stop` stops PostgreSQL and the emulator.
 """, flush=True)
     os.chdir(PROJECT_ROOT)
-    os.execve(sys.executable, [sys.executable, "manage.py", "runserver", addr, *extra], _django_env(stack))
+    os.execve(sys.executable, [sys.executable, "manage.py", "runserver", addr, *extra],
+              _django_env(stack, **_user_switches()))
     return 0  # not reached
 
 
