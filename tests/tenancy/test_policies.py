@@ -238,3 +238,17 @@ def test_26_disabled_rls_and_dropped_policy_are_found_and_reapplied(world, db_ac
                     conn.execute(text.replace("{table}", "tenant_relationships"))
         conns["default"].close()
     assert rls.audit() == []
+
+
+def test_custom_context_variables_are_transaction_local_and_validated(world, db_access):
+    context = TenantContext(A, str(world.users["ann"].pk), "owner", variables={"channel": "mobile", "locale": "pt"})
+    with tenant_block(context):
+        assert sql("SELECT current_setting('app.ctx.channel'), current_setting('app.ctx.locale')") == [
+            ("mobile", "pt")]
+    assert sql("SELECT coalesce(current_setting('app.ctx.channel', true), '')") == [("",)]
+
+    def bad_name():
+        with tenant_block(TenantContext(A, str(world.users["ann"].pk), "owner",
+                                        variables={"current_tenant_id'); --": "x"})):
+            pass
+    assert sqlstate_of(bad_name) == "22023"
