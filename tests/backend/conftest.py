@@ -1,10 +1,9 @@
 """The backend's test tables are created (and dropped) over the Data API by the schema editor, as the owner role."""
 
-import json
-import urllib.request
-
 import pytest
 from django.db import connections
+
+from tests.emulator_control import EmulatorControl
 
 from .models import Author, Book, Everything
 
@@ -34,35 +33,13 @@ def dataapi(django_db_blocker):
     return connection
 
 
-class Emulator:
-    """The emulator's control API: faults and runtime settings."""
-
-    def __init__(self, url: str):
-        self.url = url
-
-    def _call(self, method, path, body=None):
-        req = urllib.request.Request(self.url + path, method=method, data=json.dumps(body).encode() if body else None,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return json.loads(resp.read())
-
-    def faults(self, **settings):
-        return self._call("POST", "/_emulator/faults", settings)
-
-    def config(self, **settings):
-        return self._call("POST", "/_emulator/config", settings) if settings else self._call("GET", "/_emulator/config")
-
-    def stats(self):
-        return self._call("GET", "/_emulator/stats")
-
-
 @pytest.fixture
 def emulator(settings):
-    control = Emulator(settings.DATABASES["dataapi"]["OPTIONS"]["endpoint_url"])
+    control = EmulatorControl(settings.DATABASES["dataapi"]["OPTIONS"]["endpoint_url"])
     defaults = control.config()
-    control._call("DELETE", "/_emulator/faults")
+    control.clear_faults()
     yield control
-    control._call("DELETE", "/_emulator/faults")
+    control.clear_faults()
     control.config(**defaults)
 
 

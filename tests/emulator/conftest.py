@@ -7,14 +7,14 @@ DB_SECRET_ARN, DB_ADMIN_SECRET_ARN, DB_OWNER_SECRET_ARN and DATABASE_NAME are se
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import secrets
-import urllib.request
 
 import boto3
 import pytest
 from botocore.config import Config
+
+from tests.emulator_control import EmulatorControl
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,41 +32,6 @@ class Target:
 
     def db(self, secret: str | None = None, **extra) -> dict:
         return self.kw(secret, database=self.database, **extra)
-
-
-class EmulatorControl:
-    """The emulator's /_emulator/ control API (counters, faults, runtime settings), over plain HTTP."""
-
-    def __init__(self, url: str):
-        self.url = url.rstrip("/")
-
-    def _call(self, method: str, path: str, body: dict | None = None) -> dict:
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return json.loads(resp.read())
-
-    def stats(self) -> dict:
-        return self._call("GET", "/_emulator/stats")
-
-    def calls(self, operation: str | None = None) -> int:
-        s = self.stats()
-        if operation is None:
-            return s["total_calls"]
-        return s["operations"].get(operation, {}).get("calls", 0)
-
-    def reset_stats(self) -> None:
-        self._call("POST", "/_emulator/stats/reset", {})
-
-    def faults(self, **settings) -> dict:
-        return self._call("POST", "/_emulator/faults", settings)
-
-    def clear_faults(self) -> None:
-        self._call("DELETE", "/_emulator/faults")
-
-    def config(self, **settings) -> dict:
-        return self._call("POST", "/_emulator/config", settings) if settings else self._call("GET", "/_emulator/config")
 
 
 def _require(var: str) -> str:

@@ -1,14 +1,12 @@
 """Fault handling end to end (HTTP → middleware → backend → emulator with injected faults): retried within budget
 where safe, otherwise a clean 503 with a retryable hint and never a partial write."""
 
-import json
-import urllib.request
-
 import pytest
 from django.conf import settings
 
 from bookings.models import Entity
 from tenants.context import trusted_scope
+from tests.emulator_control import EmulatorControl
 
 from .conftest import A
 
@@ -17,15 +15,9 @@ pytestmark = [pytest.mark.emulator_only, pytest.mark.data_api_only]
 
 @pytest.fixture
 def faults(db_access):
-    url = settings.DATABASES["tenant"]["OPTIONS"]["endpoint_url"] + "/_emulator/faults"
-
-    def set_faults(**body):
-        request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                         headers={"Content-Type": "application/json"})
-        urllib.request.urlopen(request, timeout=10).close()
-
-    yield set_faults
-    urllib.request.urlopen(urllib.request.Request(url, method="DELETE"), timeout=10).close()
+    control = EmulatorControl(settings.DATABASES["tenant"]["OPTIONS"]["endpoint_url"])
+    yield control.faults
+    control.clear_faults()
 
 
 def entity_count(name: str) -> int:
