@@ -52,6 +52,11 @@ def database_error(exc: psycopg.Error) -> errors.DataApiError:
     return errors.DatabaseErrorException(f"{text}; SQLState: {exc.sqlstate}")
 
 
+def _terminated_session(exc: psycopg.Error, conn: psycopg.Connection) -> bool:
+    """The server ended this session before the statement ran (FATAL 57P01/57P02/57P03, or the socket closed)."""
+    return exc.sqlstate in ("57P01", "57P02", "57P03") or (exc.sqlstate is None and conn.broken)
+
+
 @dataclasses.dataclass(eq=False)
 class Transaction:
     id: str
@@ -446,12 +451,19 @@ class Engine:
         if req.get("schema"):
             raise errors.BadRequestException("The schema parameter isn't supported for Aurora PostgreSQL")
         query, params = bind(sql, req.get("parameters") or [])
-        with self._connection(req) as (conn, pool):
-            try:
-                cur = self._run(conn, query, params if params else None, bool(req.get("continueAfterTimeout")))
-                return self._result(conn, pool, cur, req)
-            except psycopg.Error as exc:
-                raise database_error(exc) from None
+        # A pooled session the server terminated while idle (restart, DROP DATABASE ... FORCE) fails the next
+        # statement before it runs; outside a transaction that statement is sent again once on a fresh connection.
+        attempts = 1 if req.get("transactionId") else 2
+        for attempt in range(attempts):
+            with self._connection(req) as (conn, pool):
+                try:
+                    cur = self._run(conn, query, params if params else None, bool(req.get("continueAfterTimeout")))
+                    return self._result(conn, pool, cur, req)
+                except psycopg.Error as exc:
+                    if attempt + 1 < attempts and _terminated_session(exc, conn):
+                        pool.check()  # the server likely ended its siblings too: replace every dead idle one
+                        continue
+                    raise database_error(exc) from None
 
     def batch_execute_statement(self, req: dict) -> dict:
         sql = req["sql"]

@@ -24,3 +24,18 @@ def test_showmigrations_over_the_data_api():
     out = io.StringIO()
     call_command("showmigrations", "auth", database="dataapi", stdout=out)
     assert "[X] 0001_initial" in out.getvalue()
+
+
+def test_introspection_of_expression_indexes():
+    """An expression index has NULL columns: Django's catalog query would return arrays with NULL elements, which
+    the Data API cannot carry; the backend's introspection sends them as JSON."""
+    from django.db import connections
+
+    connection = connections["dataapi"]
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE INDEX author_lower_name_idx ON backend_tests_author (lower(name), id DESC)")
+        constraints = connection.introspection.get_constraints(cursor, "backend_tests_author")
+    index = constraints["author_lower_name_idx"]
+    assert index["columns"] == [None, "id"] and index["orders"] == ["ASC", "DESC"]
+    assert "lower((name)::text)" in index["definition"] and index["index"] is True
+    assert constraints["backend_tests_author_pkey"]["primary_key"] is True

@@ -26,6 +26,7 @@ class Target:
     owner_secret: str
     database: str
     region: str
+    suite_secret: str | None = None  # the test stack's superuser (terminating sessions); absent on real AWS
 
     def kw(self, secret: str | None = None, **extra) -> dict:
         return {"resourceArn": self.cluster_arn, "secretArn": secret or self.app_secret, **extra}
@@ -48,6 +49,7 @@ def target() -> Target:
         cluster_arn=_require("DB_CLUSTER_ARN"), app_secret=_require("DB_SECRET_ARN"),
         admin_secret=_require("DB_ADMIN_SECRET_ARN"), owner_secret=_require("DB_OWNER_SECRET_ARN"),
         database=_require("DATABASE_NAME"), region=os.environ.get("AWS_REGION", "us-east-1"),
+        suite_secret=os.environ.get("DB_SUITE_SECRET_ARN"),
     )
 
 

@@ -204,3 +204,18 @@ def test_batch_inside_a_transaction_is_part_of_it(rds, target, table):
                                 parameterSets=[[{"name": "id", "value": {"longValue": i}}] for i in range(3)])
     rds.rollback_transaction(transactionId=tx, **target.kw())
     assert count(rds, target, name) == 0
+
+
+@pytest.mark.emulator_only
+def test_a_pooled_session_terminated_by_the_server_is_replaced(rds, target):
+    """Like the Data API's own pool: a session killed under it (restart, DROP DATABASE ... FORCE) does not fail the
+    next autocommit call."""
+    assert target.suite_secret, "the test stack's superuser secret (DB_SUITE_SECRET_ARN) terminates the sessions"
+    rds.execute_statement(sql="SELECT 1", **target.db())  # the app role's pooled session exists
+    killed = rds.execute_statement(
+        sql="SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE usename = 'hospitality_app' AND application_name = 'dataapi-emulator') t",
+        **target.db(target.suite_secret))
+    assert killed["records"][0][0]["longValue"] >= 1
+    assert rds.execute_statement(sql="SELECT current_user", **target.db())["records"] == [
+        [{"stringValue": "hospitality_app"}]]
