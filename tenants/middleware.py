@@ -13,9 +13,9 @@ import contextlib
 import dataclasses
 
 from django.conf import settings
+from django.db import DatabaseError, connections, transaction
 
 from hospitality import metrics
-from django.db import DatabaseError, connections, transaction
 
 from .context import TENANT_SCOPE, TenantContext, scope, using_tenant_alias
 from .exceptions import InvalidCredentials, TenantAccessDenied, TenantContextMissing

@@ -221,7 +221,7 @@ class Cursor:
     def _pages(self, text: str, parameters: list[dict]):
         """Yield decoded pages of a read through `DECLARE ... SCROLL CURSOR` + `FETCH`, inside one transaction (the
         open one, or one of its own that is committed at the end), shrinking the page on the size limit."""
-        conn, transport = self.connection, self.connection.transport
+        conn = self.connection
         own_tx = conn.transaction_id is None
         conn.begin()
         name = f"dataapi_pages_{next(_cursor_names)}"
@@ -230,7 +230,7 @@ class Cursor:
             declare = {**conn.statement_target(), "sql": f"DECLARE {name} SCROLL CURSOR FOR {text}"}
             if parameters:
                 declare["parameters"] = parameters
-            transport.call("ExecuteStatement", declare)
+            conn.execute_statement(declare)
             position, page = 0, self.page_rows
             converters = None
             total = 0
@@ -238,12 +238,12 @@ class Cursor:
                 fetch = {**conn.statement_target(), "sql": f"FETCH FORWARD {page} FROM {name}",
                          "includeResultMetadata": converters is None}
                 try:
-                    response = transport.call("ExecuteStatement", fetch)
+                    response = conn.execute_statement(fetch)
                 except errors.ProgrammingError as exc:
                     if SIZE_LIMIT_MESSAGE not in str(exc) or page == 1:
                         raise
                     page = max(1, page // 4)
-                    transport.call("ExecuteStatement", {**conn.statement_target(),
+                    conn.execute_statement({**conn.statement_target(),
                                                         "sql": f"MOVE ABSOLUTE {position} IN {name}"})
                     continue
                 if converters is None:
@@ -259,7 +259,7 @@ class Cursor:
                     yield rows
                 if len(records) < page:
                     break
-            transport.call("ExecuteStatement", {**conn.statement_target(), "sql": f"CLOSE {name}"})
+            conn.execute_statement({**conn.statement_target(), "sql": f"CLOSE {name}"})
             finished = True
         finally:
             if own_tx and conn.transaction_id is not None:
