@@ -1,14 +1,12 @@
 import datetime as dt
 import decimal
-import ipaddress
 import json
-import uuid
 
 from django.conf import settings
 from django.db.backends.postgresql import operations as pg_operations
 from django.db.backends.postgresql.operations import get_json_dumps
 
-from .dbapi import Json
+from .dbapi.params import Json, text_form
 from .dbapi.connection import MAX_REQUEST_BYTES, MAX_SQL_CHARS
 
 
@@ -24,19 +22,9 @@ def quote_literal(value) -> str:
         return text if text[0] != "-" else f"({text})"
     if isinstance(value, (bytes, bytearray, memoryview)):
         return f"'\\x{bytes(value).hex()}'::bytea"
-    if isinstance(value, Json):
-        value = value.text
-    elif isinstance(value, dt.datetime):
-        value = value.isoformat(sep=" ")
-    elif isinstance(value, (dt.date, dt.time)):
-        value = value.isoformat()
-    elif isinstance(value, dt.timedelta):
-        return f"'{value.days} days {value.seconds} seconds {value.microseconds} microseconds'::interval"
-    elif isinstance(value, (uuid.UUID, ipaddress.IPv4Address, ipaddress.IPv6Address)):
-        value = str(value)
-    elif isinstance(value, (dict, list)):
-        value = json.dumps(value)
-    text = str(value)
+    if isinstance(value, dt.timedelta):
+        return f"'{text_form(value)}'::interval"
+    text = json.dumps(value) if isinstance(value, (dict, list)) else text_form(value)
     if "\x00" in text:
         raise ValueError("A string literal cannot contain NUL (0x00) characters.")
     return "'" + text.replace("'", "''") + "'"

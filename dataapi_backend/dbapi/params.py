@@ -152,24 +152,27 @@ def _flatten(items):
             yield item
 
 
+def text_form(value) -> str:
+    """PostgreSQL's input text for a Python value (array elements, DDL literals)."""
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, Json):
+        return value.text
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return _interval(value)[0]["stringValue"]
+    return str(value)
+
+
 def _array_element(item) -> str:
     if item is None:
         return "NULL"
     if isinstance(item, (list, tuple)):
         return _array_literal(item)
-    if isinstance(item, bool):
-        text = "t" if item else "f"
-    elif isinstance(item, Json):
-        text = item.text
-    elif isinstance(item, dt.datetime):
-        text = item.isoformat(sep=" ")
-    elif isinstance(item, (dt.date, dt.time)):
-        text = item.isoformat()
-    elif isinstance(item, dt.timedelta):
-        text = _interval(item)[0]["stringValue"]
-    else:
-        text = str(item)
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + text_form(item).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _array_literal(items) -> str:

@@ -98,3 +98,15 @@ def test_naive_datetimes_carry_the_naive_time_zone_when_given():
     assert sql == "SELECT :p1::timestamptz"
     assert params == [{"name": "p1", "value": {"stringValue": "2024-01-01 09:00:00-06:00"}}]
     assert translate("SELECT %s", [dt.datetime(2024, 1, 1, 9, 0)])[1][0]["typeHint"] == "TIMESTAMP"
+
+
+@pytest.mark.parametrize("value, literal", [
+    (None, "NULL"), (True, "true"), (-3, "(-3)"), (decimal.Decimal("1.5"), "1.5"), (b"\x01", "'\\x01'::bytea"),
+    (Json('{"a": 1}'), "'{\"a\": 1}'"), (dt.datetime(2024, 1, 1, 1, 2), "'2024-01-01 01:02:00'"),
+    (dt.date(2024, 1, 2), "'2024-01-02'"), (dt.timedelta(days=1, seconds=2), "'1 days 2 seconds 0 microseconds'::interval"),
+    (uuid.UUID(int=1), "'00000000-0000-0000-0000-000000000001'"), ({"a": 1}, "'{\"a\": 1}'"), ("o'k", "'o''k'"),
+])
+def test_ddl_literals(value, literal):
+    from dataapi_backend.operations import quote_literal
+
+    assert quote_literal(value) == literal
