@@ -32,7 +32,8 @@ def _cached(key: str, compute):
     return value
 
 
-def _adapter(alias: str) -> str:
+def adapter_name(alias: str) -> str:
+    """`data-api` or `pg`: the transport behind a database alias."""
     return "data-api" if connections[alias].settings_dict["ENGINE"] == "dataapi_backend" else "pg"
 
 
@@ -43,8 +44,8 @@ def _probe(alias: str) -> dict:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError as exc:
-        return {"adapter": _adapter(alias), "reachable": False, "error": type(exc).__name__}
-    return {"adapter": _adapter(alias), "reachable": True,
+        return {"adapter": adapter_name(alias), "reachable": False, "error": type(exc).__name__}
+    return {"adapter": adapter_name(alias), "reachable": True,
             "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
@@ -77,7 +78,7 @@ def health(request):
     body = {
         "status": "ok" if reachable else "unavailable",
         "version": hospitality.__version__,
-        "database": {"adapter": _adapter(settings.TENANT_DB_ALIAS), "aliases": aliases,
+        "database": {"adapter": adapter_name(settings.TENANT_DB_ALIAS), "aliases": aliases,
                      "rollout_percentage": settings.DATA_API_ROLLOUT_PERCENTAGE if settings.USE_DATA_API else 0},
     }
     if aliases["default"]["reachable"]:

@@ -27,7 +27,6 @@ API_PREFIX = "/api/"
 @dataclasses.dataclass
 class TenantRequestState:
     context: TenantContext | None = None
-    entered: bool = False
     tenant_id: str | None = None  # filled once entered (for API tokens, by the database)
     user_id: str | None = None
     role: str | None = None
@@ -79,7 +78,6 @@ class EnterTenantOnFirstQuery:
             if sqlstate == "28000":
                 raise TenantAccessDenied() from None
             raise
-        self.state.entered = True
         self.state.tenant_id, self.state.user_id, self.state.role = tenant_id, user_id, role
 
     def finish(self, success: bool) -> None:

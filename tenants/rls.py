@@ -14,7 +14,7 @@ from django.db import connections, transaction
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 APP_ROLE, ADMIN_ROLE, OWNER_ROLE = "hospitality_app", "hospitality_admin", "hospitality_owner"
-# name → (permissive?, command, roles, USING, WITH CHECK) as pg_policies shows them
+# policy name → (PERMISSIVE/RESTRICTIVE, command) as pg_policies shows them; every one is TO hospitality_app
 EXPECTED_POLICIES = {
     "tenant_isolation": ("RESTRICTIVE", "ALL"),
     "app_select": ("PERMISSIVE", "SELECT"),

@@ -138,10 +138,12 @@ class WhoAmIApi(APIView):
     def get(self, request):
         from django.db import connections
 
+        from hospitality.health import adapter_name
+
         alias = request._request.tenant_state.alias
         with connections[alias].cursor() as cursor:
             cursor.execute("SELECT current_setting('app.current_tenant_id', true), "
                            "current_setting('app.current_user_id', true), current_setting('app.user_role', true)")
             tenant_id, user_id, role = cursor.fetchone()
-        transport = "data-api" if connections[alias].settings_dict["ENGINE"] == "dataapi_backend" else "pg"
-        return Response({"tenant_id": tenant_id, "user_id": user_id, "role": role, "transport": transport})
+        return Response({"tenant_id": tenant_id, "user_id": user_id, "role": role,
+                         "transport": adapter_name(alias)})

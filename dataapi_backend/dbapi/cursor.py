@@ -49,14 +49,14 @@ class Cursor:
         else:
             text, parameters = translate(sql, params, self.connection.naive_timezone)
         self._check_limits(text, parameters)
-        if self.stream and is_read_only(text):
+        read_only = is_read_only(text)
+        if self.stream and read_only:
             self._pager = self._pages(text, parameters)
             self._fill()
             return self
         request = {**self.connection.statement_target(), "sql": text, "includeResultMetadata": True}
         if parameters:
             request["parameters"] = parameters
-        read_only = is_read_only(text)
         try:
             response = self.connection.execute_statement(
                 request, idempotent=read_only and "transactionId" not in request)

@@ -81,11 +81,10 @@ def _describe(request: dict) -> str:
     if "sql" in request:
         sql = request["sql"]
         parts.append("sql=" + (sql if len(sql) <= 500 else sql[:500] + "…"))
-    for key in ("parameters",):
-        if request.get(key):
-            parts.append("params=[" + ", ".join(
-                f"{p['name']}:{next(iter(p['value']))}{'/' + p['typeHint'] if 'typeHint' in p else ''}"
-                for p in request[key]) + "]")
+    if request.get("parameters"):
+        parts.append("params=[" + ", ".join(
+            f"{p['name']}:{next(iter(p['value']))}{'/' + p['typeHint'] if 'typeHint' in p else ''}"
+            for p in request["parameters"]) + "]")
     if request.get("parameterSets"):
         parts.append(f"parameterSets={len(request['parameterSets'])}")
     if request.get("transactionId"):

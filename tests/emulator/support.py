@@ -1,6 +1,5 @@
 """Helpers for the conformance tests (no emulator internals)."""
 
-import base64
 import json
 import urllib.request
 
@@ -25,13 +24,3 @@ def raw_post(endpoint: str, path: str, body: bytes, authorization: str | None = 
     except urllib.error.HTTPError as exc:
         with exc:
             return exc.code, exc.headers.get("x-amzn-ErrorType"), json.loads(exc.read() or b"{}")
-
-
-def value(field: dict):
-    """The one member of a Field."""
-    (kind, v), = field.items()
-    return kind, v
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
