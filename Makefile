@@ -1,25 +1,43 @@
 # The two commands of the README: `make run` (everything, then the server) and `make test`.
-# Both build .venv from the pinned requirements.txt when it is missing or older than that file.
+# Both build .venv from the pinned locks (requirements-dev.txt: the runtime lock requirements.txt plus the test, dev
+# and bench groups of pyproject.toml), and rebuild it from scratch when a lock changes, so it never keeps a package
+# the locks dropped.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.stamp
+LOCK_FLAGS := --python-version 3.11 --quiet --custom-compile-command "make lock"
 
-.PHONY: run test stop status venv bench django-suite clean
+.PHONY: run serve test stop status venv bench django-suite clean lock package
 
-$(STAMP): requirements.txt
-	@echo "==> Preparing $(VENV) from requirements.txt (first run takes about a minute)"
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "Python 3.11+ is required (found %s)" % sys.version.split()[0])'
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+$(STAMP): requirements.txt requirements-dev.txt
+	@echo "==> Preparing $(VENV) from requirements-dev.txt (first run takes about a minute)"
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (found %s)" % sys.version.split()[0])'
+	@rm -rf $(VENV) && $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --disable-pip-version-check --quiet --upgrade pip
-	@$(PY) -m pip install --disable-pip-version-check --quiet -r requirements.txt
+	@$(PY) -m pip install --disable-pip-version-check --quiet -r requirements-dev.txt
 	@touch $@
 
 venv: $(STAMP)
 
 run: $(STAMP)
 	@$(PY) -m hospitality.localstack run
+
+# The production server (gunicorn, gunicorn.conf.py) against the local stack: what load tests should hit.
+serve: $(STAMP)
+	@$(PY) -m hospitality.localstack serve
+
+# Regenerate both locks from pyproject.toml (never edit them by hand); the runtime pins constrain the dev lock.
+lock: $(STAMP)
+	@$(PY) -m uv pip compile pyproject.toml $(LOCK_FLAGS) -o requirements.txt
+	@$(PY) -m uv pip compile pyproject.toml --group test --group dev --group bench -c requirements.txt $(LOCK_FLAGS) \
+		-o requirements-dev.txt
+	@echo "locks written: requirements.txt (runtime), requirements-dev.txt (everything)"
+
+# dist/lambda.zip: the one Lambda artifact of infrastructure/template.yaml, from the runtime lock only.
+package: $(STAMP)
+	@$(PY) -m infrastructure.package
 
 test: $(STAMP)
 	@$(PY) -m hospitality.localstack test $(PYTEST_ARGS)
@@ -38,6 +56,8 @@ bench: $(STAMP)
 	@$(PY) -m hospitality.localstack up dev
 	@$(PY) benchmarks/emulator_bench.py
 	@$(PY) benchmarks/backend_bench.py
+	@$(PY) -m infrastructure.package
+	@$(PY) benchmarks/cold_start.py
 
 # Django's own test suite (a subset of apps) on dataapi_backend through the emulator; SUITE_ARGS="--backend both"
 # adds the stock postgresql backend on the same apps for comparison.

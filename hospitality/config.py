@@ -7,6 +7,7 @@ message is testable without touching the process environment.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 from collections.abc import Mapping
@@ -87,12 +88,36 @@ def postgres_url(env: Mapping[str, str], var: str) -> dict | None:
     }
 
 
+# What one process serves. One Lambda artifact runs as three functions, each with the least privilege it needs:
+#   tenant-api   the tenant API and /health, with the app role's credentials only (no admin, sessions or docs)
+#   staff-admin  the admin, the API docs and /health on the trusted path (DB_ADMIN_SECRET_ARN or DATABASE_URL)
+#   management   operator commands as the schema owner (DB_OWNER_SECRET_ARN or DATABASE_URL), no HTTP surface
+#   all          everything in one process: local development, a container or VM behind gunicorn
+FUNCTIONS = ("all", "tenant-api", "staff-admin", "management")
+# The tenant API must not hold any credential of the trusted path: one bug there would then reach every tenant.
+TRUSTED_VARS = ("DATABASE_URL", "DB_ADMIN_SECRET_ARN", "DB_OWNER_SECRET_ARN", "OWNER_DATABASE_URL")
+
+
+def env_choice(env: Mapping[str, str], var: str, choices: tuple[str, ...], default: str) -> str:
+    raw = env.get(var)
+    if raw is None or raw.strip() == "":
+        return default
+    if raw.strip() not in choices:
+        raise _fail(var, raw, "not a known value", f"use one of {', '.join(choices)}")
+    return raw.strip()
+
+
+def function_name(env: Mapping[str, str]) -> str:
+    return env_choice(env, "HOSPITALITY_FUNCTION", FUNCTIONS, "all")
+
+
 @dataclasses.dataclass(frozen=True)
 class DatabaseConfig:
     databases: dict
     use_data_api: bool
     debug_data_api: bool
     rollout_percentage: int
+    function: str = "all"
 
     @property
     def tenant_adapter(self) -> str:
@@ -131,16 +156,33 @@ def database_config(env: Mapping[str, str]) -> DatabaseConfig:
             raise _fail("DATABASE_NAME", None, f"is required {why}", "set it to the database name, e.g. hospitality")
         return cluster, database
 
-    default = postgres_url(env, "DATABASE_URL")
-    if default is None:
-        if not env.get("DB_ADMIN_SECRET_ARN"):
-            raise _fail("DATABASE_URL", None, "is not set and neither is DB_ADMIN_SECRET_ARN",
-                        "set DATABASE_URL for the trusted path (or run `make run`, which writes .local/env)")
-        c, d = require_data_api("when the trusted path uses the Data API (DB_ADMIN_SECRET_ARN)")
-        default = _data_api_alias(env, "DB_ADMIN_SECRET_ARN", c, d, region, endpoint, debug)
-    else:
-        env_match(env, "DB_ADMIN_SECRET_ARN", SECRET_ARN_RE, "a Secrets Manager ARN",
+    function = function_name(env)
+
+    def trusted(secret_var: str) -> dict:
+        """The trusted path: DATABASE_URL on a host that reaches the database, else the Data API as secret_var."""
+        default = postgres_url(env, "DATABASE_URL")
+        if default is None:
+            if not env.get(secret_var):
+                raise _fail("DATABASE_URL", None, f"is not set and neither is {secret_var}",
+                            "set DATABASE_URL for the trusted path (or run `make run`, which writes .local/env)")
+            c, d = require_data_api(f"when the trusted path uses the Data API ({secret_var})")
+            return _data_api_alias(env, secret_var, c, d, region, endpoint, debug)
+        env_match(env, secret_var, SECRET_ARN_RE, "a Secrets Manager ARN",
                   "arn:aws:secretsmanager:us-east-1:123456789012:secret:hospitality/admin-AbCdEf")
+        return default
+
+    if function in ("staff-admin", "management"):
+        # No tenant alias at all: tenant models used outside a trusted scope fail closed instead of reaching a role
+        # that bypasses RLS.
+        default = trusted("DB_ADMIN_SECRET_ARN" if function == "staff-admin" else "DB_OWNER_SECRET_ARN")
+        return _finish({"default": default}, use_data_api, debug, rollout, function)
+    if function == "tenant-api":
+        for var in TRUSTED_VARS:
+            if env.get(var, "").strip():
+                raise _fail(var, "<redacted>", "must not be set when HOSPITALITY_FUNCTION=tenant-api",
+                            "the tenant API holds only the app role's credentials (least privilege); remove it")
+    else:
+        default = trusted("DB_ADMIN_SECRET_ARN")
 
     aliases = {}
     if use_data_api:
@@ -160,7 +202,13 @@ def database_config(env: Mapping[str, str]) -> DatabaseConfig:
         if tenant is None:
             raise _fail("TENANT_DATABASE_URL", None, "is required when USE_DATA_API=false",
                         "set it to a postgres:// URL that logs in as hospitality_app (the RLS-bound role)")
-    databases = {"default": default, "tenant": tenant, **aliases}
+    if function == "tenant-api":
+        # Django needs a `default`; here it is the app role too, so nothing in this process can bypass RLS.
+        default = copy.deepcopy(tenant)
+    return _finish({"default": default, "tenant": tenant, **aliases}, use_data_api, debug, rollout, function)
+
+
+def _finish(databases: dict, use_data_api: bool, debug: bool, rollout: int, function: str) -> DatabaseConfig:
     for alias in databases.values():
         alias["TEST"] = {"NAME": alias["NAME"]}  # the test stack prepares its database; see tests/conftest.py
-    return DatabaseConfig(databases, use_data_api, debug, rollout)
+    return DatabaseConfig(databases, use_data_api, debug, rollout, function)

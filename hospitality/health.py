@@ -1,9 +1,10 @@
 """GET /health: status, the tenant path's adapter, per-alias reachability and latency, migrations, the RLS audit,
-the version. No secrets. 503 when a database alias is unreachable. The audit and migration checks are cached
+the version. No secrets. 503 when a database alias is unreachable or the RLS audit has findings. The audit and migration checks are cached
 for a minute: a load balancer probing every few seconds must not cost a catalog scan each time."""
 
 from __future__ import annotations
 
+import hmac
 import threading
 import time
 
@@ -57,17 +58,29 @@ def _migrations() -> dict:
     return {"applied": not pending, "pending": len(pending)}
 
 
-def _rls() -> dict:
+def _rls(using: str) -> dict:
     from tenants import rls
 
-    findings = rls.audit("default")
+    findings = rls.audit(using)
     return {"ok": not findings, "findings": len(findings), "tables": len(rls.tenant_tables())}
 
 
 def app_aliases() -> list[str]:
+    """The aliases this process serves with; in the tenant API function `default` is the app role again."""
     from tenants.transport import tenant_aliases
 
-    return ["default", *tenant_aliases()]
+    tenant = tenant_aliases()
+    return tenant if settings.HOSPITALITY_FUNCTION == "tenant-api" else ["default", *tenant]
+
+
+def may_see_details(request) -> bool:
+    """Anonymous callers (load balancers, the internet) get the status only; staff sessions and holders of
+    HEALTH_TOKEN (header `X-Health-Token`) get the per-alias detail."""
+    token = settings.HEALTH_TOKEN
+    if token and hmac.compare_digest(request.headers.get("X-Health-Token", "").encode(), token.encode()):
+        return True
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_active and user.is_staff)
 
 
 @never_cache
@@ -75,19 +88,31 @@ def app_aliases() -> list[str]:
 def health(request):
     aliases = {alias: _probe(alias) for alias in app_aliases()}
     reachable = all(a["reachable"] for a in aliases.values())
+    tenant_alias = settings.TENANT_DB_ALIAS
     body = {
         "status": "ok" if reachable else "unavailable",
         "version": hospitality.__version__,
-        "database": {"adapter": adapter_name(settings.TENANT_DB_ALIAS), "aliases": aliases,
+        "function": settings.HOSPITALITY_FUNCTION,
+        "database": {"adapter": adapter_name(tenant_alias) if tenant_alias in settings.DATABASES else None,
+                     "aliases": aliases,
                      "rollout_percentage": settings.DATA_API_ROLLOUT_PERCENTAGE if settings.USE_DATA_API else 0},
     }
-    if aliases["default"]["reachable"]:
+    audit_alias = app_aliases()[0]
+    if aliases[audit_alias]["reachable"]:
         try:
-            body["migrations"] = _cached("migrations", _migrations)
-            body["rls"] = _cached("rls", _rls)
+            if settings.HOSPITALITY_FUNCTION != "tenant-api":  # the app role may not read django_migrations
+                body["migrations"] = _cached("migrations", _migrations)
+            body["rls"] = _cached("rls", lambda: _rls(audit_alias))
         except DatabaseError as exc:
             body["status"] = "degraded"
             body["checks_error"] = type(exc).__name__
-        if not body.get("migrations", {}).get("applied", True) or not body.get("rls", {}).get("ok", True):
+        if not body.get("migrations", {}).get("applied", True):
             body["status"] = "degraded"
-    return JsonResponse(body, status=200 if reachable else 503)
+    isolation_broken = not body.get("rls", {}).get("ok", True)
+    if isolation_broken:
+        # An instance that would serve tenants without isolation must be pulled by the load balancer.
+        body["status"] = "unsafe"
+    status = 200 if reachable and not isolation_broken else 503
+    if not may_see_details(request):
+        body = {"status": body["status"]}
+    return JsonResponse(body, status=status)

@@ -1,21 +1,58 @@
-"""AWS Lambda entry point: API Gateway (REST or HTTP API) and function URL events → the WSGI app (apig-wsgi).
+"""AWS Lambda entry points of the one artifact (infrastructure/template.yaml wires each function to one of them).
 
-Nothing heavy is imported at module import: Django and the app load on the first invocation (the cold start),
-once per execution environment; the boto3 rds-data client is created on the first Data API call and reused.
+- `handler`: API Gateway (HTTP API v2 or REST) and function URL events → the WSGI app (apig-wsgi). The tenant API
+  and staff admin functions both use it; HOSPITALITY_FUNCTION decides what the app serves.
+- `manage`: the management function. An invoke event `{"manage": ["migrate", "--noinput"]}` runs that command in
+  this process as the schema owner, over the Data API, and returns `{"exit_status": 0, "output": "..."}`, so a
+  deployment never needs a host inside the VPC.
+
+Django is set up during the init phase (module import), once per execution environment; the boto3 rds-data client
+is created on the first Data API call and reused for the life of the environment.
 """
 
+from __future__ import annotations
+
+import io
 import os
+import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hospitality.settings")
 
-_handler = None
+from apig_wsgi import make_lambda_handler  # noqa: E402 - DJANGO_SETTINGS_MODULE must be set first
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+_http = make_lambda_handler(get_wsgi_application(), binary_support=True)
+
+# What the management function may run: schema and policy work as the owner. `shell`, `dbshell` and `flush` are left
+# out on purpose: an invoke permission must not become arbitrary code or a wiped database as the schema owner.
+MANAGEMENT_COMMANDS = frozenset({"check", "migrate", "showmigrations", "sqlmigrate", "rls_apply", "rls_verify"})
 
 
 def handler(event, context):
-    global _handler
-    if _handler is None:
-        from apig_wsgi import make_lambda_handler
-        from django.core.wsgi import get_wsgi_application
+    return _http(event, context)
 
-        _handler = make_lambda_handler(get_wsgi_application(), binary_support=True)
-    return _handler(event, context)
+
+def manage(event, context):
+    """Run one allow-listed management command; its output and exit status come back in the response."""
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    argv = event.get("manage") if isinstance(event, dict) else None
+    if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
+        return {"exit_status": 2, "output": 'expected an event like {"manage": ["migrate", "--noinput"]}'}
+    name, args = argv[0], argv[1:]
+    if name not in MANAGEMENT_COMMANDS:
+        return {"exit_status": 2, "output": f"{name!r} is not a command this function runs; allowed: "
+                                            f"{', '.join(sorted(MANAGEMENT_COMMANDS))}"}
+    out, err = io.StringIO(), io.StringIO()
+    started = time.monotonic()
+    try:
+        call_command(name, *args, stdout=out, stderr=err, no_color=True)
+        status = 0
+    except CommandError as exc:
+        err.write(f"CommandError: {exc}\n")
+        status = exc.returncode
+    except SystemExit as exc:  # a command that exits itself (rls_verify exits 1 on findings)
+        status = exc.code if isinstance(exc.code, int) else 1
+    return {"exit_status": status, "output": out.getvalue() + err.getvalue(),
+            "seconds": round(time.monotonic() - started, 3)}

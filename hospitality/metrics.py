@@ -1,5 +1,6 @@
-"""Data API metrics of this process (the seed's: total transactions, average latency, error rate; plus retries and
-calls per request), logged every interval and published to CloudWatch namespace HospitalityAI/DataAPI.
+"""Metrics of this process (the seed's: total transactions, average latency, error rate; plus client errors, Data API
+calls, retries and calls per request), logged every interval and published to CloudWatch namespace
+HospitalityAI/DataAPI.
 
 Flushing happens at the end of a request once the interval has passed (so it also works on Lambda, where
 background threads are frozen between invocations); memory stays bounded (dbapi.Metrics keeps counters and a
@@ -20,38 +21,60 @@ log = logging.getLogger("hospitality.metrics")
 NAMESPACE = "HospitalityAI/DataAPI"
 
 
-class RequestCounter:
+class RequestMetrics:
+    """Tenant requests as the seed's rollback table reads them. Each request is one transaction, so its latency is
+    the seed's `avgLatencyMs`; the error rate counts failures of the system (5xx: transport errors, exhausted
+    retries, expired transactions, bugs) and not what the client caused (4xx: bad input, denied tenant, constraint
+    violations), which is counted apart so that a misbehaving client cannot trigger a rollback."""
+
     def __init__(self):
         self._lock = threading.Lock()
-        self.requests = 0
+        self.reset()
 
-    def add(self) -> None:
+    def reset(self) -> None:
+        self.requests = 0
+        self.latency_ms_total = 0.0
+        self.system_errors = 0
+        self.client_errors = 0
+
+    def record(self, latency_ms: float, status: int) -> None:
         with self._lock:
             self.requests += 1
+            self.latency_ms_total += latency_ms
+            if status >= 500:
+                self.system_errors += 1
+            elif status >= 400:
+                self.client_errors += 1
 
 
-requests = RequestCounter()
+requests = RequestMetrics()
 
 
 def snapshot() -> dict:
-    """All Data API aliases of this process, merged, with per-alias detail."""
+    """This process's tenant requests, plus its Data API calls over every alias merged, with per-alias detail."""
     from dataapi_backend.dbapi.metrics import all_metrics
 
     per_alias = {name: m.snapshot() for name, m in all_metrics().items()}
     calls = sum(s["total_calls"] for s in per_alias.values())
-    errors = sum(s["total_errors"] for s in per_alias.values())
-    latency_total = sum(s["average_latency_ms"] * s["total_calls"] for s in per_alias.values())
-    transactions = sum(s["calls"].get("BeginTransaction", 0) for s in per_alias.values())
+    call_errors = sum(s["total_errors"] for s in per_alias.values())
+    call_latency_total = sum(s["average_latency_ms"] * s["total_calls"] for s in per_alias.values())
+    n = requests.requests
     return {
         "timestamp": time.time(),
+        # per tenant request (= transaction): what the alarms and the rollback decision read
+        "total_transactions": n,
+        "average_latency_ms": round(requests.latency_ms_total / n, 2) if n else 0.0,
+        "error_rate": requests.system_errors / n if n else 0.0,
+        "system_errors": requests.system_errors,
+        "client_error_rate": requests.client_errors / n if n else 0.0,
+        "client_errors": requests.client_errors,
+        # per Data API call: where the time and the failures come from
         "total_calls": calls,
-        "total_transactions": transactions,
-        "total_errors": errors,
+        "call_errors": call_errors,
+        "average_call_latency_ms": round(call_latency_total / calls, 2) if calls else 0.0,
+        "data_api_transactions": sum(s["calls"].get("BeginTransaction", 0) for s in per_alias.values()),
         "total_retries": sum(s["total_retries"] for s in per_alias.values()),
-        "error_rate": errors / calls if calls else 0.0,
-        "average_latency_ms": round(latency_total / calls, 2) if calls else 0.0,
-        "tenant_requests": requests.requests,
-        "calls_per_request": round(calls / requests.requests, 2) if requests.requests else 0.0,
+        "calls_per_request": round(calls / n, 2) if n else 0.0,
         "aliases": per_alias,
     }
 
@@ -60,8 +83,10 @@ def metric_data(snap: dict) -> list[dict]:
     return [
         {"MetricName": "ErrorRate", "Value": snap["error_rate"] * 100, "Unit": "Percent"},
         {"MetricName": "AverageLatency", "Value": snap["average_latency_ms"], "Unit": "Milliseconds"},
-        {"MetricName": "TotalCalls", "Value": snap["total_calls"], "Unit": "Count"},
+        {"MetricName": "ClientErrorRate", "Value": snap["client_error_rate"] * 100, "Unit": "Percent"},
         {"MetricName": "TotalTransactions", "Value": snap["total_transactions"], "Unit": "Count"},
+        {"MetricName": "CallLatency", "Value": snap["average_call_latency_ms"], "Unit": "Milliseconds"},
+        {"MetricName": "TotalCalls", "Value": snap["total_calls"], "Unit": "Count"},
         {"MetricName": "Retries", "Value": snap["total_retries"], "Unit": "Count"},
         {"MetricName": "CallsPerRequest", "Value": snap["calls_per_request"], "Unit": "Count"},
     ]
@@ -93,7 +118,7 @@ class Reporter:
                 return None
             self._last = now
         snap = snapshot()
-        log.info("data api metrics %s", json.dumps({k: v for k, v in snap.items() if k != "aliases"}))
+        log.info("data api metrics", extra={"metrics": {k: v for k, v in snap.items() if k != "aliases"}})
         if settings.DATA_API_METRICS_FILE:
             path = Path(settings.DATA_API_METRICS_FILE)
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from hospitality.config import database_config, env_bool
+from hospitality.config import database_config, env_bool, env_choice
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,6 +29,10 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 
 _db = database_config(os.environ)
+# HOSPITALITY_FUNCTION (hospitality/config.py): which surface this process serves; one artifact, three functions.
+HOSPITALITY_FUNCTION = _db.function
+SERVES_TENANT_API = HOSPITALITY_FUNCTION in ("all", "tenant-api")
+SERVES_STAFF = HOSPITALITY_FUNCTION in ("all", "staff-admin")
 DATABASES = _db.databases
 USE_DATA_API = _db.use_data_api
 DEBUG_DATA_API = _db.debug_data_api
@@ -42,6 +46,8 @@ DATA_API_METRICS_INTERVAL = int(os.environ.get("DATA_API_METRICS_INTERVAL", "300
 DATA_API_METRICS_FILE = os.environ.get("DATA_API_METRICS_FILE", "")
 CLOUDWATCH_METRICS = env_bool(os.environ, "CLOUDWATCH_METRICS", False)
 DATABASE_ROUTERS = ["tenants.router.TenantRouter"]
+# /health shows anonymous callers the status only; this token (header X-Health-Token) or a staff session sees more.
+HEALTH_TOKEN = os.environ.get("HEALTH_TOKEN", "")
 
 # Tenant API authentication (tenants/authentication.py). JWTs: algorithm, issuer and audience pinned.
 TENANT_JWT_ALGORITHM = os.environ.get("TENANT_JWT_ALGORITHM", "HS256")
@@ -52,29 +58,38 @@ TENANT_JWT_AUDIENCE = os.environ.get("TENANT_JWT_AUDIENCE", "hospitality-api")
 # Only behind an authenticator that strips and sets these headers itself (API Gateway authorizer, service mesh).
 TRUST_UPSTREAM_TENANT_HEADERS = env_bool(os.environ, "TRUST_UPSTREAM_TENANT_HEADERS", False)
 
+# The tenant API function loads no admin, sessions, messages, static files or docs apps: less to import on every
+# cold start, and nothing there that a tenant caller could reach.
+_STAFF_APPS = ["hospitality.admin_site.HospitalityAdminConfig", "django.contrib.sessions", "django.contrib.messages",
+               "django.contrib.staticfiles", "drf_spectacular", "drf_spectacular_sidecar"]
 INSTALLED_APPS = [
-    "hospitality.admin_site.HospitalityAdminConfig",
+    *_STAFF_APPS[:1],
     "django.contrib.auth",
     "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "django.contrib.staticfiles",
+    *_STAFF_APPS[1:],
     "rest_framework",
-    "drf_spectacular",
-    "drf_spectacular_sidecar",
+    "tenants",
+    "bookings",
+] if HOSPITALITY_FUNCTION != "tenant-api" else [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "rest_framework",
     "tenants",
     "bookings",
 ]
 
-MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
+_SESSION_MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "tenants.middleware.TenantTransactionMiddleware",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    *(_SESSION_MIDDLEWARE if HOSPITALITY_FUNCTION != "tenant-api" else ["django.middleware.common.CommonMiddleware"]),
+    *(["tenants.middleware.TenantTransactionMiddleware"] if SERVES_TENANT_API else []),
 ]
 
 ROOT_URLCONF = "hospitality.urls"
@@ -109,26 +124,37 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / ".local" / "static"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# Cookies only over HTTPS unless DEBUG; `make serve` (gunicorn on plain http://127.0.0.1) turns this off explicitly.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool(os.environ, "DJANGO_SECURE_COOKIES", not DEBUG)
 
+# Logs go to stdout: JSON lines on Lambda (or LOG_FORMAT=json), readable lines elsewhere. The `hospitality` logger
+# is at INFO so that the metrics snapshot written every DATA_API_METRICS_INTERVAL is actually printed.
+LOG_FORMAT = env_choice(os.environ, "LOG_FORMAT", ("json", "text"),
+                        "json" if os.environ.get("AWS_LAMBDA_FUNCTION_NAME") else "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "hospitality.log_format.JsonFormatter"},
+                   "text": {"()": "hospitality.log_format.TextFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout",
+                             "formatter": LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        "dataapi_backend": {"handlers": ["console"], "level": "DEBUG" if DEBUG_DATA_API else "WARNING"},
+        "hospitality": {"level": "INFO"},
+        "dataapi_backend": {"level": "DEBUG" if DEBUG_DATA_API else "WARNING"},
     },
 }
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
-                                 "rest_framework.renderers.BrowsableAPIRenderer"],
+                                 *(["rest_framework.renderers.BrowsableAPIRenderer"]
+                                   if HOSPITALITY_FUNCTION == "all" else [])],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "tenants.authentication.JWTAuthentication",
         "tenants.authentication.ApiTokenAuthentication",
         "tenants.authentication.UpstreamHeaderAuthentication",
-        "tenants.authentication.TenantSessionAuthentication",
+        # browser sessions exist only where the session app does (not in the tenant API function)
+        *(["tenants.authentication.TenantSessionAuthentication"] if HOSPITALITY_FUNCTION == "all" else []),
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.HasTenantContext"],
     "DEFAULT_PAGINATION_CLASS": "bookings.api.pagination.Pagination",

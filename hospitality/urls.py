@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.conf import settings
 from django.urls import include, path
 from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
@@ -23,12 +23,20 @@ def lazy_view(dotted: str, **initkwargs):
 # The schema and its docs page describe the API; they read no tenant data, so they need no tenant.
 _public = {"authentication_classes": [], "permission_classes": []}
 
-urlpatterns = [
-    path("health", health, name="health"),
-    path("admin/", admin.site.urls),
-    path("api/", include("bookings.api.urls")),
-    path("schema/openapi.json", lazy_view("drf_spectacular.views.SpectacularJSONAPIView", **_public),
-         name="openapi-schema"),
-    path("docs/", lazy_view("drf_spectacular.views.SpectacularSwaggerView", url_name="openapi-schema", **_public),
-         name="api-docs"),
-]
+# Each function serves its own surface (settings.HOSPITALITY_FUNCTION): the tenant API function has no admin URL to
+# probe, the staff function no tenant endpoint; the management function answers invocations, not HTTP.
+api_patterns = [path("api/", include("bookings.api.urls"))]
+urlpatterns = [path("health", health, name="health")]
+if settings.SERVES_TENANT_API:
+    urlpatterns += api_patterns
+if settings.SERVES_STAFF:
+    from django.contrib import admin
+
+    urlpatterns += [
+        path("admin/", admin.site.urls),
+        path("schema/openapi.json", lazy_view("drf_spectacular.views.SpectacularJSONAPIView", patterns=api_patterns,
+                                                       **_public),
+             name="openapi-schema"),
+        path("docs/", lazy_view("drf_spectacular.views.SpectacularSwaggerView", url_name="openapi-schema",
+                                **_public), name="api-docs"),
+    ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import time
 
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
@@ -115,7 +116,7 @@ class TenantTransactionMiddleware:
         # chosen for the request's tenant is ever used
         enters = {alias: EnterTenantOnFirstQuery(alias, state) for alias in tenant_aliases()}
         request.tenant_enter = _Chosen(state, enters)
-        success = False
+        success, status, started = False, 500, time.perf_counter()
         try:
             with contextlib.ExitStack() as stack:
                 stack.enter_context(scope(TENANT_SCOPE))
@@ -123,12 +124,18 @@ class TenantTransactionMiddleware:
                 for alias, enter in enters.items():
                     stack.enter_context(connections[alias].execute_wrapper(enter))
                 response = self.get_response(request)
-                success = response.status_code < 400
+                status = response.status_code
+                success = status < 400
         finally:
-            for enter in enters.values():
-                enter.finish(success)
-            metrics.requests.add()
-            metrics.reporter.maybe_flush()
+            finished = False
+            try:
+                for enter in enters.values():
+                    enter.finish(success)
+                finished = True
+            finally:
+                # a commit that failed after the view answered is a failure of the request, whatever the view said
+                metrics.requests.record((time.perf_counter() - started) * 1000, status if finished else 500)
+                metrics.reporter.maybe_flush()
         if state.context is not None:
             # responses depend on who asks: never cached across tenants (rls-threats #29)
             response.headers.setdefault("Cache-Control", "private, no-store")

@@ -46,6 +46,40 @@ def test_trusted_path_over_the_data_api_when_there_is_no_database_url():
     assert "endpoint_url" not in config.databases["default"]["OPTIONS"]
 
 
+OWNER_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:hospitality/owner-AbCdEf"
+DATA_API = {"USE_DATA_API": "true", "DB_CLUSTER_ARN": CLUSTER, "DATABASE_NAME": "hospitality"}
+
+
+def test_tenant_api_function_holds_the_app_role_only():
+    config = database_config({**DATA_API, "HOSPITALITY_FUNCTION": "tenant-api", "DB_SECRET_ARN": APP_SECRET})
+    assert config.function == "tenant-api"
+    assert {a["OPTIONS"]["secret_arn"] for a in config.databases.values()} == {APP_SECRET}
+    assert config.databases["default"] is not config.databases["tenant"]  # Django mutates each alias's dict
+
+
+@pytest.mark.parametrize("var, value", [("DATABASE_URL", PG), ("DB_ADMIN_SECRET_ARN", ADMIN_SECRET),
+                                        ("DB_OWNER_SECRET_ARN", OWNER_SECRET)])
+def test_tenant_api_function_refuses_trusted_credentials(var, value):
+    with pytest.raises(ImproperlyConfigured) as exc:
+        database_config({**DATA_API, "HOSPITALITY_FUNCTION": "tenant-api", "DB_SECRET_ARN": APP_SECRET, var: value})
+    assert str(exc.value) == (f"{var}='<redacted>': must not be set when HOSPITALITY_FUNCTION=tenant-api; the tenant "
+                              "API holds only the app role's credentials (least privilege); remove it")
+
+
+@pytest.mark.parametrize("function, var, secret", [("staff-admin", "DB_ADMIN_SECRET_ARN", ADMIN_SECRET),
+                                                   ("management", "DB_OWNER_SECRET_ARN", OWNER_SECRET)])
+def test_trusted_functions_have_no_tenant_alias(function, var, secret):
+    config = database_config({"DB_CLUSTER_ARN": CLUSTER, "DATABASE_NAME": "hospitality",
+                              "HOSPITALITY_FUNCTION": function, var: secret})
+    assert list(config.databases) == ["default"] and config.databases["default"]["OPTIONS"]["secret_arn"] == secret
+
+
+def test_unknown_function_is_named():
+    with pytest.raises(ImproperlyConfigured, match="HOSPITALITY_FUNCTION='api': not a known value; use one of all, "
+                                                   "tenant-api, staff-admin, management"):
+        database_config({"HOSPITALITY_FUNCTION": "api"})
+
+
 @pytest.mark.parametrize("env, message", [
     ({"DATABASE_URL": PG, "TENANT_DATABASE_URL": APP_PG, "USE_DATA_API": "maybe"},
      "USE_DATA_API='maybe': not a boolean; use true or false"),

@@ -13,9 +13,17 @@ def fresh_cache():
     health._cache.clear()
 
 
+TOKEN = "health-token-for-tests-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def health_token(settings):
+    settings.HEALTH_TOKEN = TOKEN
+
+
 @pytest.mark.django_db(databases=["default", "tenant", "tenant_pg"])
 def test_health_ok(client, settings):
-    response = client.get("/health")
+    response = client.get("/health", HTTP_X_HEALTH_TOKEN=TOKEN)
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok" and body["version"] == "0.1.0"
@@ -30,12 +38,30 @@ def test_health_ok(client, settings):
 
 
 @pytest.mark.django_db(databases=["default", "tenant", "tenant_pg"])
-def test_health_degraded_on_an_rls_finding(client, monkeypatch):
+def test_health_503_on_an_rls_finding(client, monkeypatch):
+    """A load balancer must pull an instance that would serve tenants without isolation."""
     from tenants import rls
 
     monkeypatch.setattr(rls, "audit", lambda using="default": [rls.Finding("rls-disabled", "entities")])
-    body = client.get("/health").json()
-    assert body["status"] == "degraded" and body["rls"] == {"ok": False, "findings": 1, "tables": 3}
+    response = client.get("/health", HTTP_X_HEALTH_TOKEN=TOKEN)
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unsafe" and body["rls"] == {"ok": False, "findings": 1, "tables": 3}
+    assert client.get("/health").json() == {"status": "unsafe"}
+
+
+@pytest.mark.django_db(databases=["default", "tenant", "tenant_pg"])
+def test_anonymous_callers_see_the_status_only(client):
+    for headers in ({}, {"HTTP_X_HEALTH_TOKEN": "wrong"}):
+        response = client.get("/health", **headers)
+        assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db(databases=["default", "tenant", "tenant_pg"])
+def test_staff_sessions_see_the_details(client, django_user_model):
+    staff = django_user_model.objects.create_user("health-staff", password="x" * 20, is_staff=True)
+    client.force_login(staff)
+    assert "database" in client.get("/health").json()
 
 
 def test_health_503_when_a_database_is_unreachable(client, settings, django_db_blocker):
@@ -51,7 +77,7 @@ def test_health_503_when_a_database_is_unreachable(client, settings, django_db_b
     else:
         connection.settings_dict["PORT"] = "9"
     try:
-        response = client.get("/health")
+        response = client.get("/health", HTTP_X_HEALTH_TOKEN=TOKEN)
     finally:
         connection.close()
         connection.settings_dict.clear()

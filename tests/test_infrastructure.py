@@ -33,31 +33,70 @@ def test_aurora_serverless_v2_with_the_data_api(template):
 
 
 def test_one_secret_per_role(template):
-    users = {name: r["Properties"]["GenerateSecretString"]["SecretStringTemplate"]
+    users = {name: r["Properties"]["GenerateSecretString"].get("SecretStringTemplate")
              for name, r in template.items() if r["Type"] == "AWS::SecretsManager::Secret"}
     assert {u for u in users.values()} >= {'{"username": "hospitality_owner"}', '{"username": "hospitality_admin"}',
                                            '{"username": "hospitality_app"}'}
 
 
-def test_function_policy_is_least_privilege(template):
-    statements = template["FunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-    by_sid = {s["Sid"]: s for s in statements}
+def _statements(template, role: str) -> dict:
+    props = template[role]["Properties"]
+    statements = [s for p in props.get("Policies", []) for s in p["PolicyDocument"]["Statement"]]
+    for arn in props.get("ManagedPolicyArns", []):
+        if isinstance(arn, dict):  # one of ours
+            statements += template[arn["Ref"]]["Properties"]["PolicyDocument"]["Statement"]
+    return {s["Sid"]: s for s in statements}
+
+
+@pytest.mark.parametrize("function, role, secret, variable", [
+    ("TenantApiFunction", "TenantApiRole", "AppSecret", "DB_SECRET_ARN"),
+    ("StaffAdminFunction", "StaffAdminRole", "AdminSecret", "DB_ADMIN_SECRET_ARN"),
+    ("ManagementFunction", "ManagementRole", "OwnerSecret", "DB_OWNER_SECRET_ARN"),
+])
+def test_each_function_can_read_exactly_one_database_secret(template, function, role, secret, variable):
+    props = template[function]["Properties"]
+    assert props["Role"] == {"Fn::GetAtt": [role, "Arn"]} and "VpcConfig" not in props
+    by_sid = _statements(template, role)
     assert by_sid["DataApiOnThisClusterOnly"]["Resource"] == {"Fn::GetAtt": ["Cluster", "DBClusterArn"]}
     assert all(a.startswith("rds-data:") for a in by_sid["DataApiOnThisClusterOnly"]["Action"])
-    assert by_sid["OnlyTheAppRolesSecret"] == {"Sid": "OnlyTheAppRolesSecret", "Effect": "Allow",
-                                               "Action": "secretsmanager:GetSecretValue",
-                                               "Resource": {"Ref": "AppSecret"}}
-    assert by_sid["MetricsInOurNamespaceOnly"]["Condition"] == {
-        "StringEquals": {"cloudwatch:namespace": "HospitalityAI/DataAPI"}}
-    assert not any("*" in str(s["Action"]) for s in statements)
-    env = template["TenantApiFunction"]["Properties"]["Environment"]["Variables"]
-    assert env["DB_SECRET_ARN"] == {"Ref": "AppSecret"} and env["USE_DATA_API"] == "true"
-    assert "VpcConfig" not in template["TenantApiFunction"]["Properties"]
+    secret_statements = [s for s in by_sid.values() if any(a.startswith("secretsmanager:") for a in s["Action"])]
+    assert [s["Resource"] for s in secret_statements] == [{"Ref": secret}]
+    assert not any("*" in str(s["Action"]) for s in by_sid.values())
+    env = props["Environment"]["Variables"]
+    database_secrets = {k for k in env if k in ("DB_SECRET_ARN", "DB_ADMIN_SECRET_ARN", "DB_OWNER_SECRET_ARN")}
+    assert database_secrets == {variable} and env[variable] == {"Ref": secret}
+    # signing keys arrive as dynamic references, never as literals in the template
+    assert env["DJANGO_SECRET_KEY"] == {"Fn::Sub": "{{resolve:secretsmanager:${DjangoSecretKey}}}"}
 
 
-@pytest.mark.parametrize("alarm, metric, threshold", [("ErrorRateAlarm", "ErrorRate", 5),
-                                                      ("LatencyAlarm", "AverageLatency", 500)])
-def test_seed_alarms(template, alarm, metric, threshold):
+def test_only_the_tenant_api_publishes_metrics_in_our_namespace(template):
+    metrics = _statements(template, "TenantApiRole")["MetricsInOurNamespaceOnly"]
+    assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": "HospitalityAI/DataAPI"}}
+    for role in ("StaffAdminRole", "ManagementRole"):
+        assert "MetricsInOurNamespaceOnly" not in _statements(template, role)
+
+
+def test_seed_outputs(template):
+    outputs = decode(str(TEMPLATE))[0]["Outputs"]
+    assert {"ApiUrl", "ClusterEndpoint", "ClusterArn", "DataApiPolicyArn", "AppSecretArn", "AdminSecretArn",
+            "OwnerSecretArn"} <= set(outputs)
+    assert outputs["DataApiPolicyArn"]["Value"] == {"Ref": "DataApiAccessPolicy"}
+    assert template["DataApiAccessPolicy"]["Type"] == "AWS::IAM::ManagedPolicy"
+
+
+def test_admin_and_docs_routes_reach_the_staff_function(template):
+    routes = {r["Properties"]["RouteKey"]: r["Properties"]["Target"] for r in template.values()
+              if r["Type"] == "AWS::ApiGatewayV2::Route"}
+    assert routes.pop("$default") == {"Fn::Sub": "integrations/${TenantApiIntegration}"}
+    assert routes and all(t == {"Fn::Sub": "integrations/${StaffAdminIntegration}"} for t in routes.values())
+    assert all(k.split()[1].startswith(("/admin", "/docs", "/schema")) for k in routes)
+
+
+@pytest.mark.parametrize("alarm, metric, threshold, periods", [("ErrorRateAlarm", "ErrorRate", 5, 2),
+                                                               ("LatencyAlarm", "AverageLatency", 500, 2),
+                                                               ("LatencyRollbackAlarm", "AverageLatency", 1000, 1)])
+def test_seed_alarms(template, alarm, metric, threshold, periods):
     props = template[alarm]["Properties"]
-    assert (props["Namespace"], props["MetricName"], props["Threshold"], props["ComparisonOperator"]) == (
-        "HospitalityAI/DataAPI", metric, threshold, "GreaterThanThreshold")
+    assert (props["Namespace"], props["MetricName"], props["Threshold"], props["ComparisonOperator"],
+            props["EvaluationPeriods"]) == ("HospitalityAI/DataAPI", metric, threshold, "GreaterThanThreshold",
+                                            periods)

@@ -29,7 +29,50 @@ def test_snapshot_merges_aliases(some_calls):
     snap = metrics.snapshot()
     detail = snap["aliases"]["dataapi"]
     assert detail["calls"]["ExecuteStatement"] == 4 and detail["errors"] == {"ExecuteStatement": 1}
-    assert snap["total_calls"] >= 4 and 0 < snap["error_rate"] <= 1 and snap["average_latency_ms"] > 0
+    assert snap["total_calls"] >= 4 and snap["call_errors"] >= 1 and snap["average_call_latency_ms"] > 0
+
+
+@pytest.fixture
+def fresh_requests():
+    saved = vars(metrics.requests).copy()
+    metrics.requests.reset()
+    yield metrics.requests
+    vars(metrics.requests).update(saved)
+
+
+def test_error_rate_counts_system_failures_and_latency_is_per_request(fresh_requests):
+    """The seed's rollback table: error rate > 5% means the system fails, so client mistakes count apart."""
+    for latency, status in ((100.0, 200), (300.0, 201), (50.0, 400), (50.0, 404), (500.0, 503)):
+        fresh_requests.record(latency, status)
+    snap = metrics.snapshot()
+    assert snap["total_transactions"] == 5 and snap["average_latency_ms"] == 200.0
+    assert snap["error_rate"] == pytest.approx(0.2) and snap["system_errors"] == 1
+    assert snap["client_error_rate"] == pytest.approx(0.4) and snap["client_errors"] == 2
+    data = {m["MetricName"]: m["Value"] for m in metrics.metric_data(snap)}
+    assert data["ErrorRate"] == pytest.approx(20.0) and data["ClientErrorRate"] == pytest.approx(40.0)
+    assert data["AverageLatency"] == 200.0 and data["CallLatency"] == snap["average_call_latency_ms"]
+
+
+def test_tenant_requests_are_recorded_with_their_outcome(client, fresh_requests, django_db_blocker):
+    with django_db_blocker.unblock():
+        assert client.get("/api/bookings/").status_code == 401  # no credentials: the client's mistake
+        assert client.get("/health").status_code == 200  # not a tenant request
+    snap = metrics.snapshot()
+    assert (snap["total_transactions"], snap["client_errors"], snap["system_errors"]) == (1, 1, 0)
+
+
+def test_snapshot_is_printed_at_info(caplog, settings):
+    """Production logging keeps the `hospitality` logger at INFO so the periodic snapshot reaches the logs."""
+    import logging
+
+    assert settings.LOGGING["loggers"]["hospitality"]["level"] == "INFO"
+    settings.DATA_API_METRICS_FILE = ""
+    settings.CLOUDWATCH_METRICS = False
+    logging.getLogger("hospitality").setLevel(logging.INFO)
+    with caplog.at_level(logging.INFO, logger="hospitality.metrics"):
+        snap = metrics.Reporter().maybe_flush(force=True)
+    record = next(r for r in caplog.records if r.name == "hospitality.metrics")
+    assert record.metrics["total_transactions"] == snap["total_transactions"]
 
 
 def test_metrics_memory_is_bounded():
@@ -49,7 +92,8 @@ def test_publish_to_cloudwatch(some_calls, monkeypatch):
         client = boto3.client("cloudwatch", region_name="us-east-1")
         assert metrics.publish(snap, client=client) == 1
         names = {m["MetricName"] for m in client.list_metrics(Namespace="HospitalityAI/DataAPI")["Metrics"]}
-        assert {"ErrorRate", "AverageLatency", "TotalCalls", "Retries", "CallsPerRequest"} <= names
+        assert {"ErrorRate", "AverageLatency", "ClientErrorRate", "CallLatency", "TotalCalls", "Retries",
+                "CallsPerRequest"} <= names
         stats = client.get_metric_statistics(Namespace="HospitalityAI/DataAPI", MetricName="ErrorRate",
                                              StartTime=snap["timestamp"] - 600, EndTime=snap["timestamp"] + 600,
                                              Period=60, Statistics=["Maximum"])
@@ -78,7 +122,7 @@ def test_metrics_command_and_chart(some_calls, settings, tmp_path, capsys):
     chart = tmp_path / "chart.html"
     call_command("metrics", chart=str(chart))
     out = capsys.readouterr().out
-    assert "total_calls" in out and "error_rate" in out and "[dataapi] calls" in out
+    assert "total_transactions" in out and "error_rate" in out and "[dataapi] calls" in out
     html = chart.read_text()
     assert "<svg" in html and "average latency (ms)" in html and "error rate (%)" in html
 

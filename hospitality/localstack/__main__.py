@@ -84,7 +84,7 @@ def _migrate(stack: Stack) -> None:
     _manage(stack, "rls_verify")
 
 
-def cmd_run(stack: Stack, extra: list[str]) -> int:
+def cmd_run(stack: Stack, extra: list[str], server: str = "runserver") -> int:
     _check_configuration(stack)
     steps = Steps(4)
     steps.run("Starting PostgreSQL and the Data API emulator", stack.up)
@@ -113,8 +113,13 @@ def cmd_run(stack: Stack, extra: list[str]) -> int:
 Stop the server with Ctrl-C; `make stop` stops PostgreSQL and the emulator.
 """, flush=True)
     os.chdir(PROJECT_ROOT)
-    os.execve(sys.executable, [sys.executable, "manage.py", "runserver", addr, *extra],
-              _django_env(stack, **_user_switches()))
+    if server == "gunicorn":  # the production server and its config file (gunicorn.conf.py), DEBUG off
+        argv = [sys.executable, "-m", "gunicorn", "--bind", addr, *extra]
+        env = _django_env(stack, **_user_switches(), DJANGO_DEBUG="false", DJANGO_SECURE_COOKIES="false")
+    else:
+        argv = [sys.executable, "manage.py", "runserver", addr, *extra]
+        env = _django_env(stack, **_user_switches())
+    os.execve(sys.executable, argv, env)
     return 0  # not reached
 
 
@@ -148,9 +153,9 @@ def cmd_test(stack: Stack, extra: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m hospitality.localstack", description=__doc__)
-    parser.add_argument("command", choices=["up", "down", "status", "run", "test"])
+    parser.add_argument("command", choices=["up", "down", "status", "run", "serve", "test"])
     parser.add_argument("stack", nargs="?", choices=["dev", "test"])
-    if argv[:1] in (["run"], ["test"]):  # everything after the command goes to runserver / pytest
+    if argv[:1] in (["run"], ["serve"], ["test"]):  # everything after the command goes to the server / pytest
         command, extra, name = argv[0], argv[1:], "test" if argv[0] == "test" else "dev"
     else:
         args = parser.parse_args(argv)
@@ -166,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"emulator:   {'running (pid %d)' % emu if emu else 'stopped'}")
     elif command == "run":
         return cmd_run(stack, extra)
+    elif command == "serve":
+        return cmd_run(stack, extra, server="gunicorn")
     elif command == "test":
         return cmd_test(stack, extra)
     return 0

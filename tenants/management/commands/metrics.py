@@ -26,9 +26,9 @@ class Command(BaseCommand):
             raise CommandError(f"{path} has no snapshots yet (the server writes one every "
                                f"{settings.DATA_API_METRICS_INTERVAL}s)")
         last = snaps[-1]
-        for key in ("total_calls", "total_transactions", "total_errors", "total_retries", "error_rate",
-                    "average_latency_ms", "tenant_requests", "calls_per_request"):
-            value = last[key]
+        for key in ("total_transactions", "average_latency_ms", "error_rate", "client_error_rate", "total_calls",
+                    "call_errors", "average_call_latency_ms", "total_retries", "calls_per_request"):
+            value = last.get(key, 0)
             self.stdout.write(f"  {key:<20} {value:.4f}" if isinstance(value, float) else f"  {key:<20} {value}")
         for alias, detail in last.get("aliases", {}).items():
             self.stdout.write(f"  [{alias}] calls {detail['calls']} p50 {detail['p50_ms']} ms p95 {detail['p95_ms']} ms")

@@ -1,0 +1,143 @@
+"""`make package`: build dist/lambda.zip, the one artifact the template's three functions run.
+
+It holds the runtime lock (requirements.txt) only, as wheels for the Lambda runtime the template names (CPython 3.11,
+x86_64, Amazon Linux 2's glibc 2.26, so manylinux2014 wheels), the runtime packages of this project, and bytecode
+compiled ahead with unchecked-hash invalidation (a zip's timestamps then cannot make Python recompile on a read-only
+/var/task at every cold start). No tests, no development stack, no emulator, no benchmarks.
+
+Pruning is limited to what no code path of the functions reads: gettext catalogue sources (.po; the compiled .mo
+stay), and botocore's models of AWS services the functions have no IAM permission to call anyway.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import json
+import os
+import py_compile
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCK = ROOT / "requirements.txt"
+RUNTIME = "3.11"
+PLATFORM = "manylinux2014_x86_64"
+# Lambda's limits for a function's code: 50 MB zipped for a direct upload, 250 MB unzipped.
+ZIP_LIMIT, UNZIPPED_LIMIT = 50 * 2**20, 250 * 2**20
+PROJECT_PACKAGES = ("hospitality", "tenants", "bookings", "dataapi_backend", "sql")
+# Development-only parts of runtime packages: the local stack manager and the Django test-suite expectations.
+PROJECT_EXCLUDES = ("hospitality/localstack", "dataapi_backend/django_test_expectations.py")
+# The AWS services the functions call (and the template lets them call); every other model is dead weight.
+BOTOCORE_SERVICES = {"rds-data", "secretsmanager", "cloudwatch", "sts", "sso", "sso-oidc"}
+
+
+def _install_wheels(target: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
+         "--no-compile", "--only-binary=:all:", "--implementation", "cp", "--python-version", RUNTIME,
+         "--platform", PLATFORM, "--target", str(target), "-r", str(LOCK)],
+        check=True)
+
+
+def _copy_project(target: Path) -> None:
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc", "tests", "test_*.py")
+    for name in PROJECT_PACKAGES:
+        shutil.copytree(ROOT / name, target / name, ignore=skip)
+    for rel in PROJECT_EXCLUDES:
+        path = target / rel
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def _prune(target: Path) -> dict[str, int]:
+    removed = {"po": 0, "botocore_models": 0, "bin": 0}
+    for po in target.rglob("*.po"):
+        removed["po"] += po.stat().st_size
+        po.unlink()
+    for service in (target / "botocore" / "data").iterdir():
+        if service.is_dir() and service.name not in BOTOCORE_SERVICES:
+            removed["botocore_models"] += sum(f.stat().st_size for f in service.rglob("*") if f.is_file())
+            shutil.rmtree(service)
+    bin_dir = target / "bin"  # console scripts with this machine's interpreter path: useless on Lambda
+    if bin_dir.exists():
+        removed["bin"] = sum(f.stat().st_size for f in bin_dir.iterdir())
+        shutil.rmtree(bin_dir)
+    return removed
+
+
+def _compile(target: Path) -> None:
+    ok = compileall.compile_dir(str(target), quiet=1, workers=0, stripdir=str(target), prependdir="/var/task",
+                                invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    if not ok:
+        raise SystemExit("byte-compiling the artifact failed (see above)")
+
+
+def _zip(source: Path, output: Path) -> tuple[int, int, int]:
+    """Deterministic: sorted entries, fixed timestamps and modes, so the same lock and code give the same bytes."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_suffix(".zip.tmp")
+    unzipped = files = 0
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for path in sorted(p for p in source.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(path.relative_to(source).as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            data = path.read_bytes()
+            zf.writestr(info, data, compresslevel=9)
+            unzipped += len(data)
+            files += 1
+    tmp.replace(output)
+    return output.stat().st_size, unzipped, files
+
+
+def build(output: Path, work: Path) -> dict:
+    if f"{sys.version_info[0]}.{sys.version_info[1]}" != RUNTIME:
+        raise SystemExit(f"build with Python {RUNTIME} (the template's runtime): bytecode is version-specific")
+    started = time.monotonic()
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    print(f"==> wheels from {LOCK.name} for CPython {RUNTIME} {PLATFORM}", flush=True)
+    _install_wheels(work)
+    print("==> project packages: " + ", ".join(PROJECT_PACKAGES), flush=True)
+    _copy_project(work)
+    removed = _prune(work)
+    print("==> pruned " + ", ".join(f"{k} {v / 2**20:.1f} MB" for k, v in removed.items()), flush=True)
+    print("==> byte-compiling (unchecked-hash .pyc)", flush=True)
+    _compile(work)
+    zipped, unzipped, files = _zip(work, output)
+    result = {"timestamp": time.time(), "artifact": str(output.relative_to(ROOT) if output.is_relative_to(ROOT)
+                                                          else output),
+              "zipped_bytes": zipped, "unzipped_bytes": unzipped, "files": files,
+              "zipped_mb": round(zipped / 2**20, 1), "unzipped_mb": round(unzipped / 2**20, 1),
+              "seconds": round(time.monotonic() - started, 1)}
+    print(f"{output}: {result['zipped_mb']} MB zipped (limit {ZIP_LIMIT // 2**20} MB), "
+          f"{result['unzipped_mb']} MB unzipped (limit {UNZIPPED_LIMIT // 2**20} MB), {files} files, "
+          f"{result['seconds']} s")
+    if zipped > ZIP_LIMIT or unzipped > UNZIPPED_LIMIT:
+        raise SystemExit("the artifact is over Lambda's limits")
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m infrastructure.package", description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=ROOT / "dist" / "lambda.zip")
+    parser.add_argument("--work", type=Path, default=ROOT / "build" / "lambda",
+                        help="staging folder (emptied first)")
+    parser.add_argument("--record", default=str(ROOT / "benchmarks" / "results" / "package.jsonl"),
+                        help="append the sizes as one JSON line here ('' to skip)")
+    args = parser.parse_args(argv)
+    result = build(args.output.resolve(), args.work.resolve())
+    if args.record:
+        record = Path(args.record)
+        record.parent.mkdir(parents=True, exist_ok=True)
+        with open(record, "a") as fh:
+            fh.write(json.dumps(result) + "\n")
+
+
+if __name__ == "__main__":
+    os.umask(0o022)
+    main()
