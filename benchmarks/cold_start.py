@@ -1,6 +1,15 @@
-"""Cold start, measured locally in fresh interpreters: the Lambda handler's import + first tenant response
-(API Gateway HTTP API event for /api/whoami/ with a JWT, through the Data API emulator) against the floor of
-`import boto3` + first rds-data client creation, as a ratio (target ≤ 1.5×). Median of N runs each.
+"""Cold start of the packaged artifact (dist/lambda.zip), measured in fresh interpreters whose import path is the
+unpacked artifact and the standard library only, as on Lambda: from process start to the first tenant response
+(an API Gateway HTTP API v2 event for GET /api/bookings/ with an API token, through the local Data API emulator),
+against the floor of process start + `import boto3` + one rds-data client. Median of N runs each (COLD_START_RUNS,
+default 7), reported as a ratio to the floor (target <= 1.5x).
+
+Also reported, one lever at a time, so each number says what it buys:
+- tenant-api settings vs all apps (admin, sessions, messages, static files, docs loaded as in `make run`)
+- bytecode compiled ahead (unchecked-hash) vs compiled from source at every cold start
+- the psycopg import the postgresql backend we subclass costs (not avoidable without forking that backend)
+
+Run with `make bench` (which builds the artifact and prepares the dev stack), or alone after both.
 """
 
 from __future__ import annotations
@@ -10,68 +19,129 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import zipfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACT = ROOT / "dist" / "lambda.zip"
+RESULTS = ROOT / "benchmarks" / "results" / "cold_start.jsonl"
 
-from benchmarks.common import ROOT, load_stack_env  # noqa: E402
-
+# Each child prints the wall-clock time at which it finished; the parent noted the time before spawning it.
 FLOOR = """
-import time; t = time.perf_counter()
+import sys, time
+sys.path.insert(0, sys.argv[1])
 import boto3
-boto3.client("rds-data", region_name="us-east-1")
-print(time.perf_counter() - t)
+boto3.client("rds-data")
+print(time.time())
 """
 
 APP = """
-import json, os, sys, time; t = time.perf_counter()
+import json, os, sys, time
+sys.path.insert(0, sys.argv[1])
 from hospitality.lambda_handler import handler
-event = json.loads(os.environ["COLD_START_EVENT"])
-response = handler(event, None)
-elapsed = time.perf_counter() - t
+response = handler(json.loads(os.environ["COLD_START_EVENT"]), None)
 assert response["statusCode"] == 200, response
-print(elapsed)
+print(time.time())
+"""
+
+IMPORT_PSYCOPG = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+import psycopg
+print(time.time())
 """
 
 
 def event_for(token: str) -> dict:
-    return {"version": "2.0", "routeKey": "$default", "rawPath": "/api/whoami/", "rawQueryString": "",
-            "headers": {"host": "localhost", "authorization": f"Bearer {token}"},
-            "requestContext": {"http": {"method": "GET", "path": "/api/whoami/", "protocol": "HTTP/1.1",
+    return {"version": "2.0", "routeKey": "$default", "rawPath": "/api/bookings/", "rawQueryString": "",
+            "headers": {"host": "localhost", "authorization": f"Token {token}"},
+            "requestContext": {"http": {"method": "GET", "path": "/api/bookings/", "protocol": "HTTP/1.1",
                                         "sourceIp": "127.0.0.1", "userAgent": "cold-start"},
                                "domainName": "localhost", "stage": "$default"},
             "isBase64Encoded": False}
 
 
-def run(code: str, env: dict, n: int) -> list[float]:
+def stack_env() -> dict[str, str]:
+    path = ROOT / ".local" / "env"
+    if not path.exists():
+        sys.exit(f"{path} not found: prepare the dev stack first (`make bench` does it)")
+    env = {}
+    for line in path.read_text().splitlines():
+        if line.startswith("export "):
+            key, _, value = line[7:].partition("=")
+            env[key] = value.strip("'")
+    return env
+
+
+def function_env(stack: dict, token: str, function: str) -> dict[str, str]:
+    """The template's environment for the tenant API function, pointed at the local stack."""
+    env = {"PATH": "/usr/bin:/bin", "AWS_LAMBDA_FUNCTION_NAME": f"cold-start-{function}", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+           "AWS_ENDPOINT_URL_RDS_DATA": stack["DATA_API_ENDPOINT"], "HOSPITALITY_FUNCTION": function,
+           "USE_DATA_API": "true", "DB_CLUSTER_ARN": stack["DB_CLUSTER_ARN"], "DB_SECRET_ARN": stack["DB_SECRET_ARN"],
+           "DATABASE_NAME": stack["DATABASE_NAME"], "DJANGO_SECRET_KEY": stack["DJANGO_SECRET_KEY"],
+           "TENANT_JWT_SECRET": stack["TENANT_JWT_SECRET"], "COLD_START_EVENT": json.dumps(event_for(token)),
+           "DATA_API_METRICS_INTERVAL": "300"}
+    if function == "all":
+        env["DATABASE_URL"] = stack["DATABASE_URL"]  # the all-in-one process also holds the trusted path
+    return env
+
+
+def measure(code: str, task_root: Path, env: dict, n: int, label: str, flags: tuple[str, ...] = ()) -> float:
     times = []
     for i in range(n):
-        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+        run_flags = flags
+        if "pycache_prefix" in flags:  # a fresh, empty cache each run: every module compiles from source
+            run_flags = ("-X", f"pycache_prefix={tempfile.mkdtemp(prefix='cold-pyc-')}")
+        started = time.time()
+        out = subprocess.run([sys.executable, "-I", "-S", *run_flags, "-c", code, str(task_root)], env=env,
+                             cwd=task_root, capture_output=True, text=True)
         if out.returncode != 0:
-            sys.exit(f"cold start run failed:\n{out.stderr[-2000:]}")
-        times.append(float(out.stdout.strip().splitlines()[-1]))
-        print(f"\r  run {i + 1}/{n}", end="", flush=True)
+            sys.exit(f"{label}: run failed:\n{out.stderr[-3000:]}")
+        times.append(float(out.stdout.strip().splitlines()[-1]) - started)
+        print(f"\r  {label:<44} run {i + 1}/{n}", end="", flush=True)
     print()
-    return times
+    return statistics.median(times)
 
 
 def main() -> None:
-    env = load_stack_env()
+    if not ARTIFACT.exists():
+        sys.exit(f"{ARTIFACT} not found: run `make package` first")
+    stack = stack_env()
     demo = json.loads((ROOT / ".local" / "dev" / "demo-credentials.json").read_text())
-    token = demo["jwts"]["alice@tenant-seaside-001"]
-    env = {**env, "USE_DATA_API": "true", "HOSPITALITY_ENV_FILE": str(ROOT / ".local" / "env"),
-           "COLD_START_EVENT": json.dumps(event_for(token)), "PYTHONDONTWRITEBYTECODE": "0"}
+    token = demo["api_tokens"]["alice@tenant-seaside-001"]
     n = int(os.environ.get("COLD_START_RUNS", 7))
-    print("floor: import boto3 + rds-data client")
-    floor = statistics.median(run(FLOOR, env, n))
-    print("app: import handler + first tenant response (Data API via the emulator)")
-    app = statistics.median(run(APP, env, n))
-    print(f"  floor  {floor * 1000:7.1f} ms")
-    print(f"  app    {app * 1000:7.1f} ms")
-    print(f"  ratio  {app / floor:7.2f}x   (target ≤ 1.5x)")
+    with tempfile.TemporaryDirectory(prefix="var-task-") as tmp:
+        task_root = Path(tmp)
+        with zipfile.ZipFile(ARTIFACT) as zf:
+            zf.extractall(task_root)
+        base = {"PATH": "/usr/bin:/bin", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local"}
+        print(f"cold start of {ARTIFACT.relative_to(ROOT)}, median of {n} fresh interpreters each")
+        r = {
+            "floor": measure(FLOOR, task_root, base, n, "floor: import boto3 + rds-data client"),
+            "python": measure("import sys, time; print(time.time())", task_root, base, n, "bare interpreter"),
+            "tenant_api": measure(APP, task_root, function_env(stack, token, "tenant-api"), n,
+                                  "shipped: tenant-api function"),
+            "all_apps": measure(APP, task_root, function_env(stack, token, "all"), n,
+                                "lever off: all apps (admin, sessions, docs)"),
+            "no_bytecode": measure(APP, task_root, function_env(stack, token, "tenant-api"), n,
+                                   "lever off: no precompiled bytecode", ("-X", "pycache_prefix")),
+            "psycopg": measure(IMPORT_PSYCOPG, task_root, base, n, "import psycopg alone"),
+        }
+    ms = {k: round(v * 1000, 1) for k, v in r.items()}
+    ratio = r["tenant_api"] / r["floor"]
+    print(f"  floor (interpreter + boto3 + client)   {ms['floor']:8.1f} ms")
+    print(f"  tenant-api first response              {ms['tenant_api']:8.1f} ms   ratio {ratio:.2f}x (target <= 1.5x)")
+    print(f"  lever: tenant-api settings saves       {ms['all_apps'] - ms['tenant_api']:8.1f} ms")
+    print(f"  lever: precompiled bytecode saves      {ms['no_bytecode'] - ms['tenant_api']:8.1f} ms")
+    print(f"  not taken: psycopg import costs        {ms['psycopg'] - ms['python']:8.1f} ms")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    with open(RESULTS, "a") as fh:
+        fh.write(json.dumps({"timestamp": time.time(), "runs": n, "ratio": round(ratio, 3), **ms}) + "\n")
 
 
 if __name__ == "__main__":
-    started = time.monotonic()
     main()

@@ -6,6 +6,7 @@ the driver changes is overridden; each override says why.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import zoneinfo
 
@@ -74,6 +75,13 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
         # Values are decoded by dataapi_backend.dbapi.results, never by psycopg.
         connection.adapters = psycopg_adapters()
         return connection
+
+    def warm_up(self) -> None:
+        """Create the process-wide boto3 client now, with no network call: on Lambda this runs in the init phase,
+        so the first request does not pay for it (the client is then reused by every connection of the process)."""
+        params = self.get_connection_params()
+        fields = {f.name for f in dataclasses.fields(dbapi.ClientSettings)}
+        dbapi.get_client(dbapi.ClientSettings(**{k: v for k, v in params.items() if k in fields}))
 
     def init_connection_state(self):
         # No per-connection setup statements (no SET TIME ZONE, no SET ROLE): there is no session to configure;

@@ -23,6 +23,23 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 _http = make_lambda_handler(get_wsgi_application(), binary_support=True)
 
+
+def _warm_up() -> None:
+    """Work every first request would do, done once in the init phase instead: the URLconf and the views it
+    imports, and the boto3 rds-data client of each Data API alias (no network call; nothing read from Secrets
+    Manager, which the Data API itself reads with the function's role)."""
+    from django.db import connections
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports the URLconf
+    for alias in connections:
+        warm_up = getattr(connections[alias], "warm_up", None)
+        if warm_up is not None:
+            warm_up()
+
+
+_warm_up()
+
 # What the management function may run: schema and policy work as the owner. `shell`, `dbshell` and `flush` are left
 # out on purpose: an invoke permission must not become arbitrary code or a wiped database as the schema owner.
 MANAGEMENT_COMMANDS = frozenset({"check", "migrate", "showmigrations", "sqlmigrate", "rls_apply", "rls_verify"})

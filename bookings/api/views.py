@@ -1,7 +1,6 @@
 """Thin tenant API views: validate input, call a selector or service, serialize. RLS decides which rows exist."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,6 +9,7 @@ from .. import selectors, services
 from ..models import Booking, Entity, TenantRelationship
 from . import serializers as s
 from .pagination import Pagination
+from .schema import extend_schema
 
 
 class _CollectionApi(APIView):

