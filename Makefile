@@ -53,7 +53,7 @@ clean: stop
 	rm -rf .local $(VENV)
 
 bench: $(STAMP)
-	@$(PY) -m hospitality.localstack up dev
+	@$(PY) -m hospitality.localstack prepare
 	@$(PY) benchmarks/emulator_bench.py
 	@$(PY) benchmarks/backend_bench.py
 	@$(PY) -m infrastructure.package

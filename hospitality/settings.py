@@ -88,6 +88,7 @@ _SESSION_MIDDLEWARE = [
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    *(["whitenoise.middleware.WhiteNoiseMiddleware"] if SERVES_STAFF else []),
     *(_SESSION_MIDDLEWARE if HOSPITALITY_FUNCTION != "tenant-api" else ["django.middleware.common.CommonMiddleware"]),
     *(["tenants.middleware.TenantTransactionMiddleware"] if SERVES_TENANT_API else []),
 ]
@@ -121,7 +122,11 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / ".local" / "static"
+# The Lambda artifact ships collected static files (`make package` runs collectstatic into staticfiles/); elsewhere
+# WhiteNoise serves them straight from the apps, so `make serve` needs no collectstatic step.
+_COLLECTED_STATIC = BASE_DIR / "staticfiles"
+STATIC_ROOT = _COLLECTED_STATIC if _COLLECTED_STATIC.is_dir() else None
+WHITENOISE_USE_FINDERS = STATIC_ROOT is None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cookies only over HTTPS unless DEBUG; `make serve` (gunicorn on plain http://127.0.0.1) turns this off explicitly.

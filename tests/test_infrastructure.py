@@ -89,7 +89,7 @@ def test_admin_and_docs_routes_reach_the_staff_function(template):
               if r["Type"] == "AWS::ApiGatewayV2::Route"}
     assert routes.pop("$default") == {"Fn::Sub": "integrations/${TenantApiIntegration}"}
     assert routes and all(t == {"Fn::Sub": "integrations/${StaffAdminIntegration}"} for t in routes.values())
-    assert all(k.split()[1].startswith(("/admin", "/docs", "/schema")) for k in routes)
+    assert all(k.split()[1].startswith(("/admin", "/docs", "/schema", "/static")) for k in routes)
 
 
 @pytest.mark.parametrize("alarm, metric, threshold, periods", [("ErrorRateAlarm", "ErrorRate", 5, 2),

@@ -281,11 +281,14 @@ def test_tenant_api_function(task_root, function_env, generated, tenant_data, tm
 def test_staff_admin_function(task_root, function_env, tmp_path, tenant_data):
     handler, env = function_env("StaffAdminFunction")
     assert "DB_SECRET_ARN" not in env and "DB_OWNER_SECRET_ARN" not in env
-    login, api, health = invoke(task_root, tmp_path, handler, env, [
+    login, css, api, health = invoke(task_root, tmp_path, handler, env, [
         http_event("GET", "/admin/login/"),
+        http_event("GET", "/static/admin/css/base.css"),
         http_event("GET", "/api/bookings/", {"authorization": f"Token {tenant_data['token']}"}),
         http_event("GET", "/health"),
     ])
+    assert css["statusCode"] == 200 and css["headers"]["content-type"].startswith("text/css")
+    assert "/static/admin/css/base.css" in body_of(login)
     assert login["statusCode"] == 200, login
     page = body_of(login)
     assert "<title>Log in" in page and 'name="password"' in page and "csrfmiddlewaretoken" in page
