@@ -21,7 +21,8 @@ from .errors import BadRequestException, UnsupportedResultException
 
 # -- placeholders ----------------------------------------------------------------------------------------------
 # One pass over the SQL: string literals, quoted identifiers, dollar quotes and comments are copied untouched,
-# `::` casts are kept, and each `:name` becomes `$N` (the same name reuses its number).
+# `::` casts are kept, and each `:name` becomes `$N` (the same name reuses its number). AWS accepts any string as a
+# parameter name (botocore's ParameterName has no pattern); clients use letters (`:tenant_id`) or digits (`:1`).
 _TOKEN = re.compile(
     r"""
     (?P<skip>
@@ -34,6 +35,7 @@ _TOKEN = re.compile(
       | ::
     )
     | :(?P<name>[A-Za-z_][A-Za-z0-9_]*)
+    | (?<![\w\])]):(?P<number>[0-9]+)(?![A-Za-z_])   # :1, :2 (drizzle-orm's aws-data-api driver), not arr[1:2]
     """,
     re.VERBOSE,
 )
@@ -45,7 +47,7 @@ def translate_placeholders(sql: str) -> tuple[str, list[str]]:
     index: dict[str, int] = {}
 
     def repl(m: re.Match) -> str:
-        name = m.group("name")
+        name = m.group("name") or m.group("number")
         if name is None:
             return m.group(0)
         if name not in index:

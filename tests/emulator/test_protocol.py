@@ -134,3 +134,21 @@ def test_schema_parameter_is_refused_for_postgresql(rds, target):
     with pytest.raises(ClientError) as excinfo:
         rds.execute_statement(sql="SELECT 1", schema="public", **target.db())
     assert error_of(excinfo)[0] == "BadRequestException"
+
+
+@pytest.mark.parametrize("sql, parameters, expected", [
+    # the forms clients use: letters (boto3 users, this backend's :pN), digits (drizzle-orm's aws-data-api driver)
+    ("SELECT :name::int + 1", [("name", 41)], 42),
+    ("SELECT :p1::int * :p2::int", [("p1", 6), ("p2", 7)], 42),
+    ("SELECT :1::int - :2::int", [("1", 50), ("2", 8)], 42),
+    ("SELECT :10::int + :2::int", [("2", 2), ("10", 40)], 42),
+    ("SELECT :_under::int", [("_under", 42)], 42),
+    ("SELECT :camelCase::int + :1::int", [("camelCase", 40), ("1", 2)], 42),
+    ("SELECT :1::int + :1::int", [("1", 21)], 42),  # one name used twice
+    # not parameters: array slices and casts stay SQL
+    ("SELECT array_length((ARRAY[7,8,9,10])[2:3], 1) + 40", [], 42),
+])
+def test_parameter_naming_forms(rds, target, sql, parameters, expected):
+    response = rds.execute_statement(sql=sql, parameters=[{"name": n, "value": {"longValue": v}}
+                                                          for n, v in parameters], **target.db())
+    assert response["records"] == [[{"longValue": expected}]]
