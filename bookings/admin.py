@@ -26,11 +26,11 @@ class EntityAdmin(TenantAdmin):
 
 @admin.register(Booking)
 class BookingAdmin(TenantAdmin):
-    list_display = ("guest_name", "entity", "tenant", "check_in", "check_out", "status", "total_amount")
+    list_display = ("guest_name", "property", "room", "tenant", "check_in", "check_out", "status", "total_amount")
     list_filter = ("tenant", "status", "check_in")
-    search_fields = ("guest_name", "guest_email", "id")
+    search_fields = ("guest_name", "guest_email", "guest_id", "id")
     date_hierarchy = "check_in"
-    raw_id_fields = ("entity",)
+    raw_id_fields = ("property", "room")
 
 
 @admin.register(TenantRelationship)

@@ -23,8 +23,8 @@ def entity_list(*, filters: dict) -> QuerySet[Entity]:
 
 
 def booking_list(*, filters: dict) -> QuerySet[Booking]:
-    qs = Booking.objects.select_related("entity")
-    for field in ("status", "entity"):
+    qs = Booking.objects.select_related("property", "room")
+    for field in ("status", "property", "room", "guest_id"):
         if filters.get(field):
             qs = qs.filter(**{field: filters[field]})
     if filters.get("check_in_from"):

@@ -6,15 +6,23 @@ READ_ONLY = ("id", "created_at", "created_by", "updated_at")
 
 
 class EntityInput(serializers.ModelSerializer):
+    # A room's property; resolved through RLS like every relation (another tenant's id does not exist).
+    parent = serializers.PrimaryKeyRelatedField(queryset=Entity.objects.all(), required=False, allow_null=True)
+
     class Meta:
         model = Entity
-        fields = ("entity_type", "name", "metadata", "is_active")
+        fields = ("entity_type", "name", "metadata", "is_active", "parent")
+
+    def validate_parent(self, parent):
+        if parent is not None and self.instance is not None and parent.pk == self.instance.pk:
+            raise serializers.ValidationError("An entity cannot be its own parent.")
+        return parent
 
 
 class EntityOutput(serializers.ModelSerializer):
     class Meta:
         model = Entity
-        fields = (*READ_ONLY, "entity_type", "name", "metadata", "is_active")
+        fields = (*READ_ONLY, "entity_type", "name", "metadata", "is_active", "parent")
 
 
 class EntityRef(serializers.ModelSerializer):
@@ -25,15 +33,22 @@ class EntityRef(serializers.ModelSerializer):
 
 class BookingInput(serializers.ModelSerializer):
     # Resolved through RLS: another tenant's entity id is "does not exist", exactly like a missing one.
-    entity = serializers.PrimaryKeyRelatedField(queryset=Entity.objects.all())
+    property = serializers.PrimaryKeyRelatedField(queryset=Entity.objects.all())
+    room = serializers.PrimaryKeyRelatedField(queryset=Entity.objects.all())
 
     class Meta:
         model = Booking
-        fields = ("entity", "guest_name", "guest_email", "check_in", "check_out", "party_size", "status",
-                  "total_amount", "metadata")
-        extra_kwargs = {"party_size": {"min_value": 1, "max_value": 500}, "total_amount": {"min_value": 0}}
+        fields = ("property", "room", "guest_id", "guest_name", "guest_email", "check_in", "check_out",
+                  "party_size", "status", "total_amount", "metadata")
+        extra_kwargs = {"party_size": {"min_value": 1, "max_value": 500}, "total_amount": {"min_value": 0},
+                        "guest_id": {"max_length": 200}}
 
     def validate(self, attrs):
+        prop = attrs.get("property", getattr(self.instance, "property", None))
+        room = attrs.get("room", getattr(self.instance, "room", None))
+        # a room of the property, or the property itself (a table, a whole venue)
+        if prop is not None and room is not None and room.pk != prop.pk and room.parent_id != prop.pk:
+            raise serializers.ValidationError({"room": "This room does not belong to the chosen property."})
         check_in = attrs.get("check_in", getattr(self.instance, "check_in", None))
         check_out = attrs.get("check_out", getattr(self.instance, "check_out", None))
         if check_in and check_out and check_out <= check_in:
@@ -42,12 +57,13 @@ class BookingInput(serializers.ModelSerializer):
 
 
 class BookingOutput(serializers.ModelSerializer):
-    entity = EntityRef()
+    property = EntityRef()
+    room = EntityRef()
 
     class Meta:
         model = Booking
-        fields = (*READ_ONLY, "entity", "guest_name", "guest_email", "check_in", "check_out", "party_size", "status",
-                  "total_amount", "metadata")
+        fields = (*READ_ONLY, "property", "room", "guest_id", "guest_name", "guest_email", "check_in", "check_out",
+                  "party_size", "status", "total_amount", "metadata")
 
 
 class RelationshipInput(serializers.ModelSerializer):
@@ -76,7 +92,9 @@ class EntityFilters(serializers.Serializer):
 
 class BookingFilters(serializers.Serializer):
     status = serializers.ChoiceField(choices=Booking._meta.get_field("status").choices, required=False)
-    entity = serializers.UUIDField(required=False)
+    property = serializers.UUIDField(required=False)
+    room = serializers.UUIDField(required=False)
+    guest_id = serializers.CharField(required=False, max_length=200)
     check_in_from = serializers.DateField(required=False)
     check_in_to = serializers.DateField(required=False)
     guest_email = serializers.EmailField(required=False)

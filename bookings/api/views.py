@@ -108,7 +108,7 @@ class BookingCollectionApi(_CollectionApi):
 
 @extend_schema(tags=["bookings"], request=s.BookingInput, responses=s.BookingOutput)
 class BookingItemApi(_ItemApi):
-    model, output_class, input_class, related = Booking, s.BookingOutput, s.BookingInput, ("entity",)
+    model, output_class, input_class, related = Booking, s.BookingOutput, s.BookingInput, ("property", "room")
 
 
 @extend_schema(tags=["relationships"])

@@ -222,7 +222,8 @@ def tenant_data(django_db_setup, django_db_blocker):
         Membership.objects.create(user=user, tenant=tenant, role="owner")
         _, token = ApiToken.issue(tenant=tenant, user=user, name="lambda boot test")
         hotel = Entity.objects.create(tenant=tenant, entity_type="hotel", name="Boot Hotel", created_by="fixture")
-        booking = Booking.objects.create(tenant=tenant, entity=hotel, guest_name="Booted Guest",
+        booking = Booking.objects.create(tenant=tenant, property=hotel, room=hotel, guest_id="g-1",
+                                         guest_name="Booted Guest",
                                          guest_email="guest@boot.example", check_in=dt.date(2027, 3, 1),
                                          check_out=dt.date(2027, 3, 4), total_amount=Decimal("420.00"),
                                          created_by="fixture")

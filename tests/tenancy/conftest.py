@@ -68,7 +68,8 @@ def world(django_db_setup, django_db_blocker):
                                           created_by="fixture")
             entities[tenant_id] = hotel
             bookings[tenant_id] = [
-                Booking.objects.create(tenant_id=tenant_id, entity=hotel, guest_name=f"{prefix} Guest {i}",
+                Booking.objects.create(tenant_id=tenant_id, property=hotel, room=hotel, guest_id=f"{prefix}-g{i}",
+                                       guest_name=f"{prefix} Guest {i}",
                                        guest_email=f"g{i}@{prefix.lower()}.example", check_in=dt.date(2026, 1, 1 + i),
                                        check_out=dt.date(2026, 1, 3 + i), total_amount=Decimal("100.00"),
                                        created_by="fixture")

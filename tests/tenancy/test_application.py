@@ -30,7 +30,7 @@ def test_27_staff_sees_every_tenant_on_the_trusted_path_and_edits(api, world):
     booking = world.bookings[B][1]
     page = api.get(f"/admin/bookings/booking/{booking.pk}/change/")
     assert page.status_code == 200
-    form = {"entity": str(booking.entity_id), "guest_name": "Beta Guest 1 (edited)", "guest_email": booking.guest_email,
+    form = {"property": str(booking.property_id), "room": str(booking.room_id), "guest_name": "Beta Guest 1 (edited)", "guest_email": booking.guest_email,
             "check_in": "2026-01-02", "check_out": "2026-01-04", "party_size": 1, "status": "confirmed",
             "total_amount": "100.00", "metadata": "{}"}
     response = api.post(f"/admin/bookings/booking/{booking.pk}/change/", form)
@@ -69,7 +69,8 @@ def test_29_responses_are_not_shared_caches(api, world):
 
 # 30. error bodies never echo the database's detail
 def test_30_errors_do_not_echo_database_detail(api, world):
-    response = api.post("/api/bookings/", {"entity": str(world.entities[A].pk), "guest_name": "x",
+    hotel = str(world.entities[A].pk)
+    response = api.post("/api/bookings/", {"property": hotel, "room": hotel, "guest_name": "x",
                                            "check_in": "2026-03-02", "check_out": "2026-03-01"},
                         content_type="application/json", **world.auth("ann", A))
     assert response.status_code == 400

@@ -53,8 +53,8 @@ def test_list_is_paginated_filtered_and_ordered(api, world):
     body = response.json()
     assert body["count"] == 3 and len(body["results"]) == 2 and body["next"]
     assert [b["guest_name"] for b in body["results"]] == ["Alpha Guest 0", "Alpha Guest 1"]
-    assert body["results"][0]["entity"] == {"id": str(world.entities[A].pk), "name": "Alpha Hotel",
-                                            "entity_type": "hotel"}
+    hotel = {"id": str(world.entities[A].pk), "name": "Alpha Hotel", "entity_type": "hotel"}
+    assert body["results"][0]["property"] == hotel and body["results"][0]["room"] == hotel
     filtered = api.get("/api/bookings/?check_in_from=2026-01-02&guest_email=G2@alpha.example", **world.auth())
     assert [b["guest_name"] for b in filtered.json()["results"]] == ["Alpha Guest 2"]
     entities = api.get("/api/entities/?entity_type=hotel&search=alpha", **world.auth())
@@ -62,7 +62,7 @@ def test_list_is_paginated_filtered_and_ordered(api, world):
 
 
 @pytest.mark.parametrize("query, field", [("ordering=password", "ordering"), ("status=lost", "status"),
-                                          ("check_in_from=yesterday", "check_in_from"), ("entity=42", "entity")])
+                                          ("check_in_from=yesterday", "check_in_from"), ("property=42", "property")])
 def test_bad_filters_are_field_level_400s(api, world, query, field, tenant_calls):
     with tenant_calls() as calls:
         response = api.get(f"/api/bookings/?{query}", **world.auth())
@@ -79,13 +79,14 @@ def test_no_database_request_makes_no_call(api, world, tenant_calls):
 
 
 def test_booking_crud(api, world, measure, cleanup):
-    payload = {"entity": str(world.entities[A].pk), "guest_name": "New Guest", "guest_email": "new@example.com",
+    payload = {"property": str(world.entities[A].pk), "room": str(world.entities[A].pk), "guest_id": "crm-77",
+               "guest_name": "New Guest", "guest_email": "new@example.com",
                "check_in": "2026-05-01", "check_out": "2026-05-04", "party_size": 2, "total_amount": "450.50",
                "metadata": {"source": "test"}}
     created, queries = measure(lambda: api.post("/api/bookings/", payload, content_type="application/json",
                                                 **world.auth()))
     assert created.status_code == 201, created.json()
-    assert queries == 2  # the entity lookup (through RLS) + INSERT
+    assert queries == 3  # the property and room lookups (through RLS) + INSERT
     body = created.json()
     cleanup.append((Booking, body["id"]))
     assert body["guest_name"] == "New Guest" and body["total_amount"] == "450.50" and body["status"] == "pending"
@@ -125,7 +126,7 @@ def test_validation_errors_are_field_level(api, world):
     assert response.status_code == 400
     body = response.json()
     assert body["message"] == "Invalid input." and body["code"] == "invalid"
-    assert {"entity", "guest_name", "check_in", "check_out", "party_size"} <= set(body["extra"]["fields"])
+    assert {"property", "room", "guest_name", "check_in", "check_out", "party_size"} <= set(body["extra"]["fields"])
 
 
 def test_failed_write_is_rolled_back(api, world, tenant_calls):

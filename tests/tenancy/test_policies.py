@@ -137,20 +137,19 @@ def test_20_booking_cannot_point_into_another_tenant(world, db_access):
 
     def insert():
         with as_tenant(world, A, "ann"):
-            sql("INSERT INTO bookings (id, tenant_id, entity_id, guest_name, guest_email, check_in, check_out, "
-                "party_size, status, total_amount, metadata, created_at, created_by, updated_at) VALUES "
-                "(app.uuid_generate_v7(), %s, %s, 'x', '', '2026-01-01', '2026-01-02', 1, 'pending', 0, '{}', now(), "
-                "'x', now())", [A, foreign_entity])
+            sql("INSERT INTO bookings (tenant_id, property_id, room_id, guest_id, check_in, check_out, created_by) "
+                "VALUES (%s, %s, %s, 'g', '2026-01-01', '2026-01-02', 'x')", [A, foreign_entity, foreign_entity])
     assert sqlstate_of(insert) == "23503"
 
 
 def test_20_api_treats_another_tenants_entity_as_missing(api, world):
-    response = api.post("/api/bookings/", {"entity": str(world.entities[B].pk), "guest_name": "x",
+    foreign = str(world.entities[B].pk)
+    response = api.post("/api/bookings/", {"property": foreign, "room": foreign, "guest_name": "x",
                                            "check_in": "2026-02-01", "check_out": "2026-02-02"},
                         content_type="application/json", **world.auth("ann", A))
     assert response.status_code == 400
-    assert list(response.json()["extra"]["fields"]) == ["entity"]
-    assert "does not exist" in response.json()["extra"]["fields"]["entity"][0]
+    assert sorted(response.json()["extra"]["fields"]) == ["property", "room"]
+    assert "does not exist" in response.json()["extra"]["fields"]["room"][0]
 
 
 # 21. no TRUNCATE for the app role

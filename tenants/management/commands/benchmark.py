@@ -19,7 +19,7 @@ from tenants.context import TenantContext, tenant_block
 from tenants.models import Membership
 from tenants.transport import PG_ALIAS
 
-JOIN_SQL = ("SELECT b.id, b.guest_name, e.name FROM bookings b JOIN entities e ON e.id = b.entity_id "
+JOIN_SQL = ("SELECT b.id, b.guest_name, e.name FROM bookings b JOIN entities e ON e.id = b.property_id "
             "ORDER BY b.check_in DESC LIMIT 50")
 
 

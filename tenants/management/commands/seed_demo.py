@@ -92,11 +92,14 @@ class Command(BaseCommand):
         entities += [Entity(entity_type=EntityType.RESTAURANT, name=f"{short} Bistro {i}",
                             metadata={"cuisine": rng.choice(["local", "italian", "seafood"])}, **stamp)
                      for i in range(1, 3)]
-        entities += [Entity(entity_type=EntityType.ROOM, name=f"{short} Room {100 + i}",
+        hotels = entities[:3]
+        entities += [Entity(entity_type=EntityType.ROOM, name=f"{short} Room {100 + i}", parent=hotels[i % 3],
                             metadata={"beds": rng.choice([1, 2, 3])}, **stamp) for i in range(1, 21)]
         entities.append(Entity(entity_type=EntityType.SPA, name=f"{short} Spa", **stamp))
         entities = Entity.objects.bulk_create(entities)
-        rooms = [e for e in entities if e.entity_type in (EntityType.ROOM, EntityType.RESTAURANT, EntityType.SPA)]
+        # (property, room): a hotel's room, or a restaurant or spa booked as a whole
+        bookable = [(e.parent, e) if e.entity_type == EntityType.ROOM else (e, e) for e in entities
+                    if e.entity_type in (EntityType.ROOM, EntityType.RESTAURANT, EntityType.SPA)]
         TenantRelationship.objects.bulk_create([
             TenantRelationship(entity=e, external_id=f"{kind}-{rng.randint(1000, 9999)}", relationship_type=kind,
                                metadata={"since": "2024"}, **stamp)
@@ -107,8 +110,9 @@ class Command(BaseCommand):
             check_in = today + dt.timedelta(days=rng.randint(-120, 240))
             nights = rng.randint(1, 10)
             first, last = rng.choice(FIRST), rng.choice(LAST)
+            prop, room = rng.choice(bookable)
             batch.append(Booking(
-                entity=rng.choice(rooms), guest_name=f"{first} {last}",
+                property=prop, room=room, guest_id=f"guest-{rng.randint(10000, 99999)}", guest_name=f"{first} {last}",
                 guest_email=f"{first.lower()}.{last.lower()}{i}@example.com", check_in=check_in,
                 check_out=check_in + dt.timedelta(days=nights), party_size=rng.randint(1, 6),
                 status=rng.choice(list(BookingStatus)), total_amount=Decimal(rng.randint(80, 450) * nights),
