@@ -57,6 +57,9 @@ TENANT_JWT_ISSUER = os.environ.get("TENANT_JWT_ISSUER", "hospitality")
 TENANT_JWT_AUDIENCE = os.environ.get("TENANT_JWT_AUDIENCE", "hospitality-api")
 # Only behind an authenticator that strips and sets these headers itself (API Gateway authorizer, service mesh).
 TRUST_UPSTREAM_TENANT_HEADERS = env_bool(os.environ, "TRUST_UPSTREAM_TENANT_HEADERS", False)
+# The seed's identities: JWT `userId` claims and X-User-Id headers carry the identity provider's text user id,
+# matched against Membership.external_id (instead of a Django user id).
+TENANT_EXTERNAL_IDENTITIES = env_bool(os.environ, "TENANT_EXTERNAL_IDENTITIES", False)
 
 # The tenant API function loads no admin, sessions, messages, static files or docs apps: less to import on every
 # cold start, and nothing there that a tenant caller could reach.

@@ -3,10 +3,13 @@
 -- role. Values are parameters, set with set_config(..., true): transaction-local, never session-level.
 -- Unknown tenant, non-member, wrong role and inactive user all raise the same error (no existence oracle).
 -- p_role NULL means "the member's own role" (browser sessions); a role claimed by a JWT must match the membership.
+-- p_external: p_user_id is the identity provider's text id (tenants_membership.external_id, as the seed's JWTs and
+-- headers carry it), not a Django user id; app.current_user_id is then that text id, as in the seed.
 -- Returns the effective role.
 DROP FUNCTION IF EXISTS app.enter_tenant(text, text, text, jsonb);
+DROP FUNCTION IF EXISTS app.enter_tenant(text, text, text, jsonb, boolean);
 CREATE FUNCTION app.enter_tenant(p_tenant_id text, p_user_id text, p_role text,
-                                 p_extra jsonb DEFAULT '{}'::jsonb)
+                                 p_extra jsonb DEFAULT '{}'::jsonb, p_external boolean DEFAULT false)
 RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -20,7 +23,8 @@ BEGIN
   FROM public.tenants_membership m
   JOIN public.auth_user u ON u.id = m.user_id
   JOIN public.tenants_tenant t ON t.id = m.tenant_id
-  WHERE m.tenant_id = p_tenant_id AND u.id::text = p_user_id AND u.is_active AND t.is_active;
+  WHERE m.tenant_id = p_tenant_id AND u.is_active AND t.is_active
+    AND CASE WHEN p_external THEN m.external_id = p_user_id ELSE u.id::text = p_user_id END;
   IF member_role IS NULL OR (p_role IS NOT NULL AND p_role <> member_role) THEN
     RAISE EXCEPTION 'tenant access denied' USING ERRCODE = '28000';
   END IF;
@@ -65,7 +69,7 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION app.enter_tenant(text, text, text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.enter_tenant(text, text, text, jsonb, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.enter_tenant_with_token(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION app.enter_tenant(text, text, text, jsonb) TO hospitality_app;
+GRANT EXECUTE ON FUNCTION app.enter_tenant(text, text, text, jsonb, boolean) TO hospitality_app;
 GRANT EXECUTE ON FUNCTION app.enter_tenant_with_token(text) TO hospitality_app;

@@ -19,9 +19,9 @@ class TenantModelAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "tenant", "role", "created_at")
+    list_display = ("user", "tenant", "role", "external_id", "created_at")
     list_filter = ("tenant", "role")
-    search_fields = ("user__username", "tenant__id")
+    search_fields = ("user__username", "tenant__id", "external_id")
 
 
 @admin.register(ApiToken)

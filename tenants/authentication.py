@@ -13,7 +13,7 @@ from rest_framework import authentication
 
 from .context import TenantContext, set_tenant_alias
 from .exceptions import InvalidCredentials, InvalidTenantId
-from .validators import is_valid_tenant_id
+from .validators import is_valid_external_id, is_valid_tenant_id
 
 MAX_HEADER = 16384  # room for a 10 kB claim to reach validation (400), not a header error
 
@@ -44,12 +44,17 @@ def _bind(request, context: TenantContext) -> tuple[TenantPrincipal, TenantConte
     return TenantPrincipal(context), context
 
 
-def _context(tenant_id, user_id, role, **extra) -> TenantContext:
+def _context(tenant_id, user_id, role, *, external: bool = False) -> TenantContext:
+    """external: user_id is the identity provider's text id (TENANT_EXTERNAL_IDENTITIES), matched against
+    Membership.external_id by the database; otherwise a Django user id."""
     if not is_valid_tenant_id(tenant_id):
         raise InvalidTenantId()
-    if not isinstance(user_id, (str, int)) or not str(user_id).isdigit() or len(str(user_id)) > 18:
+    if external:
+        if not is_valid_external_id(user_id):
+            raise InvalidCredentials("The credentials do not name a valid user.")
+    elif not isinstance(user_id, (str, int)) or not str(user_id).isdigit() or len(str(user_id)) > 18:
         raise InvalidCredentials("The credentials do not name a valid user.")
-    return TenantContext(tenant_id=tenant_id, user_id=str(user_id), role=role, **extra)
+    return TenantContext(tenant_id=tenant_id, user_id=str(user_id), role=role, external=external)
 
 
 class JWTAuthentication(authentication.BaseAuthentication):
@@ -69,15 +74,21 @@ class JWTAuthentication(authentication.BaseAuthentication):
             else settings.TENANT_JWT_SECRET
         if not key:
             raise InvalidCredentials("JWT authentication is not configured on this server.")
+        # iss and aud are pinned unless the operator set them to "" explicitly (identity layers such as the seed's
+        # that issue neither); exp is always required.
+        issuer, audience = settings.TENANT_JWT_ISSUER, settings.TENANT_JWT_AUDIENCE
+        required = ["exp", "iat", "tenantId", "userId", "role", *(["iss"] if issuer else []),
+                    *(["aud"] if audience else [])]
         try:
-            claims = jwt.decode(auth[1].decode(), key, algorithms=[algorithm], audience=settings.TENANT_JWT_AUDIENCE,
-                                issuer=settings.TENANT_JWT_ISSUER,
-                                options={"require": ["exp", "iat", "iss", "aud", "tenantId", "userId", "role"]})
+            claims = jwt.decode(auth[1].decode(), key, algorithms=[algorithm], audience=audience or None,
+                                issuer=issuer or None,
+                                options={"require": required, "verify_aud": bool(audience)})
         except (jwt.PyJWTError, UnicodeDecodeError):
             raise InvalidCredentials() from None
         if not isinstance(claims["role"], str):
             raise InvalidCredentials()
-        return _bind(request, _context(claims["tenantId"], claims["userId"], claims["role"]))
+        return _bind(request, _context(claims["tenantId"], claims["userId"], claims["role"],
+                                       external=settings.TENANT_EXTERNAL_IDENTITIES))
 
     def authenticate_header(self, request):
         return f'{self.keyword} realm="api"'
@@ -118,7 +129,8 @@ class UpstreamHeaderAuthentication(authentication.BaseAuthentication):
             return None
         if tenant_id is None or user_id is None:
             raise InvalidCredentials("X-Tenant-Id and X-User-Id must be sent together.")
-        return _bind(request, _context(tenant_id, user_id, request.headers.get("X-User-Role")))
+        return _bind(request, _context(tenant_id, user_id, request.headers.get("X-User-Role"),
+                                       external=settings.TENANT_EXTERNAL_IDENTITIES))
 
 
 class TenantSessionAuthentication(authentication.SessionAuthentication):

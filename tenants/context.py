@@ -31,6 +31,9 @@ class TenantContext:
     role: str | None
     variables: dict = dataclasses.field(default_factory=dict)
     token_hash: str | None = None  # API token: identity resolved by the database in the same statement
+    # user_id is the identity provider's text id (Membership.external_id), not a Django user id: seed-style JWTs
+    # and upstream headers when TENANT_EXTERNAL_IDENTITIES is on
+    external: bool = False
 
     def __post_init__(self):
         # an API token's tenant comes from the database; the token's own prefix is only a routing hint
@@ -40,8 +43,9 @@ class TenantContext:
     def enter_statement(self) -> tuple[str, list]:
         if self.token_hash is not None:
             return "SELECT tenant_id, user_id, role FROM app.enter_tenant_with_token(%s)", [self.token_hash]
-        return ("SELECT %s::text, %s::text, app.enter_tenant(%s, %s, %s, %s::jsonb)",
-                [self.tenant_id, self.user_id, self.tenant_id, self.user_id, self.role, json.dumps(self.variables)])
+        return ("SELECT %s::text, %s::text, app.enter_tenant(%s, %s, %s, %s::jsonb, %s)",
+                [self.tenant_id, self.user_id, self.tenant_id, self.user_id, self.role, json.dumps(self.variables),
+                 self.external])
 
 
 def current_scope() -> str | None:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from .validators import validate_tenant_id
+from .validators import validate_external_id, validate_tenant_id
 
 
 class Tenant(models.Model):
@@ -35,10 +35,17 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.STAFF)
+    # The member's id at the identity provider that issues the tenant app's JWTs (the seed's `userId` claim and
+    # X-User-Id header: text, e.g. "auth0|5f7c..."), when TENANT_EXTERNAL_IDENTITIES is on.
+    external_id = models.CharField(max_length=200, null=True, blank=True, validators=[validate_external_id])
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "tenant"], name="membership_user_tenant_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "tenant"], name="membership_user_tenant_unique"),
+            models.UniqueConstraint(fields=["tenant", "external_id"], name="membership_tenant_external_unique",
+                                    condition=models.Q(external_id__isnull=False)),
+        ]
 
     def __str__(self):
         return f"{self.user} → {self.tenant_id} ({self.role})"

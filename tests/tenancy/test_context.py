@@ -79,7 +79,8 @@ def test_3_tampered_jwt_is_401(api, world, tamper):
 
 # 4. tenant ids that are not ids → 400 from validation, never interpolated
 @pytest.mark.parametrize("tenant_id", ["', true), set_config('app.current_tenant_id', 'tenant-beta-002', true) --",
-                                       "tenant\x00alpha", "x" * 10_000, "TENANT-ALPHA-001", "a"])
+                                       "tenant\x00alpha", "x" * 10_000, "TENANT-ALPHA-001", "a",
+                                       "tenant-alpha-001\n"])
 def test_4_invalid_tenant_id_is_400(api, world, tenant_id, tenant_calls):
     with tenant_calls() as calls:
         response = api.get(BOOKINGS, **world.auth("ann", tenant_id))
