@@ -6,49 +6,20 @@ this suite). Each side sees exactly its tenant's rows, and each sees the other's
 
 from __future__ import annotations
 
-import filecmp
-import json
-import os
-import shutil
-import subprocess
-from pathlib import Path
-
 import pytest
 
 from bookings.models import Booking
 from tenants.context import trusted_scope
 
+from ..seed_client import client
 from .conftest import A, B
 
-ROOT = Path(__file__).resolve().parents[2]
-SOURCE = ROOT / "tests" / "seed_client"
-WORKDIR = ROOT / ".local" / "seed-client"
 pytestmark = pytest.mark.emulator_only  # the seed's client always talks to the Data API (the emulator here)
 
 
 @pytest.fixture(scope="module")
 def drizzle():
-    npm = shutil.which("npm")
-    assert npm, "Node.js and npm are on every machine of this project (README: Migrating from the TypeScript stack)"
-    WORKDIR.mkdir(parents=True, exist_ok=True)
-    lock_changed = not (WORKDIR / "package-lock.json").exists() or not filecmp.cmp(
-        SOURCE / "package-lock.json", WORKDIR / "package-lock.json", shallow=False)
-    for name in ("package.json", "package-lock.json", "schema.mjs", "client.mjs"):
-        shutil.copy(SOURCE / name, WORKDIR / name)
-    if lock_changed or not (WORKDIR / "node_modules" / "drizzle-orm").exists():
-        installed = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=WORKDIR,
-                                   capture_output=True, text=True, timeout=600)
-        assert installed.returncode == 0, installed.stderr
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-           "AWS_REGION": os.environ.get("AWS_REGION", "us-east-1")}
-
-    def run(command: str, tenant: str, user: str, role: str = "owner", **args) -> dict:
-        result = subprocess.run(["node", "client.mjs", command, tenant, user, role, json.dumps(args)], cwd=WORKDIR,
-                                env=env, capture_output=True, text=True, timeout=120)
-        assert result.stdout, result.stderr
-        return json.loads(result.stdout)
-
-    return run
+    return client()
 
 
 @pytest.fixture
