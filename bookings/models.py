@@ -116,6 +116,8 @@ class Booking(TenantModel):
             models.Index(fields=["tenant", "room", "check_in"], name="bookings_tenant_room_idx"),
             models.Index(fields=["tenant", "guest_email"], name="bookings_tenant_guest_idx"),
             models.Index(fields=["tenant", "guest_id"], name="bookings_tenant_guest_id_idx"),
+            # the staff list across tenants, newest check-in first (admin's default ordering)
+            models.Index(fields=["-check_in", "-id"], name="bookings_checkin_id_idx"),
         ]
 
     def __str__(self):

@@ -98,11 +98,17 @@ class Engine:
             self._transactions.clear()
         for tx in open_txs:
             self._finish(tx, rollback=True)
+        self.reset_pools()
+
+    def reset_pools(self) -> int:
+        """Close every pooled connection, and with them whatever their sessions carried (a leaked `SET`); each
+        pool reopens on its next call. Returns how many pools were closed."""
         with self._pools_lock:
             pools = list(self._pools.values())
             self._pools.clear()
         for pool in pools:
             pool.close()
+        return len(pools)
 
     # -- identity: cluster, secret, database -----------------------------------------------------------------------
     def _pool_for(self, req: dict) -> ConnectionPool:

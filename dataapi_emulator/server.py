@@ -4,6 +4,7 @@ Besides the Data API's routes it serves a small control API under `/_emulator/` 
   GET  /_emulator/health             200 when ready
   GET  /_emulator/stats              counters per operation, open transactions, pool usage
   POST /_emulator/stats/reset
+  POST /_emulator/pools/reset       close every pooled connection (and any session state leaked on it)
   GET|POST|DELETE /_emulator/faults  {"latency_ms", "jitter_ms", "seed", "rules": [{"operation", "error", "rate",
                                      "count"}]}
   GET|POST /_emulator/config         {"transaction_idle_timeout", "transaction_max_lifetime", "statement_timeout",
@@ -122,6 +123,8 @@ class Handler(BaseHTTPRequestHandler):
             elif path == "/_emulator/stats/reset" and method == "POST":
                 engine.stats.reset()
                 result = {"status": "reset"}
+            elif path == "/_emulator/pools/reset" and method == "POST":
+                result = {"closed_pools": engine.reset_pools()}
             elif path == "/_emulator/faults":
                 if method == "POST":
                     engine.faults.configure(**body)

@@ -4,6 +4,7 @@ Locally nothing needs to be set: `make run` writes `.local/env`, read here as de
 win). `HOSPITALITY_ENV_FILE` points at another file (the test stack's) or at nothing (`HOSPITALITY_ENV_FILE=`).
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -64,7 +65,7 @@ TENANT_EXTERNAL_IDENTITIES = env_bool(os.environ, "TENANT_EXTERNAL_IDENTITIES", 
 # The tenant API function loads no admin, sessions, messages, static files or docs apps: less to import on every
 # cold start, and nothing there that a tenant caller could reach.
 _STAFF_APPS = ["hospitality.admin_site.HospitalityAdminConfig", "django.contrib.sessions", "django.contrib.messages",
-               "django.contrib.staticfiles", "drf_spectacular", "drf_spectacular_sidecar"]
+               "django.contrib.staticfiles", "drf_spectacular", "drf_spectacular_sidecar", "axes"]
 INSTALLED_APPS = [
     *_STAFF_APPS[:1],
     "django.contrib.auth",
@@ -94,7 +95,20 @@ MIDDLEWARE = [
     *(["whitenoise.middleware.WhiteNoiseMiddleware"] if SERVES_STAFF else []),
     *(_SESSION_MIDDLEWARE if HOSPITALITY_FUNCTION != "tenant-api" else ["django.middleware.common.CommonMiddleware"]),
     *(["tenants.middleware.TenantTransactionMiddleware"] if SERVES_TENANT_API else []),
+    # last, as django-axes requires: turns a locked-out login into its lockout response
+    *(["axes.middleware.AxesMiddleware"] if HOSPITALITY_FUNCTION != "tenant-api" else []),
 ]
+
+# Staff logins: django-axes locks a username from an address out after AXES_FAILURE_LIMIT failures for
+# AXES_COOLOFF_HOURS (429 with a message); a successful login resets the count. Attempts are kept in the
+# trusted database (axes_accessattempt), so the lockout holds across processes and Lambda instances.
+if HOSPITALITY_FUNCTION != "tenant-api":
+    AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(hours=float(os.environ.get("AXES_COOLOFF_HOURS", "1")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "hospitality.urls"
 WSGI_APPLICATION = "hospitality.wsgi.application"

@@ -1,7 +1,12 @@
-from django.contrib import admin
+"""The trusted-path admin for tenancy: tenants, memberships, API tokens, staff assignments and the audit trail,
+scoped per staff member (tenants/admin_scope.py)."""
+
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 
-from .models import ApiToken, Membership, Tenant
+from .admin_scope import ScopedAdmin, staff_tenant_ids, visible_tenants
+from .models import ApiToken, Membership, StaffTenant, Tenant
 
 
 class MembershipInline(admin.TabularInline):
@@ -11,40 +16,114 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Tenant)
-class TenantModelAdmin(admin.ModelAdmin):
+class TenantModelAdmin(ScopedAdmin):
+    tenant_lookup = "id"
     list_display = ("id", "name", "is_active", "created_at")
+    list_filter = ("is_active",)
     search_fields = ("id", "name")
     inlines = [MembershipInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # a tenant's id is in every one of its rows: never renamed
+        return ("id", "created_at") if obj is not None else ("created_at",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change and staff_tenant_ids(request) is not None:
+            # a scoped staff member who may add tenants manages the ones they add
+            StaffTenant.objects.get_or_create(user=request.user, tenant=obj)
+
+
+class TenantChoiceMixin:
+    """Tenant choices limited to the tenants the staff member may see."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "tenant":
+            kwargs["queryset"] = visible_tenants(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(TenantChoiceMixin, ScopedAdmin):
     list_display = ("user", "tenant", "role", "external_id", "created_at")
     list_filter = ("tenant", "role")
     search_fields = ("user__username", "tenant__id", "external_id")
+    raw_id_fields = ("user",)
+    list_select_related = ("user",)
+
+
+class ApiTokenForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ("name", "tenant", "user", "expires_at", "revoked_at")
+
+    def clean(self):
+        data = super().clean()
+        tenant, user = data.get("tenant"), data.get("user")
+        if tenant and user and not Membership.objects.filter(tenant=tenant, user=user).exists():
+            self.add_error("user", "This user is not a member of the tenant.")
+        return data
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    """Tokens are listed and revoked here; their secret is never stored, so it can never be shown."""
+class ApiTokenAdmin(TenantChoiceMixin, ScopedAdmin):
+    """A new token is shown once, right after it is added; only its hash and its prefix are kept. A token never
+    moves to another tenant or user: revoke it and add another."""
 
+    form = ApiTokenForm
     list_display = ("name", "hint", "tenant", "user", "created_at", "expires_at", "revoked_at")
     list_filter = ("tenant",)
-    readonly_fields = ("hint", "token_hash", "created_at")
-    fields = ("name", "tenant", "user", "hint", "created_at", "expires_at", "revoked_at")
+    raw_id_fields = ("user",)
+    list_select_related = ("user",)
 
-    def has_add_permission(self, request):
-        return False  # issued by `manage.py issue_token`, which shows the token once
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("name", "tenant", "user", "expires_at")
+        return ("name", "tenant", "user", "hint", "created_at", "expires_at", "revoked_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("tenant", "user", "hint", "created_at") if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            token = obj.set_new_token()
+            super().save_model(request, obj, form, change)
+            messages.warning(request, f"New API token for {obj.user} on {obj.tenant_id} (shown once, copy it now): "
+                                      f"{token}")
+            return
+        super().save_model(request, obj, form, change)
+
+
+class SuperuserOnly:
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
+
+
+@admin.register(StaffTenant)
+class StaffTenantAdmin(SuperuserOnly, admin.ModelAdmin):
+    list_display = ("user", "tenant")
+    list_filter = ("tenant",)
+    search_fields = ("user__username", "tenant__id")
+    raw_id_fields = ("user",)
 
 
 @admin.register(LogEntry)
-class AuditTrailAdmin(admin.ModelAdmin):
-    """Who changed what, when: Django's admin log, read-only."""
+class AuditTrailAdmin(SuperuserOnly, admin.ModelAdmin):
+    """Who changed what, when, across every tenant: Django's admin log, read-only, for superusers (staff see the
+    history of each object they may see on that object's History page)."""
 
     list_display = ("action_time", "user", "content_type", "object_repr", "action_flag", "change_message")
     list_filter = ("action_flag", "content_type")
     search_fields = ("object_repr", "change_message", "user__username")
     date_hierarchy = "action_time"
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
 
     def has_add_permission(self, request):
         return False

@@ -51,6 +51,21 @@ class Membership(models.Model):
         return f"{self.user} → {self.tenant_id} ({self.role})"
 
 
+class StaffTenant(models.Model):
+    """A tenant a staff member (not a superuser) may see and change in the admin. The admin is the trusted path
+    (BYPASSRLS), so this scoping is the admin's own job: tenants/admin_scope.py applies it to every admin view."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_tenants")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="staff")
+
+    class Meta:
+        verbose_name = "staff tenant assignment"
+        constraints = [models.UniqueConstraint(fields=["user", "tenant"], name="staff_tenant_unique")]
+
+    def __str__(self):
+        return f"{self.user} may manage {self.tenant_id}"
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -74,9 +89,16 @@ class ApiToken(models.Model):
     def __str__(self):
         return f"{self.name} ({self.hint}…)"
 
+    def set_new_token(self) -> str:
+        """Generate this token's secret; only its hash and a hint are kept. Returns the token: show it once."""
+        token = f"{self.PREFIX}{self.tenant_id}.{secrets.token_urlsafe(32)}"
+        self.token_hash = hash_token(token)
+        self.hint = token.split(".", 1)[0] + "." + token.split(".", 1)[1][:4]
+        return token
+
     @classmethod
     def issue(cls, *, tenant: Tenant, user, name: str, using: str = "default") -> tuple["ApiToken", str]:
-        token = f"{cls.PREFIX}{tenant.pk}.{secrets.token_urlsafe(32)}"
-        obj = cls.objects.using(using).create(tenant=tenant, user=user, name=name, token_hash=hash_token(token),
-                                              hint=token.split(".", 1)[0] + "." + token.split(".", 1)[1][:4])
+        obj = cls(tenant=tenant, user=user, name=name)
+        token = obj.set_new_token()
+        obj.save(using=using)
         return obj, token

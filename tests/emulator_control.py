@@ -23,6 +23,9 @@ class EmulatorControl:
     def reset_stats(self) -> None:
         self._call("POST", "/_emulator/stats/reset", {})
 
+    def reset_pools(self) -> int:
+        return self._call("POST", "/_emulator/pools/reset", {})["closed_pools"]
+
     def faults(self, **settings) -> dict:
         return self._call("POST", "/_emulator/faults", settings)
 

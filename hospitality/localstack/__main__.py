@@ -138,20 +138,28 @@ def _seed(stack: Stack, demo_file) -> None:
 
 
 def cmd_test(stack: Stack, extra: list[str]) -> int:
-    steps = Steps(4)
+    steps = Steps(5)
     steps.run("Starting the isolated test stack (fresh database)", stack.up)
     steps.run("Applying migrations and row-level security (as hospitality_owner)", _migrate, stack)
+
+    def pytest(title: str, args: list[str], **env: str) -> int:
+        print(f"{BOLD}{title}{RESET}", flush=True)
+        return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=PROJECT_ROOT,
+                              env=_django_env(stack, **env)).returncode
+
     try:
-        print(f"{BOLD}[3/4] pytest, tenant path over the Data API (USE_DATA_API=true){RESET}", flush=True)
-        code = subprocess.run([sys.executable, "-m", "pytest", *extra], cwd=PROJECT_ROOT,
-                              env=_django_env(stack, USE_DATA_API="true")).returncode
+        code = pytest("[3/5] pytest, tenant path over the Data API (USE_DATA_API=true)", extra, USE_DATA_API="true")
         if extra:  # a chosen subset runs once
             return code
-        print(f"{BOLD}[4/4] pytest, the tenancy suite again over direct PostgreSQL (USE_DATA_API=false){RESET}",
-              flush=True)
-        code_pg = subprocess.run([sys.executable, "-m", "pytest", "tests/tenancy"], cwd=PROJECT_ROOT,
-                                 env=_django_env(stack, USE_DATA_API="false")).returncode
-        return code or code_pg
+        codes = [
+            code,
+            pytest("[4/5] pytest, the tenancy suite again over direct PostgreSQL (USE_DATA_API=false)",
+                   ["tests/tenancy"], USE_DATA_API="false"),
+            # the trusted path over the Data API, as the staff admin function runs it on Lambda
+            pytest("[5/5] pytest, the admin suite again with the trusted path over the Data API "
+                   "(DB_ADMIN_SECRET_ARN, no DATABASE_URL)", ["tests/admin"], USE_DATA_API="true", DATABASE_URL=""),
+        ]
+        return next((c for c in codes if c), 0)
     finally:
         if os.environ.get("KEEP_TEST_STACK") != "1":
             stack.down()

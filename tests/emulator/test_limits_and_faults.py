@@ -130,3 +130,18 @@ def test_control_api_rejects_unknown_fault(control):
         control.faults(rules=[{"error": "NoSuchError"}])
     with excinfo.value as response:
         assert response.code == 400
+
+
+@pytest.mark.emulator_only
+def test_pool_reset_drops_leaked_session_state(rds, target, control):
+    """A session-level SET survives on the pooled connection it was run on (as on AWS); the control API's pool
+    reset ends those sessions, so tests can clean up after one they leaked on purpose."""
+    for _ in range(8):  # leak on every pooled connection this secret uses
+        rds.execute_statement(sql="SET application_name = 'leaked'", **target.db())
+    seen = {rds.execute_statement(sql="SELECT current_setting('application_name')", **target.db())["records"][0][0][
+        "stringValue"] for _ in range(8)}
+    assert "leaked" in seen
+    assert control.reset_pools() >= 1
+    after = {rds.execute_statement(sql="SELECT current_setting('application_name')", **target.db())["records"][0][0][
+        "stringValue"] for _ in range(8)}
+    assert after == {"dataapi-emulator"}
