@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.stamp
 LOCK_FLAGS := --python-version 3.11 --quiet --custom-compile-command "make lock"
 
-.PHONY: run serve test stop status venv bench django-suite clean lock package
+.PHONY: run serve test test-browser chromium stop status venv bench django-suite clean lock package
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@echo "==> Preparing $(VENV) from requirements-dev.txt (first run takes about a minute)"
@@ -41,6 +41,15 @@ package: $(STAMP)
 
 test: $(STAMP)
 	@$(PY) -m hospitality.localstack test $(PYTEST_ARGS)
+
+# The browser suite alone (make test runs it too when /usr/bin/chromium exists); installs Debian's chromium first.
+test-browser: $(STAMP) chromium
+	@$(PY) -m hospitality.localstack test-browser
+
+chromium:
+	@test -x /usr/bin/chromium || { echo "==> Installing Debian's chromium (browser tests)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 stop:
 	@test -x $(PY) && $(PY) -m hospitality.localstack down dev || true

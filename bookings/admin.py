@@ -51,8 +51,9 @@ class CheckInRangeFilter(admin.FieldListFilter):
 
     def __init__(self, field, request, params, model, model_admin, field_path):
         self.lookup_gte, self.lookup_lte = f"{field_path}__gte", f"{field_path}__lte"
-        super().__init__(field, request, params, model, model_admin, field_path)
-        self.values = {k: params.pop(k, [""])[-1] for k in (self.lookup_gte, self.lookup_lte)}
+        super().__init__(field, request, params, model, model_admin, field_path)  # moves ours to used_parameters
+        used = {k: v[-1] if isinstance(v, list) else v for k, v in self.used_parameters.items()}
+        self.values = {k: used.get(k) or "" for k in (self.lookup_gte, self.lookup_lte)}
         self.form = forms.Form(data=self.values)
         self.form.fields = {k: forms.DateField(required=False) for k in self.values}
 

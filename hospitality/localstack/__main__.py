@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from .postgres import PostgresError
 from .stack import PROJECT_ROOT, Stack, spec
@@ -137,28 +138,43 @@ def _seed(stack: Stack, demo_file) -> None:
     _manage(stack, "seed_demo", "--credentials-file", str(demo_file), DEMO_USER_PASSWORD=creds["demo_user_password"])
 
 
-def cmd_test(stack: Stack, extra: list[str]) -> int:
-    steps = Steps(5)
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def cmd_test(stack: Stack, extra: list[str], browser_only: bool = False) -> int:
+    """All suites on an isolated stack; the browser suite too when Debian's chromium is installed (`make
+    test-browser` and .ci/run install it)."""
+    with_browser = browser_only or CHROMIUM.exists()
+    total = 3 if browser_only else (6 if with_browser else 5)
+    steps = Steps(total)
     steps.run("Starting the isolated test stack (fresh database)", stack.up)
     steps.run("Applying migrations and row-level security (as hospitality_owner)", _migrate, stack)
+    step = iter(range(3, total + 1))
 
     def pytest(title: str, args: list[str], **env: str) -> int:
-        print(f"{BOLD}{title}{RESET}", flush=True)
+        print(f"{BOLD}[{next(step)}/{total}] {title}{RESET}", flush=True)
         return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=PROJECT_ROOT,
                               env=_django_env(stack, **env)).returncode
 
+    browser = ("pytest, the browser suite (Debian chromium + Playwright, against gunicorn)", ["tests/browser"])
     try:
-        code = pytest("[3/5] pytest, tenant path over the Data API (USE_DATA_API=true)", extra, USE_DATA_API="true")
+        if browser_only:
+            return pytest(*browser, USE_DATA_API="true")
         if extra:  # a chosen subset runs once
-            return code
+            return pytest("pytest, the chosen tests (USE_DATA_API=true)", extra, USE_DATA_API="true")
         codes = [
-            code,
-            pytest("[4/5] pytest, the tenancy suite again over direct PostgreSQL (USE_DATA_API=false)",
-                   ["tests/tenancy"], USE_DATA_API="false"),
+            pytest("pytest, tenant path over the Data API (USE_DATA_API=true)", ["--ignore=tests/browser"],
+                   USE_DATA_API="true"),
+            pytest("pytest, the tenancy suite again over direct PostgreSQL (USE_DATA_API=false)", ["tests/tenancy"],
+                   USE_DATA_API="false"),
             # the trusted path over the Data API, as the staff admin function runs it on Lambda
-            pytest("[5/5] pytest, the admin suite again with the trusted path over the Data API "
-                   "(DB_ADMIN_SECRET_ARN, no DATABASE_URL)", ["tests/admin"], USE_DATA_API="true", DATABASE_URL=""),
+            pytest("pytest, the admin suite again with the trusted path over the Data API (DB_ADMIN_SECRET_ARN, no "
+                   "DATABASE_URL)", ["tests/admin"], USE_DATA_API="true", DATABASE_URL=""),
         ]
+        if with_browser:
+            codes.append(pytest(*browser, USE_DATA_API="true"))
+        else:
+            print(f"{BOLD}browser suite not run: {CHROMIUM} is not installed (`make test-browser` installs it){RESET}")
         return next((c for c in codes if c), 0)
     finally:
         if os.environ.get("KEEP_TEST_STACK") != "1":
@@ -168,10 +184,13 @@ def cmd_test(stack: Stack, extra: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m hospitality.localstack", description=__doc__)
-    parser.add_argument("command", choices=["up", "down", "status", "prepare", "run", "serve", "test"])
+    parser.add_argument("command", choices=["up", "down", "status", "prepare", "run", "serve", "test",
+                                            "test-browser"])
     parser.add_argument("stack", nargs="?", choices=["dev", "test"])
     if argv[:1] in (["run"], ["serve"], ["test"]):  # everything after the command goes to the server / pytest
         command, extra, name = argv[0], argv[1:], "test" if argv[0] == "test" else "dev"
+    elif argv[:1] == ["test-browser"]:
+        command, extra, name = "test-browser", [], "test"
     else:
         args = parser.parse_args(argv)
         command, extra, name = args.command, [], args.stack or "dev"
@@ -192,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_run(stack, extra, server="gunicorn")
     elif command == "test":
         return cmd_test(stack, extra)
+    elif command == "test-browser":
+        return cmd_test(stack, [], browser_only=True)
     return 0
 
 
