@@ -91,7 +91,8 @@ class Plan:
         out.append(f"  4. create {len(self.members)} memberships for external identities"
                    + (f" ({', '.join(sorted({m.tenant_id for m in self.members}))})" if self.members else ""))
         out.append("  5. copy every row in batches; compare row counts and checksums of the seed's columns")
-        out.append("  6. drop the renamed originals; apply sql/ (functions, RLS policies, grants); run the RLS audit")
+        out.append("  6. drop the renamed originals; apply sql/ (functions, RLS policies, grants), install the context "
+                   "keys of TENANT_CONTEXT_KEYS; run the RLS audit")
         out.append("  all in one transaction: any failure leaves the database exactly as it was")
         return out
 

@@ -62,8 +62,10 @@ def env_match(env: Mapping[str, str], var: str, pattern: re.Pattern, what: str, 
     return raw.strip()
 
 
-def postgres_url(env: Mapping[str, str], var: str) -> dict | None:
-    """A postgres:// URL → Django DATABASES entry for the stock postgresql backend."""
+def postgres_url(env: Mapping[str, str], var: str, server_side_binding: bool = False) -> dict | None:
+    """A postgres:// URL → Django DATABASES entry for the stock postgresql backend. server_side_binding: parameters
+    travel apart from the SQL text, so other sessions' pg_stat_activity shows placeholders (the tenant path: the
+    signed tenant assertion must not be readable by another app-role session)."""
     raw = env.get(var)
     if raw is None or raw.strip() == "":
         return None
@@ -85,6 +87,7 @@ def postgres_url(env: Mapping[str, str], var: str) -> dict | None:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": unquote(parts.hostname),
         "PORT": str(port or ""),
+        **({"OPTIONS": {"server_side_binding": True}} if server_side_binding else {}),
     }
 
 
@@ -109,6 +112,33 @@ def env_choice(env: Mapping[str, str], var: str, choices: tuple[str, ...], defau
 
 def function_name(env: Mapping[str, str]) -> str:
     return env_choice(env, "HOSPITALITY_FUNCTION", FUNCTIONS, "all")
+
+
+CONTEXT_KEY_ID_RE = re.compile(r"[A-Za-z0-9_.-]{1,40}")
+MIN_SECRET_LENGTH = 32
+
+
+def context_keys(env: Mapping[str, str], required: bool) -> list[tuple[str, bytes]]:
+    """TENANT_CONTEXT_KEYS=`kid:secret[,kid:secret]`: the keys the application signs tenant contexts with (the
+    first) and that `manage.py context_keys sync` installs for the database to verify them (all of them: two during a
+    rotation)."""
+    raw = env.get("TENANT_CONTEXT_KEYS", "").strip()
+    fix = f"set it to key-id:secret (secret of {MIN_SECRET_LENGTH}+ characters), newest first, comma-separated"
+    if not raw:
+        if required:
+            raise _fail("TENANT_CONTEXT_KEYS", None, "is required where the tenant API is served", fix)
+        return []
+    keys = []
+    for item in raw.split(","):
+        kid, sep, secret = item.strip().partition(":")
+        if not sep or not CONTEXT_KEY_ID_RE.fullmatch(kid):
+            raise _fail("TENANT_CONTEXT_KEYS", "<redacted>", f"entry {kid!r} is not key-id:secret", fix)
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise _fail("TENANT_CONTEXT_KEYS", "<redacted>", f"the secret of key {kid!r} is too short", fix)
+        keys.append((kid, secret.encode()))
+    if len({k for k, _ in keys}) != len(keys):
+        raise _fail("TENANT_CONTEXT_KEYS", "<redacted>", "a key id is listed twice", fix)
+    return keys
 
 
 @dataclasses.dataclass(frozen=True)
@@ -189,7 +219,7 @@ def database_config(env: Mapping[str, str]) -> DatabaseConfig:
         c, d = require_data_api("when USE_DATA_API=true")
         tenant = _data_api_alias(env, "DB_SECRET_ARN", c, d, region, endpoint, debug)
         # During a gradual rollout the tenants not yet on the Data API stay on direct PostgreSQL.
-        pg = postgres_url(env, "TENANT_DATABASE_URL")
+        pg = postgres_url(env, "TENANT_DATABASE_URL", server_side_binding=True)
         if pg is not None:
             aliases["tenant_pg"] = pg
         elif rollout < 100:
@@ -198,7 +228,7 @@ def database_config(env: Mapping[str, str]) -> DatabaseConfig:
     else:
         env_match(env, "DB_SECRET_ARN", SECRET_ARN_RE, "a Secrets Manager ARN",
                   "arn:aws:secretsmanager:us-east-1:123456789012:secret:hospitality/app-AbCdEf")
-        tenant = postgres_url(env, "TENANT_DATABASE_URL")
+        tenant = postgres_url(env, "TENANT_DATABASE_URL", server_side_binding=True)
         if tenant is None:
             raise _fail("TENANT_DATABASE_URL", None, "is required when USE_DATA_API=false",
                         "set it to a postgres:// URL that logs in as hospitality_app (the RLS-bound role)")

@@ -42,7 +42,8 @@ _warm_up()
 
 # What the management function may run: schema and policy work as the owner. `shell`, `dbshell` and `flush` are left
 # out on purpose: an invoke permission must not become arbitrary code or a wiped database as the schema owner.
-MANAGEMENT_COMMANDS = frozenset({"check", "migrate", "showmigrations", "sqlmigrate", "rls_apply", "rls_verify"})
+MANAGEMENT_COMMANDS = frozenset({"check", "migrate", "showmigrations", "sqlmigrate", "rls_apply", "rls_verify",
+                                 "context_keys"})
 
 
 def handler(event, context):

@@ -11,7 +11,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from hospitality.config import database_config, env_bool, env_choice
+from hospitality.config import context_keys, database_config, env_bool, env_choice
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -56,6 +56,8 @@ TENANT_JWT_SECRET = os.environ.get("TENANT_JWT_SECRET", "")
 TENANT_JWT_PUBLIC_KEY = os.environ.get("TENANT_JWT_PUBLIC_KEY", "")
 TENANT_JWT_ISSUER = os.environ.get("TENANT_JWT_ISSUER", "hospitality")
 TENANT_JWT_AUDIENCE = os.environ.get("TENANT_JWT_AUDIENCE", "hospitality-api")
+# The keys tenant contexts are signed with (app.enter_tenant verifies them; sql/10_tenant_context.sql).
+TENANT_CONTEXT_KEYS = context_keys(os.environ, required=SERVES_TENANT_API)
 # Only behind an authenticator that strips and sets these headers itself (API Gateway authorizer, service mesh).
 TRUST_UPSTREAM_TENANT_HEADERS = env_bool(os.environ, "TRUST_UPSTREAM_TENANT_HEADERS", False)
 # The seed's identities: JWT `userId` claims and X-User-Id headers carry the identity provider's text user id,
@@ -178,7 +180,7 @@ REST_FRAMEWORK = {
         # browser sessions exist only where the session app does (not in the tenant API function)
         *(["tenants.authentication.TenantSessionAuthentication"] if HOSPITALITY_FUNCTION == "all" else []),
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.HasTenantContext"],
+    "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.HasTenantContext", "tenants.permissions.RoleMayWrite"],
     "DEFAULT_PAGINATION_CLASS": "bookings.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "hospitality.errors.exception_handler",

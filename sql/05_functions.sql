@@ -21,13 +21,5 @@ BEGIN
 END
 $$;
 
--- The tenant of the current transaction, or NULL: an unset or empty setting never matches a row.
-CREATE OR REPLACE FUNCTION app.current_tenant_id() RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog
-AS $$ SELECT nullif(current_setting('app.current_tenant_id', true), '') $$;
-
 REVOKE ALL ON FUNCTION app.uuid_generate_v7() FROM PUBLIC;
-REVOKE ALL ON FUNCTION app.current_tenant_id() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app.uuid_generate_v7() TO hospitality_owner, hospitality_admin, hospitality_app;
-GRANT EXECUTE ON FUNCTION app.current_tenant_id() TO hospitality_admin, hospitality_app;

@@ -1,37 +1,120 @@
--- Entering a tenant: the first statement of every tenant request's transaction. SECURITY DEFINER (runs as the
--- owner, who can read memberships and tokens; the app role cannot), search_path pinned, EXECUTE only for the app
--- role. Values are parameters, set with set_config(..., true): transaction-local, never session-level.
--- Unknown tenant, non-member, wrong role and inactive user all raise the same error (no existence oracle).
--- p_role NULL means "the member's own role" (browser sessions); a role claimed by a JWT must match the membership.
--- p_external: p_user_id is the identity provider's text id (tenants_membership.external_id, as the seed's JWTs and
--- headers carry it), not a Django user id; app.current_user_id is then that text id, as in the seed.
--- Returns the effective role.
+-- Entering a tenant: the first statement of every tenant request's transaction. One call that
+--   1. verifies what the application asserts (tenant, user, role, expiry), signed with HMAC-SHA256 under a key of
+--      app.context_keys that only the owner can read (the application holds the same secret), and
+--   2. checks the membership, then
+--   3. sets app.current_tenant_id, app.current_user_id, app.user_role (the seed's names and meanings) with
+--      set_config(..., true) — transaction-local — plus app.context_proof: an HMAC of those three values and this
+--      transaction's id.
+-- Every policy reads the tenant through app.current_tenant_id(), which returns NULL unless the proof verifies. So SQL
+-- run as the app role (an injection, a bug) that sets the variables itself sees no rows, and a proof copied from
+-- another transaction is worth nothing. Every refusal (bad or expired signature, unknown key, non-member, inactive
+-- user or tenant, another role) raises the same error: no oracle for which tenants or users exist.
+-- SECURITY DEFINER (runs as the owner), search_path pinned, EXECUTE for the app role only. Values are parameters.
+
+-- HMAC-SHA256 of a message under one of the keys, hex. Owner only: an app role able to call it could sign anything.
+CREATE OR REPLACE FUNCTION app.context_mac(p_key_id text, p_message text) RETURNS text
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT encode(sha256(k.outer_pad || sha256(k.inner_pad || convert_to(p_message, 'UTF8'))), 'hex')
+  FROM app.context_keys k WHERE k.key_id = p_key_id
+$$;
+REVOKE ALL ON FUNCTION app.context_mac(text, text) FROM PUBLIC;
+
+-- What the proof of the current transaction signs.
+CREATE OR REPLACE FUNCTION app.context_message() RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT concat_ws(chr(31), coalesce(current_setting('app.current_tenant_id', true), ''),
+                   coalesce(current_setting('app.current_user_id', true), ''),
+                   coalesce(current_setting('app.user_role', true), ''), txid_current()::text)
+$$;
+REVOKE ALL ON FUNCTION app.context_message() FROM PUBLIC;
+
+-- Does app.context_proof verify for this transaction's variables? Compared as sha256 of both sides, so the time a
+-- comparison takes says nothing about how much of a guess was right.
+CREATE OR REPLACE FUNCTION app.context_valid() RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce(sha256(convert_to(split_part(p.proof, ':', 2), 'UTF8'))
+                  = sha256(convert_to(app.context_mac(split_part(p.proof, ':', 1), app.context_message()), 'UTF8')),
+                  false)
+  FROM (SELECT nullif(current_setting('app.context_proof', true), '') AS proof) p
+$$;
+
+-- The tenant of the current transaction, or NULL: unset, empty, or not proven never matches a row.
+CREATE OR REPLACE FUNCTION app.current_tenant_id() RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT CASE WHEN app.context_valid() THEN nullif(current_setting('app.current_tenant_id', true), '') END $$;
+
+-- The member's role in the current transaction (owner, manager, staff, viewer), or NULL when not proven.
+CREATE OR REPLACE FUNCTION app.current_user_role() RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT CASE WHEN app.context_valid() THEN nullif(current_setting('app.user_role', true), '') END $$;
+
+-- Sets the three variables and their proof (the last step of both ways in).
+CREATE OR REPLACE FUNCTION app.set_proven_context(p_key_id text, p_tenant_id text, p_user_id text, p_role text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM set_config('app.current_tenant_id', p_tenant_id, true);
+  PERFORM set_config('app.current_user_id', p_user_id, true);
+  PERFORM set_config('app.user_role', p_role, true);
+  PERFORM set_config('app.context_proof', p_key_id || ':' || app.context_mac(p_key_id, app.context_message()), true);
+END
+$$;
+REVOKE ALL ON FUNCTION app.set_proven_context(text, text, text, text) FROM PUBLIC;
+
+-- p_context: the application's signed assertion, JSON {"kid", "tenant", "user", "role", "external", "exp"} (role
+-- null: the member's own role, for browser sessions; "external": user is the identity provider's text id,
+-- tenants_membership.external_id); p_signature: hex HMAC-SHA256 of p_context under key "kid". exp is Unix seconds,
+-- at most 10 minutes ahead. Returns the effective role.
 DROP FUNCTION IF EXISTS app.enter_tenant(text, text, text, jsonb);
 DROP FUNCTION IF EXISTS app.enter_tenant(text, text, text, jsonb, boolean);
-CREATE FUNCTION app.enter_tenant(p_tenant_id text, p_user_id text, p_role text,
-                                 p_extra jsonb DEFAULT '{}'::jsonb, p_external boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION app.enter_tenant(p_context text, p_signature text, p_extra jsonb DEFAULT '{}'::jsonb)
 RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+  ctx jsonb;
   k text;
   v text;
+  expected text;
   member_role text;
+  expires numeric;
 BEGIN
+  BEGIN
+    ctx := p_context::jsonb;
+    expires := (ctx->>'exp')::numeric;
+  EXCEPTION WHEN others THEN
+    RAISE EXCEPTION 'tenant access denied' USING ERRCODE = '28000';
+  END;
+  expected := app.context_mac(ctx->>'kid', p_context);
+  IF expected IS NULL OR p_signature IS NULL
+     OR sha256(convert_to(p_signature, 'UTF8')) <> sha256(convert_to(expected, 'UTF8'))
+     OR expires IS NULL OR expires < extract(epoch FROM clock_timestamp())
+     OR expires > extract(epoch FROM clock_timestamp()) + 600 THEN
+    RAISE EXCEPTION 'tenant access denied' USING ERRCODE = '28000';
+  END IF;
   SELECT m.role INTO member_role
   FROM public.tenants_membership m
   JOIN public.auth_user u ON u.id = m.user_id
   JOIN public.tenants_tenant t ON t.id = m.tenant_id
-  WHERE m.tenant_id = p_tenant_id AND u.is_active AND t.is_active
-    AND CASE WHEN p_external THEN m.external_id = p_user_id ELSE u.id::text = p_user_id END;
-  IF member_role IS NULL OR (p_role IS NOT NULL AND p_role <> member_role) THEN
+  WHERE m.tenant_id = ctx->>'tenant' AND u.is_active AND t.is_active
+    AND CASE WHEN coalesce((ctx->>'external')::boolean, false) THEN m.external_id = ctx->>'user'
+             ELSE u.id::text = ctx->>'user' END;
+  IF member_role IS NULL OR (ctx->>'role' IS NOT NULL AND ctx->>'role' <> member_role) THEN
     RAISE EXCEPTION 'tenant access denied' USING ERRCODE = '28000';
   END IF;
-  PERFORM set_config('app.current_tenant_id', p_tenant_id, true);
-  PERFORM set_config('app.current_user_id', p_user_id, true);
-  PERFORM set_config('app.user_role', member_role, true);
-  -- custom variables, namespaced under app.ctx. so they can never shadow the three above
+  PERFORM app.set_proven_context(ctx->>'kid', ctx->>'tenant', ctx->>'user', member_role);
+  -- custom variables, namespaced under app.ctx. so they can never shadow the ones above
   FOR k, v IN SELECT key, value FROM jsonb_each_text(coalesce(p_extra, '{}'::jsonb)) LOOP
     IF k !~ '^[a-z][a-z0-9_]{0,40}$' THEN
       RAISE EXCEPTION 'invalid context variable name' USING ERRCODE = '22023';
@@ -42,8 +125,8 @@ BEGIN
 END
 $$;
 
--- API tokens: the caller sends the token; only its SHA-256 reaches the database, looked up here, so token checks
--- and the tenant context cost one statement.
+-- API tokens: the token is the proof. Only its SHA-256 reaches the database, looked up here, so token checks and the
+-- tenant context cost one statement; the proof is made with the newest key.
 CREATE OR REPLACE FUNCTION app.enter_tenant_with_token(p_token_hash text)
 RETURNS TABLE (tenant_id text, user_id text, role text)
 LANGUAGE plpgsql SECURITY DEFINER VOLATILE
@@ -51,6 +134,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   r record;
+  newest text;
 BEGIN
   SELECT t.tenant_id, m.user_id::text AS user_id, m.role INTO r
   FROM public.tenants_apitoken t
@@ -59,17 +143,22 @@ BEGIN
   JOIN public.tenants_tenant tt ON tt.id = t.tenant_id
   WHERE t.token_hash = p_token_hash AND t.revoked_at IS NULL
     AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.is_active AND tt.is_active;
-  IF NOT FOUND THEN
+  SELECT key_id INTO newest FROM app.context_keys ORDER BY created_at DESC, key_id LIMIT 1;
+  IF NOT FOUND OR r.tenant_id IS NULL OR newest IS NULL THEN
     RAISE EXCEPTION 'invalid token' USING ERRCODE = '28P01';
   END IF;
-  PERFORM set_config('app.current_tenant_id', r.tenant_id, true);
-  PERFORM set_config('app.current_user_id', r.user_id, true);
-  PERFORM set_config('app.user_role', r.role, true);
+  PERFORM app.set_proven_context(newest, r.tenant_id, r.user_id, r.role);
   RETURN QUERY SELECT r.tenant_id::text, r.user_id::text, r.role::text;
 END
 $$;
 
-REVOKE ALL ON FUNCTION app.enter_tenant(text, text, text, jsonb, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.context_valid() FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.current_tenant_id() FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.current_user_role() FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.enter_tenant(text, text, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.enter_tenant_with_token(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION app.enter_tenant(text, text, text, jsonb, boolean) TO hospitality_app;
+GRANT EXECUTE ON FUNCTION app.context_valid() TO hospitality_app, hospitality_admin;
+GRANT EXECUTE ON FUNCTION app.current_tenant_id() TO hospitality_app, hospitality_admin;
+GRANT EXECUTE ON FUNCTION app.current_user_role() TO hospitality_app, hospitality_admin;
+GRANT EXECUTE ON FUNCTION app.enter_tenant(text, text, jsonb) TO hospitality_app;
 GRANT EXECUTE ON FUNCTION app.enter_tenant_with_token(text) TO hospitality_app;

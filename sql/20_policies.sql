@@ -10,14 +10,20 @@ CREATE POLICY tenant_isolation ON public.{table} AS RESTRICTIVE FOR ALL TO hospi
   USING (tenant_id = (SELECT app.current_tenant_id()))
   WITH CHECK (tenant_id = (SELECT app.current_tenant_id()));
 
+-- Reads for every member; writes only for the roles that may write this table ({writers}, from rls.WRITERS), read
+-- from the proven context: a bug in a view can never let a viewer write.
 DROP POLICY IF EXISTS app_select ON public.{table};
 CREATE POLICY app_select ON public.{table} FOR SELECT TO hospitality_app USING (true);
 DROP POLICY IF EXISTS app_insert ON public.{table};
-CREATE POLICY app_insert ON public.{table} FOR INSERT TO hospitality_app WITH CHECK (true);
+CREATE POLICY app_insert ON public.{table} FOR INSERT TO hospitality_app
+  WITH CHECK ((SELECT app.current_user_role()) = ANY ({writers}));
 DROP POLICY IF EXISTS app_update ON public.{table};
-CREATE POLICY app_update ON public.{table} FOR UPDATE TO hospitality_app USING (true) WITH CHECK (true);
+CREATE POLICY app_update ON public.{table} FOR UPDATE TO hospitality_app
+  USING ((SELECT app.current_user_role()) = ANY ({writers}))
+  WITH CHECK ((SELECT app.current_user_role()) = ANY ({writers}));
 DROP POLICY IF EXISTS app_delete ON public.{table};
-CREATE POLICY app_delete ON public.{table} FOR DELETE TO hospitality_app USING (true);
+CREATE POLICY app_delete ON public.{table} FOR DELETE TO hospitality_app
+  USING ((SELECT app.current_user_role()) = ANY ({writers}));
 
 -- DML only: never ALL, never TRUNCATE / REFERENCES / TRIGGER.
 REVOKE ALL ON public.{table} FROM hospitality_app;

@@ -10,11 +10,15 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
+import hashlib
+import hmac
 import json
+import time
 
 from .validators import is_valid_tenant_id
 
 TENANT_SCOPE, TRUSTED_SCOPE = "tenant", "trusted"
+CONTEXT_LIFETIME = 60  # seconds a signed assertion stays valid (the database refuses more than 600)
 _scope: contextvars.ContextVar[str | None] = contextvars.ContextVar("hospitality_db_scope", default=None)
 # the tenant alias serving the current unit of work (the transport chosen for its tenant)
 _tenant_alias: contextvars.ContextVar[str | None] = contextvars.ContextVar("hospitality_tenant_alias", default=None)
@@ -43,9 +47,21 @@ class TenantContext:
     def enter_statement(self) -> tuple[str, list]:
         if self.token_hash is not None:
             return "SELECT tenant_id, user_id, role FROM app.enter_tenant_with_token(%s)", [self.token_hash]
-        return ("SELECT %s::text, %s::text, app.enter_tenant(%s, %s, %s, %s::jsonb, %s)",
-                [self.tenant_id, self.user_id, self.tenant_id, self.user_id, self.role, json.dumps(self.variables),
-                 self.external])
+        assertion, signature = self.signed()
+        return ("SELECT %s::text, %s::text, app.enter_tenant(%s, %s, %s::jsonb)",
+                [self.tenant_id, self.user_id, assertion, signature, json.dumps(self.variables)])
+
+    def signed(self) -> tuple[str, str]:
+        """What this application asserts, signed: the database enters the tenant only if the signature verifies
+        under a key it holds (the first of TENANT_CONTEXT_KEYS signs) and the membership exists. Short-lived, so a
+        captured assertion is soon worthless."""
+        from django.conf import settings
+
+        kid, secret = settings.TENANT_CONTEXT_KEYS[0]
+        assertion = json.dumps({"kid": kid, "tenant": self.tenant_id, "user": self.user_id, "role": self.role,
+                                "external": self.external, "exp": int(time.time()) + CONTEXT_LIFETIME},
+                               separators=(",", ":"))
+        return assertion, hmac.new(secret, assertion.encode(), hashlib.sha256).hexdigest()
 
 
 def current_scope() -> str | None:

@@ -1,6 +1,7 @@
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from .exceptions import TenantContextMissing
+from .rls import DEFAULT_WRITERS, WRITERS
 
 
 class HasTenantContext(BasePermission):
@@ -11,3 +12,22 @@ class HasTenantContext(BasePermission):
         if state is None or state.context is None:
             raise TenantContextMissing()
         return True
+
+
+class RoleMayWrite(BasePermission):
+    """Reads for every member; writes for the roles that may write the view's table (tenants.rls.WRITERS: the same
+    rule the database's write policies enforce, so a view that forgot this check still cannot let a viewer write).
+    The role is the one the database confirmed when entering the tenant (an API token's comes from its membership),
+    so checking it costs no extra call: entering is the write's first statement anyway."""
+
+    message = "Your role in this tenant may not change this data."
+    code = "role_not_allowed"
+
+    def has_permission(self, request, view):
+        if request.method in SAFE_METHODS:
+            return True
+        model = getattr(view, "model", None)
+        if model is None:
+            return False
+        state = request._request.tenant_enter.ensure_entered()
+        return state.role in WRITERS.get(model._meta.db_table, DEFAULT_WRITERS)

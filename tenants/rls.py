@@ -22,6 +22,18 @@ EXPECTED_POLICIES = {
     "app_update": ("PERMISSIVE", "UPDATE"),
     "app_delete": ("PERMISSIVE", "DELETE"),
 }
+# Which member roles may write each tenant table (the API's permissions say the same; README "Roles"). Staff
+# handle bookings; the property catalogue and relationships are the managers'.
+WRITERS = {"bookings": ("owner", "manager", "staff")}
+DEFAULT_WRITERS = ("owner", "manager")
+
+
+def per_table_sql(text: str, table: str) -> str:
+    """A per-table sql/ file (20_policies.sql) for one table: {table} and its {writers} filled in."""
+    writers = "ARRAY[" + ", ".join(f"'{r}'" for r in WRITERS.get(table, DEFAULT_WRITERS)) + "]"
+    return text.replace("{table}", table).replace("{writers}", writers)
+
+
 # pg_policies shows the predicate as PostgreSQL deparses it (tenant_id is varchar: hence the ::text)
 TENANT_PREDICATE = "((tenant_id)::text = ( SELECT app.current_tenant_id() AS current_tenant_id))"
 
@@ -45,7 +57,7 @@ def apply(using: str = "default", log=lambda msg: None) -> list[str]:
                 continue  # roles are cluster-wide and created by whoever provisions the cluster (needs CREATEROLE)
             if "{table}" in text:
                 for table in tenant_tables():
-                    cursor.execute(text.replace("{table}", table))
+                    cursor.execute(per_table_sql(text, table))
                     log(f"{path.name} → {table}")
             else:
                 cursor.execute(text)
@@ -141,7 +153,23 @@ def audit(using: str = "default") -> list[Finding]:
                             " false)"):
             findings.append(Finding("view-definer", f"view {view} is not security_invoker"))
 
-        # 6. SECURITY DEFINER functions: search_path pinned, not executable by PUBLIC
+        # 6. the context keys: present, and unreadable by the app role (the whole proof rests on it)
+        readable = rows("SELECT to_regclass('app.context_keys') IS NOT NULL")[0][0]
+        if not readable:
+            findings.append(Finding("no-context-keys", "app.context_keys does not exist: run rls_apply"))
+        else:
+            if rows("SELECT has_table_privilege(%s, 'app.context_keys', 'SELECT') OR has_table_privilege(%s, "
+                    "'app.context_keys', 'INSERT,UPDATE,DELETE')", [APP_ROLE, APP_ROLE])[0][0]:
+                findings.append(Finding("context-keys-readable", f"{APP_ROLE} has privileges on app.context_keys"))
+            if rows("SELECT has_function_privilege(%s, 'app.context_mac(text, text)', 'EXECUTE')", [APP_ROLE])[0][0]:
+                findings.append(Finding("context-mac-callable", f"{APP_ROLE} may call app.context_mac (a signer)"))
+            # counted where the auditor may read them (the owner, rls_verify); the app role's /health cannot
+            if rows("SELECT has_table_privilege(current_user, 'app.context_keys', 'SELECT')")[0][0] and \
+                    rows("SELECT count(*) FROM app.context_keys")[0][0] == 0:
+                findings.append(Finding("no-context-key", "app.context_keys is empty: no tenant can be entered; run "
+                                                          "`manage.py context_keys sync`"))
+
+        # 7. SECURITY DEFINER functions: search_path pinned, not executable by PUBLIC
         for name, config, public in rows(
                 "SELECT p.oid::regprocedure::text, p.proconfig, has_function_privilege('public', p.oid, 'EXECUTE') "
                 "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "

@@ -15,7 +15,7 @@ from .schema import extend_schema
 class _CollectionApi(APIView):
     """GET: filtered, ordered, paginated list. POST: create in the caller's tenant."""
 
-    filters_class = output_class = input_class = None
+    model = filters_class = output_class = input_class = None
     select = create = None
 
     def get(self, request):
@@ -75,6 +75,7 @@ class _ItemApi(APIView):
 
 @extend_schema(tags=["entities"])
 class EntityCollectionApi(_CollectionApi):
+    model = Entity
     filters_class, output_class, input_class = s.EntityFilters, s.EntityOutput, s.EntityInput
     select, create = selectors.entity_list, services.entity_create
 
@@ -94,6 +95,7 @@ class EntityItemApi(_ItemApi):
 
 @extend_schema(tags=["bookings"])
 class BookingCollectionApi(_CollectionApi):
+    model = Booking
     filters_class, output_class, input_class = s.BookingFilters, s.BookingOutput, s.BookingInput
     select, create = selectors.booking_list, services.booking_create
 
@@ -113,6 +115,7 @@ class BookingItemApi(_ItemApi):
 
 @extend_schema(tags=["relationships"])
 class RelationshipCollectionApi(_CollectionApi):
+    model = TenantRelationship
     filters_class, output_class, input_class = s.RelationshipFilters, s.RelationshipOutput, s.RelationshipInput
     select, create = selectors.relationship_list, services.relationship_create
 

@@ -82,7 +82,8 @@ def _migrate(stack: Stack) -> None:
     owner = stack.environment()["OWNER_DATABASE_URL"]
     _manage(stack, "migrate", "--noinput", DATABASE_URL=owner)
     _manage(stack, "rls_apply", DATABASE_URL=owner)
-    _manage(stack, "rls_verify")
+    _manage(stack, "context_keys", "sync", DATABASE_URL=owner)
+    _manage(stack, "rls_verify", DATABASE_URL=owner)
 
 
 def cmd_prepare(stack: Stack, total_steps: int = 3) -> Steps:

@@ -86,7 +86,7 @@ class Stack:
     def credentials(self) -> dict:
         if self.secrets_file.exists():
             creds = json.loads(self.secrets_file.read_text())
-            if set(creds["roles"]) == set(self.spec.roles) and "jwt_secret" in creds:
+            if set(creds["roles"]) == set(self.spec.roles) and "context_key" in creds:
                 return creds
         self.spec.root.mkdir(parents=True, exist_ok=True)
         suffix = _secret_suffix()
@@ -103,6 +103,7 @@ class Stack:
             "demo_admin": {"username": "admin", "password": _password()[:16]},
             "django_secret_key": secrets.token_urlsafe(50),
             "jwt_secret": secrets.token_urlsafe(48),
+            "context_key": secrets.token_urlsafe(48),
             "demo_user_password": _password()[:16],
         }
         fd = os.open(self.secrets_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -240,6 +241,7 @@ class Stack:
             "DJANGO_DEBUG": "true",
             "DATA_API_METRICS_FILE": str(self.spec.root / "metrics.jsonl"),
             "TENANT_JWT_SECRET": creds["jwt_secret"],
+            "TENANT_CONTEXT_KEYS": f"local-1:{creds['context_key']}",
             # the tenant path goes through the Data API (the emulator); USE_DATA_API=false switches to direct pg
             "USE_DATA_API": "true",
             "DATABASE_URL": self.dsn("hospitality_admin"),

@@ -2,6 +2,7 @@
 
 import time
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -103,6 +104,8 @@ class Command(BaseCommand):
         adoption.drop_aside()
         self.stdout.write("  applying sql/ (functions, policies, grants) and auditing")
         rls.apply(database)
+        if settings.TENANT_CONTEXT_KEYS:  # the keys tenant contexts are signed with (see context_keys)
+            call_command("context_keys", "sync", database=database, stdout=self.stdout)
         findings = rls.audit(database)
         if findings:
             raise AdoptionError("RLS audit: " + "; ".join(str(f) for f in findings))
