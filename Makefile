@@ -65,6 +65,7 @@ bench: $(STAMP)
 	@$(PY) -m hospitality.localstack prepare
 	@$(PY) benchmarks/emulator_bench.py
 	@$(PY) benchmarks/backend_bench.py
+	@$(PY) benchmarks/context_proof_bench.py
 	@$(PY) -m infrastructure.package
 	@$(PY) benchmarks/cold_start.py
 

@@ -21,40 +21,55 @@ AS $$
 $$;
 REVOKE ALL ON FUNCTION app.context_mac(text, text) FROM PUBLIC;
 
--- What the proof of the current transaction signs.
+-- What the proof of the current transaction signs: the three variables and this transaction's identity (its
+-- backend and its start time in microseconds: no two transactions share both, and neither assigns a transaction id
+-- to a read-only request).
 CREATE OR REPLACE FUNCTION app.context_message() RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT concat_ws(chr(31), coalesce(current_setting('app.current_tenant_id', true), ''),
                    coalesce(current_setting('app.current_user_id', true), ''),
-                   coalesce(current_setting('app.user_role', true), ''), txid_current()::text)
+                   coalesce(current_setting('app.user_role', true), ''), pg_backend_pid()::text,
+                   (extract(epoch FROM now()) * 1000000)::bigint::text)
 $$;
 REVOKE ALL ON FUNCTION app.context_message() FROM PUBLIC;
 
--- Does app.context_proof verify for this transaction's variables? Compared as sha256 of both sides, so the time a
--- comparison takes says nothing about how much of a guess was right.
-CREATE OR REPLACE FUNCTION app.context_valid() RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER
+-- The proven context, read by every policy once per statement and table (an InitPlan), so written as one query
+-- with no nested calls: the key the proof names, and the proof's HMAC over this transaction's variables.
+DROP FUNCTION IF EXISTS app.context_valid();
+-- plpgsql rather than SQL: its statement plan is prepared once per session, not once per calling query.
+CREATE OR REPLACE FUNCTION app.proven_setting(p_name text) RETURNS text
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT coalesce(sha256(convert_to(split_part(p.proof, ':', 2), 'UTF8'))
-                  = sha256(convert_to(app.context_mac(split_part(p.proof, ':', 1), app.context_message()), 'UTF8')),
-                  false)
-  FROM (SELECT nullif(current_setting('app.context_proof', true), '') AS proof) p
+DECLARE
+  proof text := current_setting('app.context_proof', true);
+  verified boolean;
+BEGIN
+  IF proof IS NULL OR proof = '' THEN
+    RETURN NULL;
+  END IF;
+  SELECT split_part(proof, ':', 2) = encode(sha256(k.outer_pad || sha256(k.inner_pad || convert_to(concat_ws(chr(31),
+           coalesce(current_setting('app.current_tenant_id', true), ''),
+           coalesce(current_setting('app.current_user_id', true), ''),
+           coalesce(current_setting('app.user_role', true), ''), pg_backend_pid()::text,
+           (extract(epoch FROM now()) * 1000000)::bigint::text), 'UTF8'))), 'hex')
+    INTO verified
+    FROM app.context_keys k WHERE k.key_id = split_part(proof, ':', 1);
+  RETURN CASE WHEN verified THEN nullif(current_setting(p_name, true), '') END;
+END
 $$;
-
--- The tenant of the current transaction, or NULL: unset, empty, or not proven never matches a row.
+-- The tenant of the current transaction, or NULL: unset, empty, or not proven never matches a row. Plain SQL
+-- wrappers (no SET, not SECURITY DEFINER) so the planner inlines them: one definer call per policy InitPlan.
 CREATE OR REPLACE FUNCTION app.current_tenant_id() RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$ SELECT CASE WHEN app.context_valid() THEN nullif(current_setting('app.current_tenant_id', true), '') END $$;
+LANGUAGE sql STABLE
+AS $$ SELECT app.proven_setting('app.current_tenant_id') $$;
 
 -- The member's role in the current transaction (owner, manager, staff, viewer), or NULL when not proven.
 CREATE OR REPLACE FUNCTION app.current_user_role() RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$ SELECT CASE WHEN app.context_valid() THEN nullif(current_setting('app.user_role', true), '') END $$;
+LANGUAGE sql STABLE
+AS $$ SELECT app.proven_setting('app.user_role') $$;
 
 -- Sets the three variables and their proof (the last step of both ways in).
 CREATE OR REPLACE FUNCTION app.set_proven_context(p_key_id text, p_tenant_id text, p_user_id text, p_role text)
@@ -152,12 +167,12 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION app.context_valid() FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.proven_setting(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.current_tenant_id() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.current_user_role() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.enter_tenant(text, text, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.enter_tenant_with_token(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION app.context_valid() TO hospitality_app, hospitality_admin;
+GRANT EXECUTE ON FUNCTION app.proven_setting(text) TO hospitality_app, hospitality_admin;
 GRANT EXECUTE ON FUNCTION app.current_tenant_id() TO hospitality_app, hospitality_admin;
 GRANT EXECUTE ON FUNCTION app.current_user_role() TO hospitality_app, hospitality_admin;
 GRANT EXECUTE ON FUNCTION app.enter_tenant(text, text, jsonb) TO hospitality_app;

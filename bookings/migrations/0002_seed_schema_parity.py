@@ -10,6 +10,21 @@ from django.db import migrations, models
 
 import bookings.models
 
+# RLS is FORCEd on tenant tables, so even the owner running this migration sees no rows without a tenant: lift FORCE
+# for the backfill, inside this migration's transaction, and put it back as it was.
+BACKFILL_ROOMS = """
+DO $$
+DECLARE forced boolean;
+BEGIN
+  SELECT relforcerowsecurity INTO forced FROM pg_class WHERE oid = 'public.bookings'::regclass;
+  ALTER TABLE bookings NO FORCE ROW LEVEL SECURITY;
+  UPDATE bookings SET room_id = property_id WHERE room_id IS NULL;
+  IF forced THEN
+    ALTER TABLE bookings FORCE ROW LEVEL SECURITY;
+  END IF;
+END
+$$;
+"""
 COMPOSITE_FKS = """
 ALTER TABLE bookings RENAME CONSTRAINT bookings_entity_same_tenant TO bookings_property_same_tenant;
 ALTER TABLE bookings ADD CONSTRAINT bookings_room_same_tenant
@@ -45,7 +60,7 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(null=True, db_index=False, on_delete=django.db.models.deletion.PROTECT,
                                     related_name="room_bookings", to="bookings.entity"),
         ),
-        migrations.RunSQL("UPDATE bookings SET room_id = property_id WHERE room_id IS NULL", migrations.RunSQL.noop),
+        migrations.RunSQL(BACKFILL_ROOMS, migrations.RunSQL.noop),
         migrations.AlterField(
             model_name="booking", name="room",
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT,

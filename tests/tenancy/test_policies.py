@@ -176,8 +176,7 @@ def test_23_security_definer_functions_are_locked_down(world, db_access):
         rows = sql("SELECT p.proname, p.proconfig::text, has_function_privilege('public', p.oid, 'EXECUTE') "
                    "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
                    "WHERE n.nspname = 'app' AND p.prosecdef ORDER BY 1")
-    assert [r[0] for r in rows] == ["context_valid", "current_tenant_id", "current_user_role", "enter_tenant",
-                                    "enter_tenant_with_token"]
+    assert [r[0] for r in rows] == ["enter_tenant", "enter_tenant_with_token", "proven_setting"]
     assert all("search_path=pg_catalog" in r[1] and r[2] is False for r in rows)
 
 
