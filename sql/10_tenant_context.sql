@@ -31,7 +31,7 @@ AS $$
   SELECT concat_ws(chr(31), coalesce(current_setting('app.current_tenant_id', true), ''),
                    coalesce(current_setting('app.current_user_id', true), ''),
                    coalesce(current_setting('app.user_role', true), ''), pg_backend_pid()::text,
-                   (extract(epoch FROM now()) * 1000000)::bigint::text)
+                   (date_part('epoch', now()) * 1000000)::bigint::text)
 $$;
 REVOKE ALL ON FUNCTION app.context_message() FROM PUBLIC;
 
@@ -54,7 +54,7 @@ BEGIN
            coalesce(current_setting('app.current_tenant_id', true), ''),
            coalesce(current_setting('app.current_user_id', true), ''),
            coalesce(current_setting('app.user_role', true), ''), pg_backend_pid()::text,
-           (extract(epoch FROM now()) * 1000000)::bigint::text), 'UTF8'))), 'hex')
+           (date_part('epoch', now()) * 1000000)::bigint::text), 'UTF8'))), 'hex')
     INTO verified
     FROM app.context_keys k WHERE k.key_id = split_part(proof, ':', 1);
   RETURN CASE WHEN verified THEN nullif(current_setting(p_name, true), '') END;
