@@ -114,6 +114,15 @@ def function_name(env: Mapping[str, str]) -> str:
     return env_choice(env, "HOSPITALITY_FUNCTION", FUNCTIONS, "all")
 
 
+def jwt_secret(env: Mapping[str, str]) -> str:
+    """TENANT_JWT_SECRET: HS256 keys shorter than the hash (32 bytes) are refused (RFC 7518 3.2)."""
+    secret = env.get("TENANT_JWT_SECRET", "")
+    if secret and len(secret.encode()) < MIN_SECRET_LENGTH:
+        raise _fail("TENANT_JWT_SECRET", "<redacted>", f"is shorter than {MIN_SECRET_LENGTH} bytes",
+                    "use a random secret of at least 32 bytes (e.g. `openssl rand -base64 48`)")
+    return secret
+
+
 CONTEXT_KEY_ID_RE = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 MIN_SECRET_LENGTH = 32
 

@@ -2,16 +2,27 @@
 names, values, other tenants' data) stay in the logs, never in the body."""
 
 import logging
+import re
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, OperationalError
+from django.db import DatabaseError, DataError, IntegrityError, OperationalError
 from django.http import Http404
+from django.views.debug import SafeExceptionReporterFilter
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 log = logging.getLogger("hospitality.api")
+
+
+class SecretHidingExceptionReporterFilter(SafeExceptionReporterFilter):
+    """Settings, environment (request.META) and local variables on error pages and in error reports: connection
+    strings (DATABASE_URL embeds a password), ARNs and credentials are hidden like SECRET_KEY is."""
+
+    hidden_settings = re.compile(
+        "API|TOKEN|KEY|SECRET|PASS|SIGNATURE|URL|DSN|DATABASE|ARN|CREDENTIAL|AUTHORIZATION|COOKIE|SESSION",
+        flags=re.IGNORECASE)
 
 
 def _first_code(codes):
@@ -28,6 +39,21 @@ def exception_handler(exc, context):
         set_rollback()
         return Response({"message": "The request conflicts with existing data.", "code": "conflict", "extra": {}},
                         status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, DataError):
+        # a value the database refused (out of range, malformed for its type): the client's input
+        log.info("data error on %s: %s", context["request"].path, exc)
+        set_rollback()
+        return Response({"message": "A value is not valid for the database.", "code": "invalid_data", "extra": {}},
+                        status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DatabaseError) and "per row" in str(exc) and \
+            getattr(exc.__cause__, "aws_code", None) == "BadRequestException":
+        # a row over the Data API's 64 KB, written by another client: retrying cannot help; say so
+        log.warning("row too large for the Data API on %s: %s", context["request"].path, exc)
+        set_rollback()
+        return Response({"message": "A row of this result is larger than the Data API returns (64 KB per row); it "
+                                    "was written by another client. Narrow the request or have an operator trim it.",
+                         "code": "row_too_large", "extra": {"retryable": False}},
+                        status=status.HTTP_422_UNPROCESSABLE_ENTITY)
     if isinstance(exc, OperationalError):
         # Throttling or a resuming database past the retry budget, an expired Data API transaction, an unreachable
         # database: nothing was committed (the request's transaction is rolled back); the client may retry.
@@ -43,6 +69,10 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # unexpected: Django's 500 handling (logged, generic page) takes over
+    if response.status_code == 401 or getattr(exc, "default_code", None) == "tenant_access_denied":
+        from tenants.throttling import record_failure
+
+        record_failure(context["request"])
     if isinstance(exc, exceptions.ValidationError):
         body = {"message": "Invalid input.", "code": "invalid", "extra": {"fields": exc.detail}}
     else:

@@ -21,11 +21,11 @@ _cache: dict[str, tuple[float, object]] = {}
 _cache_lock = threading.Lock()
 
 
-def _cached(key: str, compute):
+def _cached(key: str, compute, ttl: float = CACHE_SECONDS):
     now = time.monotonic()
     with _cache_lock:
         hit = _cache.get(key)
-        if hit and now - hit[0] < CACHE_SECONDS:
+        if hit and now - hit[0] < ttl:
             return hit[1]
     value = compute()
     with _cache_lock:
@@ -86,6 +86,15 @@ def may_see_details(request) -> bool:
 @never_cache
 @require_GET
 def health(request):
+    # The probes run at most once per HEALTH_CACHE_SECONDS per process, whoever asks: a flood of /health requests
+    # (anonymous, from anywhere) never becomes a flood of database calls.
+    body, status = _cached("report", _report, ttl=settings.HEALTH_CACHE_SECONDS)
+    if not may_see_details(request):
+        body = {"status": body["status"]}
+    return JsonResponse(body, status=status)
+
+
+def _report() -> tuple[dict, int]:
     aliases = {alias: _probe(alias) for alias in app_aliases()}
     reachable = all(a["reachable"] for a in aliases.values())
     tenant_alias = settings.TENANT_DB_ALIAS
@@ -112,7 +121,4 @@ def health(request):
     if isolation_broken:
         # An instance that would serve tenants without isolation must be pulled by the load balancer.
         body["status"] = "unsafe"
-    status = 200 if reachable and not isolation_broken else 503
-    if not may_see_details(request):
-        body = {"status": body["status"]}
-    return JsonResponse(body, status=status)
+    return body, 200 if reachable and not isolation_broken else 503

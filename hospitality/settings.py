@@ -11,7 +11,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from hospitality.config import context_keys, database_config, env_bool, env_choice
+from hospitality.config import context_keys, database_config, env_bool, env_choice, env_int, jwt_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -49,10 +49,15 @@ CLOUDWATCH_METRICS = env_bool(os.environ, "CLOUDWATCH_METRICS", False)
 DATABASE_ROUTERS = ["tenants.router.TenantRouter"]
 # /health shows anonymous callers the status only; this token (header X-Health-Token) or a staff session sees more.
 HEALTH_TOKEN = os.environ.get("HEALTH_TOKEN", "")
+HEALTH_CACHE_SECONDS = float(os.environ.get("HEALTH_CACHE_SECONDS", "5"))
 
 # Tenant API authentication (tenants/authentication.py). JWTs: algorithm, issuer and audience pinned.
 TENANT_JWT_ALGORITHM = os.environ.get("TENANT_JWT_ALGORITHM", "HS256")
-TENANT_JWT_SECRET = os.environ.get("TENANT_JWT_SECRET", "")
+TENANT_JWT_SECRET = jwt_secret(os.environ)
+# A tenant JWT may live at most this long (exp - iat, seconds): a leaked token is worth little for long.
+TENANT_JWT_MAX_LIFETIME = env_int(os.environ, "TENANT_JWT_MAX_LIFETIME", 3600, 60, 86400)
+# API tokens expire after this many days unless issued with another expiry (`manage.py rotate_token` renews them).
+API_TOKEN_LIFETIME_DAYS = env_int(os.environ, "API_TOKEN_LIFETIME_DAYS", 90, 1, 3650)
 TENANT_JWT_PUBLIC_KEY = os.environ.get("TENANT_JWT_PUBLIC_KEY", "")
 TENANT_JWT_ISSUER = os.environ.get("TENANT_JWT_ISSUER", "hospitality")
 TENANT_JWT_AUDIENCE = os.environ.get("TENANT_JWT_AUDIENCE", "hospitality-api")
@@ -148,8 +153,20 @@ STATIC_ROOT = _COLLECTED_STATIC if _COLLECTED_STATIC.is_dir() else None
 WHITENOISE_USE_FINDERS = STATIC_ROOT is None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cookies only over HTTPS unless DEBUG; `make serve` (gunicorn on plain http://127.0.0.1) turns this off explicitly.
+# HTTPS-only outside DEBUG (`manage.py check --deploy` is clean): secure cookies, HSTS, redirect to https (except
+# /health, which load balancers probe over plain http). `make serve` and the browser suite run gunicorn on plain
+# http://127.0.0.1 and turn the cookie and redirect switches off explicitly.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool(os.environ, "DJANGO_SECURE_COOKIES", not DEBUG)
+SECURE_SSL_REDIRECT = env_bool(os.environ, "DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^health$"]
+SECURE_HSTS_SECONDS = env_int(os.environ, "DJANGO_HSTS_SECONDS", 0 if DEBUG else 31_536_000, 0, 63_072_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(os.environ, "DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool(os.environ, "DJANGO_HSTS_PRELOAD", False)
+# Preloading commits the whole domain to HTTPS in browsers for months: the operator's decision, not a default.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# Error pages (DEBUG) and error reports never show connection strings, passwords, keys or tokens: Django's filter
+# hides names with SECRET/KEY/PASS/TOKEN; ours also URL/DSN/DATABASE/ARN/CREDENTIAL/SIGNATURE/AUTHORIZATION/COOKIE.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "hospitality.errors.SecretHidingExceptionReporterFilter"
 
 # Logs go to stdout: JSON lines on Lambda (or LOG_FORMAT=json), readable lines elsewhere. The `hospitality` logger
 # is at INFO so that the metrics snapshot written every DATA_API_METRICS_INTERVAL is actually printed.
@@ -182,11 +199,29 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.HasTenantContext", "tenants.permissions.RoleMayWrite"],
     "DEFAULT_PAGINATION_CLASS": "bookings.api.pagination.Pagination",
+    "DEFAULT_PARSER_CLASSES": ["bookings.api.parsers.LimitedJSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["tenants.throttling.TenantCallerThrottle", "tenants.throttling.ClientAddressThrottle",
+                                 "tenants.throttling.FailedAuthenticationThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"tenant_caller": os.environ.get("API_RATE_PER_CALLER", "600/min"),
+                               "client_address": os.environ.get("API_RATE_PER_ADDRESS", "1200/min")},
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "hospitality.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
+# Request and row sizes: bodies over API_MAX_BODY_BYTES are refused with 413 before parsing; JSON deeper than
+# API_MAX_JSON_DEPTH is refused before the decoder recurses; metadata (JSON) stays under METADATA_MAX_BYTES so a row
+# always fits the Data API's 64 KB per returned row.
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(256 * 1024)))
+API_MAX_JSON_DEPTH = int(os.environ.get("API_MAX_JSON_DEPTH", "32"))
+METADATA_MAX_BYTES = int(os.environ.get("METADATA_MAX_BYTES", str(16 * 1024)))
+# Failed authentications (401, and 403 for a tenant one may not enter) per client address within a minute before
+# its tenant requests are refused (429) without reaching the database.
+API_AUTH_FAILURES_PER_MINUTE = int(os.environ.get("API_AUTH_FAILURES_PER_MINUTE", "20"))
+# Throttle counters and the /health cache live in Django's cache: per process by default; set CACHE_URL (e.g.
+# redis://host:6379/0, or dbcache://hospitality_cache after `createcachetable`) to share them between processes.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://hospitality")}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "hospitality tenant API",
     "DESCRIPTION": "Entities, bookings and relationships of one tenant, isolated by PostgreSQL row-level security.",

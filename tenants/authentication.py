@@ -87,6 +87,8 @@ class JWTAuthentication(authentication.BaseAuthentication):
             raise InvalidCredentials() from None
         if not isinstance(claims["role"], str):
             raise InvalidCredentials()
+        if claims["exp"] - claims["iat"] > settings.TENANT_JWT_MAX_LIFETIME:
+            raise InvalidCredentials("The token lives longer than this server accepts.")
         return _bind(request, _context(claims["tenantId"], claims["userId"], claims["role"],
                                        external=settings.TENANT_EXTERNAL_IDENTITIES))
 

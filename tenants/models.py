@@ -1,6 +1,7 @@
 """Tenants, who belongs to them, and the API tokens tenant apps use. Trusted-path tables: the app role has no
 privileges on them; it reaches them only through app.enter_tenant*() (SECURITY DEFINER)."""
 
+import datetime
 import hashlib
 import secrets
 
@@ -90,7 +91,10 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.hint}…)"
 
     def set_new_token(self) -> str:
-        """Generate this token's secret; only its hash and a hint are kept. Returns the token: show it once."""
+        """Generate this token's secret; only its hash and a hint are kept. Returns the token: show it once. A
+        token without an expiry gets the default lifetime (API_TOKEN_LIFETIME_DAYS)."""
+        if self.expires_at is None:
+            self.expires_at = timezone.now() + datetime.timedelta(days=settings.API_TOKEN_LIFETIME_DAYS)
         token = f"{self.PREFIX}{self.tenant_id}.{secrets.token_urlsafe(32)}"
         self.token_hash = hash_token(token)
         self.hint = token.split(".", 1)[0] + "." + token.split(".", 1)[1][:4]

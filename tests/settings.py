@@ -4,7 +4,7 @@ as the owner role (so the schema editor runs over the Data API too)."""
 import os
 
 from hospitality.settings import *  # noqa: F401,F403
-from hospitality.settings import DATABASE_ROUTERS, DATABASES, INSTALLED_APPS
+from hospitality.settings import DATABASE_ROUTERS, DATABASES, INSTALLED_APPS, REST_FRAMEWORK
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.backend"]
 
@@ -26,3 +26,8 @@ DATABASE_ROUTERS = ["tests.backend.routers.BackendTestsRouter", *DATABASE_ROUTER
 # Client.login() authenticates without a request, which django-axes refuses; the lockout has its own tests
 # (tests/admin/test_login_protection.py), which switch it back on.
 AXES_ENABLED = False
+# The suites make thousands of API calls (many of them failing on purpose) from one address within minutes: the
+# abuse limits have their own tests (tests/tenancy/test_abuse_limits.py), which set their own, low limits.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"tenant_caller": "1000000/min",
+                                                              "client_address": "1000000/min"}}
+API_AUTH_FAILURES_PER_MINUTE = 1_000_000

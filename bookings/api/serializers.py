@@ -1,3 +1,6 @@
+import json
+
+from django.conf import settings
 from rest_framework import serializers
 
 from ..models import Booking, Entity, TenantRelationship
@@ -5,7 +8,19 @@ from ..models import Booking, Entity, TenantRelationship
 READ_ONLY = ("id", "created_at", "created_by", "updated_at")
 
 
-class EntityInput(serializers.ModelSerializer):
+class BoundedMetadata:
+    """`metadata` stays well under the Data API's 64 KB per returned row (METADATA_MAX_BYTES, serialized), so a row
+    written through the API can always be read back, alone or in a list."""
+
+    def validate_metadata(self, value):
+        size = len(json.dumps(value, ensure_ascii=False).encode())
+        if size > settings.METADATA_MAX_BYTES:
+            raise serializers.ValidationError(
+                f"At most {settings.METADATA_MAX_BYTES} bytes of JSON (this is {size}).", code="too_large")
+        return value
+
+
+class EntityInput(BoundedMetadata, serializers.ModelSerializer):
     # A room's property; resolved through RLS like every relation (another tenant's id does not exist).
     parent = serializers.PrimaryKeyRelatedField(queryset=Entity.objects.all(), required=False, allow_null=True)
 
@@ -31,7 +46,7 @@ class EntityRef(serializers.ModelSerializer):
         fields = ("id", "name", "entity_type")
 
 
-class BookingInput(serializers.ModelSerializer):
+class BookingInput(BoundedMetadata, serializers.ModelSerializer):
     # Resolved through RLS: another tenant's entity id is "does not exist", exactly like a missing one.
     property = serializers.PrimaryKeyRelatedField(queryset=Entity.objects.all())
     room = serializers.PrimaryKeyRelatedField(queryset=Entity.objects.all())
@@ -66,7 +81,7 @@ class BookingOutput(serializers.ModelSerializer):
                   "party_size", "status", "total_amount", "metadata")
 
 
-class RelationshipInput(serializers.ModelSerializer):
+class RelationshipInput(BoundedMetadata, serializers.ModelSerializer):
     entity = serializers.PrimaryKeyRelatedField(queryset=Entity.objects.all())
 
     class Meta:

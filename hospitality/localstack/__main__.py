@@ -65,6 +65,17 @@ def _django_env(stack: Stack, **overrides) -> dict[str, str]:
     return env
 
 
+# What the server process does not need: the owner's credentials (migrations) and the Django-suite superuser.
+SERVER_OMITS = ("OWNER_DATABASE_URL", "DB_OWNER_SECRET_ARN", "SUITE_DATABASE_URL", "DB_SUITE_SECRET_ARN")
+
+
+def _server_env(stack: Stack, **overrides) -> dict[str, str]:
+    """The server's environment: the stack's, minus what only operators need, and no env file to read it back."""
+    env = {k: v for k, v in _django_env(stack, **_user_switches(), **overrides).items() if k not in SERVER_OMITS}
+    env["HOSPITALITY_ENV_FILE"] = ""
+    return env
+
+
 def _manage(stack: Stack, *args: str, **overrides) -> None:
     log = stack.spec.root / "manage.log"
     with open(log, "ab") as fh:
@@ -124,10 +135,11 @@ Stop the server with Ctrl-C; `make stop` stops PostgreSQL and the emulator.
     os.chdir(PROJECT_ROOT)
     if server == "gunicorn":  # the production server and its config file (gunicorn.conf.py), DEBUG off
         argv = [sys.executable, "-m", "gunicorn", "--bind", addr, *extra]
-        env = _django_env(stack, **_user_switches(), DJANGO_DEBUG="false", DJANGO_SECURE_COOKIES="false")
+        env = _server_env(stack, DJANGO_DEBUG="false", DJANGO_SECURE_COOKIES="false",
+                          DJANGO_SECURE_SSL_REDIRECT="false")
     else:
         argv = [sys.executable, "manage.py", "runserver", addr, *extra]
-        env = _django_env(stack, **_user_switches())
+        env = _server_env(stack)
     os.execve(sys.executable, argv, env)
     return 0  # not reached
 

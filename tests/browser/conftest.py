@@ -50,7 +50,7 @@ def _free_port() -> int:
 def server():
     """gunicorn, as production runs it outside Lambda (plain http here, so cookies are not Secure-only)."""
     port = _free_port()
-    env = {**os.environ, "DJANGO_DEBUG": "false", "DJANGO_SECURE_COOKIES": "false",
+    env = {**os.environ, "DJANGO_DEBUG": "false", "DJANGO_SECURE_COOKIES": "false", "DJANGO_SECURE_SSL_REDIRECT": "false",
            "DJANGO_SETTINGS_MODULE": "hospitality.settings", "GUNICORN_WORKERS": "2", "GUNICORN_THREADS": "4"}
     log = open(ROOT / ".local" / "browser-gunicorn.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"], cwd=ROOT, env=env,

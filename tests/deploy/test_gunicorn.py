@@ -33,6 +33,7 @@ def _get(url: str) -> tuple[int, dict, bytes]:
 def test_gunicorn_serves_the_app_with_its_config_file():
     port = _free_port()
     env = {**os.environ, "DJANGO_DEBUG": "false", "DJANGO_SETTINGS_MODULE": "hospitality.settings",
+           "DJANGO_SECURE_SSL_REDIRECT": "false",
            "GUNICORN_WORKERS": "1", "GUNICORN_THREADS": "2"}
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -1,0 +1,206 @@
+"""What an attacker tried against `make run` and what holds now: no secret on any error page, sizes bounded before
+the Data API's limits can break a row, bad input refused at the door, abuse limits, and the smaller settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import jwt
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from bookings.models import Entity
+from tenants.context import trusted_scope
+from tenants.models import ApiToken, Tenant
+from tenants.throttling import ClientAddressThrottle, TenantCallerThrottle
+
+from .conftest import A
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# -- 1. no DSN, password or key on any error page ----------------------------------------------------------------
+def known_secrets() -> list[str]:
+    """Every secret the local stack knows, as the server's environment carries them."""
+    found = []
+    for name, value in os.environ.items():
+        if name.endswith(("DATABASE_URL",)) and value:
+            found.append(value)
+            found.append(unquote(urlsplit(value).password or ""))
+    for name in ("DJANGO_SECRET_KEY", "TENANT_JWT_SECRET"):
+        found.append(os.environ[name])
+    found += [item.split(":", 1)[1] for item in os.environ["TENANT_CONTEXT_KEYS"].split(",")]
+    return [s for s in found if len(s) >= 8]
+
+
+@pytest.mark.parametrize("trigger", ["post-without-slash", "foreign-host", "not-found", "server-error"])
+def test_error_pages_never_show_a_secret(world, db_access, settings, caplog, trigger, monkeypatch):
+    settings.DEBUG = True  # as `make run` serves
+    client = Client(raise_request_exception=False)
+    if trigger == "post-without-slash":
+        response = client.post("/api/bookings", {"x": 1})
+    elif trigger == "foreign-host":
+        response = client.get("/api/bookings/", HTTP_HOST="evil.example")
+    elif trigger == "not-found":
+        response = client.get("/nowhere/")
+    else:
+        from bookings.api import views
+
+        monkeypatch.setattr(views.BookingCollectionApi, "select", lambda **kw: 1 / 0)
+        response = client.get("/api/bookings/", **world.auth())
+    assert response.status_code >= 400
+    page = response.content.decode(errors="replace") + caplog.text
+    leaked = [s[:6] + "…" for s in known_secrets() if s in page]
+    assert leaked == [], f"secrets on the {trigger} page: {leaked}"
+    if trigger in ("post-without-slash", "server-error", "foreign-host"):  # a technical page with settings/META
+        assert "DATABASES" in page or "META" in page or "Request information" in page
+
+
+def test_the_dev_server_does_not_get_the_owners_credentials():
+    from hospitality.localstack.__main__ import SERVER_OMITS, _server_env
+    from hospitality.localstack.stack import Stack, spec
+
+    env = _server_env(Stack(spec("test")))
+    assert not set(SERVER_OMITS) & set(env) and env["HOSPITALITY_ENV_FILE"] == ""
+
+
+# -- 4. sizes -----------------------------------------------------------------------------------------------------
+def test_metadata_over_the_limit_is_a_400_on_the_field(api, world):
+    big = {"blob": "x" * (settings.METADATA_MAX_BYTES + 10)}
+    response = api.post("/api/entities/", {"name": "Too Big", "entity_type": "venue", "metadata": big},
+                        content_type="application/json", **world.auth())
+    assert response.status_code == 400 and list(response.json()["extra"]["fields"]) == ["metadata"]
+
+
+def test_a_body_over_the_limit_is_a_413_before_parsing(api, world, tenant_calls):
+    body = json.dumps({"name": "x", "entity_type": "venue", "metadata": {"blob": "x" * (3 * 1024 * 1024)}})
+    with tenant_calls() as calls:
+        response = api.post("/api/entities/", body, content_type="application/json", **world.auth())
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large" and calls.total in (None, 0)
+
+
+@pytest.mark.data_api_only
+def test_a_row_too_large_for_the_data_api_is_a_clear_error(api, world, db_access):
+    """Written by another client (here: the trusted path), 80 KB of metadata: the Data API cannot return that row."""
+    with trusted_scope():
+        entity = Entity.objects.create(tenant_id=A, entity_type="venue", name="Oversize Row", created_by="other-app",
+                                       metadata={"blob": "x" * 80_000})
+    try:
+        response = api.get("/api/entities/", **world.auth())
+        assert response.status_code == 422
+        assert response.json()["code"] == "row_too_large" and response.json()["extra"] == {"retryable": False}
+        assert api.get(f"/api/entities/{entity.pk}/", **world.auth()).json()["code"] == "row_too_large"
+    finally:
+        with trusted_scope():
+            entity.delete()
+
+
+# -- 5. bad input -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("body", [
+    '{"name": "nul\\u0000name", "entity_type": "venue"}',
+    '{"name": "ok", "entity_type": "venue", "metadata": {"k\\u0000": 1}}',
+    '{"name": "ok", "entity_type": "venue", "metadata": ' + "[" * 50_000 + "]" * 50_000 + "}",
+    '{"name": "ok", "entity_type": "venue", "metadata": {"a": ' + '{"a": ' * 40 + "1" + "}" * 40 + "}}",
+])
+def test_bad_json_is_a_400_not_a_500(api, world, body, tenant_calls):
+    with tenant_calls() as calls:
+        response = api.post("/api/entities/", body, content_type="application/json", **world.auth())
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["code"] == "parse_error" and calls.total in (None, 0)
+
+
+def test_a_value_the_database_refuses_is_a_400(api, world):
+    response = api.get("/api/bookings/?guest_email=a@b.example&check_in_from=0001-01-01", **world.auth())
+    assert response.status_code in (200, 400)
+    huge = api.post("/api/bookings/", {"property": str(world.entities[A].pk), "room": str(world.entities[A].pk),
+                                       "guest_name": "x", "check_in": "2027-01-01", "check_out": "2027-01-02",
+                                       "total_amount": "99999999999.99"}, content_type="application/json",
+                    **world.auth())
+    assert huge.status_code == 400
+
+
+# -- 6. abuse limits ----------------------------------------------------------------------------------------------
+@pytest.fixture
+def low_limits(monkeypatch, settings):
+    cache.clear()
+    rates = {"tenant_caller": "5/min", "client_address": "1000/min"}
+    monkeypatch.setattr(TenantCallerThrottle, "THROTTLE_RATES", rates)
+    monkeypatch.setattr(ClientAddressThrottle, "THROTTLE_RATES", rates)
+    settings.API_AUTH_FAILURES_PER_MINUTE = 3
+    yield
+    cache.clear()
+
+
+def test_a_caller_over_its_rate_gets_429(api, world, low_limits):
+    codes = [api.get("/api/entities/", **world.auth()).status_code for _ in range(6)]
+    assert codes == [200] * 5 + [429]
+    limited = api.get("/api/entities/", **world.auth())
+    assert limited.json()["code"] == "throttled" and int(limited.headers["Retry-After"]) > 0
+
+
+def test_failed_authentication_is_throttled_before_any_database_call(api, world, low_limits, tenant_calls):
+    for _ in range(3):
+        wrong = api.get("/api/entities/", HTTP_AUTHORIZATION=f"Token hsp_{A}.not-the-secret")
+        assert wrong.status_code == 401
+    with tenant_calls() as calls:
+        blocked = api.get("/api/entities/", **world.token_auth("ann@A"))  # even a good token, from this address
+    assert blocked.status_code == 429 and calls.total in (None, 0)
+    other_address = Client(REMOTE_ADDR="198.51.100.20").get("/api/entities/", **world.token_auth("ann@A"))
+    assert other_address.status_code == 200
+
+
+# -- 7. the smaller findings ----------------------------------------------------------------------------------------
+def test_jwt_lifetime_is_bounded(api, world):
+    now = int(time.time())
+    long_lived = jwt.encode({"tenantId": A, "userId": str(world.users["ann"].pk), "role": "owner",
+                             "iss": settings.TENANT_JWT_ISSUER, "aud": settings.TENANT_JWT_AUDIENCE, "iat": now,
+                             "exp": now + settings.TENANT_JWT_MAX_LIFETIME + 60},
+                            settings.TENANT_JWT_SECRET, algorithm="HS256")
+    assert api.get("/api/entities/", HTTP_AUTHORIZATION=f"Bearer {long_lived}").status_code == 401
+
+
+def manage(*args, **env):
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "DJANGO_SETTINGS_MODULE": "hospitality.settings", **env}, timeout=120)
+
+
+def test_a_short_jwt_secret_stops_startup():
+    result = manage("check", TENANT_JWT_SECRET="short")
+    assert result.returncode == 2
+    assert "TENANT_JWT_SECRET='<redacted>': is shorter than 32 bytes" in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", DJANGO_DEBUG="false",
+                    DJANGO_ALLOWED_HOSTS="api.example.com", HOSPITALITY_ENV_FILE="")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_api_tokens_expire_by_default_and_rotate(api, world, db_access, capsys):
+    with trusted_scope():
+        token_obj, token = ApiToken.issue(tenant=Tenant.objects.get(id=A), user=world.users["ann"], name="rotating")
+    days = (token_obj.expires_at - timezone.now()) / dt.timedelta(days=1)
+    assert settings.API_TOKEN_LIFETIME_DAYS - 1 < days <= settings.API_TOKEN_LIFETIME_DAYS
+    try:
+        call_command("rotate_token", hint=token_obj.hint, grace_hours=0)
+        successor = capsys.readouterr().out.strip().splitlines()[-1]
+        assert re.fullmatch(rf"hsp_{A}\.\S+", successor) and successor != token
+        assert api.get("/api/entities/", HTTP_AUTHORIZATION=f"Token {successor}").status_code == 200
+        assert api.get("/api/entities/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
+    finally:
+        with trusted_scope():
+            ApiToken.objects.filter(name="rotating").delete()
