@@ -12,7 +12,7 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message
 
 
 def _extra(record: logging.LogRecord) -> dict:
-    return {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
+    return {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_") and v is not None}
 
 
 class JsonFormatter(logging.Formatter):

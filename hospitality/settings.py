@@ -98,6 +98,7 @@ _SESSION_MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 MIDDLEWARE = [
+    "hospitality.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     *(["whitenoise.middleware.WhiteNoiseMiddleware"] if SERVES_STAFF else []),
     *(_SESSION_MIDDLEWARE if HOSPITALITY_FUNCTION != "tenant-api" else ["django.middleware.common.CommonMiddleware"]),
@@ -177,8 +178,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "hospitality.log_format.JsonFormatter"},
                    "text": {"()": "hospitality.log_format.TextFormatter"}},
+    "filters": {"request_id": {"()": "hospitality.request_id.RequestIdFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout",
-                             "formatter": LOG_FORMAT}},
+                             "formatter": LOG_FORMAT, "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "hospitality": {"level": "INFO"},

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import time
 
 from django.conf import settings
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, IntegrityError, connections, transaction
+from django.http import JsonResponse
 
 from hospitality import metrics
 
@@ -23,6 +25,7 @@ from .exceptions import InvalidCredentials, TenantAccessDenied, TenantContextMis
 from .transport import tenant_aliases
 
 API_PREFIX = "/api/"
+log = logging.getLogger("hospitality.api")
 
 
 @dataclasses.dataclass
@@ -90,6 +93,39 @@ class EnterTenantOnFirstQuery:
         atomic.__exit__(None, None, None)
 
 
+# Commit failures after which nothing was saved: the service refused or never got the call (Data API codes), or
+# the database answered with an error and rolled back (any SQLSTATE).
+NOT_COMMITTED = {"TransactionNotFoundException", "ConnectionError", "BadRequestException", "ThrottlingException",
+                 "DatabaseErrorException", "AccessDeniedException", "ForbiddenException"}
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def error_response(status: int, message: str, code: str, **extra) -> JsonResponse:
+    """The API's error shape, for failures outside DRF's reach (after the view returned)."""
+    response = JsonResponse({"message": message, "code": code, "extra": extra}, status=status)
+    if extra.get("retryable"):
+        response["Retry-After"] = "2"
+    return response
+
+
+def failed_finish_response(request, state: TenantRequestState, exc: DatabaseError, committing: bool) -> JsonResponse:
+    cause = exc.__cause__
+    aws_code, sqlstate = getattr(cause, "aws_code", None), getattr(cause, "sqlstate", None)
+    log.error("request transaction failed to %s: %s", "commit" if committing else "roll back", exc,
+              extra={"tenant_id": state.tenant_id or (state.context.tenant_id if state.context else None),
+                     "aws_code": aws_code, "sqlstate": sqlstate})
+    if isinstance(exc, IntegrityError):  # a deferred constraint, checked at commit: rolled back
+        return error_response(409, "The request conflicts with existing data.", "conflict")
+    not_committed = (not committing or request.method in SAFE_METHODS
+                     or (aws_code in NOT_COMMITTED if aws_code else sqlstate is not None))
+    if not_committed:
+        return error_response(503, "The database is temporarily unavailable; nothing was saved. Retry the request.",
+                              "database_unavailable", retryable=True)
+    return error_response(502, "The database did not confirm the commit: the change may or may not have been saved. "
+                               "Check before retrying.",
+                          "commit_outcome_unknown", retryable=False)
+
+
 class _Chosen:
     """request.tenant_enter: the entry of the alias chosen for the request's tenant."""
 
@@ -117,6 +153,7 @@ class TenantTransactionMiddleware:
         enters = {alias: EnterTenantOnFirstQuery(alias, state) for alias in tenant_aliases()}
         request.tenant_enter = _Chosen(state, enters)
         success, status, started = False, 500, time.perf_counter()
+        response = None
         try:
             with contextlib.ExitStack() as stack:
                 stack.enter_context(scope(TENANT_SCOPE))
@@ -127,15 +164,21 @@ class TenantTransactionMiddleware:
                 status = response.status_code
                 success = status < 400
         finally:
-            finished = False
             try:
                 for enter in enters.values():
                     enter.finish(success)
-                finished = True
+            except DatabaseError as exc:
+                # The view answered, then the commit (or the rollback) failed: the API's error, never a bare 500.
+                response = failed_finish_response(request, state, exc, committing=success)
+                response._has_been_logged = True  # logged above with its codes; Django need not log it again
+                status = response.status_code
             finally:
-                # a commit that failed after the view answered is a failure of the request, whatever the view said
-                metrics.requests.record((time.perf_counter() - started) * 1000, status if finished else 500)
+                metrics.requests.record((time.perf_counter() - started) * 1000, status)
                 metrics.reporter.maybe_flush()
+        if response.status_code >= 500 and not response.get("Content-Type", "").startswith("application/json"):
+            # Django's page for an uncaught exception (logged by Django already): the API's shape instead
+            response = error_response(500, "Internal server error; it has been logged.", "server_error")
+            response._has_been_logged = True
         if state.context is not None:
             # responses depend on who asks: never cached across tenants (rls-threats #29)
             response.headers.setdefault("Cache-Control", "private, no-store")

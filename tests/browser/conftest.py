@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -25,10 +24,12 @@ from django.db import connections
 from bookings.models import Booking, Entity
 from tenants.context import trusted_scope
 from tenants.models import ApiToken, Membership, StaffTenant, Tenant
+from tests.ports import free_port
 
 # Playwright's sync API keeps an event loop in this thread, which Django's async-safety check mistakes for async code;
 # the suite's own ORM calls (fixtures, checks) are plain synchronous calls between browser steps.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / ".local" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
@@ -40,16 +41,11 @@ BIG_BOOKINGS = 100_000
 PASSWORD = "browser-suite-password-2027"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="session")
 def server():
     """gunicorn, as production runs it outside Lambda (plain http here, so cookies are not Secure-only)."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DJANGO_DEBUG": "false", "DJANGO_SECURE_COOKIES": "false", "DJANGO_SECURE_SSL_REDIRECT": "false",
            "DJANGO_SETTINGS_MODULE": "hospitality.settings", "GUNICORN_WORKERS": "2", "GUNICORN_THREADS": "4"}
     log = open(ROOT / ".local" / "browser-gunicorn.log", "w")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,13 +12,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tests.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(url: str) -> tuple[int, dict, bytes]:
@@ -31,7 +27,7 @@ def _get(url: str) -> tuple[int, dict, bytes]:
 
 
 def test_gunicorn_serves_the_app_with_its_config_file():
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DJANGO_DEBUG": "false", "DJANGO_SETTINGS_MODULE": "hospitality.settings",
            "DJANGO_SECURE_SSL_REDIRECT": "false",
            "GUNICORN_WORKERS": "1", "GUNICORN_THREADS": "2"}

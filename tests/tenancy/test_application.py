@@ -136,3 +136,22 @@ def test_api_token_authenticates_in_the_same_statement_as_the_context(api, world
     if calls.calls is not None:
         assert calls.calls == {"BeginTransaction": 1, "ExecuteStatement": 2, "CommitTransaction": 1}
     assert api.get("/api/whoami/", HTTP_AUTHORIZATION="Token hsp_not-a-real-token").status_code == 401
+
+
+def test_an_unexpected_error_is_a_logged_json_500_with_a_request_id(api, world, monkeypatch, caplog):
+    from bookings.api import views
+
+    monkeypatch.setattr(views.BookingCollectionApi, "select", lambda **kw: 1 / 0)
+    api.raise_request_exception = False
+    response = api.get("/api/bookings/", HTTP_X_REQUEST_ID="client-req-12345", **world.auth("ann", A))
+    assert response.status_code == 500 and response["X-Request-Id"] == "client-req-12345"
+    assert response.json() == {"message": "Internal server error; it has been logged.", "code": "server_error",
+                               "extra": {}}
+    logged = [r for r in caplog.records if r.name == "django.request" and r.levelname == "ERROR"]
+    assert logged and logged[0].request_id == "client-req-12345" and logged[0].exc_info
+
+
+def test_every_response_has_a_request_id(api):
+    first, second = api.get("/health")["X-Request-Id"], api.get("/health")["X-Request-Id"]
+    assert first != second and len(first) == 32
+    assert api.get("/health", HTTP_X_REQUEST_ID="bad id with spaces")["X-Request-Id"] != "bad id with spaces"

@@ -52,3 +52,32 @@ def test_throttling_past_the_budget_is_a_503(api, world, faults):
     faults(rules=[{"operation": "*", "error": "ThrottlingException"}])
     response = api.get("/api/bookings/", **world.auth("ann", A))
     assert response.status_code == 503 and response.json()["extra"] == {"retryable": True}
+
+
+# -- failures after the view answered: the commit --------------------------------------------------------------
+def test_a_failed_commit_of_a_read_is_a_retryable_503_in_the_api_shape(api, world, faults):
+    faults(rules=[{"operation": "CommitTransaction", "error": "InternalServerErrorException", "count": 1}])
+    response = api.get("/api/bookings/", **world.auth("ann", A))
+    assert response.status_code == 503 and response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "database_unavailable" and response.json()["extra"] == {"retryable": True}
+
+
+def test_a_write_whose_commit_found_no_transaction_is_a_503_and_nothing_is_saved(api, world, faults):
+    faults(rules=[{"operation": "CommitTransaction", "error": "TransactionNotFoundException", "count": 1}])
+    response = api.post("/api/entities/", {"name": "Commit Expired", "entity_type": "venue"},
+                        content_type="application/json", **world.auth("ann", A))
+    assert response.status_code == 503 and response.json()["extra"] == {"retryable": True}
+    assert entity_count("Commit Expired") == 0
+
+
+def test_a_write_whose_commit_outcome_is_unknown_says_so(api, world, faults, caplog):
+    faults(rules=[{"operation": "CommitTransaction", "error": "InternalServerErrorException", "count": 1}])
+    response = api.post("/api/entities/", {"name": "Commit Unknown", "entity_type": "venue"},
+                        content_type="application/json", **world.auth("ann", A))
+    assert response.status_code == 502
+    assert response.json()["code"] == "commit_outcome_unknown" and response.json()["extra"] == {"retryable": False}
+    record = next(r for r in caplog.records if r.getMessage().startswith("request transaction failed to commit"))
+    assert (record.tenant_id, record.aws_code, record.request_id) == (A, "InternalServerErrorException",
+                                                                      response["X-Request-Id"])
+    with trusted_scope():
+        Entity.objects.filter(tenant_id=A, name="Commit Unknown").delete()

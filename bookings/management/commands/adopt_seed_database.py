@@ -11,6 +11,7 @@ from django.db import DatabaseError, connections, transaction
 from bookings.adoption import SEED_COLUMNS, AdoptionError, Adoption, AlreadyAdopted, read_members
 from tenants import rls
 from tenants.context import trusted_scope
+from tenants.management.progress import ProgressMixin
 from tenants.models import Membership, Tenant
 
 
@@ -18,7 +19,7 @@ class DryRunDone(Exception):
     """Raised at the end of a dry run so that the whole transaction rolls back."""
 
 
-class Command(BaseCommand):
+class Command(ProgressMixin, BaseCommand):
     help = ("Take a database created by the seed's Drizzle schema, with its data, to this project's schema without "
             "losing a row, in one transaction: migrations, tenants for its tenant ids, memberships from --members, "
             "row counts and checksums compared, RLS applied and audited. Run it as the schema owner.")
@@ -30,14 +31,6 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true",
                             help="print the plan, run everything inside the transaction, then roll it back")
         parser.add_argument("--database", default="default", choices=tuple(connections))
-
-    def progress(self, label: str, done: int, total: int) -> None:
-        width = 30
-        filled = int(width * done / total) if total else width
-        self.stdout.write(f"\r    {label:<22} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}", ending="")
-        if done >= total:
-            self.stdout.write("")
-        self.stdout.flush()
 
     def handle(self, *args, members, dry_run, database, **options):
         adoption = Adoption(database, log=self.stdout.write)

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from bookings.models import Booking, BookingStatus, Entity, EntityType, RelationshipType, TenantRelationship
 from tenants.context import trusted_scope
+from tenants.management.progress import ProgressMixin
 from tenants.models import ApiToken, Membership, Role, Tenant
 
 TENANTS = [("tenant-seaside-001", "Seaside Resorts"), ("tenant-mountain-002", "Mountain Lodges"),
@@ -26,21 +27,13 @@ FIRST = ["Ana", "Ben", "Chloé", "Dev", "Eva", "Farid", "Grace", "Hiro", "Ines",
 LAST = ["Silva", "Okafor", "Müller", "Patel", "Rossi", "Kim", "Novak", "Haddad", "García", "Berg", "Tanaka"]
 
 
-class Command(BaseCommand):
+class Command(ProgressMixin, BaseCommand):
     help = "Create demo tenants, users (password from $DEMO_USER_PASSWORD), API tokens, entities and bookings."
 
     def add_arguments(self, parser):
         parser.add_argument("--bookings", type=int, default=2000, help="bookings per tenant (default 2000)")
         parser.add_argument("--credentials-file", help="write the demo credentials (tokens, JWTs) here as JSON")
         parser.add_argument("--seed", type=int, default=42)
-
-    def progress(self, label, done, total):
-        width = 30
-        filled = int(width * done / total) if total else width
-        self.stdout.write(f"\r  {label:<24} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", ending="")
-        if done >= total:
-            self.stdout.write("")
-        self.stdout.flush()
 
     def handle(self, *args, bookings, credentials_file, seed, **options):
         if bookings < 0:
