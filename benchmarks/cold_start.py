@@ -77,7 +77,8 @@ def stack_env() -> dict[str, str]:
 
 def function_env(stack: dict, token: str, function: str) -> dict[str, str]:
     """The template's environment for the tenant API function, pointed at the local stack."""
-    env = {"PATH": "/usr/bin:/bin", "AWS_LAMBDA_FUNCTION_NAME": f"cold-start-{function}", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+    env = {"PATH": "/usr/bin:/bin", "AWS_LAMBDA_FUNCTION_NAME": f"cold-start-{function}", "AWS_REGION": "us-east-1",
+           "AWS_DEFAULT_REGION": "us-east-1",
            "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
            "AWS_ENDPOINT_URL_RDS_DATA": stack["DATA_API_ENDPOINT"], "HOSPITALITY_FUNCTION": function,
            "USE_DATA_API": "true", "DB_CLUSTER_ARN": stack["DB_CLUSTER_ARN"], "DB_SECRET_ARN": stack["DB_SECRET_ARN"],
@@ -117,7 +118,8 @@ def main() -> None:
         task_root = Path(tmp)
         with zipfile.ZipFile(ARTIFACT) as zf:
             zf.extractall(task_root)
-        base = {"PATH": "/usr/bin:/bin", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local",
+        base = {"PATH": "/usr/bin:/bin", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_ACCESS_KEY_ID": "local",
                 "AWS_SECRET_ACCESS_KEY": "local"}
         print(f"cold start of {ARTIFACT.relative_to(ROOT)}, median of {n} fresh interpreters each")
         r = {

@@ -1,5 +1,6 @@
 """GET /health: status, the tenant path's adapter, per-alias reachability and latency, migrations, the RLS audit,
-the version. No secrets. 503 when a database alias is unreachable or the RLS audit has findings. The audit and migration checks are cached
+the version. No secrets. 503 when a database alias is unreachable or the RLS audit has findings. The audit and
+migration checks are cached
 for a minute: a load balancer probing every few seconds must not cost a catalog scan each time."""
 
 from __future__ import annotations

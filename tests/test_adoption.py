@@ -227,8 +227,8 @@ def test_a_failure_part_way_leaves_the_database_as_it_was(seed_database):
 def test_data_this_schema_refuses_is_reported_before_any_change(seed_database):
     with owner() as conn:
         conn.execute("UPDATE bookings SET check_out = check_in WHERE guest_id = 'idp|beta-3'")
-        conn.execute(f"UPDATE bookings SET room_id = (SELECT id FROM entities WHERE name = 'Alpha Room 1') "
-                     f"WHERE guest_id = 'idp|beta-4'")
+        conn.execute("UPDATE bookings SET room_id = (SELECT id FROM entities WHERE name = 'Alpha Room 1') "
+                     "WHERE guest_id = 'idp|beta-4'")
     before = snapshot()
     refused = manage("adopt_seed_database")
     assert refused.returncode != 0

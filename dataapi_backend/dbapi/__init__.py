@@ -69,6 +69,7 @@ __all__ = [
     "BINARY", "DATETIME", "NUMBER", "ROWID", "STRING", "Binary", "ClientSettings", "Connection", "Cursor",
     "DataError", "DatabaseError", "Date", "DateFromTicks", "Error", "IntegrityError", "InterfaceError",
     "InternalError", "Json", "Metrics", "NotSupportedError", "OperationalError", "ProgrammingError", "RetryPolicy",
-    "Time", "TimeFromTicks", "Timestamp", "TimestampFromTicks", "TypedText", "Warning", "apilevel", "connect", "get_client",
+    "Time", "TimeFromTicks", "Timestamp", "TimestampFromTicks", "TypedText", "Warning", "apilevel", "connect",
+    "get_client",
     "paramstyle", "threadsafety",
 ]

@@ -98,7 +98,8 @@ def test_change_keeps_the_tenant_and_is_audited(world):
     entry = LogEntry.objects.filter(object_id=str(booking.pk), action_flag=CHANGE).latest("action_time")
     assert entry.user == world.users["root"] and "Guest name" in entry.get_change_message()
     history = root.get(url("booking", "history", booking.pk))
-    assert history.status_code == 200 and entry.get_change_message().encode() in history.content, entry.get_change_message()
+    message = entry.get_change_message()
+    assert history.status_code == 200 and message.encode() in history.content, message
 
 
 def test_deleting_something_still_referenced_says_what_references_it(world):

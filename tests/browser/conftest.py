@@ -46,7 +46,8 @@ PASSWORD = "browser-suite-password-2027"
 def server():
     """gunicorn, as production runs it outside Lambda (plain http here, so cookies are not Secure-only)."""
     port = free_port()
-    env = {**os.environ, "DJANGO_DEBUG": "false", "DJANGO_SECURE_COOKIES": "false", "DJANGO_SECURE_SSL_REDIRECT": "false",
+    env = {**os.environ, "DJANGO_DEBUG": "false", "DJANGO_SECURE_COOKIES": "false",
+           "DJANGO_SECURE_SSL_REDIRECT": "false",
            "DJANGO_SETTINGS_MODULE": "hospitality.settings", "GUNICORN_WORKERS": "2", "GUNICORN_THREADS": "4"}
     log = open(ROOT / ".local" / "browser-gunicorn.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"], cwd=ROOT, env=env,
@@ -86,7 +87,7 @@ def data(django_db_setup, django_db_blocker):
         _cleanup()
         with trusted_scope():
             User = get_user_model()
-            root = User.objects.create_user("br-root", password=PASSWORD, is_staff=True, is_superuser=True)
+            User.objects.create_user("br-root", password=PASSWORD, is_staff=True, is_superuser=True)
             scoped = User.objects.create_user("br-scoped", password=PASSWORD, is_staff=True)
             member = User.objects.create_user("br-member", password=PASSWORD)
             from django.contrib.auth.models import Permission

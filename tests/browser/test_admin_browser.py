@@ -146,7 +146,8 @@ def test_the_bookings_list_at_100000_rows(browser, server, data):
     for label, path in [("list", "/admin/bookings/booking/"),
                         ("page 500", "/admin/bookings/booking/?p=500"),
                         ("tenant + status filter", f"/admin/bookings/booking/?tenant={BIG}&status__exact=confirmed"),
-                        ("check-in range", "/admin/bookings/booking/?check_in__gte=2026-03-01&check_in__lte=2026-03-31"),
+                        ("check-in range",
+                         "/admin/bookings/booking/?check_in__gte=2026-03-01&check_in__lte=2026-03-31"),
                         ("search by guest", "/admin/bookings/booking/?q=big-4242")]:
         page.goto(server + path)  # warm: templates, the process's first queries
         started = time.perf_counter()

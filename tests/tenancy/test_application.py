@@ -30,7 +30,8 @@ def test_27_staff_sees_every_tenant_on_the_trusted_path_and_edits(api, world):
     booking = world.bookings[B][1]
     page = api.get(f"/admin/bookings/booking/{booking.pk}/change/")
     assert page.status_code == 200
-    form = {"property": str(booking.property_id), "room": str(booking.room_id), "guest_name": "Beta Guest 1 (edited)", "guest_email": booking.guest_email,
+    form = {"property": str(booking.property_id), "room": str(booking.room_id), "guest_name": "Beta Guest 1 (edited)",
+            "guest_email": booking.guest_email,
             "check_in": "2026-01-02", "check_out": "2026-01-04", "party_size": 1, "status": "confirmed",
             "total_amount": "100.00", "metadata": "{}"}
     response = api.post(f"/admin/bookings/booking/{booking.pk}/change/", form)

@@ -17,7 +17,7 @@ from tenants import rls
 from tenants.context import TenantContext, tenant_block
 
 from .conftest import A, B
-from .test_policies import as_tenant, owner_sql, sql, sqlstate_of
+from .test_policies import owner_sql, sql, sqlstate_of
 
 ALIAS = settings.TENANT_DB_ALIAS
 
