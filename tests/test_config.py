@@ -50,6 +50,15 @@ OWNER_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:hospitality
 DATA_API = {"USE_DATA_API": "true", "DB_CLUSTER_ARN": CLUSTER, "DATABASE_NAME": "hospitality"}
 
 
+def test_direct_connections_persist_with_health_checks():
+    config = database_config({"DATABASE_URL": PG, "TENANT_DATABASE_URL": APP_PG})
+    for alias in ("default", "tenant"):
+        assert config.databases[alias]["CONN_MAX_AGE"] == 60 and config.databases[alias]["CONN_HEALTH_CHECKS"]
+    assert config.databases["tenant"]["OPTIONS"] == {"server_side_binding": True}
+    short = database_config({"DATABASE_URL": PG, "TENANT_DATABASE_URL": APP_PG, "DB_CONN_MAX_AGE": "0"})
+    assert short.databases["tenant"]["CONN_MAX_AGE"] == 0
+
+
 def test_tenant_api_function_holds_the_app_role_only():
     config = database_config({**DATA_API, "HOSPITALITY_FUNCTION": "tenant-api", "DB_SECRET_ARN": APP_SECRET})
     assert config.function == "tenant-api"
