@@ -56,7 +56,7 @@ print(time.time())
 
 def event_for(token: str) -> dict:
     return {"version": "2.0", "routeKey": "$default", "rawPath": "/api/bookings/", "rawQueryString": "",
-            "headers": {"host": "localhost", "authorization": f"Token {token}"},
+            "headers": {"host": "localhost", "authorization": f"Token {token}", "x-forwarded-proto": "https"},
             "requestContext": {"http": {"method": "GET", "path": "/api/bookings/", "protocol": "HTTP/1.1",
                                         "sourceIp": "127.0.0.1", "userAgent": "cold-start"},
                                "domainName": "localhost", "stage": "$default"},
@@ -83,7 +83,8 @@ def function_env(stack: dict, token: str, function: str) -> dict[str, str]:
            "AWS_ENDPOINT_URL_RDS_DATA": stack["DATA_API_ENDPOINT"], "HOSPITALITY_FUNCTION": function,
            "USE_DATA_API": "true", "DB_CLUSTER_ARN": stack["DB_CLUSTER_ARN"], "DB_SECRET_ARN": stack["DB_SECRET_ARN"],
            "DATABASE_NAME": stack["DATABASE_NAME"], "DJANGO_SECRET_KEY": stack["DJANGO_SECRET_KEY"],
-           "TENANT_JWT_SECRET": stack["TENANT_JWT_SECRET"], "COLD_START_EVENT": json.dumps(event_for(token)),
+           "TENANT_JWT_SECRET": stack["TENANT_JWT_SECRET"], "TENANT_CONTEXT_KEYS": stack["TENANT_CONTEXT_KEYS"],
+           "COLD_START_EVENT": json.dumps(event_for(token)),
            "DATA_API_METRICS_INTERVAL": "300"}
     if function == "all":
         env["DATABASE_URL"] = stack["DATABASE_URL"]  # the all-in-one process also holds the trusted path
