@@ -28,6 +28,7 @@ class FaultRule:
     operation: str = "*"  # an operation name, or "*"
     rate: float = 1.0  # probability per matching call
     count: int | None = None  # stop after injecting this many times
+    after: bool = False  # run the call, then fail it: the work happened, the response is lost (e.g. a COMMIT)
     injected: int = 0
 
     def __post_init__(self):
@@ -65,8 +66,9 @@ class Faults:
             return {"latency_ms": self.latency_ms, "jitter_ms": self.jitter_ms,
                     "rules": [dataclasses.asdict(r) for r in self.rules]}
 
-    def before_call(self, operation: str) -> None:
-        """Sleep the configured latency, then raise an injected error if a rule fires."""
+    def before_call(self, operation: str) -> FaultRule | None:
+        """Sleep the configured latency, then raise an injected error if a rule fires; a rule that fires after the
+        call is returned instead, for `after_call`."""
         with self._lock:
             delay = self.latency_ms + (self._rng.uniform(0, self.jitter_ms) if self.jitter_ms else 0.0)
             fired = None
@@ -81,5 +83,11 @@ class Faults:
                     break
         if delay:
             time.sleep(delay / 1000.0)
+        if fired is not None and not fired.after:
+            raise errors.BY_CODE[fired.error](INJECTABLE[fired.error])
+        return fired
+
+    @staticmethod
+    def after_call(fired: FaultRule | None) -> None:
         if fired is not None:
             raise errors.BY_CODE[fired.error](INJECTABLE[fired.error])

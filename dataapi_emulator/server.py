@@ -6,7 +6,7 @@ Besides the Data API's routes it serves a small control API under `/_emulator/` 
   POST /_emulator/stats/reset
   POST /_emulator/pools/reset       close every pooled connection (and any session state leaked on it)
   GET|POST|DELETE /_emulator/faults  {"latency_ms", "jitter_ms", "seed", "rules": [{"operation", "error", "rate",
-                                     "count"}]}
+                                     "count", "after"}]}  (after: run the call, then fail its response)
   GET|POST /_emulator/config         {"transaction_idle_timeout", "transaction_max_lifetime", "statement_timeout",
                                      "reaper_interval"}
 """
@@ -81,8 +81,9 @@ class Handler(BaseHTTPRequestHandler):
                 raise errors.UnknownOperationException(f"Unknown operation {self.path}")
             protocol.check_signature(self.headers.get("Authorization"))
             request = protocol.parse_request(operation, body)
-            self.engine.faults.before_call(operation)
+            after = self.engine.faults.before_call(operation)
             response = getattr(self.engine, protocol.snake(operation))(request)
+            self.engine.faults.after_call(after)
             payload = protocol.serialize(response)
             bytes_out = len(payload)
             self._send(200, payload)

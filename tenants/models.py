@@ -67,6 +67,26 @@ class StaffTenant(models.Model):
         return f"{self.user} may manage {self.tenant_id}"
 
 
+class IdempotencyKey(models.Model):
+    """The first outcome of a tenant API write sent with `Idempotency-Key`, stored in the same transaction as the
+    write (so it exists exactly when the write was committed), under RLS like every tenant table. A retry with the
+    same key gets this response back without writing again; another body with the same key is refused."""
+
+    tenant_scoped = True  # read by tenants.router.TenantRouter; RLS by rls_apply
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False, editable=False)
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    body = models.JSONField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "api_idempotency_keys"
+        constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="idempotency_tenant_key_unique")]
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -24,7 +24,7 @@ EXPECTED_POLICIES = {
 }
 # Which member roles may write each tenant table (the API's permissions say the same; README "Roles"). Staff
 # handle bookings; the property catalogue and relationships are the managers'.
-WRITERS = {"bookings": ("owner", "manager", "staff")}
+WRITERS = {"bookings": ("owner", "manager", "staff"), "api_idempotency_keys": ("owner", "manager", "staff")}
 DEFAULT_WRITERS = ("owner", "manager")
 
 

@@ -31,7 +31,7 @@ def test_health_ok(client, settings):
     assert set(body["database"]["aliases"]) >= {"default", "tenant"}
     assert all(a["reachable"] is True and a["latency_ms"] >= 0 for a in body["database"]["aliases"].values())
     assert body["migrations"] == {"applied": True, "pending": 0}
-    assert body["rls"] == {"ok": True, "findings": 0, "tables": 3}
+    assert body["rls"] == {"ok": True, "findings": 0, "tables": 4}
     text = response.content.decode()
     assert "PASSWORD" not in text.upper() and "secret" not in text.lower() and "arn:" not in text
     assert response.headers["Cache-Control"].startswith("max-age=0")
@@ -46,7 +46,7 @@ def test_health_503_on_an_rls_finding(client, monkeypatch):
     response = client.get("/health", HTTP_X_HEALTH_TOKEN=TOKEN)
     assert response.status_code == 503
     body = response.json()
-    assert body["status"] == "unsafe" and body["rls"] == {"ok": False, "findings": 1, "tables": 3}
+    assert body["status"] == "unsafe" and body["rls"] == {"ok": False, "findings": 1, "tables": 4}
     assert client.get("/health").json() == {"status": "unsafe"}
 
 

@@ -8,11 +8,12 @@ from rest_framework.views import APIView
 from .. import selectors, services
 from ..models import Booking, Entity, TenantRelationship
 from . import serializers as s
+from .idempotency import IdempotentWrites
 from .pagination import Pagination
 from .schema import extend_schema
 
 
-class _CollectionApi(APIView):
+class _CollectionApi(IdempotentWrites, APIView):
     """GET: filtered, ordered, paginated list. POST: create in the caller's tenant."""
 
     model = filters_class = output_class = input_class = None
@@ -40,7 +41,7 @@ def _entered_identity(request) -> tuple[str, str]:
     return state.tenant_id, state.user_id
 
 
-class _ItemApi(APIView):
+class _ItemApi(IdempotentWrites, APIView):
     """GET/PATCH/PUT/DELETE one row; another tenant's id is a 404 exactly like a missing one."""
 
     model = output_class = input_class = None

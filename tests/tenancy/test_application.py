@@ -94,7 +94,7 @@ def test_31_code_without_a_tenant_is_refused(api, world):
 
 def test_rls_verify_command_passes_and_fails_with_a_report(world, db_access, capsys):
     call_command("rls_verify")
-    assert "RLS audit passed: 3 tenant tables" in capsys.readouterr().out
+    assert "RLS audit passed: 4 tenant tables" in capsys.readouterr().out
     import os
 
     import psycopg

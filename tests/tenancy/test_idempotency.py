@@ -1,0 +1,152 @@
+"""`Idempotency-Key`: a retried write happens once, whatever failed in between — including a commit whose response
+was lost (the emulator commits, then fails the response)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.conf import settings
+
+from bookings.models import Entity
+from tenants.context import trusted_scope
+from tenants.models import IdempotencyKey
+from tests.emulator_control import EmulatorControl
+
+from .conftest import A
+
+
+def created_named(prefix: str) -> list[str]:
+    with trusted_scope():
+        return list(Entity.objects.filter(tenant_id=A, name__startswith=prefix).values_list("name", flat=True))
+
+
+@pytest.fixture
+def cleanup(db_access):
+    prefixes = []
+    yield prefixes
+    with trusted_scope():
+        for prefix in prefixes:
+            Entity.objects.filter(tenant_id=A, name__startswith=prefix).delete()
+        IdempotencyKey.objects.filter(tenant_id=A).delete()
+
+
+def post(api, world, name: str, key: str | None, **extra):
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    return api.post("/api/entities/", {"name": name, "entity_type": "venue", **extra},
+                    content_type="application/json", **headers, **world.auth())
+
+
+def test_a_retry_with_the_same_key_replays_the_first_outcome(api, world, cleanup, tenant_calls):
+    cleanup.append("Idem ")
+    key = uuid.uuid4().hex
+    with tenant_calls() as plain:
+        assert post(api, world, "Idem Plain", None).status_code == 201
+    with tenant_calls() as keyed:
+        first = post(api, world, "Idem Once", key)
+    assert first.status_code == 201
+    if keyed.calls is not None:  # the key's cost: its lookup and its insert, in the same transaction
+        assert plain.calls == {"BeginTransaction": 1, "ExecuteStatement": 2, "CommitTransaction": 1}
+        assert keyed.calls == {"BeginTransaction": 1, "ExecuteStatement": 4, "CommitTransaction": 1}
+    with tenant_calls() as calls:
+        again = post(api, world, "Idem Once", key)
+    assert again.status_code == 201 and again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert sorted(created_named("Idem ")) == ["Idem Once", "Idem Plain"]
+    if calls.calls is not None:  # the replay: Begin, enter, the lookup, Commit — no write
+        assert calls.calls == {"BeginTransaction": 1, "ExecuteStatement": 2, "CommitTransaction": 1}
+
+
+def test_the_same_key_for_another_request_is_a_422(api, world, cleanup):
+    cleanup.append("Idem ")
+    key = uuid.uuid4().hex
+    assert post(api, world, "Idem A", key).status_code == 201
+    other = post(api, world, "Idem B", key)
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    assert created_named("Idem ") == ["Idem A"]
+
+
+def test_a_failed_write_stores_nothing_so_its_retry_runs(api, world, cleanup):
+    cleanup.append("Idem ")
+    key = uuid.uuid4().hex
+    bad = post(api, world, "Idem Bad", key, entity_type="spaceship")
+    assert bad.status_code == 400
+    assert post(api, world, "Idem Bad", key).status_code == 201
+
+
+def test_keys_are_per_tenant_and_validated(api, world, cleanup):
+    cleanup.append("Idem ")
+    assert post(api, world, "Idem Key", "has spaces in it").status_code == 400
+    with trusted_scope():
+        assert not IdempotencyKey.objects.exclude(tenant_id=A).filter(key="has spaces in it").exists()
+
+
+@pytest.fixture
+def faults(db_access):
+    control = EmulatorControl(settings.DATABASES["tenant"]["OPTIONS"]["endpoint_url"])
+    yield control.faults
+    control.clear_faults()
+
+
+@pytest.mark.emulator_only
+@pytest.mark.data_api_only
+def test_a_lost_commit_response_is_safe_to_retry_with_a_key(api, world, cleanup, faults):
+    cleanup.append("Idem Lost")
+    faults(rules=[{"operation": "CommitTransaction", "error": "InternalServerErrorException", "count": 1,
+                  "after": True}])
+    key = uuid.uuid4().hex
+    lost = post(api, world, "Idem Lost", key)
+    assert lost.status_code == 502 and lost.json()["code"] == "commit_outcome_unknown"
+    assert created_named("Idem Lost") == ["Idem Lost"]  # it did commit
+    retried = post(api, world, "Idem Lost", key)
+    assert retried.status_code == 201 and retried["Idempotent-Replayed"] == "true"
+    assert created_named("Idem Lost") == ["Idem Lost"]
+
+
+def booked_guests(prefix: str) -> list[str]:
+    from bookings.models import Booking
+
+    with trusted_scope():
+        return list(Booking.objects.filter(tenant_id=A, guest_name__startswith=prefix)
+                    .values_list("guest_name", flat=True))
+
+
+@pytest.mark.emulator_only
+@pytest.mark.data_api_only
+@pytest.mark.parametrize("with_keys", [True, False])
+def test_clients_retrying_every_error(api, world, db_access, faults, with_keys):
+    """Every call may fail (a 5xx before or after the call, an expired transaction, a lost commit response); the
+    client retries any non-2xx. With keys every intended booking lands exactly once; without keys a lost commit
+    response turns into a duplicate booking (bookings have no natural unique key: what the README warns about)."""
+    from bookings.models import Booking
+
+    prefix = f"Idem Retry {'K' if with_keys else 'N'} "
+    hotel = str(world.entities[A].pk)
+    faults(seed=7, rules=[
+        {"operation": "CommitTransaction", "error": "InternalServerErrorException", "rate": 0.25, "after": True},
+        {"operation": "CommitTransaction", "error": "TransactionNotFoundException", "rate": 0.1},
+        {"operation": "ExecuteStatement", "error": "InternalServerErrorException", "rate": 0.05},
+        {"operation": "BeginTransaction", "error": "ServiceUnavailableError", "rate": 0.05},
+    ])
+    names = [f"{prefix}{i:02d}" for i in range(20)]
+    try:
+        for name in names:
+            headers = {"HTTP_IDEMPOTENCY_KEY": uuid.uuid4().hex} if with_keys else {}
+            for _attempt in range(12):
+                response = api.post("/api/bookings/", {"property": hotel, "room": hotel, "guest_name": name,
+                                                       "check_in": "2027-10-01", "check_out": "2027-10-02"},
+                                    content_type="application/json", **headers, **world.auth())
+                if response.status_code < 300:
+                    break
+                assert response.status_code in (409, 502, 503), response.content
+                assert response["Content-Type"] == "application/json"
+            else:
+                pytest.fail(f"{name}: never succeeded")
+        landed = booked_guests(prefix)
+        if with_keys:
+            assert sorted(landed) == names  # 0 lost, 0 duplicated
+        else:
+            assert set(landed) == set(names) and len(landed) > len(names)  # nothing lost, but duplicates
+    finally:
+        with trusted_scope():
+            Booking.objects.filter(tenant_id=A, guest_name__startswith=prefix).delete()
+            IdempotencyKey.objects.filter(tenant_id=A).delete()
