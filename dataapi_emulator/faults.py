@@ -29,7 +29,9 @@ class FaultRule:
     rate: float = 1.0  # probability per matching call
     count: int | None = None  # stop after injecting this many times
     after: bool = False  # run the call, then fail it: the work happened, the response is lost (e.g. a COMMIT)
+    skip: int = 0  # let this many matching calls through first (to hit the second statement of a transaction)
     injected: int = 0
+    seen: int = 0
 
     def __post_init__(self):
         if self.error not in INJECTABLE:
@@ -76,6 +78,9 @@ class Faults:
                 if rule.operation not in ("*", operation):
                     continue
                 if rule.count is not None and rule.injected >= rule.count:
+                    continue
+                rule.seen += 1
+                if rule.seen <= rule.skip:
                     continue
                 if self._rng.random() < rule.rate:
                     rule.injected += 1

@@ -6,7 +6,8 @@ Besides the Data API's routes it serves a small control API under `/_emulator/` 
   POST /_emulator/stats/reset
   POST /_emulator/pools/reset       close every pooled connection (and any session state leaked on it)
   GET|POST|DELETE /_emulator/faults  {"latency_ms", "jitter_ms", "seed", "rules": [{"operation", "error", "rate",
-                                     "count", "after"}]}  (after: run the call, then fail its response)
+                                     "count", "after", "skip"}]}  (after: run the call, then fail its response;
+                                     skip: let that many matching calls through first)
   GET|POST /_emulator/config         {"transaction_idle_timeout", "transaction_max_lifetime", "statement_timeout",
                                      "reaper_interval"}
 """

@@ -81,3 +81,71 @@ def test_a_write_whose_commit_outcome_is_unknown_says_so(api, world, faults, cap
                                                                       response["X-Request-Id"])
     with trusted_scope():
         Entity.objects.filter(tenant_id=A, name="Commit Unknown").delete()
+
+
+# -- the fault matrix: each step of a request × each method ----------------------------------------------------
+STEPS = {
+    # the Data API transaction cannot begin (retries exhausted)
+    "begin": {"operation": "BeginTransaction", "error": "ServiceUnavailableError", "count": 50},
+    # the first statement, entering the tenant
+    "enter": {"operation": "ExecuteStatement", "error": "InternalServerErrorException", "count": 1},
+    # the view's first query (after the enter)
+    "query": {"operation": "ExecuteStatement", "error": "InternalServerErrorException", "count": 1, "skip": 1},
+    # the commit fails before it ran
+    "commit": {"operation": "CommitTransaction", "error": "InternalServerErrorException", "count": 1},
+    # the commit ran, its response was lost
+    "commit-lost": {"operation": "CommitTransaction", "error": "InternalServerErrorException", "count": 1,
+                    "after": True},
+}
+METHODS = ["list", "item", "post", "patch", "delete"]
+
+
+@pytest.fixture
+def victim(db_access):
+    """A row of its own for item/patch/delete, recreated for every case."""
+    with trusted_scope():
+        entity = Entity.objects.create(tenant_id=A, entity_type="venue", name="Matrix Victim", created_by="t")
+    yield entity
+    with trusted_scope():
+        Entity.objects.filter(tenant_id=A, name__startswith="Matrix").delete()
+
+
+def call(api, world, method: str, victim):
+    auth = world.auth("ann", A)
+    item = f"/api/entities/{victim.pk}/"
+    return {
+        "list": lambda: api.get("/api/entities/", **auth),
+        "item": lambda: api.get(item, **auth),
+        "post": lambda: api.post("/api/entities/", {"name": "Matrix New", "entity_type": "venue"},
+                                 content_type="application/json", **auth),
+        "patch": lambda: api.patch(item, {"name": "Matrix Renamed"}, content_type="application/json", **auth),
+        "delete": lambda: api.delete(item, **auth),
+    }[method]()
+
+
+def state() -> set[str]:
+    with trusted_scope():
+        return set(Entity.objects.filter(tenant_id=A, name__startswith="Matrix").values_list("name", flat=True))
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("step", list(STEPS))
+def test_fault_matrix(api, world, faults, victim, step, method):
+    faults(rules=[STEPS[step]])
+    response = call(api, world, method, victim)
+    assert response["Content-Type"] == "application/json" and response["X-Request-Id"]
+    body = response.json()
+    assert set(body) == {"message", "code", "extra"}, body
+    writes = method in ("post", "patch", "delete")
+    committed_anyway = step == "commit-lost" and writes
+    if step in ("commit", "commit-lost") and writes:
+        assert (response.status_code, body["code"]) == (502, "commit_outcome_unknown")
+        assert body["extra"] == {"retryable": False}
+    else:
+        assert (response.status_code, body["code"]) == (503, "database_unavailable")
+        assert body["extra"] == {"retryable": True}
+    expected = {"list": {"Matrix Victim"}, "item": {"Matrix Victim"},
+                "post": {"Matrix Victim", "Matrix New"} if committed_anyway else {"Matrix Victim"},
+                "patch": {"Matrix Renamed"} if committed_anyway else {"Matrix Victim"},
+                "delete": set() if committed_anyway else {"Matrix Victim"}}[method]
+    assert state() == expected  # never partial: all of the write or none of it
