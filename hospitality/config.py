@@ -127,6 +127,48 @@ def jwt_secret(env: Mapping[str, str]) -> str:
     return secret
 
 
+API_GATEWAY_TIMEOUT = 29  # seconds: API Gateway's integration limit, which no setting raises
+
+
+@dataclasses.dataclass(frozen=True)
+class Timeouts:
+    """One budget, each layer inside the one above it, so that the innermost gives up first and the request still
+    answers with the designed error (503 retryable) instead of a dropped connection:
+    API Gateway (29 s) > REQUEST_TIMEOUT_SECONDS > DATA_API_READ_TIMEOUT > DATABASE_STATEMENT_TIMEOUT."""
+
+    request: float
+    data_api_read: float
+    statement: float
+
+    @property
+    def retry_budget(self) -> float:
+        """What is left for retries (throttling, a resuming cluster) once a call may have used its read timeout."""
+        return self.request - self.data_api_read
+
+
+def timeouts(env: Mapping[str, str]) -> Timeouts:
+    def seconds(var: str, default: float) -> float:
+        raw = env.get(var, "").strip()
+        try:
+            value = float(raw) if raw else default
+        except ValueError:
+            raise _fail(var, raw, "not a number of seconds", "use e.g. 20 or 2.5") from None
+        if value <= 0:
+            raise _fail(var, raw, "must be positive", "use a number of seconds above 0")
+        return value
+
+    t = Timeouts(seconds("REQUEST_TIMEOUT_SECONDS", 25), seconds("DATA_API_READ_TIMEOUT", 20),
+                 seconds("DATABASE_STATEMENT_TIMEOUT", 15))
+    order = [("API Gateway's limit", API_GATEWAY_TIMEOUT), ("REQUEST_TIMEOUT_SECONDS", t.request),
+             ("DATA_API_READ_TIMEOUT", t.data_api_read), ("DATABASE_STATEMENT_TIMEOUT", t.statement)]
+    for (outer, outer_value), (inner, inner_value) in zip(order, order[1:]):
+        if inner_value >= outer_value:
+            raise _fail(inner, str(inner_value), f"must be below {outer} ({outer_value:g} s)",
+                        "keep API Gateway (29) > REQUEST_TIMEOUT_SECONDS > DATA_API_READ_TIMEOUT > "
+                        "DATABASE_STATEMENT_TIMEOUT")
+    return t
+
+
 CONTEXT_KEY_ID_RE = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 MIN_SECRET_LENGTH = 32
 
@@ -173,7 +215,9 @@ def _data_api_alias(env: Mapping[str, str], secret_var: str, cluster: str, datab
                        "arn:aws:secretsmanager:us-east-1:123456789012:secret:hospitality/app-AbCdEf")
     if secret is None:
         raise _fail(secret_var, None, "is required for the Data API path", "set it to the secret ARN of the role")
-    options = {"resource_arn": cluster, "secret_arn": secret, "region_name": region, "debug": debug}
+    budget = timeouts(env)
+    options = {"resource_arn": cluster, "secret_arn": secret, "region_name": region, "debug": debug,
+               "read_timeout": budget.data_api_read, "retry_budget_seconds": budget.retry_budget}
     if endpoint:
         options["endpoint_url"] = endpoint
     return {"ENGINE": "dataapi_backend", "NAME": database, "OPTIONS": options}

@@ -11,7 +11,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from hospitality.config import context_keys, database_config, env_bool, env_choice, env_int, jwt_secret
+from hospitality.config import (context_keys, database_config, env_bool, env_choice, env_int, jwt_secret,
+                                timeouts)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -61,6 +62,9 @@ API_TOKEN_LIFETIME_DAYS = env_int(os.environ, "API_TOKEN_LIFETIME_DAYS", 90, 1, 
 TENANT_JWT_PUBLIC_KEY = os.environ.get("TENANT_JWT_PUBLIC_KEY", "")
 TENANT_JWT_ISSUER = os.environ.get("TENANT_JWT_ISSUER", "hospitality")
 TENANT_JWT_AUDIENCE = os.environ.get("TENANT_JWT_AUDIENCE", "hospitality-api")
+# The timeout budget (hospitality/config.py Timeouts, checked for its order at startup): the Data API client's read
+# timeout and retry budget come from it, and every tenant transaction's statement_timeout (set by app.enter_tenant).
+TIMEOUTS = timeouts(os.environ)
 # The keys tenant contexts are signed with (app.enter_tenant verifies them; sql/10_tenant_context.sql).
 TENANT_CONTEXT_KEYS = context_keys(os.environ, required=SERVES_TENANT_API)
 # Only behind an authenticator that strips and sets these headers itself (API Gateway authorizer, service mesh).

@@ -129,6 +129,10 @@ BEGIN
     RAISE EXCEPTION 'tenant access denied' USING ERRCODE = '28000';
   END IF;
   PERFORM app.set_proven_context(ctx->>'kid', ctx->>'tenant', ctx->>'user', member_role);
+  -- the application's timeout budget for this transaction's statements (signed like the rest)
+  IF (ctx->>'statement_timeout_ms') ~ '^[0-9]{1,7}$' THEN
+    PERFORM set_config('statement_timeout', (ctx->>'statement_timeout_ms') || 'ms', true);
+  END IF;
   -- custom variables, namespaced under app.ctx. so they can never shadow the ones above
   FOR k, v IN SELECT key, value FROM jsonb_each_text(coalesce(p_extra, '{}'::jsonb)) LOOP
     IF k !~ '^[a-z][a-z0-9_]{0,40}$' THEN
@@ -142,7 +146,8 @@ $$;
 
 -- API tokens: the token is the proof. Only its SHA-256 reaches the database, looked up here, so token checks and the
 -- tenant context cost one statement; the proof is made with the newest key.
-CREATE OR REPLACE FUNCTION app.enter_tenant_with_token(p_token_hash text)
+DROP FUNCTION IF EXISTS app.enter_tenant_with_token(text);
+CREATE OR REPLACE FUNCTION app.enter_tenant_with_token(p_token_hash text, p_statement_timeout_ms integer DEFAULT NULL)
 RETURNS TABLE (tenant_id text, user_id text, role text)
 LANGUAGE plpgsql SECURITY DEFINER VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -163,6 +168,9 @@ BEGIN
     RAISE EXCEPTION 'invalid token' USING ERRCODE = '28P01';
   END IF;
   PERFORM app.set_proven_context(newest, r.tenant_id, r.user_id, r.role);
+  IF p_statement_timeout_ms BETWEEN 1 AND 9999999 THEN
+    PERFORM set_config('statement_timeout', p_statement_timeout_ms || 'ms', true);
+  END IF;
   RETURN QUERY SELECT r.tenant_id::text, r.user_id::text, r.role::text;
 END
 $$;
@@ -171,9 +179,9 @@ REVOKE ALL ON FUNCTION app.proven_setting(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.current_tenant_id() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.current_user_role() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.enter_tenant(text, text, jsonb) FROM PUBLIC;
-REVOKE ALL ON FUNCTION app.enter_tenant_with_token(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.enter_tenant_with_token(text, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app.proven_setting(text) TO hospitality_app, hospitality_admin;
 GRANT EXECUTE ON FUNCTION app.current_tenant_id() TO hospitality_app, hospitality_admin;
 GRANT EXECUTE ON FUNCTION app.current_user_role() TO hospitality_app, hospitality_admin;
 GRANT EXECUTE ON FUNCTION app.enter_tenant(text, text, jsonb) TO hospitality_app;
-GRANT EXECUTE ON FUNCTION app.enter_tenant_with_token(text) TO hospitality_app;
+GRANT EXECUTE ON FUNCTION app.enter_tenant_with_token(text, integer) TO hospitality_app;

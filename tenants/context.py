@@ -45,8 +45,12 @@ class TenantContext:
             raise ValueError("invalid tenant id")
 
     def enter_statement(self) -> tuple[str, list]:
+        from django.conf import settings
+
+        statement_ms = int(settings.TIMEOUTS.statement * 1000)
         if self.token_hash is not None:
-            return "SELECT tenant_id, user_id, role FROM app.enter_tenant_with_token(%s)", [self.token_hash]
+            return ("SELECT tenant_id, user_id, role FROM app.enter_tenant_with_token(%s, %s)",
+                    [self.token_hash, statement_ms])
         assertion, signature = self.signed()
         return ("SELECT %s::text, %s::text, app.enter_tenant(%s, %s, %s::jsonb)",
                 [self.tenant_id, self.user_id, assertion, signature, json.dumps(self.variables)])
@@ -59,7 +63,8 @@ class TenantContext:
 
         kid, secret = settings.TENANT_CONTEXT_KEYS[0]
         assertion = json.dumps({"kid": kid, "tenant": self.tenant_id, "user": self.user_id, "role": self.role,
-                                "external": self.external, "exp": int(time.time()) + CONTEXT_LIFETIME},
+                                "external": self.external, "exp": int(time.time()) + CONTEXT_LIFETIME,
+                                "statement_timeout_ms": int(settings.TIMEOUTS.statement * 1000)},
                                separators=(",", ":"))
         return assertion, hmac.new(secret, assertion.encode(), hashlib.sha256).hexdigest()
 

@@ -35,7 +35,8 @@ def test_data_api_path_uses_the_app_secret_for_the_tenant_alias():
     assert tenant["ENGINE"] == "dataapi_backend"
     assert tenant["NAME"] == "hospitality"
     assert tenant["OPTIONS"] == {"resource_arn": CLUSTER, "secret_arn": APP_SECRET, "region_name": "eu-west-1",
-                                 "debug": False, "endpoint_url": "http://127.0.0.1:8765"}
+                                 "debug": False, "endpoint_url": "http://127.0.0.1:8765", "read_timeout": 20,
+                                 "retry_budget_seconds": 5}
     assert config.tenant_adapter == "data-api"
 
 
@@ -48,6 +49,28 @@ def test_trusted_path_over_the_data_api_when_there_is_no_database_url():
 
 OWNER_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:hospitality/owner-AbCdEf"
 DATA_API = {"USE_DATA_API": "true", "DB_CLUSTER_ARN": CLUSTER, "DATABASE_NAME": "hospitality"}
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"REQUEST_TIMEOUT_SECONDS": "30"}, "REQUEST_TIMEOUT_SECONDS='30.0': must be below API Gateway's limit (29 s)"),
+    ({"DATA_API_READ_TIMEOUT": "60"}, "DATA_API_READ_TIMEOUT='60.0': must be below REQUEST_TIMEOUT_SECONDS (25 s)"),
+    ({"DATABASE_STATEMENT_TIMEOUT": "45"}, "DATABASE_STATEMENT_TIMEOUT='45.0': must be below DATA_API_READ_TIMEOUT "
+                                           "(20 s)"),
+    ({"DATA_API_READ_TIMEOUT": "soon"}, "DATA_API_READ_TIMEOUT='soon': not a number of seconds"),
+])
+def test_timeouts_must_nest_inside_api_gateways(env, message):
+    from hospitality.config import timeouts
+
+    with pytest.raises(ImproperlyConfigured) as exc:
+        timeouts(env)
+    assert str(exc.value).startswith(message)
+
+
+def test_the_default_budget_nests():
+    from hospitality.config import timeouts
+
+    t = timeouts({})
+    assert (t.request, t.data_api_read, t.statement, t.retry_budget) == (25, 20, 15, 5)
 
 
 def test_direct_connections_persist_with_health_checks():

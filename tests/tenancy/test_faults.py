@@ -149,3 +149,4 @@ def test_fault_matrix(api, world, faults, victim, step, method):
                 "patch": {"Matrix Renamed"} if committed_anyway else {"Matrix Victim"},
                 "delete": set() if committed_anyway else {"Matrix Victim"}}[method]
     assert state() == expected  # never partial: all of the write or none of it
+

@@ -111,7 +111,7 @@ def test_the_key_is_unreachable_for_the_app_role(world, db_access):
         "has_function_privilege('hospitality_app', p.oid, 'EXECUTE') AND NOT EXISTS (SELECT 1 FROM pg_depend d "
         "WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')", []))
     assert {f for f, _ in funcs} == {"app.proven_setting(text)", "app.current_tenant_id()", "app.current_user_role()",
-                                     "app.enter_tenant(text,text,jsonb)", "app.enter_tenant_with_token(text)",
+                                     "app.enter_tenant(text,text,jsonb)", "app.enter_tenant_with_token(text,integer)",
                                      "app.uuid_generate_v7()"}
     # and the audit notices a grant that would expose it
     owner_sql("GRANT SELECT ON app.context_keys TO hospitality_app")
