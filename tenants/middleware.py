@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import logging
 import time
+from http import HTTPStatus
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connections, transaction
@@ -108,6 +109,17 @@ def error_response(status: int, message: str, code: str, **extra) -> JsonRespons
     return response
 
 
+def html_error_as_json(response) -> JsonResponse:
+    status = response.status_code
+    if status >= 500:
+        replaced = error_response(500, "Internal server error; it has been logged.", "server_error")
+    else:
+        phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+        replaced = error_response(status, f"{phrase}.", phrase.lower().replace(" ", "_").replace("-", "_"))
+    replaced._has_been_logged = True
+    return replaced
+
+
 def failed_finish_response(request, state: TenantRequestState, exc: DatabaseError, committing: bool) -> JsonResponse:
     cause = exc.__cause__
     aws_code, sqlstate = getattr(cause, "aws_code", None), getattr(cause, "sqlstate", None)
@@ -175,10 +187,10 @@ class TenantTransactionMiddleware:
             finally:
                 metrics.requests.record((time.perf_counter() - started) * 1000, status)
                 metrics.reporter.maybe_flush()
-        if response.status_code >= 500 and not response.get("Content-Type", "").startswith("application/json"):
-            # Django's page for an uncaught exception (logged by Django already): the API's shape instead
-            response = error_response(500, "Internal server error; it has been logged.", "server_error")
-            response._has_been_logged = True
+        if response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
+            # Django's own pages (an uncaught exception, a URL that matches nothing, a refused host): the API's
+            # shape instead, never HTML under /api/ (Django has logged what it needed to)
+            response = html_error_as_json(response)
         if state.context is not None:
             # responses depend on who asks: never cached across tenants (rls-threats #29)
             response.headers.setdefault("Cache-Control", "private, no-store")

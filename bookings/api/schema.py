@@ -10,7 +10,7 @@ from django.conf import settings
 
 if "drf_spectacular" in settings.INSTALLED_APPS:
     from drf_spectacular.extensions import OpenApiAuthenticationExtension
-    from drf_spectacular.utils import extend_schema
+    from drf_spectacular.utils import extend_schema, extend_schema_view
 
     class JWTScheme(OpenApiAuthenticationExtension):
         target_class = "tenants.authentication.JWTAuthentication"
@@ -48,4 +48,23 @@ else:
     def extend_schema(*args, **kwargs):
         return lambda target: target
 
-__all__ = ["extend_schema"]
+    extend_schema_view = extend_schema
+
+__all__ = ["extend_schema", "extend_schema_view", "responses"]
+
+# What each kind of operation can answer besides its success (all in the error shape): the status codes the API
+# really produces (validation, credentials, tenant/role refusals, missing rows, conflicts, sizes, idempotency,
+# throttling, a commit whose outcome is unknown, an unavailable database).
+ERRORS = {
+    "list": (400, 401, 403, 413, 422, 429, 503),
+    "read": (401, 403, 404, 413, 422, 429, 503),
+    "create": (400, 401, 403, 409, 413, 422, 429, 502, 503),
+    "update": (400, 401, 403, 404, 409, 413, 422, 429, 502, 503),
+    "delete": (401, 403, 404, 409, 413, 422, 429, 502, 503),
+}
+
+
+def responses(kind: str, success: int, body) -> dict:
+    from .serializers import ErrorOutput
+
+    return {success: body, **{code: ErrorOutput for code in ERRORS[kind]}}

@@ -8,6 +8,22 @@ from ..models import Booking, Entity, TenantRelationship
 READ_ONLY = ("id", "created_at", "created_by", "updated_at")
 
 
+class ErrorOutput(serializers.Serializer):
+    """Every error the API answers: one shape."""
+
+    message = serializers.CharField()
+    code = serializers.CharField()
+    extra = serializers.DictField()
+
+
+def paginated(output: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The list endpoints' page: count, links and the rows (bookings.api.pagination)."""
+    return type(f"Paginated{output.__name__.removesuffix('Output')}List", (serializers.Serializer,), {
+        "count": serializers.IntegerField(), "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True), "results": output(many=True),
+    })
+
+
 class BoundedMetadata:
     """`metadata` stays well under the Data API's 64 KB per returned row (METADATA_MAX_BYTES, serialized), so a row
     written through the API can always be read back, alone or in a list."""

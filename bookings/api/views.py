@@ -10,7 +10,7 @@ from ..models import Booking, Entity, TenantRelationship
 from . import serializers as s
 from .idempotency import IdempotentWrites
 from .pagination import Pagination
-from .schema import extend_schema
+from .schema import extend_schema, extend_schema_view, responses
 
 
 class _CollectionApi(IdempotentWrites, APIView):
@@ -80,16 +80,21 @@ class EntityCollectionApi(_CollectionApi):
     filters_class, output_class, input_class = s.EntityFilters, s.EntityOutput, s.EntityInput
     select, create = selectors.entity_list, services.entity_create
 
-    @extend_schema(parameters=[s.EntityFilters], responses=s.EntityOutput(many=True))
+    @extend_schema(operation_id="entities_list", parameters=[s.EntityFilters],
+                   responses=responses("list", 200, s.paginated(s.EntityOutput)))
     def get(self, request):
         return super().get(request)
 
-    @extend_schema(request=s.EntityInput, responses={201: s.EntityOutput})
+    @extend_schema(request=s.EntityInput, responses=responses("create", 201, s.EntityOutput))
     def post(self, request):
         return super().post(request)
 
 
-@extend_schema(tags=["entities"], request=s.EntityInput, responses=s.EntityOutput)
+@extend_schema(tags=["entities"], request=s.EntityInput)
+@extend_schema_view(get=extend_schema(responses=responses("read", 200, s.EntityOutput)),
+                    put=extend_schema(responses=responses("update", 200, s.EntityOutput)),
+                    patch=extend_schema(responses=responses("update", 200, s.EntityOutput)),
+                    delete=extend_schema(responses=responses("delete", 204, None)))
 class EntityItemApi(_ItemApi):
     model, output_class, input_class = Entity, s.EntityOutput, s.EntityInput
 
@@ -100,16 +105,21 @@ class BookingCollectionApi(_CollectionApi):
     filters_class, output_class, input_class = s.BookingFilters, s.BookingOutput, s.BookingInput
     select, create = selectors.booking_list, services.booking_create
 
-    @extend_schema(parameters=[s.BookingFilters], responses=s.BookingOutput(many=True))
+    @extend_schema(operation_id="bookings_list", parameters=[s.BookingFilters],
+                   responses=responses("list", 200, s.paginated(s.BookingOutput)))
     def get(self, request):
         return super().get(request)
 
-    @extend_schema(request=s.BookingInput, responses={201: s.BookingOutput})
+    @extend_schema(request=s.BookingInput, responses=responses("create", 201, s.BookingOutput))
     def post(self, request):
         return super().post(request)
 
 
-@extend_schema(tags=["bookings"], request=s.BookingInput, responses=s.BookingOutput)
+@extend_schema(tags=["bookings"], request=s.BookingInput)
+@extend_schema_view(get=extend_schema(responses=responses("read", 200, s.BookingOutput)),
+                    put=extend_schema(responses=responses("update", 200, s.BookingOutput)),
+                    patch=extend_schema(responses=responses("update", 200, s.BookingOutput)),
+                    delete=extend_schema(responses=responses("delete", 204, None)))
 class BookingItemApi(_ItemApi):
     model, output_class, input_class, related = Booking, s.BookingOutput, s.BookingInput, ("property", "room")
 
@@ -120,22 +130,27 @@ class RelationshipCollectionApi(_CollectionApi):
     filters_class, output_class, input_class = s.RelationshipFilters, s.RelationshipOutput, s.RelationshipInput
     select, create = selectors.relationship_list, services.relationship_create
 
-    @extend_schema(parameters=[s.RelationshipFilters], responses=s.RelationshipOutput(many=True))
+    @extend_schema(operation_id="relationships_list", parameters=[s.RelationshipFilters],
+                   responses=responses("list", 200, s.paginated(s.RelationshipOutput)))
     def get(self, request):
         return super().get(request)
 
-    @extend_schema(request=s.RelationshipInput, responses={201: s.RelationshipOutput})
+    @extend_schema(request=s.RelationshipInput, responses=responses("create", 201, s.RelationshipOutput))
     def post(self, request):
         return super().post(request)
 
 
-@extend_schema(tags=["relationships"], request=s.RelationshipInput, responses=s.RelationshipOutput)
+@extend_schema(tags=["relationships"], request=s.RelationshipInput)
+@extend_schema_view(get=extend_schema(responses=responses("read", 200, s.RelationshipOutput)),
+                    put=extend_schema(responses=responses("update", 200, s.RelationshipOutput)),
+                    patch=extend_schema(responses=responses("update", 200, s.RelationshipOutput)),
+                    delete=extend_schema(responses=responses("delete", 204, None)))
 class RelationshipItemApi(_ItemApi):
     model, output_class, input_class, related = TenantRelationship, s.RelationshipOutput, s.RelationshipInput, \
         ("entity",)
 
 
-@extend_schema(tags=["context"], responses={200: {"type": "object"}})
+@extend_schema(tags=["context"], responses=responses("read", 200, {"type": "object"}))
 class WhoAmIApi(APIView):
     """The tenant context exactly as the database sees it in this request's transaction."""
 

@@ -156,3 +156,12 @@ def test_every_response_has_a_request_id(api):
     first, second = api.get("/health")["X-Request-Id"], api.get("/health")["X-Request-Id"]
     assert first != second and len(first) == 32
     assert api.get("/health", HTTP_X_REQUEST_ID="bad id with spaces")["X-Request-Id"] != "bad id with spaces"
+
+
+def test_no_html_under_the_api(api, world):
+    for response, status, code in [
+        (api.get("/api/bookings/not-a-uuid/", **world.auth("ann", A)), 404, "not_found"),
+        (api.get("/api/nowhere/", **world.auth("ann", A)), 404, "not_found"),
+    ]:
+        assert response.status_code == status and response["Content-Type"] == "application/json"
+        assert response.json() == {"message": "Not Found.", "code": code, "extra": {}}
