@@ -105,8 +105,10 @@ MIDDLEWARE = [
     "hospitality.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     *(["whitenoise.middleware.WhiteNoiseMiddleware"] if SERVES_STAFF else []),
-    *(_SESSION_MIDDLEWARE if HOSPITALITY_FUNCTION != "tenant-api" else ["django.middleware.common.CommonMiddleware"]),
+    # Outside the session/common middleware, so that what they answer under /api/ (APPEND_SLASH's refusal to
+    # redirect a POST, a disallowed host) also reaches the client in the API's error shape.
     *(["tenants.middleware.TenantTransactionMiddleware"] if SERVES_TENANT_API else []),
+    *(_SESSION_MIDDLEWARE if HOSPITALITY_FUNCTION != "tenant-api" else ["django.middleware.common.CommonMiddleware"]),
     # last, as django-axes requires: turns a locked-out login into its lockout response
     *(["axes.middleware.AxesMiddleware"] if HOSPITALITY_FUNCTION != "tenant-api" else []),
 ]
