@@ -133,10 +133,9 @@ def read_members(path: str | None) -> list[Member]:
 
 
 class Adoption:
-    def __init__(self, using: str = "default", log: Callable[[str], None] = print):
+    def __init__(self, using: str = "default"):
         self.using = using
         self.connection = connections[using]
-        self.log = log
 
     # -- reading the seed's database -------------------------------------------------------------------------------
     def _rows(self, sql: str, params=()) -> list[tuple]:

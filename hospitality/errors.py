@@ -13,6 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from tenants.exceptions import DATABASE_UNAVAILABLE
+
 log = logging.getLogger("hospitality.api")
 
 
@@ -59,7 +61,7 @@ def exception_handler(exc, context):
         # database: nothing was committed (the request's transaction is rolled back); the client may retry.
         log.warning("database unavailable on %s: %s", context["request"].path, exc)
         set_rollback()
-        return Response({"message": "The database is temporarily unavailable; nothing was saved. Retry the request.",
+        return Response({"message": DATABASE_UNAVAILABLE,
                          "code": "database_unavailable", "extra": {"retryable": True}},
                         status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "2"})
     if isinstance(exc, Http404):

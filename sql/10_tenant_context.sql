@@ -36,7 +36,9 @@ $$;
 REVOKE ALL ON FUNCTION app.context_message() FROM PUBLIC;
 
 -- The proven context, read by every policy once per statement and table (an InitPlan), so written as one query
--- with no nested calls: the key the proof names, and the proof's HMAC over this transaction's variables.
+-- with no nested calls: the key the proof names, and the proof's HMAC over this transaction's variables. Its
+-- message is app.context_message() written inline (a nested call would run once per policy of every statement):
+-- the two must stay identical, or no proof verifies (every tenancy test would show it).
 DROP FUNCTION IF EXISTS app.context_valid();
 -- plpgsql rather than SQL: its statement plan is prepared once per session, not once per calling query.
 CREATE OR REPLACE FUNCTION app.proven_setting(p_name text) RETURNS text

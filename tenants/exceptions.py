@@ -1,4 +1,8 @@
 from rest_framework import status
+
+# The answer when nothing can have been saved and the client may simply retry (the API's exception handler and the
+# tenancy middleware's commit handling both give it).
+DATABASE_UNAVAILABLE = "The database is temporarily unavailable; nothing was saved. Retry the request."
 from rest_framework.exceptions import APIException, AuthenticationFailed, NotAuthenticated
 
 

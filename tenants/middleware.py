@@ -22,7 +22,7 @@ from django.http import JsonResponse
 from hospitality import metrics
 
 from .context import TENANT_SCOPE, TenantContext, scope, using_tenant_alias
-from .exceptions import InvalidCredentials, TenantAccessDenied, TenantContextMissing
+from .exceptions import DATABASE_UNAVAILABLE, InvalidCredentials, TenantAccessDenied, TenantContextMissing
 from .transport import tenant_aliases
 
 API_PREFIX = "/api/"
@@ -131,8 +131,7 @@ def failed_finish_response(request, state: TenantRequestState, exc: DatabaseErro
     not_committed = (not committing or request.method in SAFE_METHODS
                      or (aws_code in NOT_COMMITTED if aws_code else sqlstate is not None))
     if not_committed:
-        return error_response(503, "The database is temporarily unavailable; nothing was saved. Retry the request.",
-                              "database_unavailable", retryable=True)
+        return error_response(503, DATABASE_UNAVAILABLE, "database_unavailable", retryable=True)
     return error_response(502, "The database did not confirm the commit: the change may or may not have been saved. "
                                "Check before retrying.",
                           "commit_outcome_unknown", retryable=False)

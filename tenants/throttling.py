@@ -22,8 +22,8 @@ class TenantCallerThrottle(SimpleRateThrottle):
     scope = "tenant_caller"
 
     def get_cache_key(self, request, view):
-        context = getattr(request.auth, "tenant_id", None) and request.auth
-        if context is None:
+        context = request.auth  # the TenantContext the authentication classes return
+        if context is None or context.tenant_id is None:
             return None
         who = context.token_hash[:16] if context.token_hash else f"{context.tenant_id}:{context.user_id}"
         return self.cache_format % {"scope": self.scope, "ident": who}

@@ -33,7 +33,7 @@ class Command(ProgressMixin, BaseCommand):
         parser.add_argument("--database", default="default", choices=tuple(connections))
 
     def handle(self, *args, members, dry_run, database, **options):
-        adoption = Adoption(database, log=self.stdout.write)
+        adoption = Adoption(database)
         try:
             wanted = read_members(members)
             plan = adoption.plan(wanted)
