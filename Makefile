@@ -66,6 +66,7 @@ bench: $(STAMP)
 	@$(PY) benchmarks/emulator_bench.py
 	@$(PY) benchmarks/backend_bench.py
 	@$(PY) benchmarks/context_proof_bench.py
+	@$(PY) -m benchmarks.transport_bench
 	@$(PY) -m infrastructure.package
 	@$(PY) benchmarks/cold_start.py
 

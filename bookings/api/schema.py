@@ -50,7 +50,7 @@ else:
 
     extend_schema_view = extend_schema
 
-__all__ = ["extend_schema", "extend_schema_view", "responses"]
+__all__ = ["extend_schema", "extend_schema_view", "responses", "empty_query_values_are_absent"]
 
 # What each kind of operation can answer besides its success (all in the error shape): the status codes the API
 # really produces (validation, credentials, tenant/role refusals, missing rows, conflicts, sizes, idempotency,
@@ -68,3 +68,14 @@ def responses(kind: str, success: int, body) -> dict:
     from .serializers import ErrorOutput
 
     return {success: body, **{code: ErrorOutput for code in ERRORS[kind]}}
+
+
+def empty_query_values_are_absent(result, generator, request, public):
+    """drf-spectacular postprocessing hook: `?status=` means "no status filter" (DRF reads an empty query value of
+    an optional field as absent), so every optional query parameter is documented as accepting an empty value."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", ()) if isinstance(operation, dict) else ():
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
+    return result

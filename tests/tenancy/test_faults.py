@@ -1,16 +1,27 @@
-"""Fault handling end to end (HTTP → middleware → backend → emulator with injected faults): retried within budget
-where safe, otherwise a clean 503 with a retryable hint and never a partial write."""
+"""Fault handling end to end (HTTP → middleware → backend → the database with injected faults): retried within
+budget where safe, otherwise the API's error shape with the right status, and never a partial write.
+
+Faults are injected where a real deployment meets them: in the emulator on the Data API path (its fault rules), and
+on the wire between psycopg and PostgreSQL on the direct path (tests/pg_proxy.py)."""
+
+import contextlib
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 from bookings.models import Entity
 from tenants.context import trusted_scope
 from tests.emulator_control import EmulatorControl
+from tests.pg_proxy import PgProxy
 
 from .conftest import A
 
-pytestmark = [pytest.mark.emulator_only, pytest.mark.data_api_only]
+
+
+def data_api(test):
+    """Faults only the Data API has (its throttling and transaction errors), injected by the emulator."""
+    return pytest.mark.emulator_only(pytest.mark.data_api_only(test))
 
 
 @pytest.fixture
@@ -25,6 +36,7 @@ def entity_count(name: str) -> int:
         return Entity.objects.filter(tenant_id=A, name=name).count()
 
 
+@data_api
 def test_throttling_and_resuming_are_retried_within_budget(api, world, faults):
     faults(rules=[{"operation": "BeginTransaction", "error": "DatabaseResumingException", "count": 2},
                   {"operation": "ExecuteStatement", "error": "ThrottlingException", "count": 2}])
@@ -36,6 +48,7 @@ def test_throttling_and_resuming_are_retried_within_budget(api, world, faults):
         Entity.objects.filter(tenant_id=A, name="After Retries").delete()
 
 
+@data_api
 def test_expired_transaction_is_a_clean_503_and_nothing_is_written(api, world, faults):
     # the INSERT (third ExecuteStatement after enter) finds its transaction gone, as after the idle timeout
     faults(rules=[{"operation": "ExecuteStatement", "error": "TransactionNotFoundException", "count": 1}])
@@ -48,6 +61,7 @@ def test_expired_transaction_is_a_clean_503_and_nothing_is_written(api, world, f
     assert entity_count("Never Half Written") == 0
 
 
+@data_api
 def test_throttling_past_the_budget_is_a_503(api, world, faults):
     faults(rules=[{"operation": "*", "error": "ThrottlingException"}])
     response = api.get("/api/bookings/", **world.auth("ann", A))
@@ -55,6 +69,7 @@ def test_throttling_past_the_budget_is_a_503(api, world, faults):
 
 
 # -- failures after the view answered: the commit --------------------------------------------------------------
+@data_api
 def test_a_failed_commit_of_a_read_is_a_retryable_503_in_the_api_shape(api, world, faults):
     faults(rules=[{"operation": "CommitTransaction", "error": "InternalServerErrorException", "count": 1}])
     response = api.get("/api/bookings/", **world.auth("ann", A))
@@ -62,6 +77,7 @@ def test_a_failed_commit_of_a_read_is_a_retryable_503_in_the_api_shape(api, worl
     assert response.json()["code"] == "database_unavailable" and response.json()["extra"] == {"retryable": True}
 
 
+@data_api
 def test_a_write_whose_commit_found_no_transaction_is_a_503_and_nothing_is_saved(api, world, faults):
     faults(rules=[{"operation": "CommitTransaction", "error": "TransactionNotFoundException", "count": 1}])
     response = api.post("/api/entities/", {"name": "Commit Expired", "entity_type": "venue"},
@@ -70,6 +86,7 @@ def test_a_write_whose_commit_found_no_transaction_is_a_503_and_nothing_is_saved
     assert entity_count("Commit Expired") == 0
 
 
+@data_api
 def test_a_write_whose_commit_outcome_is_unknown_says_so(api, world, faults, caplog):
     faults(rules=[{"operation": "CommitTransaction", "error": "InternalServerErrorException", "count": 1}])
     response = api.post("/api/entities/", {"name": "Commit Unknown", "entity_type": "venue"},
@@ -83,8 +100,8 @@ def test_a_write_whose_commit_outcome_is_unknown_says_so(api, world, faults, cap
         Entity.objects.filter(tenant_id=A, name="Commit Unknown").delete()
 
 
-# -- the fault matrix: each step of a request × each method ----------------------------------------------------
-STEPS = {
+# -- the fault matrix: each step of a request × each method, on both transports --------------------------------
+DATA_API_STEPS = {
     # the Data API transaction cannot begin (retries exhausted)
     "begin": {"operation": "BeginTransaction", "error": "ServiceUnavailableError", "count": 50},
     # the first statement, entering the tenant
@@ -96,8 +113,49 @@ STEPS = {
     # the commit ran, its response was lost
     "commit-lost": {"operation": "CommitTransaction", "error": "InternalServerErrorException", "count": 1,
                     "after": True},
+    # RollbackTransaction is retried (it cannot duplicate work): fail it past the retry budget
+    "rollback": {"operation": "RollbackTransaction", "error": "InternalServerErrorException", "count": 50},
+}
+# The same steps on the wire of the direct path: the connection is cut at that statement, or (commit-lost) right
+# after the server ran it, before its answer reaches psycopg.
+PG_STEPS = {
+    "begin": {"sql": "BEGIN"},
+    "enter": {"sql": "enter_tenant"},
+    "query": {"sql": "", "skip": 2},  # BEGIN, the enter, then the view's first statement
+    "commit": {"sql": "COMMIT"},
+    "commit-lost": {"sql": "COMMIT", "after": True},
+    "rollback": {"sql": "ROLLBACK"},
 }
 METHODS = ["list", "item", "post", "patch", "delete"]
+
+
+@contextlib.contextmanager
+def proxied_tenant_alias():
+    """The direct path's tenant alias reconnected through a fault-injecting proxy for the block."""
+    connection = connections[settings.TENANT_DB_ALIAS]
+    saved = {key: connection.settings_dict.get(key) for key in ("HOST", "PORT", "OPTIONS")}
+    proxy = PgProxy(saved["HOST"] or "localhost", int(saved["PORT"] or 5432))
+    connection.close()
+    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(proxy.port),
+                                    OPTIONS={**(saved["OPTIONS"] or {}), "sslmode": "disable"})
+    try:
+        yield proxy
+    finally:
+        connection.close()
+        connection.settings_dict.update(saved)
+        proxy.close()
+
+
+@pytest.fixture
+def inject(db_access):
+    """inject(step): make that step of the next tenant request fail, on the transport this run uses."""
+    if settings.USE_DATA_API:
+        control = EmulatorControl(settings.DATABASES[settings.TENANT_DB_ALIAS]["OPTIONS"]["endpoint_url"])
+        yield lambda step: control.faults(rules=[DATA_API_STEPS[step]])
+        control.clear_faults()
+    else:
+        with proxied_tenant_alias() as proxy:
+            yield lambda step: proxy.fail(**PG_STEPS[step])
 
 
 @pytest.fixture
@@ -110,9 +168,9 @@ def victim(db_access):
         Entity.objects.filter(tenant_id=A, name__startswith="Matrix").delete()
 
 
-def call(api, world, method: str, victim):
+def call(api, world, method: str, item_id):
     auth = world.auth("ann", A)
-    item = f"/api/entities/{victim.pk}/"
+    item = f"/api/entities/{item_id}/"
     return {
         "list": lambda: api.get("/api/entities/", **auth),
         "item": lambda: api.get(item, **auth),
@@ -128,17 +186,23 @@ def state() -> set[str]:
         return set(Entity.objects.filter(tenant_id=A, name__startswith="Matrix").values_list("name", flat=True))
 
 
-@pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("step", list(STEPS))
-def test_fault_matrix(api, world, faults, victim, step, method):
-    faults(rules=[STEPS[step]])
-    response = call(api, world, method, victim)
+def api_error(response) -> dict:
     assert response["Content-Type"] == "application/json" and response["X-Request-Id"]
     body = response.json()
     assert set(body) == {"message", "code", "extra"}, body
+    return body
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("step", ["begin", "enter", "query", "commit", "commit-lost"])
+def test_fault_matrix(api, world, inject, victim, step, method):
+    inject(step)
+    response = call(api, world, method, victim.pk)
+    body = api_error(response)
     writes = method in ("post", "patch", "delete")
     committed_anyway = step == "commit-lost" and writes
     if step in ("commit", "commit-lost") and writes:
+        # a COMMIT that failed without an answer may have run: the client must not assume either way
         assert (response.status_code, body["code"]) == (502, "commit_outcome_unknown")
         assert body["extra"] == {"retryable": False}
     else:
@@ -150,3 +214,30 @@ def test_fault_matrix(api, world, faults, victim, step, method):
                 "delete": set() if committed_anyway else {"Matrix Victim"}}[method]
     assert state() == expected  # never partial: all of the write or none of it
 
+
+MISSING = "00000000-0000-7000-8000-000000000000"
+# Requests that fail with a client error after querying, so their transaction rolls back.
+REFUSED = {
+    "list": (lambda api, auth: api.get("/api/entities/?page=999", **auth), 404),
+    "item": (lambda api, auth: api.get(f"/api/entities/{MISSING}/", **auth), 404),
+    "post": (lambda api, auth: api.post("/api/bookings/", {
+        "property": MISSING, "room": MISSING, "guest_name": "Matrix Guest", "guest_email": "m@example.com",
+        "check_in": "2026-05-01", "check_out": "2026-05-02", "total_amount": "10.00"},
+        content_type="application/json", **auth), 400),
+    "patch": (lambda api, auth: api.patch(f"/api/entities/{MISSING}/", {"name": "Matrix X"},
+                                          content_type="application/json", **auth), 404),
+    "delete": (lambda api, auth: api.delete(f"/api/entities/{MISSING}/", **auth), 404),
+}
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_failed_rollback_keeps_the_client_error(api, world, inject, victim, method):
+    inject("rollback")
+    request, status = REFUSED[method]
+    response = request(api, world.auth("ann", A))
+    body = api_error(response)
+    # nothing was written either way, so the answer to the request stands (a retry would meet the same refusal);
+    # Django drops the connection whose rollback failed, and the next request gets a working one
+    assert response.status_code == status and body["extra"].get("retryable") is None, body
+    assert state() == {"Matrix Victim"}
+    assert call(api, world, "item", victim.pk).status_code == 200
