@@ -7,7 +7,9 @@ Clients must connect without TLS (`sslmode=disable`): the proxy reads the fronte
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import random
 import socket
 import struct
 import threading
@@ -27,15 +29,16 @@ class Rule:
     sql: str
     after: bool = False
     skip: int = 0  # let this many matching statements through first
-    count: int = 1
+    count: int | None = 1  # None: no limit
+    rate: float = 1.0  # probability per matching statement (random.Random(seed) of the proxy)
     injected: int = 0
     seen: int = 0
 
-    def matches(self, text: str) -> bool:
-        if self.injected >= self.count or self.sql.lower() not in text.lower():
+    def matches(self, text: str, rng: random.Random) -> bool:
+        if (self.count is not None and self.injected >= self.count) or self.sql.lower() not in text.lower():
             return False
         self.seen += 1
-        if self.seen <= self.skip:
+        if self.seen <= self.skip or rng.random() >= self.rate:
             return False
         self.injected += 1
         return True
@@ -59,8 +62,9 @@ def _statement_text(kind: bytes, body: bytes) -> str:
 
 
 class PgProxy:
-    def __init__(self, host: str, port: int):
+    def __init__(self, host: str, port: int, seed: int | None = None):
         self.upstream = (host, port)
+        self._rng = random.Random(seed)
         self.rules: list[Rule] = []
         self.latency_s = 0.0
         self.round_trips = 0  # messages the client then waited on (simple queries and Syncs)
@@ -71,9 +75,9 @@ class PgProxy:
         threading.Thread(target=self._accept, daemon=True).start()
 
     # -- control ---------------------------------------------------------------------------------------------
-    def fail(self, sql: str, *, after: bool = False, skip: int = 0, count: int = 1) -> None:
+    def fail(self, sql: str, *, after: bool = False, skip: int = 0, count: int | None = 1, rate: float = 1.0) -> None:
         with self._lock:
-            self.rules.append(Rule(sql, after=after, skip=skip, count=count))
+            self.rules.append(Rule(sql, after=after, skip=skip, count=count, rate=rate))
 
     def delay(self, milliseconds: float) -> None:
         """Add this much latency to every round trip (each simple query and each extended-protocol Sync)."""
@@ -103,7 +107,7 @@ class PgProxy:
 
     def _rule_for(self, text: str) -> Rule | None:
         with self._lock:
-            return next((rule for rule in self.rules if rule.matches(text)), None)
+            return next((rule for rule in self.rules if rule.matches(text, self._rng)), None)
 
 
 class _Link:
@@ -157,3 +161,22 @@ class _Link:
                 self.client.sendall(message)
         except (ConnectionError, OSError):
             self.cut()
+
+
+@contextlib.contextmanager
+def proxied_alias(alias: str, seed: int | None = None):
+    """Django's connection `alias` (the stock postgresql backend) reconnected through a new proxy for the block."""
+    from django.db import connections
+
+    connection = connections[alias]
+    saved = {key: connection.settings_dict.get(key) for key in ("HOST", "PORT", "OPTIONS")}
+    proxy = PgProxy(saved["HOST"] or "localhost", int(saved["PORT"] or 5432), seed=seed)
+    connection.close()
+    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(proxy.port),
+                                    OPTIONS={**(saved["OPTIONS"] or {}), "sslmode": "disable"})
+    try:
+        yield proxy
+    finally:
+        connection.close()
+        connection.settings_dict.update(saved)
+        proxy.close()

@@ -4,16 +4,13 @@ budget where safe, otherwise the API's error shape with the right status, and ne
 Faults are injected where a real deployment meets them: in the emulator on the Data API path (its fault rules), and
 on the wire between psycopg and PostgreSQL on the direct path (tests/pg_proxy.py)."""
 
-import contextlib
-
 import pytest
 from django.conf import settings
-from django.db import connections
 
 from bookings.models import Entity
 from tenants.context import trusted_scope
 from tests.emulator_control import EmulatorControl
-from tests.pg_proxy import PgProxy
+from tests.pg_proxy import proxied_alias
 
 from .conftest import A
 
@@ -129,23 +126,6 @@ PG_STEPS = {
 METHODS = ["list", "item", "post", "patch", "delete"]
 
 
-@contextlib.contextmanager
-def proxied_tenant_alias():
-    """The direct path's tenant alias reconnected through a fault-injecting proxy for the block."""
-    connection = connections[settings.TENANT_DB_ALIAS]
-    saved = {key: connection.settings_dict.get(key) for key in ("HOST", "PORT", "OPTIONS")}
-    proxy = PgProxy(saved["HOST"] or "localhost", int(saved["PORT"] or 5432))
-    connection.close()
-    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(proxy.port),
-                                    OPTIONS={**(saved["OPTIONS"] or {}), "sslmode": "disable"})
-    try:
-        yield proxy
-    finally:
-        connection.close()
-        connection.settings_dict.update(saved)
-        proxy.close()
-
-
 @pytest.fixture
 def inject(db_access):
     """inject(step): make that step of the next tenant request fail, on the transport this run uses."""
@@ -154,7 +134,7 @@ def inject(db_access):
         yield lambda step: control.faults(rules=[DATA_API_STEPS[step]])
         control.clear_faults()
     else:
-        with proxied_tenant_alias() as proxy:
+        with proxied_alias(settings.TENANT_DB_ALIAS) as proxy:
             yield lambda step: proxy.fail(**PG_STEPS[step])
 
 

@@ -7,11 +7,13 @@ import uuid
 
 import pytest
 from django.conf import settings
+from django.db import close_old_connections
 
 from bookings.models import Entity
 from tenants.context import trusted_scope
 from tenants.models import IdempotencyKey
 from tests.emulator_control import EmulatorControl
+from tests.pg_proxy import proxied_alias
 
 from .conftest import A
 
@@ -80,19 +82,42 @@ def test_keys_are_per_tenant_and_validated(api, world, cleanup):
         assert not IdempotencyKey.objects.exclude(tenant_id=A).filter(key="has spaces in it").exists()
 
 
+# The same faults on both transports: the emulator's rules on the Data API path, a wire proxy on the direct path.
+DATA_API_FAULTS = {
+    "lost-commit": {"operation": "CommitTransaction", "error": "InternalServerErrorException", "after": True},
+    "failed-commit": {"operation": "CommitTransaction", "error": "TransactionNotFoundException"},
+    "failed-statement": {"operation": "ExecuteStatement", "error": "InternalServerErrorException"},
+    "failed-begin": {"operation": "BeginTransaction", "error": "ServiceUnavailableError"},
+}
+PG_FAULTS = {
+    "lost-commit": {"sql": "COMMIT", "after": True},
+    "failed-commit": {"sql": "COMMIT"},
+    "failed-statement": {"sql": "SELECT"},
+    "failed-begin": {"sql": "BEGIN"},
+}
+
+
 @pytest.fixture
 def faults(db_access):
-    control = EmulatorControl(settings.DATABASES["tenant"]["OPTIONS"]["endpoint_url"])
-    yield control.faults
-    control.clear_faults()
+    """faults({name: rate or count}, seed=…): inject the named faults into the transport this run uses."""
+    if settings.USE_DATA_API:
+        control = EmulatorControl(settings.DATABASES[settings.TENANT_DB_ALIAS]["OPTIONS"]["endpoint_url"])
+
+        def inject(spec: dict, seed: int | None = None):
+            control.faults(seed=seed, rules=[{**DATA_API_FAULTS[name], **limit} for name, limit in spec.items()])
+        yield inject
+        control.clear_faults()
+    else:
+        with proxied_alias(settings.TENANT_DB_ALIAS, seed=7) as proxy:
+            def inject(spec: dict, seed: int | None = None):
+                for name, limit in spec.items():
+                    proxy.fail(**{"count": None, **PG_FAULTS[name], **limit})
+            yield inject
 
 
-@pytest.mark.emulator_only
-@pytest.mark.data_api_only
 def test_a_lost_commit_response_is_safe_to_retry_with_a_key(api, world, cleanup, faults):
     cleanup.append("Idem Lost")
-    faults(rules=[{"operation": "CommitTransaction", "error": "InternalServerErrorException", "count": 1,
-                  "after": True}])
+    faults({"lost-commit": {"count": 1}})
     key = uuid.uuid4().hex
     lost = post(api, world, "Idem Lost", key)
     assert lost.status_code == 502 and lost.json()["code"] == "commit_outcome_unknown"
@@ -110,8 +135,6 @@ def booked_guests(prefix: str) -> list[str]:
                     .values_list("guest_name", flat=True))
 
 
-@pytest.mark.emulator_only
-@pytest.mark.data_api_only
 @pytest.mark.parametrize("with_keys", [True, False])
 def test_clients_retrying_every_error(api, world, db_access, faults, with_keys):
     """Every call may fail (a 5xx before or after the call, an expired transaction, a lost commit response); the
@@ -121,12 +144,8 @@ def test_clients_retrying_every_error(api, world, db_access, faults, with_keys):
 
     prefix = f"Idem Retry {'K' if with_keys else 'N'} "
     hotel = str(world.entities[A].pk)
-    faults(seed=7, rules=[
-        {"operation": "CommitTransaction", "error": "InternalServerErrorException", "rate": 0.25, "after": True},
-        {"operation": "CommitTransaction", "error": "TransactionNotFoundException", "rate": 0.1},
-        {"operation": "ExecuteStatement", "error": "InternalServerErrorException", "rate": 0.05},
-        {"operation": "BeginTransaction", "error": "ServiceUnavailableError", "rate": 0.05},
-    ])
+    faults({"lost-commit": {"rate": 0.25}, "failed-commit": {"rate": 0.1}, "failed-statement": {"rate": 0.05},
+            "failed-begin": {"rate": 0.05}}, seed=7)
     names = [f"{prefix}{i:02d}" for i in range(20)]
     try:
         for name in names:
@@ -135,6 +154,9 @@ def test_clients_retrying_every_error(api, world, db_access, faults, with_keys):
                 response = api.post("/api/bookings/", {"property": hotel, "room": hotel, "guest_name": name,
                                                        "check_in": "2027-10-01", "check_out": "2027-10-02"},
                                     content_type="application/json", **headers, **world.auth())
+                # what a server does after each request (Django's test client leaves it out): drop a connection
+                # that failed and is unusable, so the next request opens a new one
+                close_old_connections()
                 if response.status_code < 300:
                     break
                 assert response.status_code in (409, 502, 503), response.content
