@@ -279,6 +279,9 @@ class Stack:
         started = self.pg.start()
         self.log(f"PostgreSQL {'started' if started else 'already running'} on 127.0.0.1:{self.spec.pg_port} "
                  f"(log: {self.pg.log_file})")
+        if self.spec.fresh_database and self.stop_emulator():
+            # a kept emulator's pooled sessions die with the dropped database: start it again with the new one
+            self.log("Data API emulator stopped (the database is recreated)")
         self.ensure_database()
         self.log(f"roles {', '.join(ROLES)} and database {self.spec.database!r} ready")
         started = self.start_emulator()
