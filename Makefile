@@ -22,11 +22,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 venv: $(STAMP)
 
 run: $(STAMP)
-	@$(PY) -m hospitality.localstack run
+	@$(PY) -m devstack run
 
 # The production server (gunicorn, gunicorn.conf.py) against the local stack: what load tests should hit.
 serve: $(STAMP)
-	@$(PY) -m hospitality.localstack serve
+	@$(PY) -m devstack serve
 
 # Regenerate both locks from pyproject.toml (never edit them by hand); the runtime pins constrain the dev lock.
 lock: $(STAMP)
@@ -40,11 +40,11 @@ package: $(STAMP)
 	@$(PY) -m infrastructure.package
 
 test: $(STAMP)
-	@$(PY) -m hospitality.localstack test $(PYTEST_ARGS)
+	@$(PY) -m devstack test $(PYTEST_ARGS)
 
 # The browser suite alone (make test runs it too when /usr/bin/chromium exists); installs Debian's chromium first.
 test-browser: $(STAMP) chromium
-	@$(PY) -m hospitality.localstack test-browser
+	@$(PY) -m devstack test-browser
 
 chromium:
 	@test -x /usr/bin/chromium || { echo "==> Installing Debian's chromium (browser tests)"; \
@@ -52,26 +52,26 @@ chromium:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 stop:
-	@test -x $(PY) && $(PY) -m hospitality.localstack down dev || true
-	@test -x $(PY) && $(PY) -m hospitality.localstack down test || true
+	@test -x $(PY) && $(PY) -m devstack down dev || true
+	@test -x $(PY) && $(PY) -m devstack down test || true
 
 status: $(STAMP)
-	@$(PY) -m hospitality.localstack status dev
+	@$(PY) -m devstack status dev
 
 clean: stop
 	rm -rf .local $(VENV)
 
 bench: $(STAMP)
-	@$(PY) -m hospitality.localstack prepare
-	@$(PY) benchmarks/emulator_bench.py
-	@$(PY) benchmarks/backend_bench.py
-	@$(PY) benchmarks/context_proof_bench.py
+	@$(PY) -m devstack prepare
+	@$(PY) -m benchmarks.emulator_bench
+	@$(PY) -m benchmarks.backend_bench
+	@$(PY) -m benchmarks.context_proof_bench
 	@$(PY) -m benchmarks.transport_bench
 	@$(PY) -m infrastructure.package
-	@$(PY) benchmarks/cold_start.py
+	@$(PY) -m benchmarks.cold_start
 
 # Django's own test suite (a subset of apps) on dataapi_backend through the emulator; SUITE_ARGS="--backend both"
 # adds the stock postgresql backend on the same apps for comparison.
 django-suite: $(STAMP)
-	@$(PY) -m hospitality.localstack up test
-	@$(PY) django-test-suite/run.py $(SUITE_ARGS); status=$$?; $(PY) -m hospitality.localstack down test; exit $$status
+	@$(PY) -m devstack up test
+	@$(PY) django-test-suite/run.py $(SUITE_ARGS); status=$$?; $(PY) -m devstack down test; exit $$status

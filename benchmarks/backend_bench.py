@@ -12,9 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.common import load_stack_env, per_call_ms  # noqa: E402
+from benchmarks.common import load_stack_env, per_call_ms
 
 COLUMNS_SQL = (
     "SELECT g::int8 AS id, g::int4 AS n, md5(g::text) AS t, ('name ' || g)::varchar(40) AS v, "

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def load_stack_env() -> dict[str, str]:
-    """The dev stack's .local/env (written by `make run` / `python -m hospitality.localstack up`)."""
+    """The dev stack's .local/env (written by `make run` / `python -m devstack up`)."""
     path = Path(os.environ.get("HOSPITALITY_ENV_FILE", ROOT / ".local" / "env"))
     if not path.exists():
         sys.exit(f"{path} not found: start the local stack first (`make bench` does it)")

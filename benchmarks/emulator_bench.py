@@ -1,7 +1,7 @@
 """Emulator overhead: the same `SELECT 1` per call over boto3 → emulator → PostgreSQL vs psycopg directly, as a
 ratio from one run, and calls per second with 1 and 8 client threads.
 
-    make bench        (starts the dev stack, then runs this and backend_bench.py)
+    python -m benchmarks.emulator_bench      (`make bench` starts the dev stack, then runs every benchmark)
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ import threading
 import time
 import urllib.request
 
-sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
-
-from benchmarks.common import load_stack_env, per_call_ms  # noqa: E402
+from benchmarks.common import load_stack_env, per_call_ms
 
 
 def main() -> None:

@@ -43,12 +43,13 @@ def measure(transport: str, latency_ms: float) -> dict:
     from django.test import Client
 
     from bookings.models import Booking, Entity
+    from tenants.aliases import TENANT_ALIAS
     from tenants.context import trusted_scope
     from tenants.models import IdempotencyKey, Membership, Tenant
     from tests.emulator_control import EmulatorControl
-    from tests.pg_proxy import PgProxy
+    from devstack.pg_proxy import PgProxy
 
-    alias = settings.TENANT_DB_ALIAS
+    alias = TENANT_ALIAS
     if transport == "data-api":
         control = EmulatorControl(settings.DATABASES[alias]["OPTIONS"]["endpoint_url"])
         control.faults(latency_ms=latency_ms, jitter_ms=0, rules=[])
@@ -62,7 +63,7 @@ def measure(transport: str, latency_ms: float) -> dict:
     with trusted_scope():
         tenant = Tenant.objects.order_by("id").first()
         if tenant is None:
-            sys.exit("no tenant in the dev database: run `make run` or `python -m hospitality.localstack prepare`")
+            sys.exit("no tenant in the dev database: run `make run` or `python -m devstack prepare`")
         user, _ = get_user_model().objects.get_or_create(username="bench-transport")
         Membership.objects.get_or_create(user=user, tenant=tenant, defaults={"role": "owner"})
         hotel = Entity.objects.filter(tenant=tenant).order_by("id").first()

@@ -15,6 +15,8 @@ from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from tenants.aliases import PG_ALIAS, TENANT_ALIAS, TRUSTED_ALIAS
+
 CLUSTER_ARN_RE = re.compile(r"^arn:aws(-[a-z]+)*:rds:[a-z]{2}(-[a-z]+)+-\d:\d{12}:cluster:[A-Za-z][A-Za-z0-9-]{0,62}$")
 SECRET_ARN_RE = re.compile(r"^arn:aws(-[a-z]+)*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
 REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
@@ -262,7 +264,7 @@ def database_config(env: Mapping[str, str]) -> DatabaseConfig:
         # No tenant alias at all: tenant models used outside a trusted scope fail closed instead of reaching a role
         # that bypasses RLS.
         default = trusted("DB_ADMIN_SECRET_ARN" if function == "staff-admin" else "DB_OWNER_SECRET_ARN")
-        return _finish({"default": default}, use_data_api, debug, rollout, function)
+        return _finish({TRUSTED_ALIAS: default}, use_data_api, debug, rollout, function)
     if function == "tenant-api":
         for var in TRUSTED_VARS:
             if env.get(var, "").strip():
@@ -278,7 +280,7 @@ def database_config(env: Mapping[str, str]) -> DatabaseConfig:
         # During a gradual rollout the tenants not yet on the Data API stay on direct PostgreSQL.
         pg = postgres_url(env, "TENANT_DATABASE_URL", server_side_binding=True)
         if pg is not None:
-            aliases["tenant_pg"] = pg
+            aliases[PG_ALIAS] = pg
         elif rollout < 100:
             raise _fail("TENANT_DATABASE_URL", None, f"is required when DATA_API_ROLLOUT_PERCENTAGE={rollout} (< 100)",
                         "set it to a postgres:// URL as hospitality_app for the tenants not yet on the Data API")
@@ -292,7 +294,8 @@ def database_config(env: Mapping[str, str]) -> DatabaseConfig:
     if function == "tenant-api":
         # Django needs a `default`; here it is the app role too, so nothing in this process can bypass RLS.
         default = copy.deepcopy(tenant)
-    return _finish({"default": default, "tenant": tenant, **aliases}, use_data_api, debug, rollout, function)
+    return _finish({TRUSTED_ALIAS: default, TENANT_ALIAS: tenant, **aliases}, use_data_api, debug, rollout,
+                   function)
 
 
 def _finish(databases: dict, use_data_api: bool, debug: bool, rollout: int, function: str) -> DatabaseConfig:

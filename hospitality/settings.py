@@ -9,6 +9,8 @@ import os
 from pathlib import Path
 
 import environ
+
+import hospitality
 from django.core.exceptions import ImproperlyConfigured
 
 from hospitality.config import (context_keys, database_config, env_bool, env_choice, env_int, jwt_secret,
@@ -22,6 +24,7 @@ if _env_file and Path(_env_file).is_file():
 env = environ.Env()
 
 DEBUG = env_bool(os.environ, "DJANGO_DEBUG", False)
+APP_VERSION = hospitality.__version__  # reported by /health
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
@@ -40,7 +43,6 @@ USE_DATA_API = _db.use_data_api
 DEBUG_DATA_API = _db.debug_data_api
 DATA_API_ROLLOUT_PERCENTAGE = _db.rollout_percentage
 TENANT_DATABASE_ADAPTER = _db.tenant_adapter
-TENANT_DB_ALIAS = "tenant"
 AWS_REGION = os.environ.get("AWS_REGION") or "us-east-1"
 # Metrics (hospitality/metrics.py): logged every interval (seconds; 0 = never), appended to a JSON-lines file when
 # set, and published to CloudWatch (namespace HospitalityAI/DataAPI) when CLOUDWATCH_METRICS=true.
@@ -85,12 +87,14 @@ INSTALLED_APPS = [
     "rest_framework",
     "tenants",
     "bookings",
+    "operations",
 ] if HOSPITALITY_FUNCTION != "tenant-api" else [
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "rest_framework",
     "tenants",
     "bookings",
+    "operations",
 ]
 
 _SESSION_MIDDLEWARE = [

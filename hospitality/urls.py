@@ -3,8 +3,6 @@ from django.urls import include, path
 from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 
-from hospitality.health import health
-
 
 def lazy_view(dotted: str, **initkwargs):
     """Import a class-based view on its first request: drf-spectacular alone costs ~100 ms of import, which every
@@ -26,7 +24,7 @@ _public = {"authentication_classes": [], "permission_classes": []}
 # Each function serves its own surface (settings.HOSPITALITY_FUNCTION): the tenant API function has no admin URL to
 # probe, the staff function no tenant endpoint; the management function answers invocations, not HTTP.
 api_patterns = [path("api/", include("bookings.api.urls"))]
-urlpatterns = [path("health", health, name="health")]
+urlpatterns = [path("", include("operations.urls"))]
 if settings.SERVES_TENANT_API:
     urlpatterns += api_patterns
 if settings.SERVES_STAFF:

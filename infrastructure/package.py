@@ -29,9 +29,9 @@ RUNTIME = "3.11"
 PLATFORM = "manylinux2014_x86_64"
 # Lambda's limits for a function's code: 50 MB zipped for a direct upload, 250 MB unzipped.
 ZIP_LIMIT, UNZIPPED_LIMIT = 50 * 2**20, 250 * 2**20
-PROJECT_PACKAGES = ("hospitality", "tenants", "bookings", "dataapi_backend", "sql")
+PROJECT_PACKAGES = ("hospitality", "tenants", "bookings", "operations", "dataapi_backend", "sql")
 # Development-only parts of runtime packages: the local stack manager and the Django test-suite expectations.
-PROJECT_EXCLUDES = ("hospitality/localstack", "dataapi_backend/django_test_expectations.py")
+PROJECT_EXCLUDES = ("dataapi_backend/django_test_expectations.py",)
 # The AWS services the functions call (and the template lets them call); every other model is dead weight.
 BOTOCORE_SERVICES = {"rds-data", "secretsmanager", "cloudwatch", "sts", "sso", "sso-oidc"}
 

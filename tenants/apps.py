@@ -11,7 +11,6 @@ class TenantsConfig(AppConfig):
         # checks, and must be able to run before the policies exist.
         checks.register(rls_audit_check, checks.Tags.database, deploy=True)
         checks.register(settings_check)
-        import hospitality.checks  # noqa: F401 - registers the AWS startup checks
 
 
 def rls_audit_check(app_configs, databases=None, **kwargs):

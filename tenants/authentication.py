@@ -1,6 +1,6 @@
 """DRF authentication for tenant apps. Each class returns None when its scheme does not apply, raises
-AuthenticationFailed (401 with WWW-Authenticate) when it applies and fails, and otherwise records the request's
-TenantContext for the middleware, which enters it in the database on the first query."""
+AuthenticationFailed (401 with WWW-Authenticate) when it applies and fails, and otherwise returns
+(TenantPrincipal, TenantContext): request.tenancy enters that context in the database on the first query."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import jwt
 from django.conf import settings
 from rest_framework import authentication
 
-from .context import TenantContext, set_tenant_alias
+from .context import TenantContext
 from .exceptions import InvalidCredentials, InvalidTenantId
 from .validators import is_valid_external_id, is_valid_tenant_id
 
@@ -32,15 +32,8 @@ class TenantPrincipal:
         return self.context.user_id
 
 
-def _bind(request, context: TenantContext) -> tuple[TenantPrincipal, TenantContext]:
-    state = getattr(request._request, "tenant_state", None)
-    if state is None:
-        raise InvalidCredentials("Tenant credentials are only accepted on the tenant API.")
-    from .transport import alias_for
-
-    state.context = context
-    state.alias = alias_for(context.tenant_id)
-    set_tenant_alias(state.alias)
+def _authenticated(context: TenantContext) -> tuple[TenantPrincipal, TenantContext]:
+    """DRF's contract: (user, auth). The request's tenancy reads the context from request.auth."""
     return TenantPrincipal(context), context
 
 
@@ -89,7 +82,7 @@ class JWTAuthentication(authentication.BaseAuthentication):
             raise InvalidCredentials()
         if claims["exp"] - claims["iat"] > settings.TENANT_JWT_MAX_LIFETIME:
             raise InvalidCredentials("The token lives longer than this server accepts.")
-        return _bind(request, _context(claims["tenantId"], claims["userId"], claims["role"],
+        return _authenticated(_context(claims["tenantId"], claims["userId"], claims["role"],
                                        external=settings.TENANT_EXTERNAL_IDENTITIES))
 
     def authenticate_header(self, request):
@@ -112,7 +105,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if not is_valid_tenant_id(tenant_hint):
             raise InvalidCredentials("Malformed token.")
         digest = hashlib.sha256(auth[1]).hexdigest()
-        return _bind(request, TenantContext(tenant_id=tenant_hint, user_id=None, role=None, token_hash=digest))
+        return _authenticated(TenantContext(tenant_id=tenant_hint, user_id=None, role=None, token_hash=digest))
 
     def authenticate_header(self, request):
         return f'{self.keyword} realm="api"'
@@ -131,7 +124,7 @@ class UpstreamHeaderAuthentication(authentication.BaseAuthentication):
             return None
         if tenant_id is None or user_id is None:
             raise InvalidCredentials("X-Tenant-Id and X-User-Id must be sent together.")
-        return _bind(request, _context(tenant_id, user_id, request.headers.get("X-User-Role"),
+        return _authenticated(_context(tenant_id, user_id, request.headers.get("X-User-Role"),
                                        external=settings.TENANT_EXTERNAL_IDENTITIES))
 
 
@@ -147,4 +140,4 @@ class TenantSessionAuthentication(authentication.SessionAuthentication):
         tenant_id = request.headers.get("X-Tenant-Id") or request.query_params.get("tenant")
         if tenant_id is None:
             return None
-        return _bind(request, _context(tenant_id, user.pk, None))
+        return _authenticated(_context(tenant_id, user.pk, None))

@@ -1,7 +1,7 @@
 """The tenant context of a unit of work, and the scopes the database router reads.
 
 A TenantContext is what app.enter_tenant() receives: tenant, user, role and custom variables. It is entered as the
-first statement of the tenant alias's transaction (see middleware.TenantTransaction); nothing is ever set at
+first statement of the tenant alias's transaction (see tenancy.Tenancy and tenant_block()); nothing is ever set at
 session level.
 """
 
@@ -14,14 +14,29 @@ import hashlib
 import hmac
 import json
 import time
+from typing import Protocol
 
 from .validators import is_valid_tenant_id
 
 TENANT_SCOPE, TRUSTED_SCOPE = "tenant", "trusted"
 CONTEXT_LIFETIME = 60  # seconds a signed assertion stays valid (the database refuses more than 600)
 _scope: contextvars.ContextVar[str | None] = contextvars.ContextVar("hospitality_db_scope", default=None)
-# the tenant alias serving the current unit of work (the transport chosen for its tenant)
-_tenant_alias: contextvars.ContextVar[str | None] = contextvars.ContextVar("hospitality_tenant_alias", default=None)
+
+
+class ServesTenant(Protocol):
+    """The current unit of work as the router sees it: a request's Tenancy, or a tenant_block()."""
+
+    @property
+    def alias(self) -> str: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class _Block:
+    alias: str
+
+
+# the unit of work in progress, whose alias the router sends tenant models to
+_unit: contextvars.ContextVar[ServesTenant | None] = contextvars.ContextVar("hospitality_tenant_unit", default=None)
 
 
 class TenantContextError(RuntimeError):
@@ -74,12 +89,8 @@ def current_scope() -> str | None:
 
 
 def current_tenant_alias() -> str | None:
-    return _tenant_alias.get()
-
-
-def set_tenant_alias(alias: str) -> None:
-    """Within a request (whose middleware restores the previous value at the end)."""
-    _tenant_alias.set(alias)
+    unit = _unit.get()
+    return unit.alias if unit is not None else None
 
 
 @contextlib.contextmanager
@@ -91,8 +102,9 @@ def _bound(var: contextvars.ContextVar, value):
         var.reset(token)
 
 
-def using_tenant_alias(alias: str):
-    return _bound(_tenant_alias, alias)
+def serving(unit: ServesTenant):
+    """Route tenant models to `unit.alias` for the block."""
+    return _bound(_unit, unit)
 
 
 def scope(name: str):
@@ -122,12 +134,12 @@ def tenant_block(context: TenantContext, using: str | None = None):
         return
     if current_scope() == TENANT_SCOPE:
         raise TenantContextError("a nested tenant block inside a tenant request is refused")
-    from .transport import alias_for
+    from .aliases import alias_for
 
     alias = using or alias_for(context.tenant_id)
     token = _block.set(context)
     try:
-        with scope(TENANT_SCOPE), using_tenant_alias(alias), transaction.atomic(using=alias):
+        with scope(TENANT_SCOPE), serving(_Block(alias)), transaction.atomic(using=alias):
             sql, params = context.enter_statement()
             with connections[alias].cursor() as cursor:
                 cursor.execute(sql, params)

@@ -8,8 +8,8 @@ class HasTenantContext(BasePermission):
     """Every tenant endpoint needs a tenant; without one, 401 before any database call."""
 
     def has_permission(self, request, view):
-        state = getattr(request._request, "tenant_state", None)
-        if state is None or state.context is None:
+        tenancy = getattr(request, "tenancy", None)  # only the tenant API's requests have one
+        if tenancy is None or tenancy.context is None:
             raise TenantContextMissing()
         return True
 
@@ -33,5 +33,5 @@ class RoleMayWrite(BasePermission):
         # policies check the proven role again): no database call, so bad input is refused before any. An API token's
         # role is known once entered, which is the write's first statement anyway.
         role = request.auth.role if request.auth is not None and request.auth.role is not None else \
-            request._request.tenant_enter.ensure_entered().role
+            request.tenancy.ensure_entered().role
         return role in WRITERS.get(model._meta.db_table, DEFAULT_WRITERS)

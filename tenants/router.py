@@ -1,8 +1,7 @@
 """Tenant-scoped models go to the `tenant` alias (RLS role) inside a tenant request, to `default` (trusted role)
 inside a trusted scope, and nowhere otherwise: outside both, using them is an error (fail closed)."""
 
-from django.conf import settings
-
+from .aliases import TENANT_ALIAS, TRUSTED_ALIAS, tenant_aliases
 from .context import TENANT_SCOPE, TRUSTED_SCOPE, TenantContextError, current_scope, current_tenant_alias
 
 
@@ -16,9 +15,9 @@ class TenantRouter:
             return None
         scope = current_scope()
         if scope == TENANT_SCOPE:
-            return current_tenant_alias() or settings.TENANT_DB_ALIAS
+            return current_tenant_alias() or TENANT_ALIAS
         if scope == TRUSTED_SCOPE:
-            return "default"
+            return TRUSTED_ALIAS
         raise TenantContextError(
             f"{model._meta.label} is tenant data: use it inside a tenant request, or inside trusted_scope() for "
             "admin and operator code")
@@ -31,6 +30,6 @@ class TenantRouter:
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
         # Schema changes run as the owner on the trusted alias only; the tenant aliases never migrate.
-        if db in (settings.TENANT_DB_ALIAS, "tenant_pg"):
+        if db in tenant_aliases():
             return False
         return None

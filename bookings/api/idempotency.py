@@ -77,7 +77,7 @@ class IdempotentWrites:
         if getattr(self, "_idempotency", None) and 200 <= response.status_code < 300:
             key, digest = self._idempotency
             body = json.loads(JSONRenderer().render(response.data)) if response.data is not None else None
-            tenant_id = request._request.tenant_enter.ensure_entered().tenant_id
+            tenant_id = request.tenancy.ensure_entered().tenant_id
             try:
                 IdempotencyKey.objects.create(tenant_id=tenant_id, key=key, request_hash=digest,
                                               status=response.status_code, body=body,

@@ -1,9 +1,12 @@
 """Thin tenant API views: validate input, call a selector or service, serialize. RLS decides which rows exist."""
 
+from django.db import connections
 from django.shortcuts import get_object_or_404
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from tenants.aliases import transport_of
 
 from .. import selectors, services
 from ..models import Booking, Entity, TenantRelationship
@@ -37,8 +40,8 @@ class _CollectionApi(IdempotentWrites, APIView):
 
 def _entered_identity(request) -> tuple[str, str]:
     """Tenant and user as the database confirmed them (API tokens are resolved by app.enter_tenant_with_token)."""
-    state = request._request.tenant_enter.ensure_entered()
-    return state.tenant_id, state.user_id
+    entered = request.tenancy.ensure_entered()
+    return entered.tenant_id, entered.user_id
 
 
 class _ItemApi(IdempotentWrites, APIView):
@@ -155,14 +158,10 @@ class WhoAmIApi(APIView):
     """The tenant context exactly as the database sees it in this request's transaction."""
 
     def get(self, request):
-        from django.db import connections
-
-        from hospitality.health import adapter_name
-
-        alias = request._request.tenant_state.alias
+        alias = request.tenancy.alias
         with connections[alias].cursor() as cursor:
             cursor.execute("SELECT current_setting('app.current_tenant_id', true), "
                            "current_setting('app.current_user_id', true), current_setting('app.user_role', true)")
             tenant_id, user_id, role = cursor.fetchone()
         return Response({"tenant_id": tenant_id, "user_id": user_id, "role": role,
-                         "transport": adapter_name(alias)})
+                         "transport": transport_of(alias)})

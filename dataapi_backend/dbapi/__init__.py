@@ -14,7 +14,7 @@ from .connection import Connection
 from .cursor import Cursor
 from .errors import (DatabaseError, DataError, Error, IntegrityError, InterfaceError, InternalError,
                      NotSupportedError, OperationalError, ProgrammingError, Warning)
-from .metrics import Metrics, metrics_for
+from .call_metrics import Metrics, metrics_for
 from .params import Json, TypedText
 from .transport import ClientSettings, RetryPolicy, Transport, get_client
 
@@ -70,6 +70,5 @@ __all__ = [
     "DataError", "DatabaseError", "Date", "DateFromTicks", "Error", "IntegrityError", "InterfaceError",
     "InternalError", "Json", "Metrics", "NotSupportedError", "OperationalError", "ProgrammingError", "RetryPolicy",
     "Time", "TimeFromTicks", "Timestamp", "TimestampFromTicks", "TypedText", "Warning", "apilevel", "connect",
-    "get_client",
-    "paramstyle", "threadsafety",
+    "get_client", "metrics_for", "paramstyle", "threadsafety",
 ]

@@ -3,13 +3,14 @@ transaction is open, its transactionId. Transactions begin lazily, on the first 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
+from typing import Any
 
 from . import errors
+from .cursor import Cursor
 from .transport import Transport
-
-MAX_SQL_CHARS = 65_536
-MAX_REQUEST_BYTES = 4 * 1024 * 1024
 
 
 class Connection:
@@ -32,11 +33,9 @@ class Connection:
         self.closed = False
 
     # -- PEP 249 ---------------------------------------------------------------------------------------------
-    def cursor(self, *args, **kwargs):
-        from .cursor import Cursor
-
+    def cursor(self, *, stream: bool = False, page_rows: int = 1000) -> Cursor:
         self._check_open()
-        return Cursor(self, *args, **kwargs)
+        return Cursor(self, stream=stream, page_rows=page_rows)
 
     def commit(self) -> None:
         self._check_open()
@@ -112,10 +111,32 @@ class Connection:
             self.transaction_id = self.transport.call("BeginTransaction", request, idempotent=True)["transactionId"]
         return self.transaction_id
 
-    def execute_statement(self, request: dict, *, idempotent: bool = False) -> dict:
+    def execute_statement(self, request: dict[str, Any], *, idempotent: bool = False) -> dict[str, Any]:
         """ExecuteStatement, keeping track of a failed transaction (see transaction_failed)."""
+        return self._statement_call("ExecuteStatement", request, idempotent=idempotent)
+
+    def execute_batch(self, request: dict[str, Any]) -> dict[str, Any]:
+        """BatchExecuteStatement (never retried: it writes), keeping track of a failed transaction."""
+        return self._statement_call("BatchExecuteStatement", request, idempotent=False)
+
+    @contextlib.contextmanager
+    def reading_transaction(self) -> Iterator[None]:
+        """The transaction a paged read runs in: the open one, or one of its own, committed when the block
+        finishes and rolled back when it fails or is abandoned (a cursor closed before its last page)."""
+        own = self.transaction_id is None
+        self.begin()
         try:
-            response = self.transport.call("ExecuteStatement", request, idempotent=idempotent)
+            yield
+        except BaseException:
+            if own and self.transaction_id is not None:
+                self.rollback()
+            raise
+        if own and self.transaction_id is not None:
+            self.commit()
+
+    def _statement_call(self, operation: str, request: dict[str, Any], *, idempotent: bool) -> dict[str, Any]:
+        try:
+            response = self.transport.call(operation, request, idempotent=idempotent)
         except errors.DatabaseError as exc:
             if "transactionId" in request and exc.sqlstate is not None:
                 self.transaction_failed = True

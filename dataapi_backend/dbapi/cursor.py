@@ -7,14 +7,18 @@ import collections
 import itertools
 import re
 
+from typing import TYPE_CHECKING
+
 from . import errors
-from .connection import MAX_REQUEST_BYTES, MAX_SQL_CHARS
+from .limits import MAX_REQUEST_BYTES, MAX_SQL_CHARS, SIZE_LIMIT_MESSAGE
 from .params import translate, wire_size
 from .results import column_converter, type_oid
 
+if TYPE_CHECKING:
+    from .connection import Connection
+
 Column = collections.namedtuple("Column", "name type_code display_size internal_size precision scale null_ok")
 
-SIZE_LIMIT_MESSAGE = "Database returned more than the allowed response size limit"
 # Reads may be re-run (inside a transaction, for a consistent snapshot) to page a result; writes never are.
 _READ_ONLY = re.compile(r"^\s*\(*\s*(SELECT|VALUES|TABLE|SHOW|EXPLAIN)\b", re.IGNORECASE)
 _WITH_WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
@@ -30,7 +34,7 @@ def is_read_only(sql: str) -> bool:
 class Cursor:
     arraysize = 100
 
-    def __init__(self, connection, *, stream: bool = False, page_rows: int = 1000):
+    def __init__(self, connection: Connection, *, stream: bool = False, page_rows: int = 1000):
         self.connection = connection
         self.stream = stream  # fetch through DECLARE/FETCH pages with bounded memory (Django's chunked reads)
         self.page_rows = page_rows
@@ -95,7 +99,7 @@ class Cursor:
         total = 0
         for batch in batches:
             request = {**self.connection.statement_target(), "sql": text, "parameterSets": batch}
-            response = self.connection.transport.call("BatchExecuteStatement", request)
+            response = self.connection.execute_batch(request)
             total += len(response.get("updateResults", batch))
         self.rowcount = total
         return self
@@ -219,14 +223,11 @@ class Cursor:
         return True
 
     def _pages(self, text: str, parameters: list[dict]):
-        """Yield decoded pages of a read through `DECLARE ... SCROLL CURSOR` + `FETCH`, inside one transaction (the
-        open one, or one of its own that is committed at the end), shrinking the page on the size limit."""
+        """Yield decoded pages of a read through `DECLARE ... SCROLL CURSOR` + `FETCH`, inside one transaction (see
+        Connection.reading_transaction), shrinking the page on the size limit."""
         conn = self.connection
-        own_tx = conn.transaction_id is None
-        conn.begin()
         name = f"dataapi_pages_{next(_cursor_names)}"
-        finished = False
-        try:
+        with conn.reading_transaction():
             declare = {**conn.statement_target(), "sql": f"DECLARE {name} SCROLL CURSOR FOR {text}"}
             if parameters:
                 declare["parameters"] = parameters
@@ -243,8 +244,7 @@ class Cursor:
                     if SIZE_LIMIT_MESSAGE not in str(exc) or page == 1:
                         raise
                     page = max(1, page // 4)
-                    conn.execute_statement({**conn.statement_target(),
-                                                        "sql": f"MOVE ABSOLUTE {position} IN {name}"})
+                    conn.execute_statement({**conn.statement_target(), "sql": f"MOVE ABSOLUTE {position} IN {name}"})
                     continue
                 if converters is None:
                     metadata = response.get("columnMetadata") or []
@@ -260,10 +260,3 @@ class Cursor:
                 if len(records) < page:
                     break
             conn.execute_statement({**conn.statement_target(), "sql": f"CLOSE {name}"})
-            finished = True
-        finally:
-            if own_tx and conn.transaction_id is not None:
-                if finished:
-                    conn.commit()
-                else:
-                    conn.rollback()

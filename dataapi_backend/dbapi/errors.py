@@ -71,26 +71,121 @@ CLASS_MAP = {
     "58": OperationalError, "F0": InternalError, "HV": OperationalError, "P0": InternalError, "XX": InternalError,
 }
 
-# Exact SQLSTATEs that code commonly matches by class (psycopg.errors names).
-_NAMED = {
-    "23000": ("IntegrityConstraintViolation", IntegrityError), "23502": ("NotNullViolation", IntegrityError),
-    "23503": ("ForeignKeyViolation", IntegrityError), "23505": ("UniqueViolation", IntegrityError),
-    "23514": ("CheckViolation", IntegrityError), "23P01": ("ExclusionViolation", IntegrityError),
-    "40001": ("SerializationFailure", OperationalError), "40P01": ("DeadlockDetected", OperationalError),
-    "42501": ("InsufficientPrivilege", ProgrammingError), "42P01": ("UndefinedTable", ProgrammingError),
-    "42703": ("UndefinedColumn", ProgrammingError), "42P04": ("DuplicateDatabase", ProgrammingError),
-    "42P07": ("DuplicateTable", ProgrammingError), "42710": ("DuplicateObject", ProgrammingError),
-    "42601": ("SyntaxError", ProgrammingError), "3D000": ("InvalidCatalogName", ProgrammingError),
-    "57014": ("QueryCanceled", OperationalError), "25P02": ("InFailedSqlTransaction", InternalError),
-    "22001": ("StringDataRightTruncation", DataError), "22003": ("NumericValueOutOfRange", DataError),
-    "22P02": ("InvalidTextRepresentation", DataError), "22007": ("InvalidDatetimeFormat", DataError),
-    "22008": ("DatetimeFieldOverflow", DataError), "22012": ("DivisionByZero", DataError),
-    "55P03": ("LockNotAvailable", OperationalError), "0A000": ("FeatureNotSupported", NotSupportedError),
-}
-BY_SQLSTATE: dict[str, type[Error]] = {}
-for _code, (_name, _base) in _NAMED.items():
-    BY_SQLSTATE[_code] = type(_name, (_base,), {"sqlstate": _code, "__module__": __name__})
-    globals()[_name] = BY_SQLSTATE[_code]
+# Exact SQLSTATEs that code commonly matches by class, with psycopg.errors' names.
+
+
+class IntegrityConstraintViolation(IntegrityError):
+    sqlstate = "23000"
+
+
+class NotNullViolation(IntegrityError):
+    sqlstate = "23502"
+
+
+class ForeignKeyViolation(IntegrityError):
+    sqlstate = "23503"
+
+
+class UniqueViolation(IntegrityError):
+    sqlstate = "23505"
+
+
+class CheckViolation(IntegrityError):
+    sqlstate = "23514"
+
+
+class ExclusionViolation(IntegrityError):
+    sqlstate = "23P01"
+
+
+class SerializationFailure(OperationalError):
+    sqlstate = "40001"
+
+
+class DeadlockDetected(OperationalError):
+    sqlstate = "40P01"
+
+
+class InsufficientPrivilege(ProgrammingError):
+    sqlstate = "42501"
+
+
+class UndefinedTable(ProgrammingError):
+    sqlstate = "42P01"
+
+
+class UndefinedColumn(ProgrammingError):
+    sqlstate = "42703"
+
+
+class DuplicateDatabase(ProgrammingError):
+    sqlstate = "42P04"
+
+
+class DuplicateTable(ProgrammingError):
+    sqlstate = "42P07"
+
+
+class DuplicateObject(ProgrammingError):
+    sqlstate = "42710"
+
+
+class SyntaxError(ProgrammingError):  # noqa: A001 - psycopg's name
+    sqlstate = "42601"
+
+
+class InvalidCatalogName(ProgrammingError):
+    sqlstate = "3D000"
+
+
+class QueryCanceled(OperationalError):
+    sqlstate = "57014"
+
+
+class InFailedSqlTransaction(InternalError):
+    sqlstate = "25P02"
+
+
+class StringDataRightTruncation(DataError):
+    sqlstate = "22001"
+
+
+class NumericValueOutOfRange(DataError):
+    sqlstate = "22003"
+
+
+class InvalidTextRepresentation(DataError):
+    sqlstate = "22P02"
+
+
+class InvalidDatetimeFormat(DataError):
+    sqlstate = "22007"
+
+
+class DatetimeFieldOverflow(DataError):
+    sqlstate = "22008"
+
+
+class DivisionByZero(DataError):
+    sqlstate = "22012"
+
+
+class LockNotAvailable(OperationalError):
+    sqlstate = "55P03"
+
+
+class FeatureNotSupported(NotSupportedError):
+    sqlstate = "0A000"
+
+
+BY_SQLSTATE: dict[str, type[Error]] = {str(cls.sqlstate): cls for cls in (
+    IntegrityConstraintViolation, NotNullViolation, ForeignKeyViolation, UniqueViolation, CheckViolation,
+    ExclusionViolation, SerializationFailure, DeadlockDetected, InsufficientPrivilege, UndefinedTable,
+    UndefinedColumn, DuplicateDatabase, DuplicateTable, DuplicateObject, SyntaxError, InvalidCatalogName,
+    QueryCanceled, InFailedSqlTransaction, StringDataRightTruncation, NumericValueOutOfRange,
+    InvalidTextRepresentation, InvalidDatetimeFormat, DatetimeFieldOverflow, DivisionByZero, LockNotAvailable,
+    FeatureNotSupported,
+)}
 
 
 def error_class(sqlstate: str | None) -> type[Error]:

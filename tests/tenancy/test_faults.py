@@ -2,15 +2,16 @@
 budget where safe, otherwise the API's error shape with the right status, and never a partial write.
 
 Faults are injected where a real deployment meets them: in the emulator on the Data API path (its fault rules), and
-on the wire between psycopg and PostgreSQL on the direct path (tests/pg_proxy.py)."""
+on the wire between psycopg and PostgreSQL on the direct path (devstack/pg_proxy.py)."""
 
 import pytest
 from django.conf import settings
 
 from bookings.models import Entity
 from tenants.context import trusted_scope
+from tenants.aliases import TENANT_ALIAS
 from tests.emulator_control import EmulatorControl
-from tests.pg_proxy import proxied_alias
+from devstack.pg_proxy import proxied_alias
 
 from .conftest import A
 
@@ -130,11 +131,11 @@ METHODS = ["list", "item", "post", "patch", "delete"]
 def inject(db_access):
     """inject(step): make that step of the next tenant request fail, on the transport this run uses."""
     if settings.USE_DATA_API:
-        control = EmulatorControl(settings.DATABASES[settings.TENANT_DB_ALIAS]["OPTIONS"]["endpoint_url"])
+        control = EmulatorControl(settings.DATABASES[TENANT_ALIAS]["OPTIONS"]["endpoint_url"])
         yield lambda step: control.faults(rules=[DATA_API_STEPS[step]])
         control.clear_faults()
     else:
-        with proxied_alias(settings.TENANT_DB_ALIAS) as proxy:
+        with proxied_alias(TENANT_ALIAS) as proxy:
             yield lambda step: proxy.fail(**PG_STEPS[step])
 
 

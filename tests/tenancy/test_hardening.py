@@ -70,8 +70,8 @@ def test_error_pages_never_show_a_secret(world, db_access, settings, caplog, tri
 
 
 def test_the_dev_server_does_not_get_the_owners_credentials():
-    from hospitality.localstack.__main__ import SERVER_OMITS, _server_env
-    from hospitality.localstack.stack import Stack, spec
+    from devstack.__main__ import SERVER_OMITS, _server_env
+    from devstack.stack import Stack, spec
 
     env = _server_env(Stack(spec("test")))
     assert not set(SERVER_OMITS) & set(env) and env["HOSPITALITY_ENV_FILE"] == ""

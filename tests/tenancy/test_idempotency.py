@@ -12,8 +12,9 @@ from django.db import close_old_connections
 from bookings.models import Entity
 from tenants.context import trusted_scope
 from tenants.models import IdempotencyKey
+from tenants.aliases import TENANT_ALIAS
 from tests.emulator_control import EmulatorControl
-from tests.pg_proxy import proxied_alias
+from devstack.pg_proxy import proxied_alias
 
 from .conftest import A
 
@@ -101,14 +102,14 @@ PG_FAULTS = {
 def faults(db_access):
     """faults({name: rate or count}, seed=…): inject the named faults into the transport this run uses."""
     if settings.USE_DATA_API:
-        control = EmulatorControl(settings.DATABASES[settings.TENANT_DB_ALIAS]["OPTIONS"]["endpoint_url"])
+        control = EmulatorControl(settings.DATABASES[TENANT_ALIAS]["OPTIONS"]["endpoint_url"])
 
         def inject(spec: dict, seed: int | None = None):
             control.faults(seed=seed, rules=[{**DATA_API_FAULTS[name], **limit} for name, limit in spec.items()])
         yield inject
         control.clear_faults()
     else:
-        with proxied_alias(settings.TENANT_DB_ALIAS, seed=7) as proxy:
+        with proxied_alias(TENANT_ALIAS, seed=7) as proxy:
             def inject(spec: dict, seed: int | None = None):
                 for name, limit in spec.items():
                     proxy.fail(**{"count": None, **PG_FAULTS[name], **limit})

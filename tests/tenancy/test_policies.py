@@ -6,6 +6,7 @@ from django.db import DatabaseError, connections, transaction
 
 from tenants import rls
 from tenants.context import TenantContext, tenant_block
+from tenants.aliases import TENANT_ALIAS
 
 from .conftest import A, B
 
@@ -15,7 +16,7 @@ def as_tenant(world, tenant, user):
 
 
 def sql(statement, params=()):
-    with connections[settings.TENANT_DB_ALIAS].cursor() as cursor:
+    with connections[TENANT_ALIAS].cursor() as cursor:
         cursor.execute(statement, list(params))
         return cursor.fetchall() if cursor.description else cursor.rowcount
 
@@ -100,14 +101,14 @@ def test_17_no_settable_bypass_and_no_set_role(world, db_access):
         assert {r[0] for r in sql("SELECT DISTINCT tenant_id FROM bookings")} == {A}
     for role in ("hospitality_admin", "hospitality_owner"):
         def set_role():
-            with transaction.atomic(using=settings.TENANT_DB_ALIAS):
+            with transaction.atomic(using=TENANT_ALIAS):
                 sql(f"SET ROLE {role}")
         assert sqlstate_of(set_role) == "42501"
 
 
 # 18. the app role is no owner, superuser or BYPASSRLS; FORCE is on anyway
 def test_18_app_role_attributes_and_force(world, db_access):
-    with transaction.atomic(using=settings.TENANT_DB_ALIAS):
+    with transaction.atomic(using=TENANT_ALIAS):
         assert sql("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user") == [(False, False)]
         assert sql("SELECT bool_and(relforcerowsecurity) FROM pg_class WHERE relname IN "
                    "('bookings', 'entities', 'tenant_relationships')") == [(True,)]
@@ -155,7 +156,7 @@ def test_20_api_treats_another_tenants_entity_as_missing(api, world):
 # 21. no TRUNCATE for the app role
 def test_21_truncate_is_denied(world, db_access):
     def truncate():
-        with transaction.atomic(using=settings.TENANT_DB_ALIAS):
+        with transaction.atomic(using=TENANT_ALIAS):
             sql("TRUNCATE bookings")
     assert sqlstate_of(truncate) == "42501"
 
@@ -172,7 +173,7 @@ def test_22_definer_view_is_found_by_the_audit(world, db_access):
 
 # 23. SECURITY DEFINER helpers: search_path pinned, EXECUTE revoked from PUBLIC
 def test_23_security_definer_functions_are_locked_down(world, db_access):
-    with transaction.atomic(using=settings.TENANT_DB_ALIAS):
+    with transaction.atomic(using=TENANT_ALIAS):
         rows = sql("SELECT p.proname, p.proconfig::text, has_function_privilege('public', p.oid, 'EXECUTE') "
                    "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
                    "WHERE n.nspname = 'app' AND p.prosecdef ORDER BY 1")

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from hospitality.config import database_config
-from tenants.transport import rollout_bucket, uses_data_api
+from tenants.aliases import rollout_bucket, uses_data_api
 
 from .conftest import A, B
 

@@ -8,6 +8,7 @@ from django.db import connections, transaction
 
 from bookings.models import Booking, Entity
 from tenants.context import trusted_scope
+from tenants.aliases import TENANT_ALIAS
 
 from .conftest import A, B
 from .test_policies import as_tenant, sql
@@ -146,6 +147,6 @@ def test_a_room_cannot_point_at_another_tenants_property(world, db_access, hotel
     from .test_policies import sqlstate_of
 
     def move():
-        with as_tenant(world, A, "ann"), transaction.atomic(using=settings.TENANT_DB_ALIAS):
+        with as_tenant(world, A, "ann"), transaction.atomic(using=TENANT_ALIAS):
             sql("UPDATE entities SET parent_id = %s WHERE name = 'Parity Room 1'", [world.entities[B].pk])
     assert sqlstate_of(move) == "23503"

@@ -15,11 +15,12 @@ from django.db import connections, transaction
 
 from tenants import rls
 from tenants.context import TenantContext, tenant_block
+from tenants.aliases import TENANT_ALIAS
 
 from .conftest import A, B
 from .test_policies import owner_sql, sql, sqlstate_of
 
-ALIAS = settings.TENANT_DB_ALIAS
+ALIAS = TENANT_ALIAS
 
 
 def in_transaction(*statements):

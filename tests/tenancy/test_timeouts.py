@@ -3,6 +3,7 @@ its one entering statement), so a long lock wait or a slow query ends as the API
 Data API's read timeout, the app's request budget and API Gateway's 29 s."""
 
 from django.conf import settings
+from tenants.aliases import TENANT_ALIAS
 
 from .conftest import A
 
@@ -13,15 +14,15 @@ def test_every_tenant_transaction_runs_under_the_statement_timeout(world, db_acc
     from tenants.context import TenantContext, tenant_block
 
     with tenant_block(TenantContext(A, str(world.users["ann"].pk), "owner")):
-        with connections[settings.TENANT_DB_ALIAS].cursor() as cursor:
+        with connections[TENANT_ALIAS].cursor() as cursor:
             cursor.execute("SHOW statement_timeout")
             assert cursor.fetchone()[0] == f"{int(settings.TIMEOUTS.statement)}s"
     # the token path sets it in its one statement too
     import hashlib
 
     digest = hashlib.sha256(world.tokens["ann@A"].encode()).hexdigest()
-    with transaction.atomic(using=settings.TENANT_DB_ALIAS), \
-            connections[settings.TENANT_DB_ALIAS].cursor() as cursor:
+    with transaction.atomic(using=TENANT_ALIAS), \
+            connections[TENANT_ALIAS].cursor() as cursor:
         cursor.execute("SELECT * FROM app.enter_tenant_with_token(%s, %s)", [digest, 1500])
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] == "1500ms"
@@ -37,7 +38,7 @@ def test_a_statement_past_the_timeout_is_a_retryable_503(api, world, db_access, 
     settings.TIMEOUTS = dataclasses.replace(settings.TIMEOUTS, statement=0.3)
 
     def slow(**kwargs):
-        with connections[settings.TENANT_DB_ALIAS].cursor() as cursor:
+        with connections[TENANT_ALIAS].cursor() as cursor:
             cursor.execute("SELECT pg_sleep(2)")
         return []
 

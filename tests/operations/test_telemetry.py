@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connections
 from moto import mock_aws
 
-from hospitality import metrics
+from operations import telemetry
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def some_calls(django_db_blocker):
 
 
 def test_snapshot_merges_aliases(some_calls):
-    snap = metrics.snapshot()
+    snap = telemetry.snapshot()
     detail = snap["aliases"]["dataapi"]
     assert detail["calls"]["ExecuteStatement"] == 4 and detail["errors"] == {"ExecuteStatement": 1}
     assert snap["total_calls"] >= 4 and snap["call_errors"] >= 1 and snap["average_call_latency_ms"] > 0
@@ -34,21 +34,21 @@ def test_snapshot_merges_aliases(some_calls):
 
 @pytest.fixture
 def fresh_requests():
-    saved = vars(metrics.requests).copy()
-    metrics.requests.reset()
-    yield metrics.requests
-    vars(metrics.requests).update(saved)
+    saved = vars(telemetry.requests).copy()
+    telemetry.requests.reset()
+    yield telemetry.requests
+    vars(telemetry.requests).update(saved)
 
 
 def test_error_rate_counts_system_failures_and_latency_is_per_request(fresh_requests):
     """The seed's rollback table: error rate > 5% means the system fails, so client mistakes count apart."""
     for latency, status in ((100.0, 200), (300.0, 201), (50.0, 400), (50.0, 404), (500.0, 503)):
         fresh_requests.record(latency, status)
-    snap = metrics.snapshot()
+    snap = telemetry.snapshot()
     assert snap["total_transactions"] == 5 and snap["average_latency_ms"] == 200.0
     assert snap["error_rate"] == pytest.approx(0.2) and snap["system_errors"] == 1
     assert snap["client_error_rate"] == pytest.approx(0.4) and snap["client_errors"] == 2
-    data = {m["MetricName"]: m["Value"] for m in metrics.metric_data(snap)}
+    data = {m["MetricName"]: m["Value"] for m in telemetry.metric_data(snap)}
     assert data["ErrorRate"] == pytest.approx(20.0) and data["ClientErrorRate"] == pytest.approx(40.0)
     assert data["AverageLatency"] == 200.0 and data["CallLatency"] == snap["average_call_latency_ms"]
 
@@ -57,7 +57,7 @@ def test_tenant_requests_are_recorded_with_their_outcome(client, fresh_requests,
     with django_db_blocker.unblock():
         assert client.get("/api/bookings/").status_code == 401  # no credentials: the client's mistake
         assert client.get("/health").status_code == 200  # not a tenant request
-    snap = metrics.snapshot()
+    snap = telemetry.snapshot()
     assert (snap["total_transactions"], snap["client_errors"], snap["system_errors"]) == (1, 1, 0)
 
 
@@ -70,13 +70,13 @@ def test_snapshot_is_printed_at_info(caplog, settings):
     settings.CLOUDWATCH_METRICS = False
     logging.getLogger("hospitality").setLevel(logging.INFO)
     with caplog.at_level(logging.INFO, logger="hospitality.metrics"):
-        snap = metrics.Reporter().maybe_flush(force=True)
+        snap = telemetry.Reporter().maybe_flush(force=True)
     record = next(r for r in caplog.records if r.name == "hospitality.metrics")
     assert record.metrics["total_transactions"] == snap["total_transactions"]
 
 
 def test_metrics_memory_is_bounded():
-    from dataapi_backend.dbapi.metrics import Metrics
+    from dataapi_backend.dbapi.call_metrics import Metrics
 
     m = Metrics()
     for i in range(Metrics.SAMPLES * 3):
@@ -85,12 +85,12 @@ def test_metrics_memory_is_bounded():
 
 
 def test_publish_to_cloudwatch(some_calls, monkeypatch):
-    snap = metrics.snapshot()
+    snap = telemetry.snapshot()
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     with mock_aws():
         client = boto3.client("cloudwatch", region_name="us-east-1")
-        assert metrics.publish(snap, client=client) == 1
+        assert telemetry.publish(snap, client=client) == 1
         names = {m["MetricName"] for m in client.list_metrics(Namespace="HospitalityAI/DataAPI")["Metrics"]}
         assert {"ErrorRate", "AverageLatency", "ClientErrorRate", "CallLatency", "TotalCalls", "Retries",
                 "CallsPerRequest"} <= names
@@ -105,8 +105,8 @@ def test_reporter_flushes_on_interval_to_file_and_cloudwatch(some_calls, setting
     settings.DATA_API_METRICS_INTERVAL = 300
     settings.CLOUDWATCH_METRICS = True
     published = []
-    monkeypatch.setattr(metrics, "publish", lambda snap: published.append(snap))
-    reporter = metrics.Reporter()
+    monkeypatch.setattr(telemetry, "publish", lambda snap: published.append(snap))
+    reporter = telemetry.Reporter()
     assert reporter.maybe_flush() is None  # interval not reached
     snap = reporter.maybe_flush(force=True)
     assert published == [snap]
@@ -118,7 +118,7 @@ def test_metrics_command_and_chart(some_calls, settings, tmp_path, capsys):
     path = tmp_path / "metrics.jsonl"
     settings.DATA_API_METRICS_FILE = str(path)
     for _ in range(3):
-        metrics.Reporter().maybe_flush(force=True)
+        telemetry.Reporter().maybe_flush(force=True)
     chart = tmp_path / "chart.html"
     call_command("metrics", chart=str(chart))
     out = capsys.readouterr().out

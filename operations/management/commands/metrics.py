@@ -4,7 +4,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from hospitality.charts import line_chart_html
+from operations.charts import line_chart_html
 
 
 class Command(BaseCommand):

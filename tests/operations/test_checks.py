@@ -4,7 +4,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from hospitality.checks import check_secret, secrets_readable
+from operations.checks import check_secret, secrets_readable
 
 ARN_PREFIX = "arn:aws:secretsmanager:us-east-1:123456789012:secret:"
 
@@ -30,7 +30,7 @@ def test_missing_secret_names_the_variable(aws_tenant):
     aws_tenant["OPTIONS"]["secret_arn"] = ARN_PREFIX + "nope-AbCdEf"
     with mock_aws():
         errors = check_secret(aws_tenant)
-    assert [e.id for e in errors] == ["hospitality.E001"]
+    assert [e.id for e in errors] == ["operations.E001"]
     assert errors[0].msg.startswith(f"DB_SECRET_ARN='{ARN_PREFIX}nope-AbCdEf': Secrets Manager answered "
                                     "ResourceNotFoundException")
 

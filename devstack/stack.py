@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .postgres import LocalPostgres
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SQL_DIR = PROJECT_ROOT / "sql"
 ROLES = ("hospitality_owner", "hospitality_admin", "hospitality_app")
 # The test stack only: a superuser for running Django's own test suite on the backend (it creates databases and
@@ -262,7 +262,7 @@ class Stack:
         }
 
     def write_env_file(self) -> Path:
-        lines = ["# Written by `python -m hospitality.localstack`; `source` it to reach the local stack."]
+        lines = ["# Written by `python -m devstack`; `source` it to reach the local stack."]
         lines += [f"export {key}='{value}'" for key, value in self.environment().items()]
         self.spec.env_file.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.spec.env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

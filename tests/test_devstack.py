@@ -8,7 +8,7 @@ import time
 import psycopg
 import pytest
 
-from hospitality.localstack.postgres import LocalPostgres, PostgresError, find_binaries
+from devstack.postgres import LocalPostgres, PostgresError, find_binaries
 
 
 def free_port() -> int:
@@ -95,7 +95,7 @@ def test_make_run_refuses_bad_switches_before_starting_anything(var, value, mess
 
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, var: value, "PG_PORT": str(free_port()), "EMULATOR_PORT": str(free_port())}
-    result = subprocess.run([sys.executable, "-m", "hospitality.localstack", "run"], cwd=root, env=env,
+    result = subprocess.run([sys.executable, "-m", "devstack", "run"], cwd=root, env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip() == message

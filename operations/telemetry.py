@@ -52,7 +52,7 @@ requests = RequestMetrics()
 
 def snapshot() -> dict:
     """This process's tenant requests, plus its Data API calls over every alias merged, with per-alias detail."""
-    from dataapi_backend.dbapi.metrics import all_metrics
+    from dataapi_backend.dbapi.call_metrics import all_metrics
 
     per_alias = {name: m.snapshot() for name, m in all_metrics().items()}
     calls = sum(s["total_calls"] for s in per_alias.values())
@@ -133,3 +133,9 @@ class Reporter:
 
 
 reporter = Reporter()
+
+
+def record_request(sender, *, status: int, latency_ms: float, **kwargs) -> None:
+    """tenants.signals.tenant_request_finished receiver: count the request, flush when the interval passed."""
+    requests.record(latency_ms, status)
+    reporter.maybe_flush()

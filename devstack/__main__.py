@@ -1,4 +1,4 @@
-"""`python -m hospitality.localstack {up,down,status,run,test} [dev|test]`: what `make run/test/stop` call."""
+"""`python -m devstack {up,down,status,run,test} [dev|test]`: what `make run/test/stop` call."""
 
 from __future__ import annotations
 
@@ -196,7 +196,7 @@ def cmd_test(stack: Stack, extra: list[str], browser_only: bool = False) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(prog="python -m hospitality.localstack", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
     parser.add_argument("command", choices=["up", "down", "status", "prepare", "run", "serve", "test",
                                             "test-browser"])
     parser.add_argument("stack", nargs="?", choices=["dev", "test"])

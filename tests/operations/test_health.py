@@ -2,8 +2,9 @@
 
 import pytest
 from django.db import connections
+from tenants.aliases import TENANT_ALIAS
 
-from hospitality import health
+from operations import health
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +68,7 @@ def test_staff_sessions_see_the_details(client, django_user_model):
 def test_health_503_when_a_database_is_unreachable(client, settings, django_db_blocker):
     # no test transaction here: the connection is closed and re-pointed, which an atomic block would not allow
     django_db_blocker.unblock()
-    alias = settings.TENANT_DB_ALIAS
+    alias = TENANT_ALIAS
     connection = connections[alias]
     original = dict(connection.settings_dict)
     connection.close()

@@ -15,7 +15,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-import hospitality
+from tenants.aliases import TENANT_ALIAS, tenant_aliases, transport_of
+
 
 CACHE_SECONDS = 60.0
 _cache: dict[str, tuple[float, object]] = {}
@@ -34,11 +35,6 @@ def _cached(key: str, compute, ttl: float = CACHE_SECONDS):
     return value
 
 
-def adapter_name(alias: str) -> str:
-    """`data-api` or `pg`: the transport behind a database alias."""
-    return "data-api" if connections[alias].settings_dict["ENGINE"] == "dataapi_backend" else "pg"
-
-
 def _probe(alias: str) -> dict:
     started = time.perf_counter()
     try:
@@ -46,8 +42,8 @@ def _probe(alias: str) -> dict:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError as exc:
-        return {"adapter": adapter_name(alias), "reachable": False, "error": type(exc).__name__}
-    return {"adapter": adapter_name(alias), "reachable": True,
+        return {"adapter": transport_of(alias), "reachable": False, "error": type(exc).__name__}
+    return {"adapter": transport_of(alias), "reachable": True,
             "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
@@ -68,8 +64,6 @@ def _rls(using: str) -> dict:
 
 def app_aliases() -> list[str]:
     """The aliases this process serves with; in the tenant API function `default` is the app role again."""
-    from tenants.transport import tenant_aliases
-
     tenant = tenant_aliases()
     return tenant if settings.HOSPITALITY_FUNCTION == "tenant-api" else ["default", *tenant]
 
@@ -98,12 +92,12 @@ def health(request):
 def _report() -> tuple[dict, int]:
     aliases = {alias: _probe(alias) for alias in app_aliases()}
     reachable = all(a["reachable"] for a in aliases.values())
-    tenant_alias = settings.TENANT_DB_ALIAS
+    tenant_alias = TENANT_ALIAS
     body = {
         "status": "ok" if reachable else "unavailable",
-        "version": hospitality.__version__,
+        "version": settings.APP_VERSION,
         "function": settings.HOSPITALITY_FUNCTION,
-        "database": {"adapter": adapter_name(tenant_alias) if tenant_alias in settings.DATABASES else None,
+        "database": {"adapter": transport_of(tenant_alias) if tenant_alias in settings.DATABASES else None,
                      "aliases": aliases,
                      "rollout_percentage": settings.DATA_API_ROLLOUT_PERCENTAGE if settings.USE_DATA_API else 0},
     }

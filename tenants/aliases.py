@@ -1,4 +1,5 @@
-"""Which transport serves a tenant: the Data API (`tenant` alias) or direct PostgreSQL (`tenant_pg`).
+"""The tenant aliases, named here only, and which one serves a tenant: the Data API (`tenant`) or direct
+PostgreSQL (`tenant_pg`); on the direct-only configuration (USE_DATA_API=false) `tenant` is direct PostgreSQL.
 
 USE_DATA_API switches everyone; DATA_API_ROLLOUT_PERCENTAGE sends that share of tenants to the Data API, bucketed
 by a hash of the tenant id, so a tenant never flaps between transports and raising the percentage only moves
@@ -11,7 +12,9 @@ import hashlib
 
 from django.conf import settings
 
-DATA_API_ALIAS, PG_ALIAS = "tenant", "tenant_pg"
+TENANT_ALIAS = "tenant"  # the tenant path: the Data API, or direct PostgreSQL when USE_DATA_API=false
+PG_ALIAS = "tenant_pg"  # direct PostgreSQL beside the Data API during a rollout (DATA_API_ROLLOUT_PERCENTAGE)
+TRUSTED_ALIAS = "default"  # the trusted path (admin, commands): a BYPASSRLS role
 
 
 def rollout_bucket(tenant_id: str) -> int:
@@ -27,14 +30,23 @@ def uses_data_api(tenant_id: str | None, *, use_data_api: bool, percentage: int)
     return rollout_bucket(tenant_id) < percentage
 
 
+def default_alias() -> str:
+    return TENANT_ALIAS
+
+
 def alias_for(tenant_id: str | None) -> str:
-    if not settings.USE_DATA_API:
-        return settings.TENANT_DB_ALIAS
-    if PG_ALIAS in settings.DATABASES and not uses_data_api(
+    if settings.USE_DATA_API and PG_ALIAS in settings.DATABASES and not uses_data_api(
             tenant_id, use_data_api=True, percentage=settings.DATA_API_ROLLOUT_PERCENTAGE):
         return PG_ALIAS
-    return settings.TENANT_DB_ALIAS
+    return TENANT_ALIAS
 
 
 def tenant_aliases() -> list[str]:
-    return [a for a in (settings.TENANT_DB_ALIAS, PG_ALIAS) if a in settings.DATABASES]
+    return [a for a in (TENANT_ALIAS, PG_ALIAS) if a in settings.DATABASES]
+
+
+def transport_of(alias: str) -> str:
+    """`data-api` or `pg`: the transport behind a database alias."""
+    from django.db import connections
+
+    return "data-api" if connections[alias].settings_dict["ENGINE"] == "dataapi_backend" else "pg"

@@ -3,12 +3,13 @@
 from django.conf import settings
 from django.core import checks
 
+from tenants.aliases import TENANT_ALIAS
 
-@checks.register("aws")
+
 def secrets_readable(app_configs, **kwargs):
     """The Data API reads DB_SECRET_ARN with the caller's IAM identity: a missing secret or permission should stop
     startup with the variable's name, not fail the first tenant request."""
-    return check_secret(settings.DATABASES.get("tenant", {}))
+    return check_secret(settings.DATABASES.get(TENANT_ALIAS, {}))
 
 
 def check_secret(tenant: dict) -> list:
@@ -26,8 +27,8 @@ def check_secret(tenant: dict) -> list:
         return [checks.Error(f"DB_SECRET_ARN={options['secret_arn']!r}: Secrets Manager answered "
                              f"{err.get('Code')}: {err.get('Message')}",
                              hint="check the ARN and that this IAM identity may secretsmanager:DescribeSecret and "
-                                  "GetSecretValue on it", id="hospitality.E001")]
+                                  "GetSecretValue on it", id="operations.E001")]
     except BotoCoreError as exc:
-        return [checks.Error(f"DB_SECRET_ARN: cannot reach Secrets Manager: {exc}", id="hospitality.E002",
+        return [checks.Error(f"DB_SECRET_ARN: cannot reach Secrets Manager: {exc}", id="operations.E002",
                              hint="check AWS credentials, AWS_REGION and network access")]
     return []

@@ -14,10 +14,10 @@ from django.db import connections
 from django.test import Client
 from django.test.utils import override_settings
 
-from hospitality.charts import line_chart_html
+from operations.charts import line_chart_html
 from tenants.context import TenantContext, tenant_block
 from tenants.models import Membership
-from tenants.transport import PG_ALIAS
+from tenants.aliases import PG_ALIAS, TENANT_ALIAS
 
 JOIN_SQL = ("SELECT b.id, b.guest_name, e.name FROM bookings b JOIN entities e ON e.id = b.property_id "
             "ORDER BY b.check_in DESC LIMIT 50")
@@ -39,14 +39,14 @@ class Command(BaseCommand):
         member = Membership.objects.select_related("user").filter(tenant__is_active=True).order_by("id").first()
         if member is None:
             raise CommandError("no tenant membership: run `manage.py seed_demo` first")
-        endpoint = settings.DATABASES["tenant"]["OPTIONS"].get("endpoint_url")
+        endpoint = settings.DATABASES[TENANT_ALIAS]["OPTIONS"].get("endpoint_url")
         if endpoint and latency_ms:
             self._emulator(endpoint, {"latency_ms": latency_ms, "jitter_ms": latency_ms / 4})
         context = TenantContext(member.tenant_id, str(member.user_id), member.role)
         token = self._jwt(member)
         results = {}
         try:
-            for transport, alias in (("data-api", "tenant"), ("pg", PG_ALIAS)):
+            for transport, alias in (("data-api", TENANT_ALIAS), ("pg", PG_ALIAS)):
                 scenarios = {
                     "simple SELECT": lambda a=alias: self._select(a),
                     "JOIN": lambda a=alias: self._in_tenant(context, a, [JOIN_SQL]),
@@ -104,7 +104,7 @@ class Command(BaseCommand):
 
     # -- measuring --------------------------------------------------------------------------------------------------
     def _measure(self, name, transport, fn, iterations):
-        metrics = connections["tenant"].data_api_metrics
+        metrics = connections[TENANT_ALIAS].data_api_metrics
         fn()  # warm-up: connections, the server version, boto3's client
         before = sum(metrics.snapshot()["calls"].values())
         samples = []

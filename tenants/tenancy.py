@@ -1,0 +1,120 @@
+"""`request.tenancy`: the one owner of a tenant API request's tenancy.
+
+The middleware attaches it; DRF authentication only returns `(principal, TenantContext)` as `request.auth`, which
+DRF also sets on the Django request, and this object reads it from there. It is the execute wrapper of every tenant
+alias: on the request's first query it opens the alias's transaction and sends app.enter_tenant*() as its first
+statement (which checks the membership or the API token and sets the context with set_config(..., true)). The
+router reads the alias from it (tenants.context.serving). Nothing else writes tenant state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+
+from django.db import DatabaseError, connections, transaction
+
+from .aliases import alias_for, default_alias, tenant_aliases
+from .context import TenantContext, serving
+from .exceptions import InvalidCredentials, TenantAccessDenied, TenantContextMissing
+
+@dataclasses.dataclass(frozen=True)
+class EnteredIdentity:
+    """Tenant, user and role as the database confirmed them when entering (an API token's come from its record)."""
+
+    tenant_id: str
+    user_id: str | None
+    role: str | None
+
+
+class Tenancy:
+    def __init__(self, request):
+        self.request = request
+        self.entered: EnteredIdentity | None = None
+        self._atomic: transaction.Atomic | None = None
+        self._alias: str | None = None
+
+    @property
+    def context(self) -> TenantContext | None:
+        """What the request's credentials assert (None until authenticated, or without tenant credentials)."""
+        auth = getattr(self.request, "auth", None)
+        return auth if isinstance(auth, TenantContext) else None
+
+    @property
+    def alias(self) -> str:
+        """The tenant alias (transport) serving this request's tenant; fixed once the tenant is known."""
+        if self._alias is None:
+            context = self.context
+            if context is None:
+                return default_alias()
+            self._alias = alias_for(context.tenant_id)
+        return self._alias
+
+    @property
+    def tenant_id(self) -> str | None:
+        """For logs: the confirmed tenant, else the asserted one."""
+        if self.entered is not None:
+            return self.entered.tenant_id
+        return self.context.tenant_id if self.context is not None else None
+
+    # -- entering ------------------------------------------------------------------------------------------------
+    def __call__(self, execute, sql, params, many, context):
+        """Execute wrapper on every tenant alias: only the chosen alias is ever used, entered first."""
+        if context["connection"].alias != self.alias:
+            raise TenantContextMissing()  # a query on the other transport's alias: never for this tenant
+        if self._atomic is None:
+            self._begin()
+            self._enter(lambda s, p: execute(s, p, False, context), context["cursor"])
+        return execute(sql, params, many, context)
+
+    def ensure_entered(self) -> EnteredIdentity:
+        """Enter now (for code that needs the identity the database resolved, e.g. an API token's tenant before
+        an INSERT). Still the transaction's first statement; no extra call when something enters later anyway."""
+        if self._atomic is None:
+            self._begin()
+            with connections[self.alias].cursor() as cursor:
+                self._enter(lambda s, p: cursor.execute(s, p), cursor)
+        assert self.entered is not None
+        return self.entered
+
+    def _begin(self) -> None:
+        if self.context is None:
+            raise TenantContextMissing()  # fail closed: no tenant, no query
+        self._atomic = transaction.atomic(using=self.alias)
+        self._atomic.__enter__()
+
+    def _enter(self, run, cursor) -> None:
+        context = self.context
+        assert context is not None
+        enter_sql, enter_params = context.enter_statement()
+        try:
+            run(enter_sql, enter_params)
+            tenant_id, user_id, role = cursor.fetchone()
+            if tenant_id != context.tenant_id:
+                raise InvalidCredentials()  # an API token whose tenant prefix does not match its record
+        except DatabaseError as exc:
+            sqlstate = getattr(exc.__cause__, "sqlstate", None)
+            if sqlstate == "28P01":
+                raise InvalidCredentials() from None
+            if sqlstate == "28000":
+                raise TenantAccessDenied() from None
+            raise
+        self.entered = EnteredIdentity(tenant_id, user_id, role)
+
+    def finish(self, success: bool) -> None:
+        """Commit (success) or roll back the request's transaction, if it began. Raises what the commit raises."""
+        if self._atomic is None:
+            return
+        atomic, self._atomic = self._atomic, None
+        if not success:
+            transaction.set_rollback(True, using=self.alias)
+        atomic.__exit__(None, None, None)
+
+
+@contextlib.contextmanager
+def bound(tenancy: Tenancy):
+    """The request's tenancy for the router, and its entering wrapper on every tenant alias, for the block."""
+    with serving(tenancy), contextlib.ExitStack() as stack:
+        for alias in tenant_aliases():
+            stack.enter_context(connections[alias].execute_wrapper(tenancy))
+        yield tenancy
