@@ -4,6 +4,8 @@ budget where safe, otherwise the API's error shape with the right status, and ne
 Faults are injected where a real deployment meets them: in the emulator on the Data API path (its fault rules), and
 on the wire between psycopg and PostgreSQL on the direct path (devstack/pg_proxy.py)."""
 
+import time
+
 import pytest
 from django.conf import settings
 
@@ -127,6 +129,18 @@ PG_STEPS = {
 METHODS = ["list", "item", "post", "patch", "delete"]
 
 
+def expire_abandoned_transactions(control: EmulatorControl) -> None:
+    """A transaction whose rollback failed lingers, with its locks, until the Data API's idle timeout: let it expire
+    now, as it would after three idle minutes, instead of blocking the tests that follow."""
+    saved = control.config()
+    control.config(transaction_idle_timeout=0.2, reaper_interval=0.05)
+    deadline = time.monotonic() + 10
+    while control.stats()["open_transactions"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    control.config(transaction_idle_timeout=saved["transaction_idle_timeout"],
+                   reaper_interval=saved["reaper_interval"])
+
+
 @pytest.fixture
 def inject(db_access):
     """inject(step): make that step of the next tenant request fail, on the transport this run uses."""
@@ -134,6 +148,7 @@ def inject(db_access):
         control = EmulatorControl(settings.DATABASES[TENANT_ALIAS]["OPTIONS"]["endpoint_url"])
         yield lambda step: control.faults(rules=[DATA_API_STEPS[step]])
         control.clear_faults()
+        expire_abandoned_transactions(control)
     else:
         with proxied_alias(TENANT_ALIAS) as proxy:
             yield lambda step: proxy.fail(**PG_STEPS[step])
