@@ -1,16 +1,14 @@
 """dataapi_backend measurements, in one run:
-  1. client CPU to decode 1,000 rows × 10 mixed columns vs aurora-data-api 0.5.0 on the same response (target ≥ 2×);
-  2. per-call overhead of a Django cursor and of the PEP 249 cursor vs a raw boto3 execute_statement (target ≤ 1.2×);
-  3. bulk_create of 10,000 rows: Data API calls made and time.
+1. client CPU to decode 1,000 rows × 10 mixed columns vs aurora-data-api 0.5.0 on the same response (target ≥ 2×);
+2. per-call overhead of a Django cursor and of the PEP 249 cursor vs a raw boto3 execute_statement (target ≤ 1.2×);
+3. bulk_create of 10,000 rows: Data API calls made and time.
 """
 
 from __future__ import annotations
 
 import copy
 import os
-import sys
 import time
-from pathlib import Path
 
 from benchmarks.common import load_stack_env, per_call_ms
 
@@ -43,15 +41,20 @@ def main() -> None:
 
     from dataapi_backend import dbapi
 
-    target = dict(resourceArn=env["DB_CLUSTER_ARN"], secretArn=env["DB_OWNER_SECRET_ARN"],
-                  database=env["DATABASE_NAME"])
+    target = dict(
+        resourceArn=env["DB_CLUSTER_ARN"], secretArn=env["DB_OWNER_SECRET_ARN"], database=env["DATABASE_NAME"]
+    )
     client = boto3.client("rds-data", endpoint_url=env["DATA_API_ENDPOINT"], region_name=env["AWS_REGION"])
 
     # 1. decoding the same response
     response = client.execute_statement(sql=COLUMNS_SQL, includeResultMetadata=True, **target)
-    ours = dbapi.connect(resource_arn=target["resourceArn"], secret_arn=target["secretArn"],
-                         database=target["database"], region_name=env["AWS_REGION"],
-                         endpoint_url=env["DATA_API_ENDPOINT"]).cursor()
+    ours = dbapi.connect(
+        resource_arn=target["resourceArn"],
+        secret_arn=target["secretArn"],
+        database=target["database"],
+        region_name=env["AWS_REGION"],
+        endpoint_url=env["DATA_API_ENDPOINT"],
+    ).cursor()
     converters = ours._converters(response["columnMetadata"])
     theirs = aurora_data_api.AuroraDataAPICursor()
     theirs._set_description(response["columnMetadata"])

@@ -55,12 +55,25 @@ print(time.time())
 
 
 def event_for(token: str) -> dict:
-    return {"version": "2.0", "routeKey": "$default", "rawPath": "/api/bookings/", "rawQueryString": "",
-            "headers": {"host": "localhost", "authorization": f"Token {token}", "x-forwarded-proto": "https"},
-            "requestContext": {"http": {"method": "GET", "path": "/api/bookings/", "protocol": "HTTP/1.1",
-                                        "sourceIp": "127.0.0.1", "userAgent": "cold-start"},
-                               "domainName": "localhost", "stage": "$default"},
-            "isBase64Encoded": False}
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/api/bookings/",
+        "rawQueryString": "",
+        "headers": {"host": "localhost", "authorization": f"Token {token}", "x-forwarded-proto": "https"},
+        "requestContext": {
+            "http": {
+                "method": "GET",
+                "path": "/api/bookings/",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "cold-start",
+            },
+            "domainName": "localhost",
+            "stage": "$default",
+        },
+        "isBase64Encoded": False,
+    }
 
 
 def stack_env() -> dict[str, str]:
@@ -77,15 +90,25 @@ def stack_env() -> dict[str, str]:
 
 def function_env(stack: dict, token: str, function: str) -> dict[str, str]:
     """The template's environment for the tenant API function, pointed at the local stack."""
-    env = {"PATH": "/usr/bin:/bin", "AWS_LAMBDA_FUNCTION_NAME": f"cold-start-{function}", "AWS_REGION": "us-east-1",
-           "AWS_DEFAULT_REGION": "us-east-1",
-           "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-           "AWS_ENDPOINT_URL_RDS_DATA": stack["DATA_API_ENDPOINT"], "HOSPITALITY_FUNCTION": function,
-           "USE_DATA_API": "true", "DB_CLUSTER_ARN": stack["DB_CLUSTER_ARN"], "DB_SECRET_ARN": stack["DB_SECRET_ARN"],
-           "DATABASE_NAME": stack["DATABASE_NAME"], "DJANGO_SECRET_KEY": stack["DJANGO_SECRET_KEY"],
-           "TENANT_JWT_SECRET": stack["TENANT_JWT_SECRET"], "TENANT_CONTEXT_KEYS": stack["TENANT_CONTEXT_KEYS"],
-           "COLD_START_EVENT": json.dumps(event_for(token)),
-           "DATA_API_METRICS_INTERVAL": "300"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "AWS_LAMBDA_FUNCTION_NAME": f"cold-start-{function}",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_ENDPOINT_URL_RDS_DATA": stack["DATA_API_ENDPOINT"],
+        "HOSPITALITY_FUNCTION": function,
+        "USE_DATA_API": "true",
+        "DB_CLUSTER_ARN": stack["DB_CLUSTER_ARN"],
+        "DB_SECRET_ARN": stack["DB_SECRET_ARN"],
+        "DATABASE_NAME": stack["DATABASE_NAME"],
+        "DJANGO_SECRET_KEY": stack["DJANGO_SECRET_KEY"],
+        "TENANT_JWT_SECRET": stack["TENANT_JWT_SECRET"],
+        "TENANT_CONTEXT_KEYS": stack["TENANT_CONTEXT_KEYS"],
+        "COLD_START_EVENT": json.dumps(event_for(token)),
+        "DATA_API_METRICS_INTERVAL": "300",
+    }
     if function == "all":
         env["DATABASE_URL"] = stack["DATABASE_URL"]  # the all-in-one process also holds the trusted path
     return env
@@ -98,8 +121,13 @@ def measure(code: str, task_root: Path, env: dict, n: int, label: str, flags: tu
         if "pycache_prefix" in flags:  # a fresh, empty cache each run: every module compiles from source
             run_flags = ("-X", f"pycache_prefix={tempfile.mkdtemp(prefix='cold-pyc-')}")
         started = time.time()
-        out = subprocess.run([sys.executable, "-I", "-S", *run_flags, "-c", code, str(task_root)], env=env,
-                             cwd=task_root, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, "-I", "-S", *run_flags, "-c", code, str(task_root)],
+            env=env,
+            cwd=task_root,
+            capture_output=True,
+            text=True,
+        )
         if out.returncode != 0:
             sys.exit(f"{label}: run failed:\n{out.stderr[-3000:]}")
         times.append(float(out.stdout.strip().splitlines()[-1]) - started)
@@ -119,19 +147,31 @@ def main() -> None:
         task_root = Path(tmp)
         with zipfile.ZipFile(ARTIFACT) as zf:
             zf.extractall(task_root)
-        base = {"PATH": "/usr/bin:/bin", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
-                "AWS_ACCESS_KEY_ID": "local",
-                "AWS_SECRET_ACCESS_KEY": "local"}
+        base = {
+            "PATH": "/usr/bin:/bin",
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+        }
         print(f"cold start of {ARTIFACT.relative_to(ROOT)}, median of {n} fresh interpreters each")
         r = {
             "floor": measure(FLOOR, task_root, base, n, "floor: import boto3 + rds-data client"),
             "python": measure("import sys, time; print(time.time())", task_root, base, n, "bare interpreter"),
-            "tenant_api": measure(APP, task_root, function_env(stack, token, "tenant-api"), n,
-                                  "shipped: tenant-api function"),
-            "all_apps": measure(APP, task_root, function_env(stack, token, "all"), n,
-                                "lever off: all apps (admin, sessions, docs)"),
-            "no_bytecode": measure(APP, task_root, function_env(stack, token, "tenant-api"), n,
-                                   "lever off: no precompiled bytecode", ("-X", "pycache_prefix")),
+            "tenant_api": measure(
+                APP, task_root, function_env(stack, token, "tenant-api"), n, "shipped: tenant-api function"
+            ),
+            "all_apps": measure(
+                APP, task_root, function_env(stack, token, "all"), n, "lever off: all apps (admin, sessions, docs)"
+            ),
+            "no_bytecode": measure(
+                APP,
+                task_root,
+                function_env(stack, token, "tenant-api"),
+                n,
+                "lever off: no precompiled bytecode",
+                ("-X", "pycache_prefix"),
+            ),
             "psycopg": measure(IMPORT_PSYCOPG, task_root, base, n, "import psycopg alone"),
         }
     ms = {k: round(v * 1000, 1) for k, v in r.items()}

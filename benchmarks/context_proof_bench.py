@@ -65,8 +65,10 @@ def main() -> None:
     env = stack_env()
     demo = json.loads((ROOT / ".local" / "dev" / "demo-credentials.json").read_text())
     token_hash = hashlib.sha256(demo["api_tokens"]["alice@tenant-seaside-001"].encode()).hexdigest()
-    with psycopg.connect(dsn(env["TENANT_DATABASE_URL"]), autocommit=True) as app, \
-            psycopg.connect(dsn(env["OWNER_DATABASE_URL"]), autocommit=True) as owner:
+    with (
+        psycopg.connect(dsn(env["TENANT_DATABASE_URL"]), autocommit=True) as app,
+        psycopg.connect(dsn(env["OWNER_DATABASE_URL"]), autocommit=True) as owner,
+    ):
         rows = app.execute("SELECT count(*) FROM bookings").fetchone()[0]
         assert rows == 0, "no tenant entered must mean no rows"
         # alternating rounds, so that drift on a busy machine falls on both sides alike
@@ -80,16 +82,28 @@ def main() -> None:
         finally:
             owner.execute((ROOT / "sql" / "10_tenant_context.sql").read_text())
     a, b = statistics.median(with_proof), statistics.median(without)
-    print(f"tenant list endpoint, database time per request (enter + count + page of 50), median of {ROUNDS} "
-          f"alternating rounds of {RUNS}:")
+    print(
+        f"tenant list endpoint, database time per request (enter + count + page of 50), median of {ROUNDS} "
+        f"alternating rounds of {RUNS}:"
+    )
     print(f"  with the proof verified    {a:7.3f} ms")
     print(f"  variables unverified       {b:7.3f} ms")
     print(f"  proof cost                 {a - b:+7.3f} ms ({(a - b) / b * 100:+.1f}%, target <= +5%)")
     results = ROOT / "benchmarks" / "results" / "context_proof.jsonl"
     results.parent.mkdir(parents=True, exist_ok=True)
     with open(results, "a") as fh:
-        fh.write(json.dumps({"timestamp": time.time(), "runs": RUNS, "with_proof_ms": round(a, 3),
-                             "unverified_ms": round(b, 3), "overhead_pct": round((a - b) / b * 100, 2)}) + "\n")
+        fh.write(
+            json.dumps(
+                {
+                    "timestamp": time.time(),
+                    "runs": RUNS,
+                    "with_proof_ms": round(a, 3),
+                    "unverified_ms": round(b, 3),
+                    "overhead_pct": round((a - b) / b * 100, 2),
+                }
+            )
+            + "\n"
+        )
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import os
-import sys
 import threading
 import time
 import urllib.request
@@ -24,8 +23,12 @@ def main() -> None:
     from botocore.config import Config
 
     target = dict(resourceArn=env["DB_CLUSTER_ARN"], secretArn=env["DB_SECRET_ARN"], database=env["DATABASE_NAME"])
-    client = boto3.client("rds-data", endpoint_url=env["DATA_API_ENDPOINT"], region_name=env["AWS_REGION"],
-                          config=Config(max_pool_connections=32, retries={"total_max_attempts": 1}))
+    client = boto3.client(
+        "rds-data",
+        endpoint_url=env["DATA_API_ENDPOINT"],
+        region_name=env["AWS_REGION"],
+        config=Config(max_pool_connections=32, retries={"total_max_attempts": 1}),
+    )
     n = int(os.environ.get("BENCH_CALLS", 500))
 
     with psycopg.connect(env["TENANT_DATABASE_URL"].replace("postgres://", "postgresql://"), autocommit=True) as conn:
@@ -51,16 +54,17 @@ def main() -> None:
     for threads in (1, 8):
         local = threading.local()
 
-        def one_client():
+        def one_client(local=local):
             if not hasattr(local, "client"):
-                local.client = boto3.client("rds-data", endpoint_url=env["DATA_API_ENDPOINT"],
-                                            region_name=env["AWS_REGION"])
+                local.client = boto3.client(
+                    "rds-data", endpoint_url=env["DATA_API_ENDPOINT"], region_name=env["AWS_REGION"]
+                )
             return local.client
 
         deadline = time.monotonic() + float(os.environ.get("BENCH_SECONDS", 3))
         counts = [0] * threads
 
-        def worker(i: int) -> None:
+        def worker(i: int, deadline=deadline, counts=counts, one_client=one_client) -> None:
             c = one_client()
             while time.monotonic() < deadline:
                 c.execute_statement(sql="SELECT 1", **target)

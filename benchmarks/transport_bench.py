@@ -43,11 +43,11 @@ def measure(transport: str, latency_ms: float) -> dict:
     from django.test import Client
 
     from bookings.models import Booking, Entity
+    from devstack.pg_proxy import PgProxy
     from tenants.aliases import TENANT_ALIAS
     from tenants.context import trusted_scope
     from tenants.models import IdempotencyKey, Membership, Tenant
     from tests.emulator_control import EmulatorControl
-    from devstack.pg_proxy import PgProxy
 
     alias = TENANT_ALIAS
     if transport == "data-api":
@@ -68,13 +68,30 @@ def measure(transport: str, latency_ms: float) -> dict:
         Membership.objects.get_or_create(user=user, tenant=tenant, defaults={"role": "owner"})
         hotel = Entity.objects.filter(tenant=tenant).order_by("id").first()
     now = int(time.time())
-    token = jwt.encode({"tenantId": tenant.id, "userId": str(user.pk), "role": "owner", "iat": now,
-                        "exp": now + 3600, "iss": settings.TENANT_JWT_ISSUER, "aud": settings.TENANT_JWT_AUDIENCE},
-                       settings.TENANT_JWT_SECRET, algorithm="HS256")
+    token = jwt.encode(
+        {
+            "tenantId": tenant.id,
+            "userId": str(user.pk),
+            "role": "owner",
+            "iat": now,
+            "exp": now + 3600,
+            "iss": settings.TENANT_JWT_ISSUER,
+            "aud": settings.TENANT_JWT_AUDIENCE,
+        },
+        settings.TENANT_JWT_SECRET,
+        algorithm="HS256",
+    )
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-    body = {"property": str(hotel.pk), "room": str(hotel.pk), "guest_name": "Bench Guest",
-            "guest_email": "bench@example.com", "check_in": "2030-01-01", "check_out": "2030-01-02",
-            "total_amount": "10.00", "guest_id": "bench-transport"}
+    body = {
+        "property": str(hotel.pk),
+        "room": str(hotel.pk),
+        "guest_name": "Bench Guest",
+        "guest_email": "bench@example.com",
+        "check_in": "2030-01-01",
+        "check_out": "2030-01-02",
+        "total_amount": "10.00",
+        "guest_id": "bench-transport",
+    }
 
     def listing():
         assert client.get("/api/bookings/?page_size=20").status_code == 200
@@ -83,8 +100,9 @@ def measure(transport: str, latency_ms: float) -> dict:
         assert client.post("/api/bookings/", body, content_type="application/json").status_code == 201
 
     def create_with_key():
-        response = client.post("/api/bookings/", body, content_type="application/json",
-                               HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+        response = client.post(
+            "/api/bookings/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4())
+        )
         assert response.status_code == 201
 
     def per_request(fn) -> float:
@@ -101,8 +119,7 @@ def measure(transport: str, latency_ms: float) -> dict:
         result = {"transport": transport, "latency_ms": latency_ms}
         for name, fn in (("list", listing), ("create", create), ("create_keyed", create_with_key)):
             median, p95 = per_call_ms(fn, REQUESTS)
-            result[name] = {"median_ms": round(median, 2), "p95_ms": round(p95, 2),
-                            "round_trips": per_request(fn)}
+            result[name] = {"median_ms": round(median, 2), "p95_ms": round(p95, 2), "round_trips": per_request(fn)}
         return result
     finally:
         with trusted_scope():
@@ -122,18 +139,29 @@ def main() -> None:
     rows = []
     for latency in LATENCIES:
         for transport in ("data-api", "pg"):
-            out = subprocess.run([sys.executable, "-m", "benchmarks.transport_bench", "--child", transport,
-                                  str(latency)], cwd=ROOT, env=env, capture_output=True, text=True)
+            out = subprocess.run(
+                [sys.executable, "-m", "benchmarks.transport_bench", "--child", transport, str(latency)],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
             if out.returncode:
                 sys.exit(f"{transport} at {latency} ms failed:\n{out.stderr[-3000:]}")
             row = json.loads(out.stdout.strip().splitlines()[-1])
             rows.append(row)
-            cells = [f"{row[k]['median_ms']:7.2f} / {row[k]['p95_ms']:7.2f} ({row[k]['round_trips']:.0f})"
-                     for k in ("list", "create", "create_keyed")]
+            cells = [
+                f"{row[k]['median_ms']:7.2f} / {row[k]['p95_ms']:7.2f} ({row[k]['round_trips']:.0f})"
+                for k in ("list", "create", "create_keyed")
+            ]
             print(f"  {transport:<10} {latency:>9.1f} ms  " + "  ".join(f"{c:>22}" for c in cells), flush=True)
     with RESULTS.open("a") as f:
-        f.write(json.dumps({"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "requests": REQUESTS,
-                            "rows": rows}) + "\n")
+        f.write(
+            json.dumps(
+                {"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "requests": REQUESTS, "rows": rows}
+            )
+            + "\n"
+        )
 
 
 if __name__ == "__main__":

@@ -69,25 +69,48 @@ class CheckInRangeFilter(admin.FieldListFilter):
         return queryset.filter(**{k: v for k, v in self.form.cleaned_data.items() if v})
 
     def choices(self, changelist):
-        yield {"gte": self.lookup_gte, "lte": self.lookup_lte, "gte_value": self.values[self.lookup_gte],
-               "lte_value": self.values[self.lookup_lte],
-               "other": {k: v for k, v in changelist.get_filters_params().items()
-                         if k not in self.expected_parameters()}}
+        yield {
+            "gte": self.lookup_gte,
+            "lte": self.lookup_lte,
+            "gte_value": self.values[self.lookup_gte],
+            "lte_value": self.values[self.lookup_lte],
+            "other": {k: v for k, v in changelist.get_filters_params().items() if k not in self.expected_parameters()},
+        }
 
 
 @admin.register(Booking)
 class BookingAdmin(TenantFirstAdmin):
     form = BookingForm
-    list_display = ("guest_name", "guest_id", "property", "room", "tenant", "check_in", "check_out", "status",
-                    "total_amount")
-    list_filter = ("tenant", "status", ("property", admin.RelatedOnlyFieldListFilter),
-                   ("check_in", CheckInRangeFilter))
+    list_display = (
+        "guest_name",
+        "guest_id",
+        "property",
+        "room",
+        "tenant",
+        "check_in",
+        "check_out",
+        "status",
+        "total_amount",
+    )
+    list_filter = ("tenant", "status", ("property", admin.RelatedOnlyFieldListFilter), ("check_in", CheckInRangeFilter))
     list_select_related = ("property", "room")
     search_fields = ("guest_name", "guest_email", "guest_id")
     date_hierarchy = "check_in"
     ordering = ("-check_in", "-id")  # served by bookings_checkin_id_idx: no sort of the whole table per page
-    fields = ("property", "room", "guest_id", "guest_name", "guest_email", "check_in", "check_out", "party_size",
-              "status", "total_amount", "metadata", *TenantFirstAdmin.readonly_fields)
+    fields = (
+        "property",
+        "room",
+        "guest_id",
+        "guest_name",
+        "guest_email",
+        "check_in",
+        "check_out",
+        "party_size",
+        "status",
+        "total_amount",
+        "metadata",
+        *TenantFirstAdmin.readonly_fields,
+    )
     actions = ["export_csv", "mark_confirmed", "mark_cancelled"]
 
     @admin.action(description="Mark selected bookings confirmed", permissions=["change"])

@@ -27,10 +27,31 @@ from tenants.validators import is_valid_external_id, is_valid_tenant_id
 # The seed's tables and columns (aws-data-api-migration-guide.md, "Define Drizzle Schema"), in copy order.
 SEED_COLUMNS = {
     "entities": ["id", "tenant_id", "entity_type", "name", "metadata", "created_at", "created_by", "updated_at"],
-    "bookings": ["id", "tenant_id", "property_id", "room_id", "guest_id", "check_in", "check_out", "status",
-                 "total_amount", "metadata", "created_at", "created_by", "updated_at"],
-    "tenant_relationships": ["id", "tenant_id", "entity_id", "external_id", "relationship_type", "created_at",
-                             "created_by", "updated_at"],
+    "bookings": [
+        "id",
+        "tenant_id",
+        "property_id",
+        "room_id",
+        "guest_id",
+        "check_in",
+        "check_out",
+        "status",
+        "total_amount",
+        "metadata",
+        "created_at",
+        "created_by",
+        "updated_at",
+    ],
+    "tenant_relationships": [
+        "id",
+        "tenant_id",
+        "entity_id",
+        "external_id",
+        "relationship_type",
+        "created_at",
+        "created_by",
+        "updated_at",
+    ],
 }
 ASIDE = "seed_adopt_"  # prefix of the renamed originals while the transaction runs
 BATCH = 10_000
@@ -40,23 +61,38 @@ PREFLIGHT = [
     ("entities", "name longer than 200 characters", "length(name) > 200"),
     ("entities", "entity_type longer than 20 characters", "length(entity_type) > 20"),
     ("entities", "created_by longer than 100 characters", "length(created_by) > 100"),
-    ("entities", "name used twice in one tenant (names are unique per tenant here)",
-     "(tenant_id, name) IN (SELECT tenant_id, name FROM {entities} GROUP BY 1, 2 HAVING count(*) > 1)"),
+    (
+        "entities",
+        "name used twice in one tenant (names are unique per tenant here)",
+        "(tenant_id, name) IN (SELECT tenant_id, name FROM {entities} GROUP BY 1, 2 HAVING count(*) > 1)",
+    ),
     ("bookings", "check_out not after check_in", "check_out <= check_in"),
     ("bookings", "negative total_amount", "total_amount < 0"),
     ("bookings", "status longer than 20 characters", "length(status) > 20"),
     ("bookings", "created_by longer than 100 characters", "length(created_by) > 100"),
-    ("bookings", "property_id of another tenant",
-     "NOT EXISTS (SELECT 1 FROM {entities} e WHERE e.id = property_id AND e.tenant_id = t.tenant_id)"),
-    ("bookings", "room_id of another tenant",
-     "NOT EXISTS (SELECT 1 FROM {entities} e WHERE e.id = room_id AND e.tenant_id = t.tenant_id)"),
-    ("tenant_relationships", "entity_id of another tenant",
-     "NOT EXISTS (SELECT 1 FROM {entities} e WHERE e.id = entity_id AND e.tenant_id = t.tenant_id)"),
+    (
+        "bookings",
+        "property_id of another tenant",
+        "NOT EXISTS (SELECT 1 FROM {entities} e WHERE e.id = property_id AND e.tenant_id = t.tenant_id)",
+    ),
+    (
+        "bookings",
+        "room_id of another tenant",
+        "NOT EXISTS (SELECT 1 FROM {entities} e WHERE e.id = room_id AND e.tenant_id = t.tenant_id)",
+    ),
+    (
+        "tenant_relationships",
+        "entity_id of another tenant",
+        "NOT EXISTS (SELECT 1 FROM {entities} e WHERE e.id = entity_id AND e.tenant_id = t.tenant_id)",
+    ),
     ("tenant_relationships", "external_id longer than 200 characters", "length(external_id) > 200"),
     ("tenant_relationships", "relationship_type longer than 20 characters", "length(relationship_type) > 20"),
-    ("tenant_relationships", "the same (entity, type, external id) twice",
-     "(tenant_id, entity_id, relationship_type, external_id) IN (SELECT tenant_id, entity_id, relationship_type, "
-     "external_id FROM {tenant_relationships} GROUP BY 1, 2, 3, 4 HAVING count(*) > 1)"),
+    (
+        "tenant_relationships",
+        "the same (entity, type, external id) twice",
+        "(tenant_id, entity_id, relationship_type, external_id) IN (SELECT tenant_id, entity_id, relationship_type, "
+        "external_id FROM {tenant_relationships} GROUP BY 1, 2, 3, 4 HAVING count(*) > 1)",
+    ),
 ]
 
 
@@ -84,15 +120,21 @@ class Plan:
     problems: list[str]
 
     def lines(self) -> list[str]:
-        out = ["Plan:", "  1. rename the seed's tables aside: " + ", ".join(
-            f"{t} ({n:,} rows)" for t, n in self.tables.items())]
+        out = [
+            "Plan:",
+            "  1. rename the seed's tables aside: " + ", ".join(f"{t} ({n:,} rows)" for t, n in self.tables.items()),
+        ]
         out.append("  2. apply this project's migrations (every app), creating the schema as on a fresh database")
         out.append(f"  3. create {len(self.tenant_ids)} tenants: {', '.join(self.tenant_ids) or '(none)'}")
-        out.append(f"  4. create {len(self.members)} memberships for external identities"
-                   + (f" ({', '.join(sorted({m.tenant_id for m in self.members}))})" if self.members else ""))
+        out.append(
+            f"  4. create {len(self.members)} memberships for external identities"
+            + (f" ({', '.join(sorted({m.tenant_id for m in self.members}))})" if self.members else "")
+        )
         out.append("  5. copy every row in batches; compare row counts and checksums of the seed's columns")
-        out.append("  6. drop the renamed originals; apply sql/ (functions, RLS policies, grants), install the context "
-                   "keys of TENANT_CONTEXT_KEYS; run the RLS audit")
+        out.append(
+            "  6. drop the renamed originals; apply sql/ (functions, RLS policies, grants), install the context "
+            "keys of TENANT_CONTEXT_KEYS; run the RLS audit"
+        )
         out.append("  all in one transaction: any failure leaves the database exactly as it was")
         return out
 
@@ -145,44 +187,72 @@ class Adoption:
 
     def detect(self) -> dict[str, int]:
         """The seed's tables and their row counts; raises when this is not (or no longer) a seed database."""
-        existing = {r[0] for r in self._rows(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name = ANY(%s)",
-            [[*SEED_COLUMNS, "django_migrations"]])}
+        existing = {
+            r[0]
+            for r in self._rows(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'public' AND table_name = ANY(%s)",
+                [[*SEED_COLUMNS, "django_migrations"]],
+            )
+        }
         if "django_migrations" in existing and self._rows(
-                "SELECT 1 FROM django_migrations WHERE app = 'bookings' LIMIT 1"):
-            raise AlreadyAdopted("this database is already managed by this project's migrations: nothing to "
-                                 "adopt (use `manage.py migrate` for later changes)")
+            "SELECT 1 FROM django_migrations WHERE app = 'bookings' LIMIT 1"
+        ):
+            raise AlreadyAdopted(
+                "this database is already managed by this project's migrations: nothing to "
+                "adopt (use `manage.py migrate` for later changes)"
+            )
         missing = [t for t in SEED_COLUMNS if t not in existing]
         if missing:
             raise AdoptionError(f"not a seed database: table(s) {', '.join(missing)} missing in schema public")
         for table, expected in SEED_COLUMNS.items():
-            have = {r[0] for r in self._rows("SELECT column_name FROM information_schema.columns WHERE "
-                                             "table_schema = 'public' AND table_name = %s", [table])}
+            have = {
+                r[0]
+                for r in self._rows(
+                    "SELECT column_name FROM information_schema.columns WHERE "
+                    "table_schema = 'public' AND table_name = %s",
+                    [table],
+                )
+            }
             absent = [c for c in expected if c not in have]
             if absent:
                 raise AdoptionError(f"{table} lacks the seed column(s) {', '.join(absent)}: not the seed's schema")
         me = self._rows("SELECT current_user")[0][0]
-        not_owned = [t for (t,) in self._rows(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
-            "'public' AND c.relname = ANY(%s) AND NOT pg_has_role(current_user, c.relowner, 'USAGE')",
-            [list(SEED_COLUMNS)])]
+        not_owned = [
+            t
+            for (t,) in self._rows(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
+                "'public' AND c.relname = ANY(%s) AND NOT pg_has_role(current_user, c.relowner, 'USAGE')",
+                [list(SEED_COLUMNS)],
+            )
+        ]
         if not_owned:
-            raise AdoptionError(f"{me} does not own {', '.join(not_owned)}: as their owner or the master user, run "
-                                + "; ".join(f"ALTER TABLE {t} OWNER TO {me}" for t in not_owned))
+            raise AdoptionError(
+                f"{me} does not own {', '.join(not_owned)}: as their owner or the master user, run "
+                + "; ".join(f"ALTER TABLE {t} OWNER TO {me}" for t in not_owned)
+            )
         return {t: self._rows(f"SELECT count(*) FROM {t}")[0][0] for t in SEED_COLUMNS}
 
     def preflight(self, members: list[Member]) -> tuple[list[str], list[str]]:
         """(distinct tenant ids, problems) of the seed's data against this schema's rules."""
-        tenant_ids = [r[0] for r in self._rows(
-            "SELECT tenant_id FROM entities UNION SELECT tenant_id FROM bookings "
-            "UNION SELECT tenant_id FROM tenant_relationships ORDER BY 1")]
-        problems = [f"tenant id {t!r} is not 3-63 lowercase letters, digits and dashes" for t in tenant_ids
-                    if not is_valid_tenant_id(t)]
+        tenant_ids = [
+            r[0]
+            for r in self._rows(
+                "SELECT tenant_id FROM entities UNION SELECT tenant_id FROM bookings "
+                "UNION SELECT tenant_id FROM tenant_relationships ORDER BY 1"
+            )
+        ]
+        problems = [
+            f"tenant id {t!r} is not 3-63 lowercase letters, digits and dashes"
+            for t in tenant_ids
+            if not is_valid_tenant_id(t)
+        ]
         names = {t: t for t in SEED_COLUMNS}
         for table, what, condition in PREFLIGHT:
             where = condition.format(**names)
             count, sample = self._rows(
-                f"SELECT count(*), (array_agg(id::text ORDER BY id))[1:3] FROM {table} t WHERE {where}")[0]
+                f"SELECT count(*), (array_agg(id::text ORDER BY id))[1:3] FROM {table} t WHERE {where}"
+            )[0]
             if count:
                 problems.append(f"{table}: {count} row(s) with {what}, e.g. {', '.join(sample)}")
         for m in members:
@@ -201,8 +271,11 @@ class Adoption:
             # indexes and constraints first: their names are schema-wide and the migrations reuse some (x_pkey)
             for (name,) in self._rows("SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass", [table]):
                 self._rows(f'ALTER TABLE {table} RENAME CONSTRAINT "{name}" TO "{(ASIDE + name)[:63]}"')
-            for (name,) in self._rows("SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND "
-                                      "tablename = %s AND indexname NOT LIKE %s", [table, ASIDE + "%"]):
+            for (name,) in self._rows(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND "
+                "tablename = %s AND indexname NOT LIKE %s",
+                [table, ASIDE + "%"],
+            ):
                 self._rows(f'ALTER INDEX "{name}" RENAME TO "{(ASIDE + name)[:63]}"')
             self._rows(f"ALTER TABLE {table} RENAME TO {ASIDE}{table}")
 
@@ -215,12 +288,18 @@ class Adoption:
         progress(table, 0, total)
         while done < total:
             after, params = ("WHERE id > %s", [last]) if last is not None else ("", [])
-            upper, count = self._rows(f"SELECT max(id::text)::uuid, count(*) FROM (SELECT id FROM {ASIDE}{table} "
-                                      f"{after} ORDER BY id LIMIT {BATCH}) b", params)[0]
+            upper, count = self._rows(
+                f"SELECT max(id::text)::uuid, count(*) FROM (SELECT id FROM {ASIDE}{table} "
+                f"{after} ORDER BY id LIMIT {BATCH}) b",
+                params,
+            )[0]
             if not count:
                 break
-            self._rows(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {ASIDE}{table} "
-                       f"{after} {'AND' if params else 'WHERE'} id <= %s", [*params, upper])
+            self._rows(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {ASIDE}{table} "
+                f"{after} {'AND' if params else 'WHERE'} id <= %s",
+                [*params, upper],
+            )
             done, last = done + count, upper
             progress(table, done, total)
         return done
@@ -228,8 +307,12 @@ class Adoption:
     def checksum(self, table: str, relation: str | None = None) -> tuple[int, str]:
         """Row count and an md5 over every seed column of every row, in id order (text forms)."""
         columns = " || '|' || ".join(f"coalesce({c}::text, '<null>')" for c in SEED_COLUMNS[table])
-        return tuple(self._rows(f"SELECT count(*), md5(coalesce(string_agg({columns}, E'\\n' ORDER BY id), '')) "
-                                f"FROM {relation or table}")[0])
+        return tuple(
+            self._rows(
+                f"SELECT count(*), md5(coalesce(string_agg({columns}, E'\\n' ORDER BY id), '')) "
+                f"FROM {relation or table}"
+            )[0]
+        )
 
     def check_references(self) -> None:
         """Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: check the copied rows now, so that a bad

@@ -10,8 +10,11 @@ def _create(model: type[TenantModel], *, tenant_id: str, user_id: str, data: dic
     obj.tenant_id = tenant_id
     obj.created_by = str(user_id)
     # Relations were resolved through RLS by the serializer; constraints and uniques are the database's (→ 409).
-    obj.full_clean(exclude=["tenant", "id", "entity", "property", "room", "parent"], validate_unique=False,
-                   validate_constraints=False)
+    obj.full_clean(
+        exclude=["tenant", "id", "entity", "property", "room", "parent"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     obj.save()
     return obj
 

@@ -31,7 +31,9 @@ SUPPORTED_DJANGO = (5, 2)
 if django.VERSION[:2] != SUPPORTED_DJANGO:
     raise ImproperlyConfigured(
         f"dataapi_backend supports Django {SUPPORTED_DJANGO[0]}.{SUPPORTED_DJANGO[1]}.x only; "
-        f"found {django.get_version()}. Pin Django==5.2.* (requirements.txt)")
+        f"found {django.get_version()}. Pin Django==5.2.* (requirements.txt)"
+    )
+
 
 def psycopg_adapters():
     from psycopg import adapt, adapters
@@ -69,8 +71,14 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
     def get_new_connection(self, conn_params):
         params = dict(conn_params)
         retry = params.pop("retry")
-        connection = dbapi.connect(**params, retry=retry, metrics=dbapi.metrics_for(self.alias),
-                                   timezone=self.timezone, json_as_text=True, naive_timezone=self._naive_timezone())
+        connection = dbapi.connect(
+            **params,
+            retry=retry,
+            metrics=dbapi.metrics_for(self.alias),
+            timezone=self.timezone,
+            json_as_text=True,
+            naive_timezone=self._naive_timezone(),
+        )
         # contrib.postgres registers hstore/citext type info on the driver connection; give it a private map.
         # Values are decoded by dataapi_backend.dbapi.results, never by psycopg.
         connection.adapters = psycopg_adapters()

@@ -14,4 +14,5 @@ class DatabaseClient(BaseDatabaseClient):
             f"  aws rds-data execute-statement{endpoint} --resource-arn {options.get('resource_arn')} "
             f"--secret-arn {options.get('secret_arn')} --database {self.connection.settings_dict['NAME']} "
             "--sql 'SELECT 1'\n"
-            "or use a direct connection: `manage.py dbshell --database default` where DATABASE_URL is set.")
+            "or use a direct connection: `manage.py dbshell --database default` where DATABASE_URL is set."
+        )

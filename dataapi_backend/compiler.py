@@ -2,7 +2,11 @@
 array parameters; multi-row VALUES is used instead (sized by DatabaseOperations.bulk_batch_size)."""
 
 from django.db.backends.postgresql.compiler import (  # noqa: F401 - re-exported for Django
-    SQLAggregateCompiler, SQLCompiler, SQLDeleteCompiler, SQLUpdateCompiler)
+    SQLAggregateCompiler,
+    SQLCompiler,
+    SQLDeleteCompiler,
+    SQLUpdateCompiler,
+)
 from django.db.models.sql.compiler import SQLInsertCompiler as BaseSQLInsertCompiler
 
 

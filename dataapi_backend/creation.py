@@ -31,5 +31,7 @@ class DatabaseCreation(pg_creation.DatabaseCreation):
             cursor.execute(self._drop_sql(self.connection.ops.quote_name(test_database_name)))
 
     def _clone_test_db(self, suffix, verbosity, keepdb=False):
-        raise NotImplementedError("cloning test databases is not supported over the Data API; run tests without "
-                                  "--parallel (features.can_clone_databases is False)")
+        raise NotImplementedError(
+            "cloning test databases is not supported over the Data API; run tests without "
+            "--parallel (features.can_clone_databases is False)"
+        )

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.db.backends.postgresql import operations as pg_operations
 from django.db.backends.postgresql.operations import get_json_dumps
 
-from .dbapi.params import Json, text_form
 from .dbapi.limits import MAX_REQUEST_BYTES, MAX_SQL_CHARS
+from .dbapi.params import Json, text_form
 
 
 def quote_literal(value) -> str:

@@ -12,8 +12,20 @@ from .dbapi import RetryPolicy
 
 CLUSTER_ARN = re.compile(r"^arn:aws(-[a-z]+)*:rds:[a-z0-9-]+:\d{12}:cluster:[A-Za-z][A-Za-z0-9-]*$")
 SECRET_ARN = re.compile(r"^arn:aws(-[a-z]+)*:secretsmanager:[a-z0-9-]+:\d{12}:secret:\S+$")
-KNOWN = {"resource_arn", "secret_arn", "region_name", "endpoint_url", "debug", "connect_timeout", "read_timeout",
-         "max_pool_connections", "retry_max_attempts", "retry_budget_seconds", "retry_base_delay", "retry_max_delay"}
+KNOWN = {
+    "resource_arn",
+    "secret_arn",
+    "region_name",
+    "endpoint_url",
+    "debug",
+    "connect_timeout",
+    "read_timeout",
+    "max_pool_connections",
+    "retry_max_attempts",
+    "retry_budget_seconds",
+    "retry_base_delay",
+    "retry_max_delay",
+}
 
 
 def options_from_settings(settings_dict: dict, alias: str) -> dict:
@@ -73,15 +85,23 @@ class DatabaseValidation(BaseDatabaseValidation):
         try:
             options_from_settings(self.connection.settings_dict, self.connection.alias)
         except ImproperlyConfigured as exc:
-            issues.append(checks.Error(str(exc), id="dataapi_backend.E001",
-                                       hint="Fix DATABASES in settings (or the env vars that build it)."))
+            issues.append(
+                checks.Error(
+                    str(exc),
+                    id="dataapi_backend.E001",
+                    hint="Fix DATABASES in settings (or the env vars that build it).",
+                )
+            )
             return issues
         try:
             with self.connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
         except Exception as exc:  # noqa: BLE001 - reported, not raised: this is a check
-            issues.append(checks.Error(
-                f"cannot reach the Data API for database alias {self.connection.alias!r}: {exc}",
-                id="dataapi_backend.E002",
-                hint="Is the emulator running (make run) or are DB_CLUSTER_ARN / DB_SECRET_ARN and IAM right?"))
+            issues.append(
+                checks.Error(
+                    f"cannot reach the Data API for database alias {self.connection.alias!r}: {exc}",
+                    id="dataapi_backend.E002",
+                    hint="Is the emulator running (make run) or are DB_CLUSTER_ARN / DB_SECRET_ARN and IAM right?",
+                )
+            )
         return issues

@@ -16,8 +16,9 @@ def parse_fault(text: str) -> dict:
         operation, error, rate = text.split(":")
         return {"operation": operation, "error": error, "rate": float(rate)}
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--fault {text!r}: expected OPERATION:ERROR:RATE, e.g. "
-                                         "'*:ThrottlingException:0.1'") from None
+        raise argparse.ArgumentTypeError(
+            f"--fault {text!r}: expected OPERATION:ERROR:RATE, e.g. '*:ThrottlingException:0.1'"
+        ) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,8 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int)
     parser.add_argument("--latency-ms", type=float, default=0.0, help="added latency per call")
     parser.add_argument("--jitter-ms", type=float, default=0.0, help="random extra latency per call, 0..N ms")
-    parser.add_argument("--fault", type=parse_fault, action="append", default=[],
-                        help="inject an error: OPERATION:ERROR:RATE (OPERATION may be *)")
+    parser.add_argument(
+        "--fault",
+        type=parse_fault,
+        action="append",
+        default=[],
+        help="inject an error: OPERATION:ERROR:RATE (OPERATION may be *)",
+    )
     parser.add_argument("--idle-timeout", type=float, help="transaction idle timeout in seconds (AWS: 180)")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
@@ -48,8 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    logging.getLogger("dataapi_emulator").info("Data API emulator listening on %s (PostgreSQL %s:%s)",
-                                               server.url, config.pg_host, config.pg_port)
+    logging.getLogger("dataapi_emulator").info(
+        "Data API emulator listening on %s (PostgreSQL %s:%s)", server.url, config.pg_host, config.pg_port
+    )
     server.engine.start()
     try:
         server.serve_forever()

@@ -77,9 +77,17 @@ class _Varchar(StrDumper):
     oid = psycopg.postgres.types["varchar"].oid
 
 
-HINTS = {hint: _typed_text(pg) for hint, pg in {
-    "DATE": "date", "TIME": "time", "TIMESTAMP": "timestamp", "DECIMAL": "numeric", "UUID": "uuid", "JSON": "json",
-}.items()}
+HINTS = {
+    hint: _typed_text(pg)
+    for hint, pg in {
+        "DATE": "date",
+        "TIME": "time",
+        "TIMESTAMP": "timestamp",
+        "DECIMAL": "numeric",
+        "UUID": "uuid",
+        "JSON": "json",
+    }.items()
+}
 
 _HINT_FORMATS = {
     "DATE": re.compile(r"^\d{4}-\d{2}-\d{2}$"),
@@ -102,7 +110,7 @@ def field_to_python(field: dict, type_hint: str | None, name: str):
     """One SqlParameter value → the Python object psycopg binds with the Data API's type."""
     if not isinstance(field, dict) or len(field) != 1:
         raise BadRequestException(f"Parameter '{name}': value must set exactly one member of Field")
-    (kind, value), = field.items()
+    ((kind, value),) = field.items()
     if kind == "arrayValue":
         raise BadRequestException("Array parameters are not supported.")
     if type_hint is not None and kind != "stringValue":
@@ -117,7 +125,8 @@ def field_to_python(field: dict, type_hint: str | None, name: str):
         fmt = _HINT_FORMATS.get(type_hint)
         if fmt is not None and not fmt.match(value):
             raise BadRequestException(
-                f"Parameter '{name}': the value {value!r} does not match the {type_hint} typeHint format")
+                f"Parameter '{name}': the value {value!r} does not match the {type_hint} typeHint format"
+            )
         return HINTS[type_hint](value)
     if kind == "longValue":
         if isinstance(value, bool) or not isinstance(value, int):
@@ -156,9 +165,26 @@ def bind(sql: str, parameters: list[dict]) -> tuple[str, list]:
 
 # -- results ------------------------------------------------------------------------------------------------------
 JDBC_TYPES = {
-    "bool": -7, "int2": 5, "int4": 4, "int8": -5, "oid": -5, "float4": 7, "float8": 8, "numeric": 2, "money": 8,
-    "bpchar": 1, "varchar": 12, "text": 12, "name": 12, "char": 1, "date": 91, "time": 92, "timetz": 92,
-    "timestamp": 93, "timestamptz": 93, "bytea": -2,
+    "bool": -7,
+    "int2": 5,
+    "int4": 4,
+    "int8": -5,
+    "oid": -5,
+    "float4": 7,
+    "float8": 8,
+    "numeric": 2,
+    "money": 8,
+    "bpchar": 1,
+    "varchar": 12,
+    "text": 12,
+    "name": 12,
+    "char": 1,
+    "date": 91,
+    "time": 92,
+    "timetz": 92,
+    "timestamp": 93,
+    "timestamptz": 93,
+    "bytea": -2,
 }
 INTEGER_TYPES = {"int2", "int4", "int8", "oid", "xid", "cid", "regproc", "regclass", "regtype"}
 FLOAT_TYPES = {"float4", "float8"}
@@ -181,16 +207,19 @@ def _utc_text(value: str, with_date: bool) -> str:
     base = dt.datetime.combine(dt.date(2000, 1, 1), dt.time.fromisoformat(m.group(1)))
     sign = 1 if m.group(2)[0] == "+" else -1
     parts = [int(x) for x in re.findall(r"\d{2}", m.group(2))]
-    offset = dt.timedelta(hours=parts[0], minutes=parts[1] if len(parts) > 1 else 0,
-                          seconds=parts[2] if len(parts) > 2 else 0)
+    offset = dt.timedelta(
+        hours=parts[0], minutes=parts[1] if len(parts) > 1 else 0, seconds=parts[2] if len(parts) > 2 else 0
+    )
     return (base - sign * offset).time().isoformat()
 
 
 def _array_values(items: list, base: str) -> dict:
     if None in items:
         # The wire shapes (LongArray, BooleanArray, ...) have no NULL member; AWS cannot return these either.
-        raise UnsupportedResultException("The result contains an array with NULL elements, which the Data API "
-                                         "cannot return; use array_remove() or array_to_json() in the query")
+        raise UnsupportedResultException(
+            "The result contains an array with NULL elements, which the Data API "
+            "cannot return; use array_remove() or array_to_json() in the query"
+        )
     if any(isinstance(i, list) for i in items):
         return {"arrayValues": [_array_values(i if isinstance(i, list) else [i], base) for i in items]}
     if base == "bool":
@@ -263,20 +292,26 @@ class ColumnEncoder:
             return {"blobValue": base64.b64encode(bytes.fromhex(raw[2:].decode())).decode()}
         if kind == "decimal_number":
             d = Decimal(raw.decode())
-            return {"longValue": int(d)} if d == d.to_integral_value() and "." not in raw.decode() else {
-                "doubleValue": float(d)}
+            return (
+                {"longValue": int(d)}
+                if d == d.to_integral_value() and "." not in raw.decode()
+                else {"doubleValue": float(d)}
+            )
         # arrays: psycopg parses the literal, then the elements are encoded as the Data API does
         return {"arrayValue": _array_values(self.loader.load(raw), self.typname[1:])}
 
     def json_value(self, raw: bytes | None):
         """The value inside `formattedRecords` (formatRecordsAs=JSON)."""
         field = self.field(raw)
-        (kind, value), = field.items()
+        ((kind, value),) = field.items()
         if kind == "isNull":
             return None
         if kind == "arrayValue":
-            return self.loader.load(raw) if self.typname[1:] in INTEGER_TYPES | FLOAT_TYPES | {"bool"} else \
-                next(iter(value.values()))
+            return (
+                self.loader.load(raw)
+                if self.typname[1:] in INTEGER_TYPES | FLOAT_TYPES | {"bool"}
+                else next(iter(value.values()))
+            )
         if self.typname in ("json", "jsonb"):
             return json.loads(value)
         return value

@@ -30,8 +30,20 @@ from .watchdog import Watchdog
 # DROP DATABASE ... WITH (FORCE)) is replaced instead of failing the call. Busy connections skip the round trip.
 CHECK_IDLE_AFTER = 2.0
 
-PRECISION = {"bool": 1, "int2": 5, "int4": 10, "int8": 19, "float4": 8, "float8": 17, "date": 13, "time": 15,
-             "timetz": 21, "timestamp": 29, "timestamptz": 35, "uuid": 36}
+PRECISION = {
+    "bool": 1,
+    "int2": 5,
+    "int4": 10,
+    "int8": 19,
+    "float4": 8,
+    "float8": 17,
+    "date": 13,
+    "time": 15,
+    "timetz": 21,
+    "timestamp": 29,
+    "timestamptz": 35,
+    "uuid": 36,
+}
 SIGNED = {"int2", "int4", "int8", "float4", "float8", "numeric", "money"}
 CASE_SENSITIVE = {"text", "varchar", "bpchar", "name", "char", "json", "jsonb", "xml"}
 DML = ("INSERT", "UPDATE", "DELETE", "MERGE", "COPY")
@@ -117,8 +129,7 @@ class Engine:
             raise errors.BadRequestException(f"Invalid cluster arn: {arn}")
         secret = self.config.secrets.get(req["secretArn"])
         if secret is None:
-            raise errors.SecretsErrorException(
-                f"Secrets Manager can't find the specified secret: {req['secretArn']}")
+            raise errors.SecretsErrorException(f"Secrets Manager can't find the specified secret: {req['secretArn']}")
         database = req.get("database") or secret.username
         key = (secret.username, database)
         pool = self._pools.get(key)
@@ -133,14 +144,19 @@ class Engine:
 
     def _open_pool(self, user: str, password: str, database: str) -> ConnectionPool:
         conninfo = psycopg.conninfo.make_conninfo(
-            host=self.config.pg_host, port=self.config.pg_port, user=user, password=password, dbname=database,
-            application_name="dataapi-emulator", connect_timeout=10)
+            host=self.config.pg_host,
+            port=self.config.pg_port,
+            user=user,
+            password=password,
+            dbname=database,
+            application_name="dataapi-emulator",
+            connect_timeout=10,
+        )
         try:  # fail fast with the database's own error (unknown database, bad password), as AWS reports it
             psycopg.connect(conninfo).close()
         except psycopg.OperationalError as exc:
             # Connection-time errors carry no SQLSTATE in libpq; recover the ones AWS reports as database errors.
-            m = re.search(r'FATAL:\s+(database "[^"]+" does not exist|password authentication failed[^\n]*)',
-                          str(exc))
+            m = re.search(r'FATAL:\s+(database "[^"]+" does not exist|password authentication failed[^\n]*)', str(exc))
             if m:
                 sqlstate = "3D000" if m.group(1).startswith("database") else "28P01"
                 raise errors.DatabaseErrorException(f"ERROR: {m.group(1)}; SQLState: {sqlstate}") from None
@@ -149,9 +165,17 @@ class Engine:
         def configure(conn: psycopg.Connection) -> None:
             configure_adapters(conn.adapters)
 
-        pool = ConnectionPool(conninfo, min_size=self.config.pool_min_size, max_size=self.config.pool_max_size,
-                              kwargs={"autocommit": True, "cursor_factory": RawCursor}, configure=configure,
-                              check=self._check_connection, timeout=30, name=f"{user}@{database}", open=False)
+        pool = ConnectionPool(
+            conninfo,
+            min_size=self.config.pool_min_size,
+            max_size=self.config.pool_max_size,
+            kwargs={"autocommit": True, "cursor_factory": RawCursor},
+            configure=configure,
+            check=self._check_connection,
+            timeout=30,
+            name=f"{user}@{database}",
+            open=False,
+        )
         pool.open(wait=True, timeout=30)
         pool.database = database  # type: ignore[attr-defined]
         return pool
@@ -241,7 +265,8 @@ class Engine:
             if status == "ROLLBACK":
                 # PostgreSQL answers COMMIT of a failed transaction with ROLLBACK; the JDBC layer reports it.
                 raise errors.DatabaseErrorException(
-                    "ERROR: The database returned ROLLBACK, so the transaction cannot be committed; SQLState: 25P02")
+                    "ERROR: The database returned ROLLBACK, so the transaction cannot be committed; SQLState: 25P02"
+                )
             return {"transactionStatus": "Transaction Committed"}
 
     def commit_transaction(self, req: dict) -> dict:
@@ -293,7 +318,8 @@ class Engine:
     def _check_sql(self, sql: str) -> None:
         if len(sql) > self.config.max_sql_chars:
             raise errors.BadRequestException(
-                f"SQL statement is too long: {len(sql)} characters, the limit is {self.config.max_sql_chars}")
+                f"SQL statement is too long: {len(sql)} characters, the limit is {self.config.max_sql_chars}"
+            )
 
     def _run(self, conn: psycopg.Connection, query: str, params: list | None, continue_after_timeout: bool):
         """Execute with the Data API's statement timeout; returns the cursor with its result."""
@@ -314,8 +340,9 @@ class Engine:
             threading.Thread(target=work, daemon=True).start()
             if not done.wait(timeout):
                 done.wait()  # the statement goes on; the call reports the timeout once it is safe to reuse conn
-                raise errors.StatementTimeoutException("The statement timed out and continues to run.",
-                                                       dbConnectionId=conn.info.backend_pid)
+                raise errors.StatementTimeoutException(
+                    "The statement timed out and continues to run.", dbConnectionId=conn.info.backend_pid
+                )
             if failure:
                 raise failure[0]
             return cur
@@ -331,7 +358,8 @@ class Engine:
         except psycopg.errors.QueryCanceled:
             if fired.is_set():
                 raise errors.StatementTimeoutException(
-                    "The statement timed out.", dbConnectionId=conn.info.backend_pid) from None
+                    "The statement timed out.", dbConnectionId=conn.info.backend_pid
+                ) from None
             raise
         finally:
             self._watchdog.cancel(handle)
@@ -367,13 +395,17 @@ class Engine:
         if info is None:
             row = conn.execute(
                 "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
-                "ON n.oid = c.relnamespace WHERE c.oid = $1", [oid]).fetchone()
+                "ON n.oid = c.relnamespace WHERE c.oid = $1",
+                [oid],
+            ).fetchone()
             cols = {
-                num: (notnull, auto) for num, notnull, auto in conn.execute(
+                num: (notnull, auto)
+                for num, notnull, auto in conn.execute(
                     "SELECT a.attnum, a.attnotnull, (a.attidentity <> '' OR coalesce(pg_get_expr(d.adbin, d.adrelid),"
                     " '') LIKE 'nextval(%') FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef d "
                     "ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid = $1 AND a.attnum > 0",
-                    [oid]).fetchall()
+                    [oid],
+                ).fetchall()
             }
             info = (row[0], row[1], cols) if row else ("", "", {})
             self._tables[key] = info
@@ -396,13 +428,24 @@ class Engine:
                 schema, table, cols = self._table(conn, database, table_oid)
                 notnull, auto = cols.get(res.ftablecol(i), (None, False))
                 nullable = 2 if notnull is None else (0 if notnull else 1)
-            out.append({
-                "name": name, "label": name, "type": 2003 if typname.startswith("_") else JDBC_TYPES.get(typname, 1111),
-                "typeName": typname, "precision": precision, "scale": scale, "nullable": nullable,
-                "isSigned": typname in SIGNED, "isCurrency": typname == "money", "isCaseSensitive":
-                typname in CASE_SENSITIVE, "isAutoIncrement": bool(auto), "schemaName": schema, "tableName": table,
-                "arrayBaseColumnType": JDBC_TYPES.get(typname[1:], 1111) if typname.startswith("_") else 0,
-            })
+            out.append(
+                {
+                    "name": name,
+                    "label": name,
+                    "type": 2003 if typname.startswith("_") else JDBC_TYPES.get(typname, 1111),
+                    "typeName": typname,
+                    "precision": precision,
+                    "scale": scale,
+                    "nullable": nullable,
+                    "isSigned": typname in SIGNED,
+                    "isCurrency": typname == "money",
+                    "isCaseSensitive": typname in CASE_SENSITIVE,
+                    "isAutoIncrement": bool(auto),
+                    "schemaName": schema,
+                    "tableName": table,
+                    "arrayBaseColumnType": JDBC_TYPES.get(typname[1:], 1111) if typname.startswith("_") else 0,
+                }
+            )
         return out
 
     def _result(self, conn, pool, cur, req: dict) -> dict:
@@ -418,9 +461,12 @@ class Engine:
         typnames = [self._typname(conn, database, res.ftype(i)) for i in range(nfields)]
         options = req.get("resultSetOptions") or {}
         encoders = [
-            ColumnEncoder(t, self._array_loader(cur, res.ftype(i)) if t.startswith("_") else None,
-                          options.get("decimalReturnType") == "DOUBLE_OR_LONG",
-                          options.get("longReturnType") == "STRING")
+            ColumnEncoder(
+                t,
+                self._array_loader(cur, res.ftype(i)) if t.startswith("_") else None,
+                options.get("decimalReturnType") == "DOUBLE_OR_LONG",
+                options.get("longReturnType") == "STRING",
+            )
             for i, t in enumerate(typnames)
         ]
         limit, row_limit = self.config.max_response_bytes, self.config.max_row_bytes
@@ -438,7 +484,8 @@ class Engine:
             size = len(row)
             if size > row_limit:
                 raise errors.BadRequestException(
-                    f"Database returned a row of {size} bytes; the Data API limit is {row_limit} bytes per row")
+                    f"Database returned a row of {size} bytes; the Data API limit is {row_limit} bytes per row"
+                )
             total += size + 1
             if total > limit:
                 raise errors.BadRequestException("Database returned more than the allowed response size limit")
@@ -493,7 +540,8 @@ class Engine:
 
     def execute_sql(self, req: dict) -> dict:
         raise errors.BadRequestException(
-            "ExecuteSql is deprecated and is not supported for this DB cluster. Use ExecuteStatement instead.")
+            "ExecuteSql is deprecated and is not supported for this DB cluster. Use ExecuteStatement instead."
+        )
 
 
 class _Raw(str):

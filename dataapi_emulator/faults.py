@@ -12,7 +12,7 @@ from . import errors
 INJECTABLE = {
     "ThrottlingException": "Rate exceeded",
     "DatabaseResumingException": "The Aurora DB instance is resuming after being auto-paused. Please wait a few "
-                                 "seconds and try again.",
+    "seconds and try again.",
     "InternalServerErrorException": "An internal error occurred.",
     "ServiceUnavailableError": "The service is unavailable. Try again later.",
     "DatabaseUnavailableException": "The database is unavailable.",
@@ -48,8 +48,14 @@ class Faults:
         self.jitter_ms = jitter_ms
         self.rules: list[FaultRule] = []
 
-    def configure(self, *, latency_ms: float | None = None, jitter_ms: float | None = None,
-                  rules: list[dict] | None = None, seed: int | None = None) -> None:
+    def configure(
+        self,
+        *,
+        latency_ms: float | None = None,
+        jitter_ms: float | None = None,
+        rules: list[dict] | None = None,
+        seed: int | None = None,
+    ) -> None:
         with self._lock:
             if latency_ms is not None:
                 self.latency_ms = max(0.0, float(latency_ms))
@@ -65,8 +71,11 @@ class Faults:
 
     def snapshot(self) -> dict:
         with self._lock:
-            return {"latency_ms": self.latency_ms, "jitter_ms": self.jitter_ms,
-                    "rules": [dataclasses.asdict(r) for r in self.rules]}
+            return {
+                "latency_ms": self.latency_ms,
+                "jitter_ms": self.jitter_ms,
+                "rules": [dataclasses.asdict(r) for r in self.rules],
+            }
 
     def before_call(self, operation: str) -> FaultRule | None:
         """Sleep the configured latency, then raise an injected error if a rule fires; a rule that fires after the

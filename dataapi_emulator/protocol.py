@@ -28,8 +28,16 @@ def snake(name: str) -> str:
 
 
 _PY_TYPES = {
-    "string": (str,), "boolean": (bool,), "integer": (int,), "long": (int,), "double": (int, float),
-    "float": (int, float), "blob": (str,), "list": (list,), "structure": (dict,), "map": (dict,),
+    "string": (str,),
+    "boolean": (bool,),
+    "integer": (int,),
+    "long": (int,),
+    "double": (int, float),
+    "float": (int, float),
+    "blob": (str,),
+    "list": (list,),
+    "structure": (dict,),
+    "map": (dict,),
 }
 
 
@@ -87,7 +95,7 @@ def serialize(response: dict) -> bytes:
     parts = [head[:-1]] if rest else ["{"]
     for i, (key, fragment) in enumerate(raw.items()):
         sep = "," if (rest or i) else ""
-        parts.append(f'{sep}{json.dumps(key)}:{fragment}')
+        parts.append(f"{sep}{json.dumps(key)}:{fragment}")
     parts.append("}")
     return "".join(parts).encode()
 
@@ -104,4 +112,5 @@ def check_signature(authorization: str | None) -> None:
         raise errors.InvalidSignatureException("Authorization header is not a valid AWS Signature Version 4")
     if m.group(2) != "rds-data":
         raise errors.InvalidSignatureException(
-            f"Credential should be scoped to correct service: 'rds-data', not '{m.group(2)}'")
+            f"Credential should be scoped to correct service: 'rds-data', not '{m.group(2)}'"
+        )

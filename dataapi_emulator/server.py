@@ -65,7 +65,8 @@ class Handler(BaseHTTPRequestHandler):
                     break
                 remaining -= len(chunk)
             raise errors.RequestEntityTooLargeException(
-                f"Request body of {length} bytes exceeds the Data API limit of {limit} bytes")
+                f"Request body of {length} bytes exceeds the Data API limit of {limit} bytes"
+            )
         return self.rfile.read(length)
 
     def do_POST(self):
@@ -99,8 +100,13 @@ class Handler(BaseHTTPRequestHandler):
             code = "InternalServerErrorException"
             bytes_out = self._send_error(errors.InternalServerErrorException(f"Internal error: {type(exc).__name__}"))
         finally:
-            self.engine.stats.record(operation or "Unknown", seconds=time.perf_counter() - started,
-                                     bytes_in=bytes_in, bytes_out=bytes_out, error=code)
+            self.engine.stats.record(
+                operation or "Unknown",
+                seconds=time.perf_counter() - started,
+                bytes_in=bytes_in,
+                bytes_out=bytes_out,
+                error=code,
+            )
 
     def do_GET(self):
         if self.path.startswith("/_emulator/"):
@@ -120,8 +126,11 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_emulator/health":
                 result = {"status": "ok"}
             elif path == "/_emulator/stats" and method == "GET":
-                result = {**engine.stats.snapshot(), "open_transactions": engine.open_transactions(),
-                          "pools": engine.pool_stats()}
+                result = {
+                    **engine.stats.snapshot(),
+                    "open_transactions": engine.open_transactions(),
+                    "pools": engine.pool_stats(),
+                }
             elif path == "/_emulator/stats/reset" and method == "POST":
                 engine.stats.reset()
                 result = {"status": "reset"}

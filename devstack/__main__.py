@@ -81,9 +81,13 @@ def _manage(stack: Stack, *args: str, **overrides) -> None:
     with open(log, "ab") as fh:
         fh.write(f"\n$ manage.py {' '.join(args)}\n".encode())
         fh.flush()
-        result = subprocess.run([sys.executable, "manage.py", *args], cwd=PROJECT_ROOT,
-                                env=_django_env(stack, **{**_user_switches(), **overrides}),
-                                stdout=fh, stderr=subprocess.STDOUT)
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=PROJECT_ROOT,
+            env=_django_env(stack, **{**_user_switches(), **overrides}),
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
     if result.returncode != 0:
         raise RuntimeError(f"manage.py {' '.join(args)} exited with {result.returncode}; log: {log}")
 
@@ -103,8 +107,12 @@ def cmd_prepare(stack: Stack, total_steps: int = 3) -> Steps:
     steps = Steps(total_steps)
     steps.run("Starting PostgreSQL and the Data API emulator", stack.up)
     steps.run("Applying migrations and row-level security (as hospitality_owner)", _migrate, stack)
-    steps.run("Creating the staff user and the demo tenants (progress in the log)", _seed, stack,
-              stack.spec.root / "demo-credentials.json")
+    steps.run(
+        "Creating the staff user and the demo tenants (progress in the log)",
+        _seed,
+        stack,
+        stack.spec.root / "demo-credentials.json",
+    )
     return steps
 
 
@@ -118,25 +126,29 @@ def cmd_run(stack: Stack, extra: list[str], server: str = "runserver") -> int:
     base = f"http://{addr}"
     token = demo["api_tokens"]["alice@tenant-seaside-001"]
     jwt = demo["jwts"].get("bob@tenant-mountain-002", "")
-    print(f"""
+    print(
+        f"""
 {BOLD}hospitality is starting on {base}{RESET}
   Tenant API  {base}/api/bookings/      (docs: {base}/docs/, schema: {base}/schema/openapi.json)
-  Admin       {base}/admin/             user {admin['username']} / password {admin['password']}
+  Admin       {base}/admin/             user {admin["username"]} / password {admin["password"]}
   Health      {base}/health
   Data API    {stack.emulator_url()}   (local emulator; the tenant path uses it: USE_DATA_API=true)
   Env file    {stack.spec.env_file}     (`source` it for manage.py or the AWS CLI)
 
   Demo tenants: tenant-seaside-001 (alice, owner), tenant-mountain-002 (bob, manager), tenant-city-003 (carol)
-  Demo users' password: {demo['users']['alice']}   (all credentials: {demo_file})
+  Demo users' password: {demo["users"]["alice"]}   (all credentials: {demo_file})
   curl -H 'Authorization: Token {token}' {base}/api/bookings/
   curl -H 'Authorization: Bearer {jwt[:24]}…' {base}/api/entities/   (full JWT in {demo_file.name})
 Stop the server with Ctrl-C; `make stop` stops PostgreSQL and the emulator.
-""", flush=True)
+""",
+        flush=True,
+    )
     os.chdir(PROJECT_ROOT)
     if server == "gunicorn":  # the production server and its config file (gunicorn.conf.py), DEBUG off
         argv = [sys.executable, "-m", "gunicorn", "--bind", addr, *extra]
-        env = _server_env(stack, DJANGO_DEBUG="false", DJANGO_SECURE_COOKIES="false",
-                          DJANGO_SECURE_SSL_REDIRECT="false")
+        env = _server_env(
+            stack, DJANGO_DEBUG="false", DJANGO_SECURE_COOKIES="false", DJANGO_SECURE_SSL_REDIRECT="false"
+        )
     else:
         argv = [sys.executable, "manage.py", "runserver", addr, *extra]
         env = _server_env(stack)
@@ -146,8 +158,13 @@ Stop the server with Ctrl-C; `make stop` stops PostgreSQL and the emulator.
 
 def _seed(stack: Stack, demo_file) -> None:
     creds = stack.credentials()
-    _manage(stack, "ensure_staff_user", "--username", creds["demo_admin"]["username"],
-            DEMO_ADMIN_PASSWORD=creds["demo_admin"]["password"])
+    _manage(
+        stack,
+        "ensure_staff_user",
+        "--username",
+        creds["demo_admin"]["username"],
+        DEMO_ADMIN_PASSWORD=creds["demo_admin"]["password"],
+    )
     _manage(stack, "seed_demo", "--credentials-file", str(demo_file), DEMO_USER_PASSWORD=creds["demo_user_password"])
 
 
@@ -166,8 +183,9 @@ def cmd_test(stack: Stack, extra: list[str], browser_only: bool = False) -> int:
 
     def pytest(title: str, args: list[str], **env: str) -> int:
         print(f"{BOLD}[{next(step)}/{total}] {title}{RESET}", flush=True)
-        return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=PROJECT_ROOT,
-                              env=_django_env(stack, **env)).returncode
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", *args], cwd=PROJECT_ROOT, env=_django_env(stack, **env)
+        ).returncode
 
     browser = ("pytest, the browser suite (Debian chromium + Playwright, against gunicorn)", ["tests/browser"])
     try:
@@ -176,13 +194,24 @@ def cmd_test(stack: Stack, extra: list[str], browser_only: bool = False) -> int:
         if extra:  # a chosen subset runs once
             return pytest("pytest, the chosen tests (USE_DATA_API=true)", extra, USE_DATA_API="true")
         codes = [
-            pytest("pytest, tenant path over the Data API (USE_DATA_API=true)", ["--ignore=tests/browser"],
-                   USE_DATA_API="true"),
-            pytest("pytest, the tenancy suite again over direct PostgreSQL (USE_DATA_API=false)", ["tests/tenancy"],
-                   USE_DATA_API="false"),
+            pytest(
+                "pytest, tenant path over the Data API (USE_DATA_API=true)",
+                ["--ignore=tests/browser"],
+                USE_DATA_API="true",
+            ),
+            pytest(
+                "pytest, the tenancy suite again over direct PostgreSQL (USE_DATA_API=false)",
+                ["tests/tenancy"],
+                USE_DATA_API="false",
+            ),
             # the trusted path over the Data API, as the staff admin function runs it on Lambda
-            pytest("pytest, the admin suite again with the trusted path over the Data API (DB_ADMIN_SECRET_ARN, no "
-                   "DATABASE_URL)", ["tests/admin"], USE_DATA_API="true", DATABASE_URL=""),
+            pytest(
+                "pytest, the admin suite again with the trusted path over the Data API (DB_ADMIN_SECRET_ARN, no "
+                "DATABASE_URL)",
+                ["tests/admin"],
+                USE_DATA_API="true",
+                DATABASE_URL="",
+            ),
         ]
         if with_browser:
             codes.append(pytest(*browser, USE_DATA_API="true"))
@@ -197,8 +226,7 @@ def cmd_test(stack: Stack, extra: list[str], browser_only: bool = False) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
-    parser.add_argument("command", choices=["up", "down", "status", "prepare", "run", "serve", "test",
-                                            "test-browser"])
+    parser.add_argument("command", choices=["up", "down", "status", "prepare", "run", "serve", "test", "test-browser"])
     parser.add_argument("stack", nargs="?", choices=["dev", "test"])
     if argv[:1] in (["run"], ["serve"], ["test"]):  # everything after the command goes to the server / pytest
         command, extra, name = argv[0], argv[1:], "test" if argv[0] == "test" else "dev"

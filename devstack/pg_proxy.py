@@ -172,8 +172,9 @@ def proxied_alias(alias: str, seed: int | None = None):
     saved = {key: connection.settings_dict.get(key) for key in ("HOST", "PORT", "OPTIONS")}
     proxy = PgProxy(saved["HOST"] or "localhost", int(saved["PORT"] or 5432), seed=seed)
     connection.close()
-    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(proxy.port),
-                                    OPTIONS={**(saved["OPTIONS"] or {}), "sslmode": "disable"})
+    connection.settings_dict.update(
+        HOST="127.0.0.1", PORT=str(proxy.port), OPTIONS={**(saved["OPTIONS"] or {}), "sslmode": "disable"}
+    )
     try:
         yield proxy
     finally:

@@ -46,7 +46,9 @@ def find_binaries(environ: dict[str, str] | None = None) -> Binaries:
     if environ.get("PG_BIN"):
         bin_dir = Path(environ["PG_BIN"])
         if not (bin_dir / "postgres").exists():
-            raise PostgresError(f"PG_BIN={bin_dir} has no 'postgres' binary; point PG_BIN at a PostgreSQL bin/ directory")
+            raise PostgresError(
+                f"PG_BIN={bin_dir} has no 'postgres' binary; point PG_BIN at a PostgreSQL bin/ directory"
+            )
         return Binaries(bin_dir, "PG_BIN")
     for major in SYSTEM_MAJORS:
         for candidate in glob.glob(f"/usr/lib/postgresql/{major}/bin"):
@@ -68,7 +70,9 @@ def _service_user() -> pwd.struct_passwd | None:
     except KeyError:
         subprocess.run(
             ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_USER],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         return pwd.getpwnam(SERVICE_USER)
 
@@ -119,6 +123,7 @@ class LocalPostgres:
             return preferred
         # A deep checkout would overflow sun_path: fall back to a short, per-checkout directory.
         import hashlib
+
         digest = hashlib.sha1(str(self.root).encode()).hexdigest()[:12]
         return Path("/tmp") / f"hospitality-pg-{digest}"
 
@@ -177,18 +182,25 @@ class LocalPostgres:
                 _make_traversable(self.binaries.bin_dir.parent)
             self._chown(self.root)
             self._chown(self.data_dir)
-        result = self._run([
-            self.binaries.tool("initdb"), "-D", str(self.data_dir), "-U", "postgres", "--encoding=UTF8",
-            "--locale=C.UTF-8", "--auth-local=trust", "--auth-host=scram-sha-256",
-        ])
+        result = self._run(
+            [
+                self.binaries.tool("initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                "postgres",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+            ]
+        )
         if result.returncode != 0:
             shutil.rmtree(self.data_dir, ignore_errors=True)
             raise PostgresError(f"initdb failed:\n{result.stdout}\n{result.stderr}")
         # Only the socket (0700 directory of the server's user) is trusted; TCP needs the roles' passwords.
         (self.data_dir / "pg_hba.conf").write_text(
-            "local all all trust\n"
-            "host all all 127.0.0.1/32 scram-sha-256\n"
-            "host all all ::1/128 scram-sha-256\n"
+            "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\nhost all all ::1/128 scram-sha-256\n"
         )
         self._chown(self.data_dir / "pg_hba.conf")
         return True
@@ -218,10 +230,21 @@ class LocalPostgres:
             "-c max_connections=200 -c shared_buffers=128MB -c fsync=off -c synchronous_commit=off "
             "-c full_page_writes=off -c log_min_messages=warning -c log_statement=none"
         )
-        result = self._run([
-            self.binaries.tool("pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60",
-            "-o", options, "start",
-        ])
+        result = self._run(
+            [
+                self.binaries.tool("pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_file),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                options,
+                "start",
+            ]
+        )
         if result.returncode != 0:
             raise PostgresError(f"pg_ctl start failed (log: {self.log_file}):\n{result.stdout}\n{result.stderr}")
         return True
@@ -231,8 +254,9 @@ class LocalPostgres:
         pid = self.running_pid()
         if pid is None:
             return False
-        result = self._run([self.binaries.tool("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "30",
-                            "stop"])
+        result = self._run(
+            [self.binaries.tool("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "30", "stop"]
+        )
         if result.returncode != 0 and self.running_pid() is not None:
             os.kill(pid, signal.SIGQUIT)
             for _ in range(50):

@@ -53,12 +53,24 @@ class StackSpec:
 
 def spec(name: str) -> StackSpec:
     if name == "dev":
-        return StackSpec("dev", int(os.environ.get("PG_PORT", 54329)), int(os.environ.get("EMULATOR_PORT", 8765)),
-                         "hospitality", PROJECT_ROOT / ".local" / "env", fresh_database=False)
+        return StackSpec(
+            "dev",
+            int(os.environ.get("PG_PORT", 54329)),
+            int(os.environ.get("EMULATOR_PORT", 8765)),
+            "hospitality",
+            PROJECT_ROOT / ".local" / "env",
+            fresh_database=False,
+        )
     if name == "test":
-        return StackSpec("test", int(os.environ.get("PG_TEST_PORT", 54339)),
-                         int(os.environ.get("EMULATOR_TEST_PORT", 8775)), "hospitality_test",
-                         PROJECT_ROOT / ".local" / "test" / "env", fresh_database=True, suite_role=True)
+        return StackSpec(
+            "test",
+            int(os.environ.get("PG_TEST_PORT", 54339)),
+            int(os.environ.get("EMULATOR_TEST_PORT", 8775)),
+            "hospitality_test",
+            PROJECT_ROOT / ".local" / "test" / "env",
+            fresh_database=True,
+            suite_role=True,
+        )
     raise ValueError(f"unknown stack {name!r}: use 'dev' or 'test'")
 
 
@@ -96,7 +108,7 @@ class Stack:
                 role: {
                     "password": _password(),
                     "secret_arn": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:hospitality/{self.spec.name}/"
-                                  f"{role.removeprefix('hospitality_')}-{suffix}",
+                    f"{role.removeprefix('hospitality_')}-{suffix}",
                 }
                 for role in self.spec.roles
             },
@@ -131,19 +143,27 @@ class Stack:
                 if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [SUITE_ROLE]).fetchone():
                     conn.execute(sql.SQL("CREATE ROLE {} LOGIN SUPERUSER").format(sql.Identifier(SUITE_ROLE)))
             for role in self.spec.roles:
-                conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(
-                    sql.Identifier(role), sql.Literal(creds["roles"][role]["password"])))
+                conn.execute(
+                    sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                        sql.Identifier(role), sql.Literal(creds["roles"][role]["password"])
+                    )
+                )
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.spec.database]).fetchone()
             if exists and self.spec.fresh_database:
                 conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(self.spec.database)))
                 exists = None
             if not exists:
-                conn.execute(sql.SQL("CREATE DATABASE {} OWNER hospitality_owner TEMPLATE template0 ENCODING 'UTF8'")
-                             .format(sql.Identifier(self.spec.database)))
+                conn.execute(
+                    sql.SQL("CREATE DATABASE {} OWNER hospitality_owner TEMPLATE template0 ENCODING 'UTF8'").format(
+                        sql.Identifier(self.spec.database)
+                    )
+                )
             conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(self.spec.database)))
-            conn.execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
-                sql.Identifier(self.spec.database),
-                sql.SQL(", ").join(sql.Identifier(r) for r in ROLES)))
+            conn.execute(
+                sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
+                    sql.Identifier(self.spec.database), sql.SQL(", ").join(sql.Identifier(r) for r in ROLES)
+                )
+            )
         with self._superuser(self.spec.database) as conn:
             # Extensions need a superuser; everything after this runs as the owner through Django.
             for ext in ("pgcrypto", "btree_gist"):
@@ -162,8 +182,7 @@ class Stack:
             "postgres": {"host": "127.0.0.1", "port": self.spec.pg_port},
             "clusters": [creds["cluster_arn"]],
             "secrets": {
-                c["secret_arn"]: {"username": role, "password": c["password"]}
-                for role, c in creds["roles"].items()
+                c["secret_arn"]: {"username": role, "password": c["password"]} for role, c in creds["roles"].items()
             },
         }
         text = json.dumps(config, indent=2)
@@ -204,14 +223,19 @@ class Stack:
         with open(self.emulator_log, "ab") as log:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "dataapi_emulator", "--config", str(self.emulator_config)],
-                cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                cwd=PROJECT_ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
         self.emulator_pid_file.write_text(str(proc.pid))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise RuntimeError(f"the Data API emulator exited with code {proc.returncode}; log: {self.emulator_log}")
+                raise RuntimeError(
+                    f"the Data API emulator exited with code {proc.returncode}; log: {self.emulator_log}"
+                )
             if self._emulator_ready():
                 return True
             time.sleep(0.1)
@@ -254,8 +278,14 @@ class Stack:
             "DATABASE_NAME": self.spec.database,
             "AWS_REGION": REGION,
             "DATA_API_ENDPOINT": self.emulator_url(),
-            **({"DB_SUITE_SECRET_ARN": roles[SUITE_ROLE]["secret_arn"], "SUITE_DATABASE_URL": self.dsn(SUITE_ROLE,
-                "postgres")} if self.spec.suite_role else {}),
+            **(
+                {
+                    "DB_SUITE_SECRET_ARN": roles[SUITE_ROLE]["secret_arn"],
+                    "SUITE_DATABASE_URL": self.dsn(SUITE_ROLE, "postgres"),
+                }
+                if self.spec.suite_role
+                else {}
+            ),
             # boto3 signs every request; the emulator checks that a SigV4 header is present, not the key.
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
@@ -277,16 +307,20 @@ class Stack:
         if self.pg.init():
             self.log(f"initialized a new cluster in {self.pg.data_dir}")
         started = self.pg.start()
-        self.log(f"PostgreSQL {'started' if started else 'already running'} on 127.0.0.1:{self.spec.pg_port} "
-                 f"(log: {self.pg.log_file})")
+        self.log(
+            f"PostgreSQL {'started' if started else 'already running'} on 127.0.0.1:{self.spec.pg_port} "
+            f"(log: {self.pg.log_file})"
+        )
         if self.spec.fresh_database and self.stop_emulator():
             # a kept emulator's pooled sessions die with the dropped database: start it again with the new one
             self.log("Data API emulator stopped (the database is recreated)")
         self.ensure_database()
         self.log(f"roles {', '.join(ROLES)} and database {self.spec.database!r} ready")
         started = self.start_emulator()
-        self.log(f"Data API emulator {'started' if started else 'already running'} at {self.emulator_url()} "
-                 f"(log: {self.emulator_log})")
+        self.log(
+            f"Data API emulator {'started' if started else 'already running'} at {self.emulator_url()} "
+            f"(log: {self.emulator_log})"
+        )
         self.log(f"environment written to {self.write_env_file()}")
 
     def down(self) -> None:

@@ -21,9 +21,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CACHE = ROOT / ".local" / "django-suite"
-APPS = ("basic lookup queries aggregation expressions annotations model_fields custom_pk transactions get_or_create "
-        "update delete bulk_create select_related prefetch_related many_to_one many_to_many one_to_one ordering "
-        "model_forms backends migrations schema postgres_tests db_functions timezones introspection serializers").split()
+APPS = (
+    "basic lookup queries aggregation expressions annotations model_fields custom_pk transactions get_or_create "
+    "update delete bulk_create select_related prefetch_related many_to_one many_to_many one_to_one ordering "
+    "model_forms backends migrations schema postgres_tests db_functions timezones introspection serializers"
+).split()
 SMOKE = "basic transactions get_or_create bulk_create timezones".split()
 
 
@@ -36,8 +38,22 @@ def django_tests() -> Path:
         return target / "tests"
     CACHE.mkdir(parents=True, exist_ok=True)
     print(f"downloading the Django {version} sdist for its tests/ ...", flush=True)
-    subprocess.run([sys.executable, "-m", "pip", "download", "--no-binary", ":all:", "--no-deps", "--quiet",
-                    "-d", str(CACHE), f"django=={version}"], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-binary",
+            ":all:",
+            "--no-deps",
+            "--quiet",
+            "-d",
+            str(CACHE),
+            f"django=={version}",
+        ],
+        check=True,
+    )
     with tarfile.open(CACHE / f"django-{version}.tar.gz") as tar:
         members = [m for m in tar.getmembers() if m.name.startswith(f"django-{version}/tests/")]
         tar.extractall(CACHE, members=members, filter="data")
@@ -60,8 +76,9 @@ def drop_test_databases() -> None:
     """A crashed earlier run can leave test databases behind with the emulator's pooled sessions on them."""
     import psycopg
 
-    with psycopg.connect(os.environ["SUITE_DATABASE_URL"].replace("postgres://", "postgresql://"),
-                         autocommit=True) as conn:
+    with psycopg.connect(
+        os.environ["SUITE_DATABASE_URL"].replace("postgres://", "postgresql://"), autocommit=True
+    ) as conn:
         for name in ("test_django_suite", "test_django_suite_other"):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -72,13 +89,23 @@ def run(backend: str, apps: list[str], tests_dir: Path) -> dict:
     log = CACHE / f"{backend}.log"
     started = time.monotonic()
     with open(log, "w") as fh:
-        proc = subprocess.run([sys.executable, "runtests.py", f"--settings=settings_{backend}", "--parallel=1",
-                               "--noinput", *apps], cwd=tests_dir, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        proc = subprocess.run(
+            [sys.executable, "runtests.py", f"--settings=settings_{backend}", "--parallel=1", "--noinput", *apps],
+            cwd=tests_dir,
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
     text = log.read_text()
     ran = SUMMARY.search(text)
     result = RESULT.findall(text)
-    counts = {"tests": int(ran.group(1)) if ran else 0, "seconds": round(time.monotonic() - started, 1),
-              "status": result[-1][0] if result else "CRASHED", "log": str(log), "exit": proc.returncode}
+    counts = {
+        "tests": int(ran.group(1)) if ran else 0,
+        "seconds": round(time.monotonic() - started, 1),
+        "status": result[-1][0] if result else "CRASHED",
+        "log": str(log),
+        "exit": proc.returncode,
+    }
     for part in (result[-1][1] if result and result[-1][1] else "").split(", "):
         if "=" in part:
             key, value = part.split("=")
@@ -102,9 +129,12 @@ def main() -> int:
     for backend in backends:
         print(f"Django's test suite on {backend}: {len(apps)} apps ...", flush=True)
         c = run(backend, apps, tests_dir)
-        print(f"  {backend}: {c['status']} — {c['tests']} tests, {c['passed']} passed, {c.get('failures', 0)} failures, "
-              f"{c.get('errors', 0)} errors, {c.get('skipped', 0)} skipped, {c.get('expected_failures', 0)} expected "
-              f"failures, {c['seconds']}s (log: {c['log']})", flush=True)
+        print(
+            f"  {backend}: {c['status']} — {c['tests']} tests, {c['passed']} passed, {c.get('failures', 0)} failures, "
+            f"{c.get('errors', 0)} errors, {c.get('skipped', 0)} skipped, {c.get('expected_failures', 0)} expected "
+            f"failures, {c['seconds']}s (log: {c['log']})",
+            flush=True,
+        )
         failed |= backend == "dataapi" and c["status"] != "OK"
     return 1 if failed else 0
 

@@ -4,8 +4,13 @@ import os
 from urllib.parse import urlsplit
 
 _url = urlsplit(os.environ["SUITE_DATABASE_URL"])
-_common = {"ENGINE": "django.db.backends.postgresql", "USER": _url.username, "PASSWORD": _url.password,
-           "HOST": _url.hostname, "PORT": str(_url.port)}
+_common = {
+    "ENGINE": "django.db.backends.postgresql",
+    "USER": _url.username,
+    "PASSWORD": _url.password,
+    "HOST": _url.hostname,
+    "PORT": str(_url.port),
+}
 DATABASES = {
     "default": {**_common, "NAME": "django_suite"},
     "other": {**_common, "NAME": "django_suite_other"},

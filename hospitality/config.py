@@ -18,7 +18,9 @@ from django.core.exceptions import ImproperlyConfigured
 from tenants.aliases import PG_ALIAS, TENANT_ALIAS, TRUSTED_ALIAS
 
 CLUSTER_ARN_RE = re.compile(r"^arn:aws(-[a-z]+)*:rds:[a-z]{2}(-[a-z]+)+-\d:\d{12}:cluster:[A-Za-z][A-Za-z0-9-]{0,62}$")
-SECRET_ARN_RE = re.compile(r"^arn:aws(-[a-z]+)*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
+SECRET_ARN_RE = re.compile(
+    r"^arn:aws(-[a-z]+)*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$"
+)
 REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 DATABASE_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$-]{0,62}$")
 TRUE = {"1", "true", "yes", "on"}
@@ -124,8 +126,12 @@ def jwt_secret(env: Mapping[str, str]) -> str:
     """TENANT_JWT_SECRET: HS256 keys shorter than the hash (32 bytes) are refused (RFC 7518 3.2)."""
     secret = env.get("TENANT_JWT_SECRET", "")
     if secret and len(secret.encode()) < MIN_SECRET_LENGTH:
-        raise _fail("TENANT_JWT_SECRET", "<redacted>", f"is shorter than {MIN_SECRET_LENGTH} bytes",
-                    "use a random secret of at least 32 bytes (e.g. `openssl rand -base64 48`)")
+        raise _fail(
+            "TENANT_JWT_SECRET",
+            "<redacted>",
+            f"is shorter than {MIN_SECRET_LENGTH} bytes",
+            "use a random secret of at least 32 bytes (e.g. `openssl rand -base64 48`)",
+        )
     return secret
 
 
@@ -159,15 +165,25 @@ def timeouts(env: Mapping[str, str]) -> Timeouts:
             raise _fail(var, raw, "must be positive", "use a number of seconds above 0")
         return value
 
-    t = Timeouts(seconds("REQUEST_TIMEOUT_SECONDS", 25), seconds("DATA_API_READ_TIMEOUT", 20),
-                 seconds("DATABASE_STATEMENT_TIMEOUT", 15))
-    order = [("API Gateway's limit", API_GATEWAY_TIMEOUT), ("REQUEST_TIMEOUT_SECONDS", t.request),
-             ("DATA_API_READ_TIMEOUT", t.data_api_read), ("DATABASE_STATEMENT_TIMEOUT", t.statement)]
-    for (outer, outer_value), (inner, inner_value) in zip(order, order[1:]):
+    t = Timeouts(
+        seconds("REQUEST_TIMEOUT_SECONDS", 25),
+        seconds("DATA_API_READ_TIMEOUT", 20),
+        seconds("DATABASE_STATEMENT_TIMEOUT", 15),
+    )
+    order = [
+        ("API Gateway's limit", API_GATEWAY_TIMEOUT),
+        ("REQUEST_TIMEOUT_SECONDS", t.request),
+        ("DATA_API_READ_TIMEOUT", t.data_api_read),
+        ("DATABASE_STATEMENT_TIMEOUT", t.statement),
+    ]
+    for (outer, outer_value), (inner, inner_value) in zip(order, order[1:], strict=False):
         if inner_value >= outer_value:
-            raise _fail(inner, str(inner_value), f"must be below {outer} ({outer_value:g} s)",
-                        "keep API Gateway (29) > REQUEST_TIMEOUT_SECONDS > DATA_API_READ_TIMEOUT > "
-                        "DATABASE_STATEMENT_TIMEOUT")
+            raise _fail(
+                inner,
+                str(inner_value),
+                f"must be below {outer} ({outer_value:g} s)",
+                "keep API Gateway (29) > REQUEST_TIMEOUT_SECONDS > DATA_API_READ_TIMEOUT > DATABASE_STATEMENT_TIMEOUT",
+            )
     return t
 
 
@@ -211,15 +227,27 @@ class DatabaseConfig:
         return "data-api" if self.use_data_api else "pg"
 
 
-def _data_api_alias(env: Mapping[str, str], secret_var: str, cluster: str, database: str, region: str,
-                    endpoint: str | None, debug: bool) -> dict:
-    secret = env_match(env, secret_var, SECRET_ARN_RE, "a Secrets Manager ARN",
-                       "arn:aws:secretsmanager:us-east-1:123456789012:secret:hospitality/app-AbCdEf")
+def _data_api_alias(
+    env: Mapping[str, str], secret_var: str, cluster: str, database: str, region: str, endpoint: str | None, debug: bool
+) -> dict:
+    secret = env_match(
+        env,
+        secret_var,
+        SECRET_ARN_RE,
+        "a Secrets Manager ARN",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:hospitality/app-AbCdEf",
+    )
     if secret is None:
         raise _fail(secret_var, None, "is required for the Data API path", "set it to the secret ARN of the role")
     budget = timeouts(env)
-    options = {"resource_arn": cluster, "secret_arn": secret, "region_name": region, "debug": debug,
-               "read_timeout": budget.data_api_read, "retry_budget_seconds": budget.retry_budget}
+    options = {
+        "resource_arn": cluster,
+        "secret_arn": secret,
+        "region_name": region,
+        "debug": debug,
+        "read_timeout": budget.data_api_read,
+        "retry_budget_seconds": budget.retry_budget,
+    }
     if endpoint:
         options["endpoint_url"] = endpoint
     return {"ENGINE": "dataapi_backend", "NAME": database, "OPTIONS": options}
@@ -230,12 +258,21 @@ def database_config(env: Mapping[str, str]) -> DatabaseConfig:
     debug = env_bool(env, "DEBUG_DATA_API", False)
     rollout = env_int(env, "DATA_API_ROLLOUT_PERCENTAGE", 100, 0, 100)
     region = env_match(env, "AWS_REGION", REGION_RE, "an AWS region", "us-east-1") or "us-east-1"
-    cluster = env_match(env, "DB_CLUSTER_ARN", CLUSTER_ARN_RE, "an RDS cluster ARN",
-                        "arn:aws:rds:us-east-1:123456789012:cluster:hospitality")
+    cluster = env_match(
+        env,
+        "DB_CLUSTER_ARN",
+        CLUSTER_ARN_RE,
+        "an RDS cluster ARN",
+        "arn:aws:rds:us-east-1:123456789012:cluster:hospitality",
+    )
     endpoint = env.get("DATA_API_ENDPOINT", "").strip() or None
     if endpoint and not re.match(r"^https?://[^/\s]+(/\S*)?$", endpoint):
-        raise _fail("DATA_API_ENDPOINT", endpoint, "not an http(s) URL",
-                    "use the emulator's URL, e.g. http://127.0.0.1:8765, or unset it on AWS")
+        raise _fail(
+            "DATA_API_ENDPOINT",
+            endpoint,
+            "not an http(s) URL",
+            "use the emulator's URL, e.g. http://127.0.0.1:8765, or unset it on AWS",
+        )
     database = env_match(env, "DATABASE_NAME", DATABASE_NAME_RE, "a database name", "hospitality")
 
     def require_data_api(why: str) -> tuple[str, str]:
@@ -252,12 +289,21 @@ def database_config(env: Mapping[str, str]) -> DatabaseConfig:
         default = postgres_url(env, "DATABASE_URL")
         if default is None:
             if not env.get(secret_var):
-                raise _fail("DATABASE_URL", None, f"is not set and neither is {secret_var}",
-                            "set DATABASE_URL for the trusted path (or run `make run`, which writes .local/env)")
+                raise _fail(
+                    "DATABASE_URL",
+                    None,
+                    f"is not set and neither is {secret_var}",
+                    "set DATABASE_URL for the trusted path (or run `make run`, which writes .local/env)",
+                )
             c, d = require_data_api(f"when the trusted path uses the Data API ({secret_var})")
             return _data_api_alias(env, secret_var, c, d, region, endpoint, debug)
-        env_match(env, secret_var, SECRET_ARN_RE, "a Secrets Manager ARN",
-                  "arn:aws:secretsmanager:us-east-1:123456789012:secret:hospitality/admin-AbCdEf")
+        env_match(
+            env,
+            secret_var,
+            SECRET_ARN_RE,
+            "a Secrets Manager ARN",
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:hospitality/admin-AbCdEf",
+        )
         return default
 
     if function in ("staff-admin", "management"):
@@ -268,8 +314,12 @@ def database_config(env: Mapping[str, str]) -> DatabaseConfig:
     if function == "tenant-api":
         for var in TRUSTED_VARS:
             if env.get(var, "").strip():
-                raise _fail(var, "<redacted>", "must not be set when HOSPITALITY_FUNCTION=tenant-api",
-                            "the tenant API holds only the app role's credentials (least privilege); remove it")
+                raise _fail(
+                    var,
+                    "<redacted>",
+                    "must not be set when HOSPITALITY_FUNCTION=tenant-api",
+                    "the tenant API holds only the app role's credentials (least privilege); remove it",
+                )
     else:
         default = trusted("DB_ADMIN_SECRET_ARN")
 
@@ -282,20 +332,32 @@ def database_config(env: Mapping[str, str]) -> DatabaseConfig:
         if pg is not None:
             aliases[PG_ALIAS] = pg
         elif rollout < 100:
-            raise _fail("TENANT_DATABASE_URL", None, f"is required when DATA_API_ROLLOUT_PERCENTAGE={rollout} (< 100)",
-                        "set it to a postgres:// URL as hospitality_app for the tenants not yet on the Data API")
+            raise _fail(
+                "TENANT_DATABASE_URL",
+                None,
+                f"is required when DATA_API_ROLLOUT_PERCENTAGE={rollout} (< 100)",
+                "set it to a postgres:// URL as hospitality_app for the tenants not yet on the Data API",
+            )
     else:
-        env_match(env, "DB_SECRET_ARN", SECRET_ARN_RE, "a Secrets Manager ARN",
-                  "arn:aws:secretsmanager:us-east-1:123456789012:secret:hospitality/app-AbCdEf")
+        env_match(
+            env,
+            "DB_SECRET_ARN",
+            SECRET_ARN_RE,
+            "a Secrets Manager ARN",
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:hospitality/app-AbCdEf",
+        )
         tenant = postgres_url(env, "TENANT_DATABASE_URL", server_side_binding=True)
         if tenant is None:
-            raise _fail("TENANT_DATABASE_URL", None, "is required when USE_DATA_API=false",
-                        "set it to a postgres:// URL that logs in as hospitality_app (the RLS-bound role)")
+            raise _fail(
+                "TENANT_DATABASE_URL",
+                None,
+                "is required when USE_DATA_API=false",
+                "set it to a postgres:// URL that logs in as hospitality_app (the RLS-bound role)",
+            )
     if function == "tenant-api":
         # Django needs a `default`; here it is the app role too, so nothing in this process can bypass RLS.
         default = copy.deepcopy(tenant)
-    return _finish({TRUSTED_ALIAS: default, TENANT_ALIAS: tenant, **aliases}, use_data_api, debug, rollout,
-                   function)
+    return _finish({TRUSTED_ALIAS: default, TENANT_ALIAS: tenant, **aliases}, use_data_api, debug, rollout, function)
 
 
 def _finish(databases: dict, use_data_api: bool, debug: bool, rollout: int, function: str) -> DatabaseConfig:

@@ -24,7 +24,8 @@ class SecretHidingExceptionReporterFilter(SafeExceptionReporterFilter):
 
     hidden_settings = re.compile(
         "API|TOKEN|KEY|SECRET|PASS|SIGNATURE|URL|DSN|DATABASE|ARN|CREDENTIAL|AUTHORIZATION|COOKIE|SESSION",
-        flags=re.IGNORECASE)
+        flags=re.IGNORECASE,
+    )
 
 
 def _first_code(codes):
@@ -39,31 +40,45 @@ def exception_handler(exc, context):
     if isinstance(exc, IntegrityError):
         log.info("integrity error on %s: %s", context["request"].path, exc)
         set_rollback()
-        return Response({"message": "The request conflicts with existing data.", "code": "conflict", "extra": {}},
-                        status=status.HTTP_409_CONFLICT)
+        return Response(
+            {"message": "The request conflicts with existing data.", "code": "conflict", "extra": {}},
+            status=status.HTTP_409_CONFLICT,
+        )
     if isinstance(exc, DataError):
         # a value the database refused (out of range, malformed for its type): the client's input
         log.info("data error on %s: %s", context["request"].path, exc)
         set_rollback()
-        return Response({"message": "A value is not valid for the database.", "code": "invalid_data", "extra": {}},
-                        status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, DatabaseError) and "per row" in str(exc) and \
-            getattr(exc.__cause__, "aws_code", None) == "BadRequestException":
+        return Response(
+            {"message": "A value is not valid for the database.", "code": "invalid_data", "extra": {}},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if (
+        isinstance(exc, DatabaseError)
+        and "per row" in str(exc)
+        and getattr(exc.__cause__, "aws_code", None) == "BadRequestException"
+    ):
         # a row over the Data API's 64 KB, written by another client: retrying cannot help; say so
         log.warning("row too large for the Data API on %s: %s", context["request"].path, exc)
         set_rollback()
-        return Response({"message": "A row of this result is larger than the Data API returns (64 KB per row); it "
-                                    "was written by another client. Narrow the request or have an operator trim it.",
-                         "code": "row_too_large", "extra": {"retryable": False}},
-                        status=status.HTTP_422_UNPROCESSABLE_ENTITY)
+        return Response(
+            {
+                "message": "A row of this result is larger than the Data API returns (64 KB per row); it "
+                "was written by another client. Narrow the request or have an operator trim it.",
+                "code": "row_too_large",
+                "extra": {"retryable": False},
+            },
+            status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
     if isinstance(exc, OperationalError):
         # Throttling or a resuming database past the retry budget, an expired Data API transaction, an unreachable
         # database: nothing was committed (the request's transaction is rolled back); the client may retry.
         log.warning("database unavailable on %s: %s", context["request"].path, exc)
         set_rollback()
-        return Response({"message": DATABASE_UNAVAILABLE,
-                         "code": "database_unavailable", "extra": {"retryable": True}},
-                        status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "2"})
+        return Response(
+            {"message": DATABASE_UNAVAILABLE, "code": "database_unavailable", "extra": {"retryable": True}},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "2"},
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -79,7 +94,10 @@ def exception_handler(exc, context):
         body = {"message": "Invalid input.", "code": "invalid", "extra": {"fields": exc.detail}}
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
-        body = {"message": str(detail), "code": _first_code(exc.get_codes()) if hasattr(exc, "get_codes")
-                else "error", "extra": {}}
+        body = {
+            "message": str(detail),
+            "code": _first_code(exc.get_codes()) if hasattr(exc, "get_codes") else "error",
+            "extra": {},
+        }
     response.data = body
     return response

@@ -42,8 +42,9 @@ _warm_up()
 
 # What the management function may run: schema and policy work as the owner. `shell`, `dbshell` and `flush` are left
 # out on purpose: an invoke permission must not become arbitrary code or a wiped database as the schema owner.
-MANAGEMENT_COMMANDS = frozenset({"check", "migrate", "showmigrations", "sqlmigrate", "rls_apply", "rls_verify",
-                                 "context_keys"})
+MANAGEMENT_COMMANDS = frozenset(
+    {"check", "migrate", "showmigrations", "sqlmigrate", "rls_apply", "rls_verify", "context_keys"}
+)
 
 
 def handler(event, context):
@@ -60,8 +61,11 @@ def manage(event, context):
         return {"exit_status": 2, "output": 'expected an event like {"manage": ["migrate", "--noinput"]}'}
     name, args = argv[0], argv[1:]
     if name not in MANAGEMENT_COMMANDS:
-        return {"exit_status": 2, "output": f"{name!r} is not a command this function runs; allowed: "
-                                            f"{', '.join(sorted(MANAGEMENT_COMMANDS))}"}
+        return {
+            "exit_status": 2,
+            "output": f"{name!r} is not a command this function runs; allowed: "
+            f"{', '.join(sorted(MANAGEMENT_COMMANDS))}",
+        }
     out, err = io.StringIO(), io.StringIO()
     started = time.monotonic()
     try:
@@ -72,5 +76,8 @@ def manage(event, context):
         status = exc.returncode
     except SystemExit as exc:  # a command that exits itself (rls_verify exits 1 on findings)
         status = exc.code if isinstance(exc.code, int) else 1
-    return {"exit_status": status, "output": out.getvalue() + err.getvalue(),
-            "seconds": round(time.monotonic() - started, 3)}
+    return {
+        "exit_status": status,
+        "output": out.getvalue() + err.getvalue(),
+        "seconds": round(time.monotonic() - started, 3),
+    }

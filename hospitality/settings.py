@@ -9,12 +9,10 @@ import os
 from pathlib import Path
 
 import environ
-
-import hospitality
 from django.core.exceptions import ImproperlyConfigured
 
-from hospitality.config import (context_keys, database_config, env_bool, env_choice, env_int, jwt_secret,
-                                timeouts)
+import hospitality
+from hospitality.config import context_keys, database_config, env_bool, env_choice, env_int, jwt_secret, timeouts
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,7 +27,8 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY: is not set; set it to a long random string (or DJANGO_DEBUG=true for local work)")
+            "DJANGO_SECRET_KEY: is not set; set it to a long random string (or DJANGO_DEBUG=true for local work)"
+        )
     SECRET_KEY = "insecure-local-development-key-never-used-when-DJANGO_DEBUG-is-false"
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 
@@ -77,25 +76,36 @@ TENANT_EXTERNAL_IDENTITIES = env_bool(os.environ, "TENANT_EXTERNAL_IDENTITIES", 
 
 # The tenant API function loads no admin, sessions, messages, static files or docs apps: less to import on every
 # cold start, and nothing there that a tenant caller could reach.
-_STAFF_APPS = ["hospitality.admin_site.HospitalityAdminConfig", "django.contrib.sessions", "django.contrib.messages",
-               "django.contrib.staticfiles", "drf_spectacular", "drf_spectacular_sidecar", "axes"]
-INSTALLED_APPS = [
-    *_STAFF_APPS[:1],
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    *_STAFF_APPS[1:],
-    "rest_framework",
-    "tenants",
-    "bookings",
-    "operations",
-] if HOSPITALITY_FUNCTION != "tenant-api" else [
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "rest_framework",
-    "tenants",
-    "bookings",
-    "operations",
+_STAFF_APPS = [
+    "hospitality.admin_site.HospitalityAdminConfig",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
 ]
+INSTALLED_APPS = (
+    [
+        *_STAFF_APPS[:1],
+        "django.contrib.auth",
+        "django.contrib.contenttypes",
+        *_STAFF_APPS[1:],
+        "rest_framework",
+        "tenants",
+        "bookings",
+        "operations",
+    ]
+    if HOSPITALITY_FUNCTION != "tenant-api"
+    else [
+        "django.contrib.auth",
+        "django.contrib.contenttypes",
+        "rest_framework",
+        "tenants",
+        "bookings",
+        "operations",
+    ]
+)
 
 _SESSION_MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -181,16 +191,25 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "hospitality.errors.SecretHidingExceptionRep
 
 # Logs go to stdout: JSON lines on Lambda (or LOG_FORMAT=json), readable lines elsewhere. The `hospitality` logger
 # is at INFO so that the metrics snapshot written every DATA_API_METRICS_INTERVAL is actually printed.
-LOG_FORMAT = env_choice(os.environ, "LOG_FORMAT", ("json", "text"),
-                        "json" if os.environ.get("AWS_LAMBDA_FUNCTION_NAME") else "text")
+LOG_FORMAT = env_choice(
+    os.environ, "LOG_FORMAT", ("json", "text"), "json" if os.environ.get("AWS_LAMBDA_FUNCTION_NAME") else "text"
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "hospitality.log_format.JsonFormatter"},
-                   "text": {"()": "hospitality.log_format.TextFormatter"}},
+    "formatters": {
+        "json": {"()": "hospitality.log_format.JsonFormatter"},
+        "text": {"()": "hospitality.log_format.TextFormatter"},
+    },
     "filters": {"request_id": {"()": "hospitality.request_id.RequestIdFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout",
-                             "formatter": LOG_FORMAT, "filters": ["request_id"]}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "hospitality": {"level": "INFO"},
@@ -199,9 +218,10 @@ LOGGING = {
 }
 
 REST_FRAMEWORK = {
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
-                                 *(["rest_framework.renderers.BrowsableAPIRenderer"]
-                                   if HOSPITALITY_FUNCTION == "all" else [])],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        *(["rest_framework.renderers.BrowsableAPIRenderer"] if HOSPITALITY_FUNCTION == "all" else []),
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "tenants.authentication.JWTAuthentication",
         "tenants.authentication.ApiTokenAuthentication",
@@ -212,10 +232,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.HasTenantContext", "tenants.permissions.RoleMayWrite"],
     "DEFAULT_PAGINATION_CLASS": "bookings.api.pagination.Pagination",
     "DEFAULT_PARSER_CLASSES": ["bookings.api.parsers.LimitedJSONParser"],
-    "DEFAULT_THROTTLE_CLASSES": ["tenants.throttling.TenantCallerThrottle", "tenants.throttling.ClientAddressThrottle",
-                                 "tenants.throttling.FailedAuthenticationThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"tenant_caller": os.environ.get("API_RATE_PER_CALLER", "600/min"),
-                               "client_address": os.environ.get("API_RATE_PER_ADDRESS", "1200/min")},
+    "DEFAULT_THROTTLE_CLASSES": [
+        "tenants.throttling.TenantCallerThrottle",
+        "tenants.throttling.ClientAddressThrottle",
+        "tenants.throttling.FailedAuthenticationThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "tenant_caller": os.environ.get("API_RATE_PER_CALLER", "600/min"),
+        "client_address": os.environ.get("API_RATE_PER_ADDRESS", "1200/min"),
+    },
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "hospitality.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -242,6 +267,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "bookings.api.schema.empty_query_values_are_absent"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "bookings.api.schema.empty_query_values_are_absent",
+    ],
 }

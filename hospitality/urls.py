@@ -32,9 +32,14 @@ if settings.SERVES_STAFF:
 
     urlpatterns += [
         path("admin/", admin.site.urls),
-        path("schema/openapi.json", lazy_view("drf_spectacular.views.SpectacularJSONAPIView", patterns=api_patterns,
-                                                       **_public),
-             name="openapi-schema"),
-        path("docs/", lazy_view("drf_spectacular.views.SpectacularSwaggerView", url_name="openapi-schema",
-                                **_public), name="api-docs"),
+        path(
+            "schema/openapi.json",
+            lazy_view("drf_spectacular.views.SpectacularJSONAPIView", patterns=api_patterns, **_public),
+            name="openapi-schema",
+        ),
+        path(
+            "docs/",
+            lazy_view("drf_spectacular.views.SpectacularSwaggerView", url_name="openapi-schema", **_public),
+            name="api-docs",
+        ),
     ]

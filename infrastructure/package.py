@@ -38,10 +38,29 @@ BOTOCORE_SERVICES = {"rds-data", "secretsmanager", "cloudwatch", "sts", "sso", "
 
 def _install_wheels(target: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
-         "--no-compile", "--only-binary=:all:", "--implementation", "cp", "--python-version", RUNTIME,
-         "--platform", PLATFORM, "--target", str(target), "-r", str(LOCK)],
-        check=True)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--no-compile",
+            "--only-binary=:all:",
+            "--implementation",
+            "cp",
+            "--python-version",
+            RUNTIME,
+            "--platform",
+            PLATFORM,
+            "--target",
+            str(target),
+            "-r",
+            str(LOCK),
+        ],
+        check=True,
+    )
 
 
 def _copy_project(target: Path) -> None:
@@ -71,19 +90,32 @@ def _prune(target: Path) -> dict[str, int]:
 
 def _collect_static(target: Path) -> None:
     """The admin's and the docs' assets, collected into the artifact for WhiteNoise (staff function)."""
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DJANGO_SETTINGS_MODULE": "hospitality.settings",
-           "DJANGO_SECRET_KEY": "collectstatic-only", "HOSPITALITY_FUNCTION": "staff-admin",
-           "DATABASE_URL": "postgres://collectstatic@127.0.0.1:9/none", "HOSPITALITY_ENV_FILE": "",
-           "PYTHONDONTWRITEBYTECODE": "1"}
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); import django; django.setup(); "
-            "from django.core.management import call_command; call_command('collectstatic', '--noinput', '-v0')")
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DJANGO_SETTINGS_MODULE": "hospitality.settings",
+        "DJANGO_SECRET_KEY": "collectstatic-only",
+        "HOSPITALITY_FUNCTION": "staff-admin",
+        "DATABASE_URL": "postgres://collectstatic@127.0.0.1:9/none",
+        "HOSPITALITY_ENV_FILE": "",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import django; django.setup(); "
+        "from django.core.management import call_command; call_command('collectstatic', '--noinput', '-v0')"
+    )
     (target / "staticfiles").mkdir()  # settings switch STATIC_ROOT to it when it exists
     subprocess.run([sys.executable, "-I", "-S", "-c", code, str(target)], env=env, cwd=target, check=True)
 
 
 def _compile(target: Path) -> None:
-    ok = compileall.compile_dir(str(target), quiet=1, workers=0, stripdir=str(target), prependdir="/var/task",
-                                invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    ok = compileall.compile_dir(
+        str(target),
+        quiet=1,
+        workers=0,
+        stripdir=str(target),
+        prependdir="/var/task",
+        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+    )
     if not ok:
         raise SystemExit("byte-compiling the artifact failed (see above)")
 
@@ -123,14 +155,21 @@ def build(output: Path, work: Path) -> dict:
     print("==> byte-compiling (unchecked-hash .pyc)", flush=True)
     _compile(work)
     zipped, unzipped, files = _zip(work, output)
-    result = {"timestamp": time.time(), "artifact": str(output.relative_to(ROOT) if output.is_relative_to(ROOT)
-                                                          else output),
-              "zipped_bytes": zipped, "unzipped_bytes": unzipped, "files": files,
-              "zipped_mb": round(zipped / 2**20, 1), "unzipped_mb": round(unzipped / 2**20, 1),
-              "seconds": round(time.monotonic() - started, 1)}
-    print(f"{output}: {result['zipped_mb']} MB zipped (limit {ZIP_LIMIT // 2**20} MB), "
-          f"{result['unzipped_mb']} MB unzipped (limit {UNZIPPED_LIMIT // 2**20} MB), {files} files, "
-          f"{result['seconds']} s")
+    result = {
+        "timestamp": time.time(),
+        "artifact": str(output.relative_to(ROOT) if output.is_relative_to(ROOT) else output),
+        "zipped_bytes": zipped,
+        "unzipped_bytes": unzipped,
+        "files": files,
+        "zipped_mb": round(zipped / 2**20, 1),
+        "unzipped_mb": round(unzipped / 2**20, 1),
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    print(
+        f"{output}: {result['zipped_mb']} MB zipped (limit {ZIP_LIMIT // 2**20} MB), "
+        f"{result['unzipped_mb']} MB unzipped (limit {UNZIPPED_LIMIT // 2**20} MB), {files} files, "
+        f"{result['seconds']} s"
+    )
     if zipped > ZIP_LIMIT or unzipped > UNZIPPED_LIMIT:
         raise SystemExit("the artifact is over Lambda's limits")
     return result
@@ -139,10 +178,12 @@ def build(output: Path, work: Path) -> dict:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m infrastructure.package", description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=ROOT / "dist" / "lambda.zip")
-    parser.add_argument("--work", type=Path, default=ROOT / "build" / "lambda",
-                        help="staging folder (emptied first)")
-    parser.add_argument("--record", default=str(ROOT / "benchmarks" / "results" / "package.jsonl"),
-                        help="append the sizes as one JSON line here ('' to skip)")
+    parser.add_argument("--work", type=Path, default=ROOT / "build" / "lambda", help="staging folder (emptied first)")
+    parser.add_argument(
+        "--record",
+        default=str(ROOT / "benchmarks" / "results" / "package.jsonl"),
+        help="append the sizes as one JSON line here ('' to skip)",
+    )
     args = parser.parse_args(argv)
     result = build(args.output.resolve(), args.work.resolve())
     if args.record:

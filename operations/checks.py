@@ -21,14 +21,25 @@ def check_secret(tenant: dict) -> list:
 
     try:
         boto3.client("secretsmanager", region_name=options.get("region_name")).describe_secret(
-            SecretId=options["secret_arn"])
+            SecretId=options["secret_arn"]
+        )
     except ClientError as exc:
         err = exc.response.get("Error", {})
-        return [checks.Error(f"DB_SECRET_ARN={options['secret_arn']!r}: Secrets Manager answered "
-                             f"{err.get('Code')}: {err.get('Message')}",
-                             hint="check the ARN and that this IAM identity may secretsmanager:DescribeSecret and "
-                                  "GetSecretValue on it", id="operations.E001")]
+        return [
+            checks.Error(
+                f"DB_SECRET_ARN={options['secret_arn']!r}: Secrets Manager answered "
+                f"{err.get('Code')}: {err.get('Message')}",
+                hint="check the ARN and that this IAM identity may secretsmanager:DescribeSecret and "
+                "GetSecretValue on it",
+                id="operations.E001",
+            )
+        ]
     except BotoCoreError as exc:
-        return [checks.Error(f"DB_SECRET_ARN: cannot reach Secrets Manager: {exc}", id="operations.E002",
-                             hint="check AWS credentials, AWS_REGION and network access")]
+        return [
+            checks.Error(
+                f"DB_SECRET_ARN: cannot reach Secrets Manager: {exc}",
+                id="operations.E002",
+                hint="check AWS credentials, AWS_REGION and network access",
+            )
+        ]
     return []

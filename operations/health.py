@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET
 
 from tenants.aliases import TENANT_ALIAS, tenant_aliases, transport_of
 
-
 CACHE_SECONDS = 60.0
 _cache: dict[str, tuple[float, object]] = {}
 _cache_lock = threading.Lock()
@@ -43,8 +42,11 @@ def _probe(alias: str) -> dict:
             cursor.fetchone()
     except DatabaseError as exc:
         return {"adapter": transport_of(alias), "reachable": False, "error": type(exc).__name__}
-    return {"adapter": transport_of(alias), "reachable": True,
-            "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+    return {
+        "adapter": transport_of(alias),
+        "reachable": True,
+        "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
 
 
 def _migrations() -> dict:
@@ -97,9 +99,11 @@ def _report() -> tuple[dict, int]:
         "status": "ok" if reachable else "unavailable",
         "version": settings.APP_VERSION,
         "function": settings.HOSPITALITY_FUNCTION,
-        "database": {"adapter": transport_of(tenant_alias) if tenant_alias in settings.DATABASES else None,
-                     "aliases": aliases,
-                     "rollout_percentage": settings.DATA_API_ROLLOUT_PERCENTAGE if settings.USE_DATA_API else 0},
+        "database": {
+            "adapter": transport_of(tenant_alias) if tenant_alias in settings.DATABASES else None,
+            "aliases": aliases,
+            "rollout_percentage": settings.DATA_API_ROLLOUT_PERCENTAGE if settings.USE_DATA_API else 0,
+        },
     }
     audit_alias = app_aliases()[0]
     if aliases[audit_alias]["reachable"]:

@@ -100,7 +100,7 @@ def publish(snap: dict, client=None) -> int:
     data = metric_data(snap)
     calls = 0
     for start in range(0, len(data), 1000):
-        client.put_metric_data(Namespace=NAMESPACE, MetricData=data[start:start + 1000])
+        client.put_metric_data(Namespace=NAMESPACE, MetricData=data[start : start + 1000])
         calls += 1
     return calls
 

@@ -88,8 +88,9 @@ class ApiTokenAdmin(TenantChoiceMixin, ScopedAdmin):
         if not change:
             token = obj.set_new_token()
             super().save_model(request, obj, form, change)
-            messages.warning(request, f"New API token for {obj.user} on {obj.tenant_id} (shown once, copy it now): "
-                                      f"{token}")
+            messages.warning(
+                request, f"New API token for {obj.user} on {obj.tenant_id} (shown once, copy it now): {token}"
+            )
             return
         super().save_model(request, obj, form, change)
 

@@ -29,8 +29,11 @@ def staff_tenant_ids(request) -> frozenset[str] | None:
     if cached is not False:
         return cached
     user = request.user
-    ids = None if user.is_superuser else frozenset(
-        StaffTenant.objects.filter(user=user).values_list("tenant_id", flat=True))
+    ids = (
+        None
+        if user.is_superuser
+        else frozenset(StaffTenant.objects.filter(user=user).values_list("tenant_id", flat=True))
+    )
     request._staff_tenant_ids = ids
     return ids
 
@@ -120,11 +123,17 @@ class TenantFirstAdmin(ScopedAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         if self.chosen_tenant(request) is None:
             form = ChooseTenantForm(request)
-            context = {**self.admin_site.each_context(request), "title": f"Add {self.opts.verbose_name}: tenant",
-                       "opts": self.opts, "form": form, "has_view_permission": self.has_view_permission(request)}
+            context = {
+                **self.admin_site.each_context(request),
+                "title": f"Add {self.opts.verbose_name}: tenant",
+                "opts": self.opts,
+                "form": form,
+                "has_view_permission": self.has_view_permission(request),
+            }
             return TemplateResponse(request, "admin/choose_tenant.html", context)
-        return super().add_view(request, form_url, {**(extra_context or {}),
-                                                    "subtitle": f"for tenant {request.GET['tenant']}"})
+        return super().add_view(
+            request, form_url, {**(extra_context or {}), "subtitle": f"for tenant {request.GET['tenant']}"}
+        )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         request._form_tenant = self.chosen_tenant(request, obj)  # read by formfield_for_foreignkey

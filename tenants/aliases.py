@@ -35,8 +35,11 @@ def default_alias() -> str:
 
 
 def alias_for(tenant_id: str | None) -> str:
-    if settings.USE_DATA_API and PG_ALIAS in settings.DATABASES and not uses_data_api(
-            tenant_id, use_data_api=True, percentage=settings.DATA_API_ROLLOUT_PERCENTAGE):
+    if (
+        settings.USE_DATA_API
+        and PG_ALIAS in settings.DATABASES
+        and not uses_data_api(tenant_id, use_data_api=True, percentage=settings.DATA_API_ROLLOUT_PERCENTAGE)
+    ):
         return PG_ALIAS
     return TENANT_ALIAS
 

@@ -19,9 +19,15 @@ def rls_audit_check(app_configs, databases=None, **kwargs):
         return []
     from . import rls
 
-    return [checks.Error(f.message, id=f"tenants.E{index:03d}", hint=f"audit finding '{f.code}': run "
-                         "`manage.py rls_apply`, then `manage.py rls_verify` for the full report")
-            for index, f in enumerate(rls.audit("default"), start=100)]
+    return [
+        checks.Error(
+            f.message,
+            id=f"tenants.E{index:03d}",
+            hint=f"audit finding '{f.code}': run "
+            "`manage.py rls_apply`, then `manage.py rls_verify` for the full report",
+        )
+        for index, f in enumerate(rls.audit("default"), start=100)
+    ]
 
 
 def settings_check(app_configs, **kwargs):
@@ -30,17 +36,39 @@ def settings_check(app_configs, **kwargs):
     issues = []
     if "tenants.router.TenantRouter" not in settings.DATABASE_ROUTERS:
         # without it, tenant models silently use the `default` alias: the BYPASSRLS role, every tenant's rows
-        issues.append(checks.Critical("tenants.router.TenantRouter is not in DATABASE_ROUTERS",
-                                      hint="keep it in the list; add other routers before or after it",
-                                      id="tenants.C001"))
+        issues.append(
+            checks.Critical(
+                "tenants.router.TenantRouter is not in DATABASE_ROUTERS",
+                hint="keep it in the list; add other routers before or after it",
+                id="tenants.C001",
+            )
+        )
     if not settings.TENANT_JWT_SECRET and not settings.TENANT_JWT_PUBLIC_KEY:
-        issues.append(checks.Warning("no JWT key is configured: tenant apps can only use API tokens",
-                                     hint="set TENANT_JWT_SECRET (HS256) or TENANT_JWT_PUBLIC_KEY with "
-                                          "TENANT_JWT_ALGORITHM=RS256", id="tenants.W001"))
+        issues.append(
+            checks.Warning(
+                "no JWT key is configured: tenant apps can only use API tokens",
+                hint="set TENANT_JWT_SECRET (HS256) or TENANT_JWT_PUBLIC_KEY with TENANT_JWT_ALGORITHM=RS256",
+                id="tenants.W001",
+            )
+        )
     alg = settings.TENANT_JWT_ALGORITHM
-    if alg.lower() == "none" or alg not in {"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384",
-                                            "PS256", "EdDSA"}:
-        issues.append(checks.Error(f"TENANT_JWT_ALGORITHM={alg!r} is not an accepted algorithm",
-                                   hint="use HS256 with TENANT_JWT_SECRET or RS256 with TENANT_JWT_PUBLIC_KEY",
-                                   id="tenants.E001"))
+    if alg.lower() == "none" or alg not in {
+        "HS256",
+        "HS384",
+        "HS512",
+        "RS256",
+        "RS384",
+        "RS512",
+        "ES256",
+        "ES384",
+        "PS256",
+        "EdDSA",
+    }:
+        issues.append(
+            checks.Error(
+                f"TENANT_JWT_ALGORITHM={alg!r} is not an accepted algorithm",
+                hint="use HS256 with TENANT_JWT_SECRET or RS256 with TENANT_JWT_PUBLIC_KEY",
+                id="tenants.E001",
+            )
+        )
     return issues

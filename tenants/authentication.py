@@ -63,27 +63,43 @@ class JWTAuthentication(authentication.BaseAuthentication):
         if len(auth) != 2 or len(auth[1]) > MAX_HEADER:
             raise InvalidCredentials("Malformed Bearer header.")
         algorithm = settings.TENANT_JWT_ALGORITHM
-        key = settings.TENANT_JWT_PUBLIC_KEY if algorithm.startswith(("RS", "ES", "PS", "Ed")) \
+        key = (
+            settings.TENANT_JWT_PUBLIC_KEY
+            if algorithm.startswith(("RS", "ES", "PS", "Ed"))
             else settings.TENANT_JWT_SECRET
+        )
         if not key:
             raise InvalidCredentials("JWT authentication is not configured on this server.")
         # iss and aud are pinned unless the operator set them to "" explicitly (identity layers such as the seed's
         # that issue neither); exp is always required.
         issuer, audience = settings.TENANT_JWT_ISSUER, settings.TENANT_JWT_AUDIENCE
-        required = ["exp", "iat", "tenantId", "userId", "role", *(["iss"] if issuer else []),
-                    *(["aud"] if audience else [])]
+        required = [
+            "exp",
+            "iat",
+            "tenantId",
+            "userId",
+            "role",
+            *(["iss"] if issuer else []),
+            *(["aud"] if audience else []),
+        ]
         try:
-            claims = jwt.decode(auth[1].decode(), key, algorithms=[algorithm], audience=audience or None,
-                                issuer=issuer or None,
-                                options={"require": required, "verify_aud": bool(audience)})
+            claims = jwt.decode(
+                auth[1].decode(),
+                key,
+                algorithms=[algorithm],
+                audience=audience or None,
+                issuer=issuer or None,
+                options={"require": required, "verify_aud": bool(audience)},
+            )
         except (jwt.PyJWTError, UnicodeDecodeError):
             raise InvalidCredentials() from None
         if not isinstance(claims["role"], str):
             raise InvalidCredentials()
         if claims["exp"] - claims["iat"] > settings.TENANT_JWT_MAX_LIFETIME:
             raise InvalidCredentials("The token lives longer than this server accepts.")
-        return _authenticated(_context(claims["tenantId"], claims["userId"], claims["role"],
-                                       external=settings.TENANT_EXTERNAL_IDENTITIES))
+        return _authenticated(
+            _context(claims["tenantId"], claims["userId"], claims["role"], external=settings.TENANT_EXTERNAL_IDENTITIES)
+        )
 
     def authenticate_header(self, request):
         return f'{self.keyword} realm="api"'
@@ -124,8 +140,11 @@ class UpstreamHeaderAuthentication(authentication.BaseAuthentication):
             return None
         if tenant_id is None or user_id is None:
             raise InvalidCredentials("X-Tenant-Id and X-User-Id must be sent together.")
-        return _authenticated(_context(tenant_id, user_id, request.headers.get("X-User-Role"),
-                                       external=settings.TENANT_EXTERNAL_IDENTITIES))
+        return _authenticated(
+            _context(
+                tenant_id, user_id, request.headers.get("X-User-Role"), external=settings.TENANT_EXTERNAL_IDENTITIES
+            )
+        )
 
 
 class TenantSessionAuthentication(authentication.SessionAuthentication):

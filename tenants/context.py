@@ -64,11 +64,15 @@ class TenantContext:
 
         statement_ms = int(settings.TIMEOUTS.statement * 1000)
         if self.token_hash is not None:
-            return ("SELECT tenant_id, user_id, role FROM app.enter_tenant_with_token(%s, %s)",
-                    [self.token_hash, statement_ms])
+            return (
+                "SELECT tenant_id, user_id, role FROM app.enter_tenant_with_token(%s, %s)",
+                [self.token_hash, statement_ms],
+            )
         assertion, signature = self.signed()
-        return ("SELECT %s::text, %s::text, app.enter_tenant(%s, %s, %s::jsonb)",
-                [self.tenant_id, self.user_id, assertion, signature, json.dumps(self.variables)])
+        return (
+            "SELECT %s::text, %s::text, app.enter_tenant(%s, %s, %s::jsonb)",
+            [self.tenant_id, self.user_id, assertion, signature, json.dumps(self.variables)],
+        )
 
     def signed(self) -> tuple[str, str]:
         """What this application asserts, signed: the database enters the tenant only if the signature verifies
@@ -77,10 +81,18 @@ class TenantContext:
         from django.conf import settings
 
         kid, secret = settings.TENANT_CONTEXT_KEYS[0]
-        assertion = json.dumps({"kid": kid, "tenant": self.tenant_id, "user": self.user_id, "role": self.role,
-                                "external": self.external, "exp": int(time.time()) + CONTEXT_LIFETIME,
-                                "statement_timeout_ms": int(settings.TIMEOUTS.statement * 1000)},
-                               separators=(",", ":"))
+        assertion = json.dumps(
+            {
+                "kid": kid,
+                "tenant": self.tenant_id,
+                "user": self.user_id,
+                "role": self.role,
+                "external": self.external,
+                "exp": int(time.time()) + CONTEXT_LIFETIME,
+                "statement_timeout_ms": int(settings.TIMEOUTS.statement * 1000),
+            },
+            separators=(",", ":"),
+        )
         return assertion, hmac.new(secret, assertion.encode(), hashlib.sha256).hexdigest()
 
 
@@ -116,8 +128,7 @@ def trusted_scope():
     return scope(TRUSTED_SCOPE)
 
 
-_block: contextvars.ContextVar[TenantContext | None] = contextvars.ContextVar("hospitality_tenant_block",
-                                                                             default=None)
+_block: contextvars.ContextVar[TenantContext | None] = contextvars.ContextVar("hospitality_tenant_block", default=None)
 
 
 @contextlib.contextmanager

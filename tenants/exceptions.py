@@ -1,9 +1,9 @@
 from rest_framework import status
+from rest_framework.exceptions import APIException, AuthenticationFailed, NotAuthenticated
 
 # The answer when nothing can have been saved and the client may simply retry (the API's exception handler and the
 # tenancy middleware's commit handling both give it).
 DATABASE_UNAVAILABLE = "The database is temporarily unavailable; nothing was saved. Retry the request."
-from rest_framework.exceptions import APIException, AuthenticationFailed, NotAuthenticated
 
 
 class TenantAccessDenied(APIException):

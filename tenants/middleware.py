@@ -27,8 +27,15 @@ log = logging.getLogger("hospitality.api")
 
 # Commit failures after which nothing was saved: the service refused or never got the call (Data API codes), or
 # the database answered with an error and rolled back (any SQLSTATE).
-NOT_COMMITTED = {"TransactionNotFoundException", "ConnectionError", "BadRequestException", "ThrottlingException",
-                 "DatabaseErrorException", "AccessDeniedException", "ForbiddenException"}
+NOT_COMMITTED = {
+    "TransactionNotFoundException",
+    "ConnectionError",
+    "BadRequestException",
+    "ThrottlingException",
+    "DatabaseErrorException",
+    "AccessDeniedException",
+    "ForbiddenException",
+}
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
@@ -54,17 +61,27 @@ def html_error_as_json(response) -> JsonResponse:
 def failed_finish_response(request, exc: DatabaseError, committing: bool) -> JsonResponse:
     cause = exc.__cause__
     aws_code, sqlstate = getattr(cause, "aws_code", None), getattr(cause, "sqlstate", None)
-    log.error("request transaction failed to %s: %s", "commit" if committing else "roll back", exc,
-              extra={"tenant_id": request.tenancy.tenant_id, "aws_code": aws_code, "sqlstate": sqlstate})
+    log.error(
+        "request transaction failed to %s: %s",
+        "commit" if committing else "roll back",
+        exc,
+        extra={"tenant_id": request.tenancy.tenant_id, "aws_code": aws_code, "sqlstate": sqlstate},
+    )
     if isinstance(exc, IntegrityError):  # a deferred constraint, checked at commit: rolled back
         return error_response(409, "The request conflicts with existing data.", "conflict")
-    not_committed = (not committing or request.method in SAFE_METHODS
-                     or (aws_code in NOT_COMMITTED if aws_code else sqlstate is not None))
+    not_committed = (
+        not committing
+        or request.method in SAFE_METHODS
+        or (aws_code in NOT_COMMITTED if aws_code else sqlstate is not None)
+    )
     if not_committed:
         return error_response(503, DATABASE_UNAVAILABLE, "database_unavailable", retryable=True)
-    return error_response(502, "The database did not confirm the commit: the change may or may not have been saved. "
-                               "Check before retrying.",
-                          "commit_outcome_unknown", retryable=False)
+    return error_response(
+        502,
+        "The database did not confirm the commit: the change may or may not have been saved. Check before retrying.",
+        "commit_outcome_unknown",
+        retryable=False,
+    )
 
 
 class TenantTransactionMiddleware:
@@ -94,8 +111,9 @@ class TenantTransactionMiddleware:
                 response._has_been_logged = True  # logged above with its codes; Django need not log it again
                 status = response.status_code
             finally:
-                tenant_request_finished.send(sender=type(self), request=request, status=status,
-                                             latency_ms=(time.perf_counter() - started) * 1000)
+                tenant_request_finished.send(
+                    sender=type(self), request=request, status=status, latency_ms=(time.perf_counter() - started) * 1000
+                )
         if response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
             # Django's own pages (an uncaught exception, a URL that matches nothing, a refused host): the API's
             # shape instead, never HTML under /api/ (Django has logged what it needed to)

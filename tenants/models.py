@@ -44,8 +44,11 @@ class Membership(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "tenant"], name="membership_user_tenant_unique"),
-            models.UniqueConstraint(fields=["tenant", "external_id"], name="membership_tenant_external_unique",
-                                    condition=models.Q(external_id__isnull=False)),
+            models.UniqueConstraint(
+                fields=["tenant", "external_id"],
+                name="membership_tenant_external_unique",
+                condition=models.Q(external_id__isnull=False),
+            ),
         ]
 
     def __str__(self):

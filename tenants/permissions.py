@@ -32,6 +32,9 @@ class RoleMayWrite(BasePermission):
         # A JWT's role is its claim (the database refuses to enter if the membership says otherwise, and its write
         # policies check the proven role again): no database call, so bad input is refused before any. An API token's
         # role is known once entered, which is the write's first statement anyway.
-        role = request.auth.role if request.auth is not None and request.auth.role is not None else \
-            request.tenancy.ensure_entered().role
+        role = (
+            request.auth.role
+            if request.auth is not None and request.auth.role is not None
+            else request.tenancy.ensure_entered().role
+        )
         return role in WRITERS.get(model._meta.db_table, DEFAULT_WRITERS)

@@ -79,14 +79,17 @@ def audit(using: str = "default") -> list[Finding]:
     findings: list[Finding] = []
     tables = tenant_tables()
     with connections[using].cursor() as cursor:
+
         def rows(sql, params=()):
             cursor.execute(sql, list(params))
             return cursor.fetchall()
 
         # 1. every tenant table: RLS enabled and forced, exactly the allow-listed policies, predicate as designed
         for table in tables:
-            state = rows("SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = to_regclass(%s)",
-                         [f"public.{table}"])
+            state = rows(
+                "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = to_regclass(%s)",
+                [f"public.{table}"],
+            )
             if not state:
                 findings.append(Finding("missing-table", f"tenant table {table} does not exist"))
                 continue
@@ -95,9 +98,14 @@ def audit(using: str = "default") -> list[Finding]:
                 findings.append(Finding("rls-disabled", f"{table}: ROW LEVEL SECURITY is not enabled"))
             if not forced:
                 findings.append(Finding("rls-not-forced", f"{table}: ROW LEVEL SECURITY is not FORCEd"))
-            policies = {name: (permissive, cmd, list(roles), qual, check) for name, permissive, cmd, roles, qual, check
-                        in rows("SELECT policyname, permissive, cmd, roles::text[], qual, with_check FROM pg_policies "
-                                "WHERE schemaname = 'public' AND tablename = %s", [table])}
+            policies = {
+                name: (permissive, cmd, list(roles), qual, check)
+                for name, permissive, cmd, roles, qual, check in rows(
+                    "SELECT policyname, permissive, cmd, roles::text[], qual, with_check FROM pg_policies "
+                    "WHERE schemaname = 'public' AND tablename = %s",
+                    [table],
+                )
+            }
             for name in sorted(set(policies) - set(EXPECTED_POLICIES)):
                 findings.append(Finding("unexpected-policy", f"{table}: policy {name} is not in the allow-list"))
             for name, (permissive, cmd) in EXPECTED_POLICIES.items():
@@ -105,39 +113,58 @@ def audit(using: str = "default") -> list[Finding]:
                 if got is None:
                     findings.append(Finding("missing-policy", f"{table}: policy {name} is missing"))
                 elif got[0] != permissive or got[1] != cmd or got[2] != [APP_ROLE]:
-                    findings.append(Finding("policy-changed", f"{table}: policy {name} is {got[0]} {got[1]} TO "
-                                                              f"{got[2]}, expected {permissive} {cmd} TO {APP_ROLE}"))
+                    findings.append(
+                        Finding(
+                            "policy-changed",
+                            f"{table}: policy {name} is {got[0]} {got[1]} TO "
+                            f"{got[2]}, expected {permissive} {cmd} TO {APP_ROLE}",
+                        )
+                    )
                 elif name == "tenant_isolation" and (got[3] != TENANT_PREDICATE or got[4] != TENANT_PREDICATE):
                     findings.append(Finding("policy-changed", f"{table}: tenant_isolation predicate is {got[3]!r}"))
 
         # 2. roles: the app role is no superuser, has no BYPASSRLS, owns nothing, cannot SET ROLE to anyone
-        for role, superuser, bypass in rows("SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname IN "
-                                            "(%s, %s, %s)", [APP_ROLE, ADMIN_ROLE, OWNER_ROLE]):
+        for role, superuser, bypass in rows(
+            "SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname IN (%s, %s, %s)",
+            [APP_ROLE, ADMIN_ROLE, OWNER_ROLE],
+        ):
             if superuser:
                 findings.append(Finding("role-superuser", f"{role} is a superuser"))
             if bypass and role != ADMIN_ROLE:
                 findings.append(Finding("role-bypassrls", f"{role} has BYPASSRLS"))
-        owned = rows("SELECT c.relname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = %s",
-                     [APP_ROLE])
+        owned = rows(
+            "SELECT c.relname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = %s", [APP_ROLE]
+        )
         if owned:
             findings.append(Finding("app-owns", f"{APP_ROLE} owns {', '.join(sorted(r[0] for r in owned))}"))
-        member_of = rows("SELECT b.rolname FROM pg_auth_members m JOIN pg_roles a ON a.oid = m.member "
-                         "JOIN pg_roles b ON b.oid = m.roleid WHERE a.rolname = %s", [APP_ROLE])
+        member_of = rows(
+            "SELECT b.rolname FROM pg_auth_members m JOIN pg_roles a ON a.oid = m.member "
+            "JOIN pg_roles b ON b.oid = m.roleid WHERE a.rolname = %s",
+            [APP_ROLE],
+        )
         if member_of:
-            findings.append(Finding("app-member", f"{APP_ROLE} is a member of {', '.join(r[0] for r in member_of)} "
-                                                  "(SET ROLE to it would escape RLS)"))
+            findings.append(
+                Finding(
+                    "app-member",
+                    f"{APP_ROLE} is a member of {', '.join(r[0] for r in member_of)} (SET ROLE to it would escape RLS)",
+                )
+            )
 
         # 3. grants: the app role has DML on tenant tables only, never TRUNCATE/REFERENCES/TRIGGER
         for table, privilege in rows(
-                "SELECT table_name, privilege_type FROM information_schema.role_table_grants "
-                "WHERE grantee = %s AND table_schema = 'public'", [APP_ROLE]):
+            "SELECT table_name, privilege_type FROM information_schema.role_table_grants "
+            "WHERE grantee = %s AND table_schema = 'public'",
+            [APP_ROLE],
+        ):
             if privilege in ("TRUNCATE", "REFERENCES", "TRIGGER"):
                 findings.append(Finding("dangerous-grant", f"{APP_ROLE} has {privilege} on {table}"))
             elif table not in tables:
                 findings.append(Finding("grant-outside-tenant-tables", f"{APP_ROLE} has {privilege} on {table}"))
-        matviews = rows("SELECT matviewname FROM pg_matviews WHERE schemaname = 'public' "
-                        "AND has_table_privilege(%s, format('%%I.%%I', schemaname, matviewname), 'SELECT')",
-                        [APP_ROLE])
+        matviews = rows(
+            "SELECT matviewname FROM pg_matviews WHERE schemaname = 'public' "
+            "AND has_table_privilege(%s, format('%%I.%%I', schemaname, matviewname), 'SELECT')",
+            [APP_ROLE],
+        )
         for (name,) in matviews:
             findings.append(Finding("matview-granted", f"materialized view {name} is readable by {APP_ROLE}"))
 
@@ -147,10 +174,12 @@ def audit(using: str = "default") -> list[Finding]:
                 findings.append(Finding("guc-default", f"ALTER ROLE/DATABASE ... SET {setting}"))
 
         # 5. views run with the invoker's rights
-        for (view,) in rows("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                            "WHERE c.relkind = 'v' AND n.nspname = 'public' AND NOT coalesce("
-                            "'security_invoker=true' = ANY(c.reloptions) OR 'security_invoker=on' = ANY(c.reloptions),"
-                            " false)"):
+        for (view,) in rows(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind = 'v' AND n.nspname = 'public' AND NOT coalesce("
+            "'security_invoker=true' = ANY(c.reloptions) OR 'security_invoker=on' = ANY(c.reloptions),"
+            " false)"
+        ):
             findings.append(Finding("view-definer", f"view {view} is not security_invoker"))
 
         # 6. the context keys: present, and unreadable by the app role (the whole proof rests on it)
@@ -158,22 +187,32 @@ def audit(using: str = "default") -> list[Finding]:
         if not readable:
             findings.append(Finding("no-context-keys", "app.context_keys does not exist: run rls_apply"))
         else:
-            if rows("SELECT has_table_privilege(%s, 'app.context_keys', 'SELECT') OR has_table_privilege(%s, "
-                    "'app.context_keys', 'INSERT,UPDATE,DELETE')", [APP_ROLE, APP_ROLE])[0][0]:
+            if rows(
+                "SELECT has_table_privilege(%s, 'app.context_keys', 'SELECT') OR has_table_privilege(%s, "
+                "'app.context_keys', 'INSERT,UPDATE,DELETE')",
+                [APP_ROLE, APP_ROLE],
+            )[0][0]:
                 findings.append(Finding("context-keys-readable", f"{APP_ROLE} has privileges on app.context_keys"))
             if rows("SELECT has_function_privilege(%s, 'app.context_mac(text, text)', 'EXECUTE')", [APP_ROLE])[0][0]:
                 findings.append(Finding("context-mac-callable", f"{APP_ROLE} may call app.context_mac (a signer)"))
             # counted where the auditor may read them (the owner, rls_verify); the app role's /health cannot
-            if rows("SELECT has_table_privilege(current_user, 'app.context_keys', 'SELECT')")[0][0] and \
-                    rows("SELECT count(*) FROM app.context_keys")[0][0] == 0:
-                findings.append(Finding("no-context-key", "app.context_keys is empty: no tenant can be entered; run "
-                                                          "`manage.py context_keys sync`"))
+            if (
+                rows("SELECT has_table_privilege(current_user, 'app.context_keys', 'SELECT')")[0][0]
+                and rows("SELECT count(*) FROM app.context_keys")[0][0] == 0
+            ):
+                findings.append(
+                    Finding(
+                        "no-context-key",
+                        "app.context_keys is empty: no tenant can be entered; run `manage.py context_keys sync`",
+                    )
+                )
 
         # 7. SECURITY DEFINER functions: search_path pinned, not executable by PUBLIC
         for name, config, public in rows(
-                "SELECT p.oid::regprocedure::text, p.proconfig, has_function_privilege('public', p.oid, 'EXECUTE') "
-                "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-                "WHERE p.prosecdef AND n.nspname IN ('public', 'app')"):
+            "SELECT p.oid::regprocedure::text, p.proconfig, has_function_privilege('public', p.oid, 'EXECUTE') "
+            "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE p.prosecdef AND n.nspname IN ('public', 'app')"
+        ):
             if not any(c.startswith("search_path=") for c in (config or [])):
                 findings.append(Finding("definer-search-path", f"SECURITY DEFINER {name} does not pin search_path"))
             if public:

@@ -20,7 +20,8 @@ class TenantRouter:
             return TRUSTED_ALIAS
         raise TenantContextError(
             f"{model._meta.label} is tenant data: use it inside a tenant request, or inside trusted_scope() for "
-            "admin and operator code")
+            "admin and operator code"
+        )
 
     db_for_read = _route
     db_for_write = _route

@@ -18,6 +18,7 @@ from .aliases import alias_for, default_alias, tenant_aliases
 from .context import TenantContext, serving
 from .exceptions import InvalidCredentials, TenantAccessDenied, TenantContextMissing
 
+
 @dataclasses.dataclass(frozen=True)
 class EnteredIdentity:
     """Tenant, user and role as the database confirmed them when entering (an API token's come from its record)."""

@@ -16,8 +16,10 @@ def is_valid_tenant_id(value) -> bool:
 
 def validate_tenant_id(value) -> None:
     if not is_valid_tenant_id(value):
-        raise ValidationError("Tenant ids are 3-63 lowercase letters, digits and dashes, e.g. tenant-seaside-001.",
-                              code="invalid_tenant_id")
+        raise ValidationError(
+            "Tenant ids are 3-63 lowercase letters, digits and dashes, e.g. tenant-seaside-001.",
+            code="invalid_tenant_id",
+        )
 
 
 def is_valid_external_id(value) -> bool:
@@ -26,5 +28,6 @@ def is_valid_external_id(value) -> bool:
 
 def validate_external_id(value) -> None:
     if not is_valid_external_id(value):
-        raise ValidationError("External ids are 1-200 printable characters without spaces, e.g. auth0|5f7c1e.",
-                              code="invalid_external_id")
+        raise ValidationError(
+            "External ids are 1-200 printable characters without spaces, e.g. auth0|5f7c1e.", code="invalid_external_id"
+        )

@@ -28,6 +28,8 @@ DATABASE_ROUTERS = ["tests.backend.routers.BackendTestsRouter", *DATABASE_ROUTER
 AXES_ENABLED = False
 # The suites make thousands of API calls (many of them failing on purpose) from one address within minutes: the
 # abuse limits have their own tests (tests/tenancy/test_abuse_limits.py), which set their own, low limits.
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"tenant_caller": "1000000/min",
-                                                              "client_address": "1000000/min"}}
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {"tenant_caller": "1000000/min", "client_address": "1000000/min"},
+}
 API_AUTH_FAILURES_PER_MINUTE = 1_000_000

@@ -94,8 +94,10 @@ def superuser(dbname: str):
 
 
 def owner():
-    return psycopg.connect(os.environ["OWNER_DATABASE_URL"].replace("postgres://", "postgresql://")
-                           .rsplit("/", 1)[0] + f"/{SCRATCH}", autocommit=True)
+    return psycopg.connect(
+        os.environ["OWNER_DATABASE_URL"].replace("postgres://", "postgresql://").rsplit("/", 1)[0] + f"/{SCRATCH}",
+        autocommit=True,
+    )
 
 
 def snapshot() -> dict:
@@ -105,18 +107,26 @@ def snapshot() -> dict:
     with superuser(SCRATCH) as conn:
         for table, cols in SEED_COLUMNS.items():
             expr = " || '|' || ".join(f"coalesce({c}::text, '<null>')" for c in cols)
-            out[table] = conn.execute(f"SELECT count(*), md5(string_agg({expr}, E'\\n' ORDER BY id)) "
-                                      f"FROM {table}").fetchone()
+            out[table] = conn.execute(
+                f"SELECT count(*), md5(string_agg({expr}, E'\\n' ORDER BY id)) FROM {table}"
+            ).fetchone()
     return out
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     base = os.environ["OWNER_DATABASE_URL"].rsplit("/", 1)[0]
     app = os.environ["TENANT_DATABASE_URL"].rsplit("/", 1)[0]
-    full = {**os.environ, "DATABASE_URL": f"{base}/{SCRATCH}", "TENANT_DATABASE_URL": f"{app}/{SCRATCH}",
-            "DATABASE_NAME": SCRATCH, "DJANGO_SETTINGS_MODULE": "hospitality.settings", **env}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=full, capture_output=True, text=True,
-                          timeout=600)
+    full = {
+        **os.environ,
+        "DATABASE_URL": f"{base}/{SCRATCH}",
+        "TENANT_DATABASE_URL": f"{app}/{SCRATCH}",
+        "DATABASE_NAME": SCRATCH,
+        "DJANGO_SETTINGS_MODULE": "hospitality.settings",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=full, capture_output=True, text=True, timeout=600
+    )
 
 
 @pytest.fixture
@@ -125,8 +135,9 @@ def seed_database(tmp_path):
         conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {SCRATCH} OWNER hospitality_owner TEMPLATE template0 ENCODING 'UTF8'")
         conn.execute(f"REVOKE ALL ON DATABASE {SCRATCH} FROM PUBLIC")
-        conn.execute(f"GRANT CONNECT, TEMPORARY ON DATABASE {SCRATCH} TO hospitality_owner, hospitality_admin, "
-                     "hospitality_app")
+        conn.execute(
+            f"GRANT CONNECT, TEMPORARY ON DATABASE {SCRATCH} TO hospitality_owner, hospitality_admin, hospitality_app"
+        )
     with superuser(SCRATCH) as conn:
         for ext in ("pgcrypto", "btree_gist"):
             conn.execute(f"CREATE EXTENSION IF NOT EXISTS {ext}")
@@ -136,8 +147,10 @@ def seed_database(tmp_path):
         for statement in filter(str.strip, SEED_ROWS.split(";\n")):
             conn.execute(statement, {"a": ALPHA, "b": BETA})
     members = tmp_path / "members.csv"
-    members.write_text(f"tenant_id,external_id,role,email\n{ALPHA},auth0|alpha-owner,owner,owner@alpha.example\n"
-                       f"{BETA},auth0|beta-manager,manager,\n")
+    members.write_text(
+        f"tenant_id,external_id,role,email\n{ALPHA},auth0|alpha-owner,owner,owner@alpha.example\n"
+        f"{BETA},auth0|beta-manager,manager,\n"
+    )
     yield members
     with superuser("postgres") as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
@@ -145,8 +158,13 @@ def seed_database(tmp_path):
 
 def seed_tables_exist() -> bool:
     with owner() as conn:
-        return conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = ANY(%s)",
-                            [list(SEED_COLUMNS)]).fetchone()[0] == 3
+        return (
+            conn.execute(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = ANY(%s)",
+                [list(SEED_COLUMNS)],
+            ).fetchone()[0]
+            == 3
+        )
 
 
 def test_adopting_a_seed_database(seed_database):
@@ -166,8 +184,11 @@ def test_adopting_a_seed_database(seed_database):
     assert snapshot() == before  # every seed column of every row, unchanged
 
     with owner() as conn:
-        flags = conn.execute("SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = "
-                             "ANY(%s) AND relkind = 'r'", [list(SEED_COLUMNS)]).fetchall()
+        flags = conn.execute(
+            "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = "
+            "ANY(%s) AND relkind = 'r'",
+            [list(SEED_COLUMNS)],
+        ).fetchall()
         assert sorted(flags) == [(t, True, True) for t in sorted(SEED_COLUMNS)]
         policies = {r[0] for r in conn.execute("SELECT policyname FROM pg_policies WHERE tablename = 'bookings'")}
         assert "tenant_isolation_policy" not in policies and "tenant_isolation" in policies
@@ -218,17 +239,21 @@ def test_a_failure_part_way_leaves_the_database_as_it_was(seed_database):
     assert "rolled back (nothing changed)" in failed.stderr
     assert seed_tables_exist() and snapshot() == before
     with owner() as conn:
-        leftovers = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND "
-                                 "(tablename LIKE 'seed_adopt_%' OR tablename LIKE 'django_%' "
-                                 "OR tablename LIKE 'auth_%')").fetchall()
+        leftovers = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND "
+            "(tablename LIKE 'seed_adopt_%' OR tablename LIKE 'django_%' "
+            "OR tablename LIKE 'auth_%')"
+        ).fetchall()
         assert leftovers == []
 
 
 def test_data_this_schema_refuses_is_reported_before_any_change(seed_database):
     with owner() as conn:
         conn.execute("UPDATE bookings SET check_out = check_in WHERE guest_id = 'idp|beta-3'")
-        conn.execute("UPDATE bookings SET room_id = (SELECT id FROM entities WHERE name = 'Alpha Room 1') "
-                     "WHERE guest_id = 'idp|beta-4'")
+        conn.execute(
+            "UPDATE bookings SET room_id = (SELECT id FROM entities WHERE name = 'Alpha Room 1') "
+            "WHERE guest_id = 'idp|beta-4'"
+        )
     before = snapshot()
     refused = manage("adopt_seed_database")
     assert refused.returncode != 0

@@ -82,11 +82,17 @@ def test_port_taken_by_another_program_is_reported(server, tmp_path):
         other.start()
 
 
-@pytest.mark.parametrize("var, value, message", [
-    ("USE_DATA_API", "maybe", "configuration error: USE_DATA_API='maybe': not a boolean; use true or false"),
-    ("DATA_API_ROLLOUT_PERCENTAGE", "half", "configuration error: DATA_API_ROLLOUT_PERCENTAGE='half': not an "
-                                            "integer; use a whole number from 0 to 100"),
-])
+@pytest.mark.parametrize(
+    "var, value, message",
+    [
+        ("USE_DATA_API", "maybe", "configuration error: USE_DATA_API='maybe': not a boolean; use true or false"),
+        (
+            "DATA_API_ROLLOUT_PERCENTAGE",
+            "half",
+            "configuration error: DATA_API_ROLLOUT_PERCENTAGE='half': not an integer; use a whole number from 0 to 100",
+        ),
+    ],
+)
 def test_make_run_refuses_bad_switches_before_starting_anything(var, value, message, tmp_path):
     """`make run` validates first: nothing starts half-way (a stack that was not running stays stopped)."""
     import subprocess
@@ -95,8 +101,9 @@ def test_make_run_refuses_bad_switches_before_starting_anything(var, value, mess
 
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, var: value, "PG_PORT": str(free_port()), "EMULATOR_PORT": str(free_port())}
-    result = subprocess.run([sys.executable, "-m", "devstack", "run"], cwd=root, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "devstack", "run"], cwd=root, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
     assert result.stderr.strip() == message
     assert "Starting PostgreSQL" not in result.stdout

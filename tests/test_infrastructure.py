@@ -19,24 +19,33 @@ def template():
 
 
 def test_cfn_lint_is_clean():
-    result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), str(TEMPLATE)], capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), str(TEMPLATE)], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_aurora_serverless_v2_with_the_data_api(template):
     cluster = template["Cluster"]["Properties"]
     assert cluster["Engine"] == "aurora-postgresql" and cluster["EnableHttpEndpoint"] is True
-    assert cluster["ServerlessV2ScalingConfiguration"] == {"MinCapacity": {"Ref": "MinCapacity"},
-                                                           "MaxCapacity": {"Ref": "MaxCapacity"}}
+    assert cluster["ServerlessV2ScalingConfiguration"] == {
+        "MinCapacity": {"Ref": "MinCapacity"},
+        "MaxCapacity": {"Ref": "MaxCapacity"},
+    }
     assert template["Writer"]["Properties"]["DBInstanceClass"] == "db.serverless"
 
 
 def test_one_secret_per_role(template):
-    users = {name: r["Properties"]["GenerateSecretString"].get("SecretStringTemplate")
-             for name, r in template.items() if r["Type"] == "AWS::SecretsManager::Secret"}
-    assert {u for u in users.values()} >= {'{"username": "hospitality_owner"}', '{"username": "hospitality_admin"}',
-                                           '{"username": "hospitality_app"}'}
+    users = {
+        name: r["Properties"]["GenerateSecretString"].get("SecretStringTemplate")
+        for name, r in template.items()
+        if r["Type"] == "AWS::SecretsManager::Secret"
+    }
+    assert {u for u in users.values()} >= {
+        '{"username": "hospitality_owner"}',
+        '{"username": "hospitality_admin"}',
+        '{"username": "hospitality_app"}',
+    }
 
 
 def _statements(template, role: str) -> dict:
@@ -48,11 +57,14 @@ def _statements(template, role: str) -> dict:
     return {s["Sid"]: s for s in statements}
 
 
-@pytest.mark.parametrize("function, role, secret, variable", [
-    ("TenantApiFunction", "TenantApiRole", "AppSecret", "DB_SECRET_ARN"),
-    ("StaffAdminFunction", "StaffAdminRole", "AdminSecret", "DB_ADMIN_SECRET_ARN"),
-    ("ManagementFunction", "ManagementRole", "OwnerSecret", "DB_OWNER_SECRET_ARN"),
-])
+@pytest.mark.parametrize(
+    "function, role, secret, variable",
+    [
+        ("TenantApiFunction", "TenantApiRole", "AppSecret", "DB_SECRET_ARN"),
+        ("StaffAdminFunction", "StaffAdminRole", "AdminSecret", "DB_ADMIN_SECRET_ARN"),
+        ("ManagementFunction", "ManagementRole", "OwnerSecret", "DB_OWNER_SECRET_ARN"),
+    ],
+)
 def test_each_function_can_read_exactly_one_database_secret(template, function, role, secret, variable):
     props = template[function]["Properties"]
     assert props["Role"] == {"Fn::GetAtt": [role, "Arn"]} and "VpcConfig" not in props
@@ -78,25 +90,44 @@ def test_only_the_tenant_api_publishes_metrics_in_our_namespace(template):
 
 def test_seed_outputs(template):
     outputs = decode(str(TEMPLATE))[0]["Outputs"]
-    assert {"ApiUrl", "ClusterEndpoint", "ClusterArn", "DataApiPolicyArn", "AppSecretArn", "AdminSecretArn",
-            "OwnerSecretArn"} <= set(outputs)
+    assert {
+        "ApiUrl",
+        "ClusterEndpoint",
+        "ClusterArn",
+        "DataApiPolicyArn",
+        "AppSecretArn",
+        "AdminSecretArn",
+        "OwnerSecretArn",
+    } <= set(outputs)
     assert outputs["DataApiPolicyArn"]["Value"] == {"Ref": "DataApiAccessPolicy"}
     assert template["DataApiAccessPolicy"]["Type"] == "AWS::IAM::ManagedPolicy"
 
 
 def test_admin_and_docs_routes_reach_the_staff_function(template):
-    routes = {r["Properties"]["RouteKey"]: r["Properties"]["Target"] for r in template.values()
-              if r["Type"] == "AWS::ApiGatewayV2::Route"}
+    routes = {
+        r["Properties"]["RouteKey"]: r["Properties"]["Target"]
+        for r in template.values()
+        if r["Type"] == "AWS::ApiGatewayV2::Route"
+    }
     assert routes.pop("$default") == {"Fn::Sub": "integrations/${TenantApiIntegration}"}
     assert routes and all(t == {"Fn::Sub": "integrations/${StaffAdminIntegration}"} for t in routes.values())
     assert all(k.split()[1].startswith(("/admin", "/docs", "/schema", "/static")) for k in routes)
 
 
-@pytest.mark.parametrize("alarm, metric, threshold, periods", [("ErrorRateAlarm", "ErrorRate", 5, 2),
-                                                               ("LatencyAlarm", "AverageLatency", 500, 2),
-                                                               ("LatencyRollbackAlarm", "AverageLatency", 1000, 1)])
+@pytest.mark.parametrize(
+    "alarm, metric, threshold, periods",
+    [
+        ("ErrorRateAlarm", "ErrorRate", 5, 2),
+        ("LatencyAlarm", "AverageLatency", 500, 2),
+        ("LatencyRollbackAlarm", "AverageLatency", 1000, 1),
+    ],
+)
 def test_seed_alarms(template, alarm, metric, threshold, periods):
     props = template[alarm]["Properties"]
-    assert (props["Namespace"], props["MetricName"], props["Threshold"], props["ComparisonOperator"],
-            props["EvaluationPeriods"]) == ("HospitalityAI/DataAPI", metric, threshold, "GreaterThanThreshold",
-                                            periods)
+    assert (
+        props["Namespace"],
+        props["MetricName"],
+        props["Threshold"],
+        props["ComparisonOperator"],
+        props["EvaluationPeriods"],
+    ) == ("HospitalityAI/DataAPI", metric, threshold, "GreaterThanThreshold", periods)

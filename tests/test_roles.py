@@ -6,17 +6,22 @@ from django.db import connections
 
 def role_attributes(role: str) -> tuple:
     with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb, rolcanlogin FROM pg_roles "
-                       "WHERE rolname = %s", [role])
+        cursor.execute(
+            "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb, rolcanlogin FROM pg_roles WHERE rolname = %s",
+            [role],
+        )
         return cursor.fetchone()
 
 
 @pytest.mark.django_db(databases=["default"])
-@pytest.mark.parametrize("role, expected", [
-    ("hospitality_owner", (False, False, False, False, True)),
-    ("hospitality_admin", (False, True, False, False, True)),
-    ("hospitality_app", (False, False, False, False, True)),
-])
+@pytest.mark.parametrize(
+    "role, expected",
+    [
+        ("hospitality_owner", (False, False, False, False, True)),
+        ("hospitality_admin", (False, True, False, False, True)),
+        ("hospitality_app", (False, False, False, False, True)),
+    ],
+)
 def test_role_attributes(role, expected):
     assert role_attributes(role) == expected
 
@@ -26,8 +31,10 @@ def test_owner_owns_every_table_and_the_app_role_owns_nothing():
     with connections["default"].cursor() as cursor:
         cursor.execute("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")
         assert {row[0] for row in cursor.fetchall()} == {"hospitality_owner"}
-        cursor.execute("SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner "
-                       "WHERE r.rolname IN ('hospitality_app', 'hospitality_admin')")
+        cursor.execute(
+            "SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner "
+            "WHERE r.rolname IN ('hospitality_app', 'hospitality_admin')"
+        )
         assert cursor.fetchone() == (0,)
 
 

@@ -79,14 +79,24 @@ class IdempotentWrites:
             body = json.loads(JSONRenderer().render(response.data)) if response.data is not None else None
             tenant_id = request.tenancy.ensure_entered().tenant_id
             try:
-                IdempotencyKey.objects.create(tenant_id=tenant_id, key=key, request_hash=digest,
-                                              status=response.status_code, body=body,
-                                              expires_at=timezone.now() + LIFETIME)
+                IdempotencyKey.objects.create(
+                    tenant_id=tenant_id,
+                    key=key,
+                    request_hash=digest,
+                    status=response.status_code,
+                    body=body,
+                    expires_at=timezone.now() + LIFETIME,
+                )
             except IntegrityError:
                 # the same key, in flight in another request: this one must not count (the middleware rolls back)
-                response = Response({"message": "A request with this Idempotency-Key is in progress; retry later.",
-                                     "code": "idempotency_key_in_use", "extra": {"retryable": True}},
-                                    status=status.HTTP_409_CONFLICT)
+                response = Response(
+                    {
+                        "message": "A request with this Idempotency-Key is in progress; retry later.",
+                        "code": "idempotency_key_in_use",
+                        "extra": {"retryable": True},
+                    },
+                    status=status.HTTP_409_CONFLICT,
+                )
                 response = super().finalize_response(request, response, *args, **kwargs)
             except DatabaseError as exc:  # the insert failed (e.g. the Data API): the API's answer for it
                 response = super().finalize_response(request, self.handle_exception(exc), *args, **kwargs)

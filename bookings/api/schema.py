@@ -17,34 +17,51 @@ if "drf_spectacular" in settings.INSTALLED_APPS:
         name = "tenantJWT"
 
         def get_security_definition(self, auto_schema):
-            return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                    "description": "A tenant JWT: claims tenantId, userId, role, exp (iss/aud as configured)."}
+            return {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": "A tenant JWT: claims tenantId, userId, role, exp (iss/aud as configured).",
+            }
 
     class ApiTokenScheme(OpenApiAuthenticationExtension):
         target_class = "tenants.authentication.ApiTokenAuthentication"
         name = "apiToken"
 
         def get_security_definition(self, auto_schema):
-            return {"type": "apiKey", "in": "header", "name": "Authorization",
-                    "description": "An API token, sent as `Token hsp_<tenant id>.<secret>`."}
+            return {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "An API token, sent as `Token hsp_<tenant id>.<secret>`.",
+            }
 
     class UpstreamHeadersScheme(OpenApiAuthenticationExtension):
         target_class = "tenants.authentication.UpstreamHeaderAuthentication"
         name = "upstreamTenantHeaders"
 
         def get_security_definition(self, auto_schema):
-            return {"type": "apiKey", "in": "header", "name": "X-Tenant-Id",
-                    "description": "With X-User-Id, only where TRUST_UPSTREAM_TENANT_HEADERS is on (behind an "
-                                   "authenticator that sets both)."}
+            return {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-Tenant-Id",
+                "description": "With X-User-Id, only where TRUST_UPSTREAM_TENANT_HEADERS is on (behind an "
+                "authenticator that sets both).",
+            }
 
     class SessionScheme(OpenApiAuthenticationExtension):
         target_class = "tenants.authentication.TenantSessionAuthentication"
         name = "staffSession"
 
         def get_security_definition(self, auto_schema):
-            return {"type": "apiKey", "in": "cookie", "name": "sessionid",
-                    "description": "A logged-in member's browser session, with X-Tenant-Id or ?tenant=."}
+            return {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": "sessionid",
+                "description": "A logged-in member's browser session, with X-Tenant-Id or ?tenant=.",
+            }
 else:
+
     def extend_schema(*args, **kwargs):
         return lambda target: target
 

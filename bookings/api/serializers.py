@@ -18,10 +18,16 @@ class ErrorOutput(serializers.Serializer):
 
 def paginated(output: type[serializers.Serializer]) -> type[serializers.Serializer]:
     """The list endpoints' page: count, links and the rows (bookings.api.pagination)."""
-    return type(f"Paginated{output.__name__.removesuffix('Output')}List", (serializers.Serializer,), {
-        "count": serializers.IntegerField(), "next": serializers.URLField(allow_null=True),
-        "previous": serializers.URLField(allow_null=True), "results": output(many=True),
-    })
+    return type(
+        f"Paginated{output.__name__.removesuffix('Output')}List",
+        (serializers.Serializer,),
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": output(many=True),
+        },
+    )
 
 
 class BoundedMetadata:
@@ -32,7 +38,8 @@ class BoundedMetadata:
         size = len(json.dumps(value, ensure_ascii=False).encode())
         if size > settings.METADATA_MAX_BYTES:
             raise serializers.ValidationError(
-                f"At most {settings.METADATA_MAX_BYTES} bytes of JSON (this is {size}).", code="too_large")
+                f"At most {settings.METADATA_MAX_BYTES} bytes of JSON (this is {size}).", code="too_large"
+            )
         return value
 
 
@@ -69,10 +76,24 @@ class BookingInput(BoundedMetadata, serializers.ModelSerializer):
 
     class Meta:
         model = Booking
-        fields = ("property", "room", "guest_id", "guest_name", "guest_email", "check_in", "check_out",
-                  "party_size", "status", "total_amount", "metadata")
-        extra_kwargs = {"party_size": {"min_value": 1, "max_value": 500}, "total_amount": {"min_value": 0},
-                        "guest_id": {"max_length": 200}}
+        fields = (
+            "property",
+            "room",
+            "guest_id",
+            "guest_name",
+            "guest_email",
+            "check_in",
+            "check_out",
+            "party_size",
+            "status",
+            "total_amount",
+            "metadata",
+        )
+        extra_kwargs = {
+            "party_size": {"min_value": 1, "max_value": 500},
+            "total_amount": {"min_value": 0},
+            "guest_id": {"max_length": 200},
+        }
 
     def validate(self, attrs):
         prop = attrs.get("property", getattr(self.instance, "property", None))
@@ -93,8 +114,20 @@ class BookingOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Booking
-        fields = (*READ_ONLY, "property", "room", "guest_id", "guest_name", "guest_email", "check_in", "check_out",
-                  "party_size", "status", "total_amount", "metadata")
+        fields = (
+            *READ_ONLY,
+            "property",
+            "room",
+            "guest_id",
+            "guest_name",
+            "guest_email",
+            "check_in",
+            "check_out",
+            "party_size",
+            "status",
+            "total_amount",
+            "metadata",
+        )
 
 
 class RelationshipInput(BoundedMetadata, serializers.ModelSerializer):
@@ -117,8 +150,9 @@ class EntityFilters(serializers.Serializer):
     entity_type = serializers.ChoiceField(choices=Entity._meta.get_field("entity_type").choices, required=False)
     is_active = serializers.BooleanField(required=False, allow_null=True, default=None)
     search = serializers.CharField(required=False, max_length=100)
-    ordering = serializers.ChoiceField(choices=["name", "-name", "created_at", "-created_at", "entity_type"],
-                                       required=False)
+    ordering = serializers.ChoiceField(
+        choices=["name", "-name", "created_at", "-created_at", "entity_type"], required=False
+    )
 
 
 class BookingFilters(serializers.Serializer):
@@ -129,12 +163,14 @@ class BookingFilters(serializers.Serializer):
     check_in_from = serializers.DateField(required=False)
     check_in_to = serializers.DateField(required=False)
     guest_email = serializers.EmailField(required=False)
-    ordering = serializers.ChoiceField(choices=["check_in", "-check_in", "created_at", "-created_at", "total_amount",
-                                                "-total_amount"], required=False)
+    ordering = serializers.ChoiceField(
+        choices=["check_in", "-check_in", "created_at", "-created_at", "total_amount", "-total_amount"], required=False
+    )
 
 
 class RelationshipFilters(serializers.Serializer):
     relationship_type = serializers.ChoiceField(
-        choices=TenantRelationship._meta.get_field("relationship_type").choices, required=False)
+        choices=TenantRelationship._meta.get_field("relationship_type").choices, required=False
+    )
     entity = serializers.UUIDField(required=False)
     external_id = serializers.CharField(required=False, max_length=200)

@@ -83,8 +83,11 @@ class EntityCollectionApi(_CollectionApi):
     filters_class, output_class, input_class = s.EntityFilters, s.EntityOutput, s.EntityInput
     select, create = selectors.entity_list, services.entity_create
 
-    @extend_schema(operation_id="entities_list", parameters=[s.EntityFilters],
-                   responses=responses("list", 200, s.paginated(s.EntityOutput)))
+    @extend_schema(
+        operation_id="entities_list",
+        parameters=[s.EntityFilters],
+        responses=responses("list", 200, s.paginated(s.EntityOutput)),
+    )
     def get(self, request):
         return super().get(request)
 
@@ -94,10 +97,12 @@ class EntityCollectionApi(_CollectionApi):
 
 
 @extend_schema(tags=["entities"], request=s.EntityInput)
-@extend_schema_view(get=extend_schema(responses=responses("read", 200, s.EntityOutput)),
-                    put=extend_schema(responses=responses("update", 200, s.EntityOutput)),
-                    patch=extend_schema(responses=responses("update", 200, s.EntityOutput)),
-                    delete=extend_schema(responses=responses("delete", 204, None)))
+@extend_schema_view(
+    get=extend_schema(responses=responses("read", 200, s.EntityOutput)),
+    put=extend_schema(responses=responses("update", 200, s.EntityOutput)),
+    patch=extend_schema(responses=responses("update", 200, s.EntityOutput)),
+    delete=extend_schema(responses=responses("delete", 204, None)),
+)
 class EntityItemApi(_ItemApi):
     model, output_class, input_class = Entity, s.EntityOutput, s.EntityInput
 
@@ -108,8 +113,11 @@ class BookingCollectionApi(_CollectionApi):
     filters_class, output_class, input_class = s.BookingFilters, s.BookingOutput, s.BookingInput
     select, create = selectors.booking_list, services.booking_create
 
-    @extend_schema(operation_id="bookings_list", parameters=[s.BookingFilters],
-                   responses=responses("list", 200, s.paginated(s.BookingOutput)))
+    @extend_schema(
+        operation_id="bookings_list",
+        parameters=[s.BookingFilters],
+        responses=responses("list", 200, s.paginated(s.BookingOutput)),
+    )
     def get(self, request):
         return super().get(request)
 
@@ -119,10 +127,12 @@ class BookingCollectionApi(_CollectionApi):
 
 
 @extend_schema(tags=["bookings"], request=s.BookingInput)
-@extend_schema_view(get=extend_schema(responses=responses("read", 200, s.BookingOutput)),
-                    put=extend_schema(responses=responses("update", 200, s.BookingOutput)),
-                    patch=extend_schema(responses=responses("update", 200, s.BookingOutput)),
-                    delete=extend_schema(responses=responses("delete", 204, None)))
+@extend_schema_view(
+    get=extend_schema(responses=responses("read", 200, s.BookingOutput)),
+    put=extend_schema(responses=responses("update", 200, s.BookingOutput)),
+    patch=extend_schema(responses=responses("update", 200, s.BookingOutput)),
+    delete=extend_schema(responses=responses("delete", 204, None)),
+)
 class BookingItemApi(_ItemApi):
     model, output_class, input_class, related = Booking, s.BookingOutput, s.BookingInput, ("property", "room")
 
@@ -133,8 +143,11 @@ class RelationshipCollectionApi(_CollectionApi):
     filters_class, output_class, input_class = s.RelationshipFilters, s.RelationshipOutput, s.RelationshipInput
     select, create = selectors.relationship_list, services.relationship_create
 
-    @extend_schema(operation_id="relationships_list", parameters=[s.RelationshipFilters],
-                   responses=responses("list", 200, s.paginated(s.RelationshipOutput)))
+    @extend_schema(
+        operation_id="relationships_list",
+        parameters=[s.RelationshipFilters],
+        responses=responses("list", 200, s.paginated(s.RelationshipOutput)),
+    )
     def get(self, request):
         return super().get(request)
 
@@ -144,13 +157,19 @@ class RelationshipCollectionApi(_CollectionApi):
 
 
 @extend_schema(tags=["relationships"], request=s.RelationshipInput)
-@extend_schema_view(get=extend_schema(responses=responses("read", 200, s.RelationshipOutput)),
-                    put=extend_schema(responses=responses("update", 200, s.RelationshipOutput)),
-                    patch=extend_schema(responses=responses("update", 200, s.RelationshipOutput)),
-                    delete=extend_schema(responses=responses("delete", 204, None)))
+@extend_schema_view(
+    get=extend_schema(responses=responses("read", 200, s.RelationshipOutput)),
+    put=extend_schema(responses=responses("update", 200, s.RelationshipOutput)),
+    patch=extend_schema(responses=responses("update", 200, s.RelationshipOutput)),
+    delete=extend_schema(responses=responses("delete", 204, None)),
+)
 class RelationshipItemApi(_ItemApi):
-    model, output_class, input_class, related = TenantRelationship, s.RelationshipOutput, s.RelationshipInput, \
-        ("entity",)
+    model, output_class, input_class, related = (
+        TenantRelationship,
+        s.RelationshipOutput,
+        s.RelationshipInput,
+        ("entity",),
+    )
 
 
 @extend_schema(tags=["context"], responses=responses("read", 200, {"type": "object"}))
@@ -160,8 +179,9 @@ class WhoAmIApi(APIView):
     def get(self, request):
         alias = request.tenancy.alias
         with connections[alias].cursor() as cursor:
-            cursor.execute("SELECT current_setting('app.current_tenant_id', true), "
-                           "current_setting('app.current_user_id', true), current_setting('app.user_role', true)")
+            cursor.execute(
+                "SELECT current_setting('app.current_tenant_id', true), "
+                "current_setting('app.current_user_id', true), current_setting('app.user_role', true)"
+            )
             tenant_id, user_id, role = cursor.fetchone()
-        return Response({"tenant_id": tenant_id, "user_id": user_id, "role": role,
-                         "transport": transport_of(alias)})
+        return Response({"tenant_id": tenant_id, "user_id": user_id, "role": role, "transport": transport_of(alias)})

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('bookings', '0002_seed_schema_parity'),
-        ('tenants', '0003_staff_tenant'),
+        ("bookings", "0002_seed_schema_parity"),
+        ("tenants", "0003_staff_tenant"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(fields=['-check_in', '-id'], name='bookings_checkin_id_idx'),
+            model_name="booking",
+            index=models.Index(fields=["-check_in", "-id"], name="bookings_checkin_id_idx"),
         ),
     ]

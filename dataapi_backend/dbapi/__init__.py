@@ -1,20 +1,30 @@
 """A PEP 249 (DB-API 2.0) driver for PostgreSQL over the AWS RDS Data API, on boto3's `rds-data` client.
 
-    from dataapi_backend import dbapi
-    conn = dbapi.connect(resource_arn=..., secret_arn=..., database="hospitality", region_name="us-east-1")
-    with conn.cursor() as cur:
-        cur.execute("SELECT id FROM bookings WHERE status = %s", ["confirmed"])
+from dataapi_backend import dbapi
+conn = dbapi.connect(resource_arn=..., secret_arn=..., database="hospitality", region_name="us-east-1")
+with conn.cursor() as cur:
+    cur.execute("SELECT id FROM bookings WHERE status = %s", ["confirmed"])
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 
+from .call_metrics import Metrics, metrics_for
 from .connection import Connection
 from .cursor import Cursor
-from .errors import (DatabaseError, DataError, Error, IntegrityError, InterfaceError, InternalError,
-                     NotSupportedError, OperationalError, ProgrammingError, Warning)
-from .call_metrics import Metrics, metrics_for
+from .errors import (
+    DatabaseError,
+    DataError,
+    Error,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    Warning,  # noqa: A004 - PEP 249 name
+)
 from .params import Json, TypedText
 from .transport import ClientSettings, RetryPolicy, Transport, get_client
 
@@ -54,21 +64,70 @@ DATETIME = _TypeObject({1082, 1083, 1114, 1184, 1186, 1266})
 ROWID = _TypeObject({26})
 
 
-def connect(*, resource_arn: str, secret_arn: str, database: str | None = None, region_name: str = "us-east-1",
-            endpoint_url: str | None = None, retry: RetryPolicy | None = None, metrics: Metrics | None = None,
-            debug: bool = False, timezone=_dt.timezone.utc, json_as_text: bool = False, naive_timezone=None,
-            **client_options) -> Connection:
+def connect(
+    *,
+    resource_arn: str,
+    secret_arn: str,
+    database: str | None = None,
+    region_name: str = "us-east-1",
+    endpoint_url: str | None = None,
+    retry: RetryPolicy | None = None,
+    metrics: Metrics | None = None,
+    debug: bool = False,
+    timezone=_dt.timezone.utc,
+    json_as_text: bool = False,
+    naive_timezone=None,
+    **client_options,
+) -> Connection:
     client = get_client(ClientSettings(region_name=region_name, endpoint_url=endpoint_url, **client_options))
-    transport = Transport(client, metrics or metrics_for(f"{resource_arn}/{database}"), retry or RetryPolicy(),
-                          debug=debug)
-    return Connection(resource_arn=resource_arn, secret_arn=secret_arn, database=database, transport=transport,
-                      timezone=timezone, json_as_text=json_as_text, naive_timezone=naive_timezone)
+    transport = Transport(
+        client, metrics or metrics_for(f"{resource_arn}/{database}"), retry or RetryPolicy(), debug=debug
+    )
+    return Connection(
+        resource_arn=resource_arn,
+        secret_arn=secret_arn,
+        database=database,
+        transport=transport,
+        timezone=timezone,
+        json_as_text=json_as_text,
+        naive_timezone=naive_timezone,
+    )
 
 
 __all__ = [
-    "BINARY", "DATETIME", "NUMBER", "ROWID", "STRING", "Binary", "ClientSettings", "Connection", "Cursor",
-    "DataError", "DatabaseError", "Date", "DateFromTicks", "Error", "IntegrityError", "InterfaceError",
-    "InternalError", "Json", "Metrics", "NotSupportedError", "OperationalError", "ProgrammingError", "RetryPolicy",
-    "Time", "TimeFromTicks", "Timestamp", "TimestampFromTicks", "TypedText", "Warning", "apilevel", "connect",
-    "get_client", "metrics_for", "paramstyle", "threadsafety",
+    "BINARY",
+    "DATETIME",
+    "NUMBER",
+    "ROWID",
+    "STRING",
+    "Binary",
+    "ClientSettings",
+    "Connection",
+    "Cursor",
+    "DataError",
+    "DatabaseError",
+    "Date",
+    "DateFromTicks",
+    "Error",
+    "IntegrityError",
+    "InterfaceError",
+    "InternalError",
+    "Json",
+    "Metrics",
+    "NotSupportedError",
+    "OperationalError",
+    "ProgrammingError",
+    "RetryPolicy",
+    "Time",
+    "TimeFromTicks",
+    "Timestamp",
+    "TimestampFromTicks",
+    "TypedText",
+    "Warning",
+    "apilevel",
+    "connect",
+    "get_client",
+    "metrics_for",
+    "paramstyle",
+    "threadsafety",
 ]

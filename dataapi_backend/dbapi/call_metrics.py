@@ -50,8 +50,12 @@ class Metrics:
                 "total_retries": sum(self.retries.values()),
                 "error_rate": (total_errors / total_calls) if total_calls else 0.0,
                 "average_latency_ms": round(sum(self.latency_ms_total.values()) / total_calls, 2) if total_calls else 0,
-                "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
-                "calls": dict(self.calls), "errors": dict(self.errors), "retries": dict(self.retries),
+                "p50_ms": pct(0.50),
+                "p95_ms": pct(0.95),
+                "p99_ms": pct(0.99),
+                "calls": dict(self.calls),
+                "errors": dict(self.errors),
+                "retries": dict(self.retries),
                 "error_codes": dict(self.error_codes),
             }
 

@@ -14,9 +14,17 @@ from .transport import Transport
 
 
 class Connection:
-    def __init__(self, *, resource_arn: str, secret_arn: str, database: str | None, transport: Transport,
-                 timezone: dt.tzinfo | None = dt.timezone.utc, json_as_text: bool = False,
-                 naive_timezone: dt.tzinfo | None = None):
+    def __init__(
+        self,
+        *,
+        resource_arn: str,
+        secret_arn: str,
+        database: str | None,
+        transport: Transport,
+        timezone: dt.tzinfo | None = dt.timezone.utc,
+        json_as_text: bool = False,
+        naive_timezone: dt.tzinfo | None = None,
+    ):
         self.resource_arn = resource_arn
         self.secret_arn = secret_arn
         self.database = database

@@ -6,7 +6,6 @@ from __future__ import annotations
 import collections
 import itertools
 import re
-
 from typing import TYPE_CHECKING
 
 from . import errors
@@ -63,7 +62,8 @@ class Cursor:
             request["parameters"] = parameters
         try:
             response = self.connection.execute_statement(
-                request, idempotent=read_only and "transactionId" not in request)
+                request, idempotent=read_only and "transactionId" not in request
+            )
         except errors.ProgrammingError as exc:
             if SIZE_LIMIT_MESSAGE not in str(exc):
                 raise
@@ -71,7 +71,8 @@ class Cursor:
                 raise errors.OperationalError(
                     "the result is larger than the Data API's 1 MiB response limit and the statement writes, so it "
                     "was not re-run to page it; return fewer rows or columns (e.g. RETURNING only the key)",
-                    aws_code=exc.aws_code) from exc
+                    aws_code=exc.aws_code,
+                ) from exc
             self._rows.extend(itertools.chain.from_iterable(self._pages(text, parameters)))
             self.rowcount = len(self._rows)
             return self
@@ -175,21 +176,31 @@ class Cursor:
         if len(text) > MAX_SQL_CHARS:
             raise errors.ProgrammingError(
                 f"the SQL statement is {len(text):,} characters; the Data API accepts at most {MAX_SQL_CHARS:,}. "
-                "Split it, or insert in smaller batches")
+                "Split it, or insert in smaller batches"
+            )
         if parameters and wire_size(parameters) + len(text) > MAX_REQUEST_BYTES:
             raise errors.ProgrammingError(
-                "the request is larger than the Data API's 4 MiB limit; send smaller values or fewer rows per call")
+                "the request is larger than the Data API's 4 MiB limit; send smaller values or fewer rows per call"
+            )
 
     def _converters(self, metadata: list[dict]):
         conn = self.connection
-        return [column_converter(m.get("typeName", "text"), conn.timezone, conn.json_as_text, conn.naive_timezone)
-                for m in metadata]
+        return [
+            column_converter(m.get("typeName", "text"), conn.timezone, conn.json_as_text, conn.naive_timezone)
+            for m in metadata
+        ]
 
     def _describe(self, metadata: list[dict]) -> None:
         self.description = [
-            Column(m.get("label") or m.get("name"), type_oid(m.get("typeName", "text")),
-                   m.get("precision") if m.get("typeName") in ("varchar", "bpchar") else None, None,
-                   m.get("precision"), m.get("scale"), m.get("nullable") != 0)
+            Column(
+                m.get("label") or m.get("name"),
+                type_oid(m.get("typeName", "text")),
+                m.get("precision") if m.get("typeName") in ("varchar", "bpchar") else None,
+                None,
+                m.get("precision"),
+                m.get("scale"),
+                m.get("nullable") != 0,
+            )
             for m in metadata
         ]
 
@@ -197,7 +208,7 @@ class Cursor:
         if len(converters) == 1:
             c0 = converters[0]
             return [(c0(r[0]),) for r in records]
-        return [tuple([c(f) for c, f in zip(converters, r)]) for r in records]
+        return [tuple([c(f) for c, f in zip(converters, r, strict=True)]) for r in records]
 
     def _load(self, response: dict) -> None:
         metadata = response.get("columnMetadata")
@@ -236,8 +247,11 @@ class Cursor:
             converters = None
             total = 0
             while True:
-                fetch = {**conn.statement_target(), "sql": f"FETCH FORWARD {page} FROM {name}",
-                         "includeResultMetadata": converters is None}
+                fetch = {
+                    **conn.statement_target(),
+                    "sql": f"FETCH FORWARD {page} FROM {name}",
+                    "includeResultMetadata": converters is None,
+                }
                 try:
                     response = conn.execute_statement(fetch)
                 except errors.ProgrammingError as exc:

@@ -62,13 +62,38 @@ class NotSupportedError(DatabaseError):
 
 # SQLSTATE class → DB-API class (PostgreSQL Appendix A; the same grouping psycopg uses).
 CLASS_MAP = {
-    "08": OperationalError, "0A": NotSupportedError, "20": ProgrammingError, "21": ProgrammingError,
-    "22": DataError, "23": IntegrityError, "24": InternalError, "25": InternalError, "26": InternalError,
-    "27": InternalError, "28": OperationalError, "2B": InternalError, "2D": InternalError, "2F": InternalError,
-    "34": ProgrammingError, "38": InternalError, "39": InternalError, "3B": InternalError, "3D": ProgrammingError,
-    "3F": ProgrammingError, "40": OperationalError, "42": ProgrammingError, "44": ProgrammingError,
-    "53": OperationalError, "54": OperationalError, "55": OperationalError, "57": OperationalError,
-    "58": OperationalError, "F0": InternalError, "HV": OperationalError, "P0": InternalError, "XX": InternalError,
+    "08": OperationalError,
+    "0A": NotSupportedError,
+    "20": ProgrammingError,
+    "21": ProgrammingError,
+    "22": DataError,
+    "23": IntegrityError,
+    "24": InternalError,
+    "25": InternalError,
+    "26": InternalError,
+    "27": InternalError,
+    "28": OperationalError,
+    "2B": InternalError,
+    "2D": InternalError,
+    "2F": InternalError,
+    "34": ProgrammingError,
+    "38": InternalError,
+    "39": InternalError,
+    "3B": InternalError,
+    "3D": ProgrammingError,
+    "3F": ProgrammingError,
+    "40": OperationalError,
+    "42": ProgrammingError,
+    "44": ProgrammingError,
+    "53": OperationalError,
+    "54": OperationalError,
+    "55": OperationalError,
+    "57": OperationalError,
+    "58": OperationalError,
+    "F0": InternalError,
+    "HV": OperationalError,
+    "P0": InternalError,
+    "XX": InternalError,
 }
 
 # Exact SQLSTATEs that code commonly matches by class, with psycopg.errors' names.
@@ -178,14 +203,37 @@ class FeatureNotSupported(NotSupportedError):
     sqlstate = "0A000"
 
 
-BY_SQLSTATE: dict[str, type[Error]] = {str(cls.sqlstate): cls for cls in (
-    IntegrityConstraintViolation, NotNullViolation, ForeignKeyViolation, UniqueViolation, CheckViolation,
-    ExclusionViolation, SerializationFailure, DeadlockDetected, InsufficientPrivilege, UndefinedTable,
-    UndefinedColumn, DuplicateDatabase, DuplicateTable, DuplicateObject, SyntaxError, InvalidCatalogName,
-    QueryCanceled, InFailedSqlTransaction, StringDataRightTruncation, NumericValueOutOfRange,
-    InvalidTextRepresentation, InvalidDatetimeFormat, DatetimeFieldOverflow, DivisionByZero, LockNotAvailable,
-    FeatureNotSupported,
-)}
+BY_SQLSTATE: dict[str, type[Error]] = {
+    str(cls.sqlstate): cls
+    for cls in (
+        IntegrityConstraintViolation,
+        NotNullViolation,
+        ForeignKeyViolation,
+        UniqueViolation,
+        CheckViolation,
+        ExclusionViolation,
+        SerializationFailure,
+        DeadlockDetected,
+        InsufficientPrivilege,
+        UndefinedTable,
+        UndefinedColumn,
+        DuplicateDatabase,
+        DuplicateTable,
+        DuplicateObject,
+        SyntaxError,
+        InvalidCatalogName,
+        QueryCanceled,
+        InFailedSqlTransaction,
+        StringDataRightTruncation,
+        NumericValueOutOfRange,
+        InvalidTextRepresentation,
+        InvalidDatetimeFormat,
+        DatetimeFieldOverflow,
+        DivisionByZero,
+        LockNotAvailable,
+        FeatureNotSupported,
+    )
+}
 
 
 def error_class(sqlstate: str | None) -> type[Error]:
@@ -228,11 +276,12 @@ AWS_CLASSES: dict[str, type[Error]] = {
 HINTS = {
     "TransactionNotFoundException": (
         "the Data API transaction no longer exists (idle for more than 3 minutes, open for more than 24 hours, or "
-        "already ended); its uncommitted work was rolled back. Retry the whole unit of work."),
+        "already ended); its uncommitted work was rolled back. Retry the whole unit of work."
+    ),
     "StatementTimeoutException": "the statement ran past the Data API's timeout and was cancelled",
     "DatabaseResumingException": "Aurora is resuming from 0 ACU; retries were exhausted, try again in a few seconds",
     "SecretsErrorException": "check DB_SECRET_ARN / OPTIONS['secret_arn'] and the IAM permission "
-                             "secretsmanager:GetSecretValue",
+    "secretsmanager:GetSecretValue",
     "AccessDeniedException": "the IAM principal lacks rds-data permissions on the cluster",
 }
 

@@ -18,7 +18,6 @@ import uuid
 
 from .errors import NotSupportedError, ProgrammingError
 
-
 # The zone naive datetimes mean (Django's USE_TZ=False: TIME_ZONE). psycopg relied on the session's TIME ZONE for
 # that; the Data API has no session to configure, so the zone travels with the value. Set per translate() call.
 _naive_tz: contextvars.ContextVar = contextvars.ContextVar("dataapi_naive_tz", default=None)
@@ -113,13 +112,36 @@ CONVERTERS = {
     ipaddress.IPv6Network: lambda v: ({"stringValue": str(v)}, None, "cidr"),
 }
 # Subclasses (IntEnum, str enums, psycopg's Int4, ...) resolve through their first listed base, in this order.
-_BASES = (bool, int, float, str, decimal.Decimal, dt.datetime, dt.date, dt.time, dt.timedelta, uuid.UUID, bytes,
-          bytearray, memoryview)
+_BASES = (
+    bool,
+    int,
+    float,
+    str,
+    decimal.Decimal,
+    dt.datetime,
+    dt.date,
+    dt.time,
+    dt.timedelta,
+    uuid.UUID,
+    bytes,
+    bytearray,
+    memoryview,
+)
 
 # -- arrays and ranges: literals with a cast ------------------------------------------------------------------------
-_ELEMENT_TYPES = ((bool, "boolean"), (int, None), (float, "double precision"), (decimal.Decimal, "numeric"),
-                  (dt.datetime, None), (dt.date, "date"), (dt.time, "time"), (dt.timedelta, "interval"),
-                  (uuid.UUID, "uuid"), (str, "text"), (Json, "jsonb"))
+_ELEMENT_TYPES = (
+    (bool, "boolean"),
+    (int, None),
+    (float, "double precision"),
+    (decimal.Decimal, "numeric"),
+    (dt.datetime, None),
+    (dt.date, "date"),
+    (dt.time, "time"),
+    (dt.timedelta, "interval"),
+    (uuid.UUID, "uuid"),
+    (str, "text"),
+    (Json, "jsonb"),
+)
 
 
 def _element_type(items: list) -> str | None:
@@ -187,8 +209,13 @@ def _array(items):
     return {"stringValue": _array_literal(items)}, None, pg + "[]"
 
 
-_RANGE_TYPES = ((dt.datetime, None), (dt.date, "daterange"), (int, "int8range"), (decimal.Decimal, "numrange"),
-                (float, "numrange"))
+_RANGE_TYPES = (
+    (dt.datetime, None),
+    (dt.date, "daterange"),
+    (int, "int8range"),
+    (decimal.Decimal, "numrange"),
+    (float, "numrange"),
+)
 
 
 def _range(value):
@@ -214,6 +241,7 @@ def _range(value):
 def _hstore_literal(mapping: dict) -> str:
     def quote(v):
         return "NULL" if v is None else '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
     return ", ".join(f"{quote(k)}=>{quote(v)}" for k, v in mapping.items())
 
 
@@ -273,7 +301,7 @@ def _translate(sql: str, params) -> tuple[str, list[dict]]:
             out.append(sql[i:])
             break
         out.append(sql[i:j])
-        nxt = sql[j + 1: j + 2]
+        nxt = sql[j + 1 : j + 2]
         if nxt == "%":
             out.append("%")
             i = j + 2
@@ -290,7 +318,7 @@ def _translate(sql: str, params) -> tuple[str, list[dict]]:
             end = sql.find(")s", j)
             if end < 0:
                 raise ProgrammingError(f"malformed named placeholder at offset {j}")
-            key = sql[j + 2: end]
+            key = sql[j + 2 : end]
             if key not in params:
                 raise ProgrammingError(f"no value for the named parameter {key!r}")
             i = end + 2
@@ -302,11 +330,11 @@ def _translate(sql: str, params) -> tuple[str, list[dict]]:
                 parameters.append(param)
                 named[key] = (name, cast)
         else:
-            raise ProgrammingError(f"unsupported placeholder {sql[j:j + 2]!r} at offset {j}; use %s or %(name)s")
+            raise ProgrammingError(f"unsupported placeholder {sql[j : j + 2]!r} at offset {j}; use %s or %(name)s")
         if out and out[-1].endswith(":"):
             out.append(" ")
         out.append(f":{name}::{cast}" if cast else f":{name}")
-        if sql[i:i + 1] == ":" and sql[i + 1:i + 2] != ":":
+        if sql[i : i + 1] == ":" and sql[i + 1 : i + 2] != ":":
             out.append(" ")
     if positional and used != len(seq):
         raise ProgrammingError(f"the SQL has {used} placeholders but {len(seq)} parameters were given")
@@ -317,7 +345,7 @@ def wire_size(parameters: list[dict]) -> int:
     """Approximate JSON size of parameters on the wire (blobs grow by 4/3 in base64)."""
     size = 0
     for p in parameters:
-        (kind, value), = p["value"].items()
+        ((kind, value),) = p["value"].items()
         if kind == "blobValue":
             size += len(base64.b64encode(value))
         else:

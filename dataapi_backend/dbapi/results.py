@@ -21,21 +21,72 @@ _fromiso_time = dt.time.fromisoformat
 
 # PostgreSQL type name → OID, for cursor.description (Django's introspection maps OIDs to field types).
 TYPE_OIDS = {
-    "bool": 16, "bytea": 17, "char": 18, "name": 19, "int8": 20, "int2": 21, "int4": 23, "text": 25, "oid": 26,
-    "json": 114, "xml": 142, "point": 600, "cidr": 650, "float4": 700, "float8": 701, "unknown": 705, "money": 790,
-    "macaddr": 829, "inet": 869, "bpchar": 1042, "varchar": 1043, "date": 1082, "time": 1083, "timestamp": 1114,
-    "timestamptz": 1184, "interval": 1186, "timetz": 1266, "bit": 1560, "varbit": 1562, "numeric": 1700,
-    "uuid": 2950, "jsonb": 3802, "int4range": 3904, "numrange": 3906, "tsrange": 3908, "tstzrange": 3910,
-    "daterange": 3912, "int8range": 3926, "regclass": 2205, "citext": 0,
-    "_bool": 1000, "_int2": 1005, "_int4": 1007, "_text": 1009, "_varchar": 1015, "_int8": 1016,
-    "_float4": 1021, "_float8": 1022, "_numeric": 1231, "_date": 1182, "_timestamp": 1115, "_timestamptz": 1185,
-    "_uuid": 2951, "_jsonb": 3807, "_json": 199, "_bpchar": 1014, "_time": 1183, "_interval": 1187,
-    "_inet": 1041, "_cidr": 651,
+    "bool": 16,
+    "bytea": 17,
+    "char": 18,
+    "name": 19,
+    "int8": 20,
+    "int2": 21,
+    "int4": 23,
+    "text": 25,
+    "oid": 26,
+    "json": 114,
+    "xml": 142,
+    "point": 600,
+    "cidr": 650,
+    "float4": 700,
+    "float8": 701,
+    "unknown": 705,
+    "money": 790,
+    "macaddr": 829,
+    "inet": 869,
+    "bpchar": 1042,
+    "varchar": 1043,
+    "date": 1082,
+    "time": 1083,
+    "timestamp": 1114,
+    "timestamptz": 1184,
+    "interval": 1186,
+    "timetz": 1266,
+    "bit": 1560,
+    "varbit": 1562,
+    "numeric": 1700,
+    "uuid": 2950,
+    "jsonb": 3802,
+    "int4range": 3904,
+    "numrange": 3906,
+    "tsrange": 3908,
+    "tstzrange": 3910,
+    "daterange": 3912,
+    "int8range": 3926,
+    "regclass": 2205,
+    "citext": 0,
+    "_bool": 1000,
+    "_int2": 1005,
+    "_int4": 1007,
+    "_text": 1009,
+    "_varchar": 1015,
+    "_int8": 1016,
+    "_float4": 1021,
+    "_float8": 1022,
+    "_numeric": 1231,
+    "_date": 1182,
+    "_timestamp": 1115,
+    "_timestamptz": 1185,
+    "_uuid": 2951,
+    "_jsonb": 3807,
+    "_json": 199,
+    "_bpchar": 1014,
+    "_time": 1183,
+    "_interval": 1187,
+    "_inet": 1041,
+    "_cidr": 651,
 }
 
 _INTERVAL = re.compile(
     r"^(?:(?P<years>[-+]?\d+) years? ?)?(?:(?P<months>[-+]?\d+) mons? ?)?(?:(?P<days>[-+]?\d+) days? ?)?"
-    r"(?:(?P<sign>[-+])?(?P<h>\d+):(?P<m>\d{2}):(?P<s>\d{2})(?:\.(?P<f>\d{1,6}))?)?$")
+    r"(?:(?P<sign>[-+])?(?P<h>\d+):(?P<m>\d{2}):(?P<s>\d{2})(?:\.(?P<f>\d{1,6}))?)?$"
+)
 
 
 def parse_interval(text: str) -> dt.timedelta:
@@ -83,6 +134,7 @@ def _via(fn):
     def convert(f):
         s = f.get("stringValue")
         return None if s is None else fn(s)
+
     return convert
 
 
@@ -105,6 +157,7 @@ def make_timestamptz(tz, naive_tz=None):
     """UTC text → aware datetime in `tz`; tz=None → naive time in `naive_tz` (Django's USE_TZ=False with TIME_ZONE),
     as Django's psycopg loader returns it."""
     if tz is UTC or (tz is not None and getattr(tz, "key", None) == "UTC"):
+
         def convert(f):
             s = f.get("stringValue")
             if s is None:
@@ -113,6 +166,7 @@ def make_timestamptz(tz, naive_tz=None):
                 return _fromiso_dt(s).replace(tzinfo=UTC)
             except ValueError:
                 return s
+
         return convert
 
     def convert_tz(f):
@@ -126,6 +180,7 @@ def make_timestamptz(tz, naive_tz=None):
         if tz is None:
             return value.astimezone(naive_tz or UTC).replace(tzinfo=None)
         return value.astimezone(tz)
+
     return convert_tz
 
 
@@ -140,7 +195,9 @@ def _range_parser(bound):
         def value(b):
             b = b.strip('"')
             return None if b == "" else bound(b)
+
         return Range(value(lower), value(upper), bounds=text[0] + text[-1])
+
     return parse
 
 
@@ -149,8 +206,10 @@ _HSTORE_PAIR = re.compile(r'"((?:[^"\\]|\\.)*)"\s*=>\s*(NULL|"((?:[^"\\]|\\.)*)"
 
 def parse_hstore(text: str) -> dict:
     """hstore's text form ('"a"=>"1", "b"=>NULL') → dict, as psycopg's hstore loader returns."""
+
     def unescape(s):
         return re.sub(r"\\(.)", r"\1", s)
+
     return {unescape(k): None if raw == "NULL" else unescape(v) for k, raw, v in _HSTORE_PAIR.findall(text)}
 
 
@@ -159,28 +218,49 @@ def _tz_range_bound(text: str):
 
 
 SCALAR = {
-    "int2": _long, "int4": _long, "int8": _long, "oid": _long,
-    "float4": _double, "float8": _double,
-    "bool": _bool, "bytea": _blob,
-    "numeric": _decimal_field, "money": _text,
-    "text": _text, "varchar": _text, "bpchar": _text, "name": _text, "char": _text, "citext": _text,
+    "int2": _long,
+    "int4": _long,
+    "int8": _long,
+    "oid": _long,
+    "float4": _double,
+    "float8": _double,
+    "bool": _bool,
+    "bytea": _blob,
+    "numeric": _decimal_field,
+    "money": _text,
+    "text": _text,
+    "varchar": _text,
+    "bpchar": _text,
+    "name": _text,
+    "char": _text,
+    "citext": _text,
     "date": _via(lambda s: _fromiso_date(s) if s[0].isdigit() and len(s) == 10 else s),
     "time": _via(_fromiso_time),
     "timetz": _via(lambda s: _fromiso_time(s).replace(tzinfo=UTC)),
     "timestamp": _via(_timestamp),
     "interval": _via(parse_interval),
     "uuid": _via(uuid.UUID),
-    "json": _via(json.loads), "jsonb": _via(json.loads),
+    "json": _via(json.loads),
+    "jsonb": _via(json.loads),
     "hstore": _via(parse_hstore),
-    "int4range": _via(_range_parser(int)), "int8range": _via(_range_parser(int)),
-    "numrange": _via(_range_parser(_Decimal)), "daterange": _via(_range_parser(_fromiso_date)),
-    "tsrange": _via(_range_parser(_fromiso_dt)), "tstzrange": _via(_range_parser(_tz_range_bound)),
+    "int4range": _via(_range_parser(int)),
+    "int8range": _via(_range_parser(int)),
+    "numrange": _via(_range_parser(_Decimal)),
+    "daterange": _via(_range_parser(_fromiso_date)),
+    "tsrange": _via(_range_parser(_fromiso_dt)),
+    "tstzrange": _via(_range_parser(_tz_range_bound)),
 }
 
 _ELEMENT = {
-    "numeric": _Decimal, "date": _fromiso_date, "time": _fromiso_time, "timestamp": _fromiso_dt,
-    "timestamptz": lambda s: _fromiso_dt(s).replace(tzinfo=UTC), "uuid": uuid.UUID,
-    "interval": parse_interval, "json": json.loads, "jsonb": json.loads,
+    "numeric": _Decimal,
+    "date": _fromiso_date,
+    "time": _fromiso_time,
+    "timestamp": _fromiso_dt,
+    "timestamptz": lambda s: _fromiso_dt(s).replace(tzinfo=UTC),
+    "uuid": uuid.UUID,
+    "interval": parse_interval,
+    "json": json.loads,
+    "jsonb": json.loads,
 }
 
 
@@ -188,7 +268,7 @@ def _array_converter(element: str):
     elem = _ELEMENT.get(element)
 
     def walk(av: dict):
-        (kind, values), = av.items()
+        ((kind, values),) = av.items()
         if kind == "arrayValues":
             return [walk(v) for v in values]
         if elem is not None and kind == "stringValues":
@@ -198,6 +278,7 @@ def _array_converter(element: str):
     def convert(f):
         av = f.get("arrayValue")
         return None if av is None else walk(av)
+
     return convert
 
 

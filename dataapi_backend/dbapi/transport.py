@@ -22,10 +22,20 @@ from .call_metrics import Metrics
 
 log = logging.getLogger("dataapi_backend")
 
-ALWAYS_RETRYABLE = {"ThrottlingException", "ThrottledException", "TooManyRequestsException",
-                    "DatabaseResumingException"}
-RETRYABLE_IF_IDEMPOTENT = {"InternalServerErrorException", "ServiceUnavailableError", "DatabaseUnavailableException",
-                           "InternalFailure", "ServiceUnavailable", "RequestTimeout"}
+ALWAYS_RETRYABLE = {
+    "ThrottlingException",
+    "ThrottledException",
+    "TooManyRequestsException",
+    "DatabaseResumingException",
+}
+RETRYABLE_IF_IDEMPOTENT = {
+    "InternalServerErrorException",
+    "ServiceUnavailableError",
+    "DatabaseUnavailableException",
+    "InternalFailure",
+    "ServiceUnavailable",
+    "RequestTimeout",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,7 +46,7 @@ class RetryPolicy:
     max_delay: float = 5.0
 
     def delay(self, attempt: int) -> float:
-        return random.uniform(0, min(self.max_delay, self.base_delay * (2 ** attempt)))
+        return random.uniform(0, min(self.max_delay, self.base_delay * (2**attempt)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,12 +75,15 @@ def get_client(settings: ClientSettings):
 
             config = botocore.config.Config(
                 retries={"total_max_attempts": 1, "mode": "standard"},
-                connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout,
-                max_pool_connections=settings.max_pool_connections, tcp_keepalive=True,
+                connect_timeout=settings.connect_timeout,
+                read_timeout=settings.read_timeout,
+                max_pool_connections=settings.max_pool_connections,
+                tcp_keepalive=True,
             )
             session = botocore.session.get_session()
-            client = session.create_client("rds-data", region_name=settings.region_name,
-                                           endpoint_url=settings.endpoint_url, config=config)
+            client = session.create_client(
+                "rds-data", region_name=settings.region_name, endpoint_url=settings.endpoint_url, config=config
+            )
             _clients[settings] = client
     return client
 
@@ -82,9 +95,14 @@ def _describe(request: dict) -> str:
         sql = request["sql"]
         parts.append("sql=" + (sql if len(sql) <= 500 else sql[:500] + "…"))
     if request.get("parameters"):
-        parts.append("params=[" + ", ".join(
-            f"{p['name']}:{next(iter(p['value']))}{'/' + p['typeHint'] if 'typeHint' in p else ''}"
-            for p in request["parameters"]) + "]")
+        parts.append(
+            "params=["
+            + ", ".join(
+                f"{p['name']}:{next(iter(p['value']))}{'/' + p['typeHint'] if 'typeHint' in p else ''}"
+                for p in request["parameters"]
+            )
+            + "]"
+        )
     if request.get("parameterSets"):
         parts.append(f"parameterSets={len(request['parameterSets'])}")
     if request.get("transactionId"):
@@ -99,14 +117,21 @@ class Transport:
         self.policy = policy
         self.debug = debug
         self._methods = {
-            "ExecuteStatement": client.execute_statement, "BatchExecuteStatement": client.batch_execute_statement,
-            "BeginTransaction": client.begin_transaction, "CommitTransaction": client.commit_transaction,
+            "ExecuteStatement": client.execute_statement,
+            "BatchExecuteStatement": client.batch_execute_statement,
+            "BeginTransaction": client.begin_transaction,
+            "CommitTransaction": client.commit_transaction,
             "RollbackTransaction": client.rollback_transaction,
         }
 
     def call(self, operation: str, request: dict, *, idempotent: bool = False) -> dict:
-        from botocore.exceptions import (ClientError, ConnectionClosedError, ConnectTimeoutError,
-                                         EndpointConnectionError, ReadTimeoutError)
+        from botocore.exceptions import (
+            ClientError,
+            ConnectionClosedError,
+            ConnectTimeoutError,
+            EndpointConnectionError,
+            ReadTimeoutError,
+        )
 
         method = self._methods[operation]
         started_all = time.monotonic()
@@ -128,13 +153,12 @@ class Transport:
             except (ReadTimeoutError, ConnectionClosedError) as exc:
                 code, retry_ok = "ConnectionLost", idempotent  # the statement may have run
                 failure = errors.OperationalError(
-                    f"the Data API connection was lost during {operation}; its outcome is unknown: {exc}",
-                    aws_code=code)
+                    f"the Data API connection was lost during {operation}; its outcome is unknown: {exc}", aws_code=code
+                )
             elapsed_ms = (time.perf_counter() - started) * 1000
             self.metrics.record(operation, elapsed_ms, code)
             if self.debug:
-                log.debug("%s %.1fms %s%s", operation, elapsed_ms, _describe(request),
-                          f" -> {code}" if code else "")
+                log.debug("%s %.1fms %s%s", operation, elapsed_ms, _describe(request), f" -> {code}" if code else "")
             if code is None:
                 return response
             attempt += 1

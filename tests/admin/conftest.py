@@ -64,22 +64,36 @@ def world(django_db_setup, django_db_blocker):
             for tenant_id in (T1, T2):
                 Tenant.objects.create(id=tenant_id, name=f"Admin {tenant_id}")
                 Membership.objects.create(user=users["member"], tenant_id=tenant_id, role="owner")
-                hotel = Entity.objects.create(tenant_id=tenant_id, entity_type="hotel", name=f"Hotel {tenant_id}",
-                                              created_by="fixture")
-                room = Entity.objects.create(tenant_id=tenant_id, entity_type="room", name=f"Room {tenant_id}",
-                                             parent=hotel, created_by="fixture")
+                hotel = Entity.objects.create(
+                    tenant_id=tenant_id, entity_type="hotel", name=f"Hotel {tenant_id}", created_by="fixture"
+                )
+                room = Entity.objects.create(
+                    tenant_id=tenant_id,
+                    entity_type="room",
+                    name=f"Room {tenant_id}",
+                    parent=hotel,
+                    created_by="fixture",
+                )
                 hotels[tenant_id], rooms[tenant_id] = hotel, room
                 bookings[tenant_id] = Booking.objects.create(
-                    tenant_id=tenant_id, property=hotel, room=room, guest_id=f"g-{tenant_id}",
-                    guest_name=f"Guest of {tenant_id}", check_in=dt.date(2027, 1, 10),
-                    check_out=dt.date(2027, 1, 12), total_amount=Decimal("300.00"), created_by="fixture")
+                    tenant_id=tenant_id,
+                    property=hotel,
+                    room=room,
+                    guest_id=f"g-{tenant_id}",
+                    guest_name=f"Guest of {tenant_id}",
+                    check_in=dt.date(2027, 1, 10),
+                    check_out=dt.date(2027, 1, 12),
+                    total_amount=Decimal("300.00"),
+                    created_by="fixture",
+                )
             StaffTenant.objects.create(user=users["scoped"], tenant_id=T1)
             # the scoped staff member's model permissions: everything on the domain, view on tenancy
-            codenames = [f"{action}_{model}" for model in ("entity", "booking", "tenantrelationship", "apitoken",
-                                                           "membership") for action in ("view", "add", "change",
-                                                                                        "delete")]
-            users["scoped"].user_permissions.set(Permission.objects.filter(
-                codename__in=[*codenames, "view_tenant"]))
+            codenames = [
+                f"{action}_{model}"
+                for model in ("entity", "booking", "tenantrelationship", "apitoken", "membership")
+                for action in ("view", "add", "change", "delete")
+            ]
+            users["scoped"].user_permissions.set(Permission.objects.filter(codename__in=[*codenames, "view_tenant"]))
         yield Admin(users, hotels, rooms, bookings)
         for connection in connections.all():
             connection.close()
@@ -95,5 +109,10 @@ def committed(django_db_blocker):
 
 def url(model: str, view: str = "changelist", pk=None, app: str = "bookings") -> str:
     base = f"/admin/{app}/{model}/"
-    return {"changelist": base, "add": base + "add/", "change": f"{base}{pk}/change/",
-            "delete": f"{base}{pk}/delete/", "history": f"{base}{pk}/history/"}[view]
+    return {
+        "changelist": base,
+        "add": base + "add/",
+        "change": f"{base}{pk}/change/",
+        "delete": f"{base}{pk}/delete/",
+        "history": f"{base}{pk}/history/",
+    }[view]

@@ -18,10 +18,19 @@ pytestmark = pytest.mark.usefixtures("committed")
 
 
 def booking_form(world, tenant, room=None, **overrides):
-    form = {"property": str(world.hotels[tenant].pk), "room": str((room or world.rooms[tenant]).pk),
-            "guest_id": "crm-1", "guest_name": "Form Guest", "guest_email": "", "check_in": "2027-03-01",
-            "check_out": "2027-03-04", "party_size": "2", "status": "pending", "total_amount": "120.00",
-            "metadata": "{}"}
+    form = {
+        "property": str(world.hotels[tenant].pk),
+        "room": str((room or world.rooms[tenant]).pk),
+        "guest_id": "crm-1",
+        "guest_name": "Form Guest",
+        "guest_email": "",
+        "check_in": "2027-03-01",
+        "check_out": "2027-03-04",
+        "party_size": "2",
+        "status": "pending",
+        "total_amount": "120.00",
+        "metadata": "{}",
+    }
     return {**form, **overrides}
 
 
@@ -38,9 +47,16 @@ def test_add_asks_for_the_tenant_first(world):
 
 def test_add_entities_and_a_booking_through_the_forms(world):
     root = world.client("root")
-    created = root.post(url("entity", "add") + f"?tenant={T1}", {"entity_type": "room", "name": "Form Room 7",
-                                                                "parent": str(world.hotels[T1].pk),
-                                                                "metadata": '{"beds": 2}', "is_active": "on"})
+    created = root.post(
+        url("entity", "add") + f"?tenant={T1}",
+        {
+            "entity_type": "room",
+            "name": "Form Room 7",
+            "parent": str(world.hotels[T1].pk),
+            "metadata": '{"beds": 2}',
+            "is_active": "on",
+        },
+    )
     assert created.status_code == 302, created.content.decode()[:2000]
     with trusted_scope():
         room = Entity.objects.get(name="Form Room 7")
@@ -51,8 +67,9 @@ def test_add_entities_and_a_booking_through_the_forms(world):
         with trusted_scope():
             booking = Booking.objects.get(room=room)
         assert booking.tenant_id == T1 and booking.guest_id == "crm-1"
-        assert LogEntry.objects.filter(object_id=str(booking.pk), action_flag=ADDITION,
-                                       user=world.users["root"]).exists()
+        assert LogEntry.objects.filter(
+            object_id=str(booking.pk), action_flag=ADDITION, user=world.users["root"]
+        ).exists()
     finally:
         with trusted_scope():
             Booking.objects.filter(room=room).delete()
@@ -60,8 +77,9 @@ def test_add_entities_and_a_booking_through_the_forms(world):
 
 
 def test_a_room_of_another_tenant_is_a_field_error(world):
-    response = world.client("root").post(url("booking", "add") + f"?tenant={T1}",
-                                         booking_form(world, T1, room=world.rooms[T2]))
+    response = world.client("root").post(
+        url("booking", "add") + f"?tenant={T1}", booking_form(world, T1, room=world.rooms[T2])
+    )
     assert response.status_code == 200  # the form again, with the error on the field
     errors = response.context["adminform"].form.errors
     assert list(errors) == ["room"] and "Select a valid choice" in errors["room"][0]
@@ -71,10 +89,12 @@ def test_a_room_of_another_property_is_a_field_error(world):
     with trusted_scope():
         other = Entity.objects.create(tenant_id=T1, entity_type="hotel", name="Other T1 Hotel", created_by="t")
     try:
-        response = world.client("root").post(url("booking", "add") + f"?tenant={T1}",
-                                             booking_form(world, T1, property=str(other.pk)))
+        response = world.client("root").post(
+            url("booking", "add") + f"?tenant={T1}", booking_form(world, T1, property=str(other.pk))
+        )
         assert response.context["adminform"].form.errors == {
-            "room": ["This room does not belong to the chosen property."]}
+            "room": ["This room does not belong to the chosen property."]
+        }
     finally:
         with trusted_scope():
             other.delete()
@@ -82,15 +102,23 @@ def test_a_room_of_another_property_is_a_field_error(world):
 
 def test_the_composite_keys_refuse_what_the_form_would_have(world):
     with trusted_scope(), pytest.raises(IntegrityError), transaction.atomic():
-        Booking.objects.create(tenant_id=T1, property=world.hotels[T1], room=world.rooms[T2], guest_id="x",
-                               check_in="2027-01-01", check_out="2027-01-02", created_by="bypass")
+        Booking.objects.create(
+            tenant_id=T1,
+            property=world.hotels[T1],
+            room=world.rooms[T2],
+            guest_id="x",
+            check_in="2027-01-01",
+            check_out="2027-01-02",
+            created_by="bypass",
+        )
 
 
 def test_change_keeps_the_tenant_and_is_audited(world):
     booking = world.bookings[T1]
     root = world.client("root")
-    response = root.post(url("booking", "change", booking.pk),
-                         booking_form(world, T1, guest_name="Renamed Guest", status="confirmed"))
+    response = root.post(
+        url("booking", "change", booking.pk), booking_form(world, T1, guest_name="Renamed Guest", status="confirmed")
+    )
     assert response.status_code == 302
     with trusted_scope():
         booking.refresh_from_db()
@@ -118,8 +146,9 @@ def test_deleting_something_still_referenced_says_what_references_it(world):
 
 def test_bulk_actions_change_and_audit_each_row(world):
     booking = world.bookings[T2]
-    response = world.client("root").post(url("booking"), {"action": "mark_cancelled",
-                                                          "_selected_action": [str(booking.pk)]})
+    response = world.client("root").post(
+        url("booking"), {"action": "mark_cancelled", "_selected_action": [str(booking.pk)]}
+    )
     assert response.status_code == 302
     with trusted_scope():
         booking.refresh_from_db()
@@ -128,8 +157,10 @@ def test_bulk_actions_change_and_audit_each_row(world):
 
 
 def test_export_csv(world):
-    response = world.client("root").post(url("booking"), {"action": "export_csv", "_selected_action": [
-        str(world.bookings[T1].pk), str(world.bookings[T2].pk)]})
+    response = world.client("root").post(
+        url("booking"),
+        {"action": "export_csv", "_selected_action": [str(world.bookings[T1].pk), str(world.bookings[T2].pk)]},
+    )
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     body = response.content.decode()
     assert body.splitlines()[0].startswith("id,tenant_id,created_at") and body.count("\n") == 3
@@ -137,8 +168,11 @@ def test_export_csv(world):
 
 def test_a_new_api_token_is_shown_once_and_never_moves(world):
     root = world.client("root")
-    added = root.post(url("apitoken", "add", app="tenants"), {"name": "partner feed", "tenant": T1,
-                                                             "user": str(world.users["member"].pk)}, follow=True)
+    added = root.post(
+        url("apitoken", "add", app="tenants"),
+        {"name": "partner feed", "tenant": T1, "user": str(world.users["member"].pk)},
+        follow=True,
+    )
     shown = [str(m) for m in added.context["messages"]]
     token = next(m.split(": ")[-1] for m in shown if "shown once" in m)
     with trusted_scope():
@@ -146,28 +180,40 @@ def test_a_new_api_token_is_shown_once_and_never_moves(world):
     assert record.token_hash == hash_token(token) and token.startswith(record.hint)
     page = root.get(url("apitoken", "change", record.pk, app="tenants")).content.decode()
     assert token not in page and record.hint in page  # never shown again, only its prefix
-    root.post(url("apitoken", "change", record.pk, app="tenants"), {"name": "partner feed", "tenant": T2,
-                                                                   "user": str(world.users["root"].pk)})
+    root.post(
+        url("apitoken", "change", record.pk, app="tenants"),
+        {"name": "partner feed", "tenant": T2, "user": str(world.users["root"].pk)},
+    )
     with trusted_scope():
         record.refresh_from_db()
     assert (record.tenant_id, record.user_id) == (T1, world.users["member"].pk)
 
 
 def test_a_token_for_a_non_member_is_a_field_error(world):
-    response = world.client("root").post(url("apitoken", "add", app="tenants"), {
-        "name": "stray", "tenant": T1, "user": str(world.users["scoped"].pk)})
+    response = world.client("root").post(
+        url("apitoken", "add", app="tenants"), {"name": "stray", "tenant": T1, "user": str(world.users["scoped"].pk)}
+    )
     assert response.context["adminform"].form.errors == {"user": ["This user is not a member of the tenant."]}
 
 
 def test_add_a_tenant(world):
-    response = world.client("root").post(url("tenant", "add", app="tenants"), {
-        "id": "tenant-adm-new-003", "name": "New Tenant", "is_active": "on",
-        "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"})
+    response = world.client("root").post(
+        url("tenant", "add", app="tenants"),
+        {
+            "id": "tenant-adm-new-003",
+            "name": "New Tenant",
+            "is_active": "on",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
     assert response.status_code == 302, response.context["adminform"].form.errors
     with trusted_scope():
         assert Tenant.objects.filter(id="tenant-adm-new-003").exists()
-    bad = world.client("root").post(url("tenant", "add", app="tenants"), {
-        "id": "Not A Tenant Id", "name": "x", "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"})
+    bad = world.client("root").post(
+        url("tenant", "add", app="tenants"),
+        {"id": "Not A Tenant Id", "name": "x", "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"},
+    )
     assert "id" in bad.context["adminform"].form.errors
 
 

@@ -60,8 +60,10 @@ def test_adding_for_another_tenant_is_refused(world):
 
 def test_actions_only_touch_the_scope(world):
     staff = world.client("scoped")
-    exported = staff.post(url("booking"), {"action": "export_csv", "_selected_action": [
-        str(world.bookings[T1].pk), str(world.bookings[T2].pk)]})
+    exported = staff.post(
+        url("booking"),
+        {"action": "export_csv", "_selected_action": [str(world.bookings[T1].pk), str(world.bookings[T2].pk)]},
+    )
     assert str(world.bookings[T1].pk) in exported.content.decode()
     assert str(world.bookings[T2].pk) not in exported.content.decode()
     staff.post(url("booking"), {"action": "mark_confirmed", "_selected_action": [str(world.bookings[T2].pk)]})
@@ -81,8 +83,9 @@ def test_related_object_lookups_stay_inside_the_scope(world):
     form = staff.get(url("apitoken", "add", app="tenants")).content.decode()
     assert f'value="{T1}"' in form and f'value="{T2}"' not in form
     # Django's autocomplete endpoint searches the related admin's (scoped) queryset
-    found = staff.get("/admin/autocomplete/?app_label=bookings&model_name=booking&field_name=property"
-                      "&term=Hotel").json()["results"]
+    found = staff.get(
+        "/admin/autocomplete/?app_label=bookings&model_name=booking&field_name=property&term=Hotel"
+    ).json()["results"]
     assert [r["text"] for r in found] == [f"Hotel {T1} (hotel)"]
 
 

@@ -17,20 +17,32 @@ def settings_dict(**options):
     return {"NAME": "hospitality", "OPTIONS": {"resource_arn": CLUSTER, "secret_arn": SECRET, **options}}
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"resource_arn": None}, "DATABASES['x']['OPTIONS']['resource_arn'] is required; set it to the ARN, e.g. "
-                             "arn:aws:rds:us-east-1:123456789012:cluster:hospitality"),
-    ({"secret_arn": "hospitality"}, "DATABASES['x']['OPTIONS']['secret_arn']='hospitality' is not a valid ARN; "
-                                    "expected e.g. arn:aws:secretsmanager:us-east-1:123456789012:secret:"
-                                    "hospitality/app-AbCdEf"),
-    ({"endpoint_url": "localhost"}, "DATABASES['x']['OPTIONS']['endpoint_url']='localhost' is not an http(s) URL"),
-    ({"retry_max_attempts": 0}, "DATABASES['x']['OPTIONS']['retry_max_attempts']=0 must be between 1 and 20"),
-    ({"read_timeout": "soon"}, "DATABASES['x']['OPTIONS']['read_timeout']='soon' must be a number"),
-    ({"pool": True}, "DATABASES['x']['OPTIONS'] has unknown keys ['pool']; dataapi_backend accepts "
-                     "['connect_timeout', 'debug', 'endpoint_url', 'max_pool_connections', 'read_timeout', "
-                     "'region_name', 'resource_arn', 'retry_base_delay', 'retry_budget_seconds', 'retry_max_attempts', "
-                     "'retry_max_delay', 'secret_arn']"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (
+            {"resource_arn": None},
+            "DATABASES['x']['OPTIONS']['resource_arn'] is required; set it to the ARN, e.g. "
+            "arn:aws:rds:us-east-1:123456789012:cluster:hospitality",
+        ),
+        (
+            {"secret_arn": "hospitality"},
+            "DATABASES['x']['OPTIONS']['secret_arn']='hospitality' is not a valid ARN; "
+            "expected e.g. arn:aws:secretsmanager:us-east-1:123456789012:secret:"
+            "hospitality/app-AbCdEf",
+        ),
+        ({"endpoint_url": "localhost"}, "DATABASES['x']['OPTIONS']['endpoint_url']='localhost' is not an http(s) URL"),
+        ({"retry_max_attempts": 0}, "DATABASES['x']['OPTIONS']['retry_max_attempts']=0 must be between 1 and 20"),
+        ({"read_timeout": "soon"}, "DATABASES['x']['OPTIONS']['read_timeout']='soon' must be a number"),
+        (
+            {"pool": True},
+            "DATABASES['x']['OPTIONS'] has unknown keys ['pool']; dataapi_backend accepts "
+            "['connect_timeout', 'debug', 'endpoint_url', 'max_pool_connections', 'read_timeout', "
+            "'region_name', 'resource_arn', 'retry_base_delay', 'retry_budget_seconds', 'retry_max_attempts', "
+            "'retry_max_delay', 'secret_arn']",
+        ),
+    ],
+)
 def test_options_mistakes_name_the_key(options, message):
     with pytest.raises(ImproperlyConfigured) as excinfo:
         options_from_settings(settings_dict(**options), "x")

@@ -31,8 +31,11 @@ def test_foreign_key_violation():
 
     def insert():
         with connections["dataapi"].cursor() as cursor:
-            cursor.execute("INSERT INTO backend_tests_book (id, author_id, title, pages, price, tags) "
-                           "VALUES (%s, %s, 't', 0, 0, '[]')", [uuid.uuid4(), 999999])
+            cursor.execute(
+                "INSERT INTO backend_tests_book (id, author_id, title, pages, price, tags) "
+                "VALUES (%s, %s, 't', 0, 0, '[]')",
+                [uuid.uuid4(), 999999],
+            )
             connections["dataapi"].check_constraints()
 
     raises_with_state(IntegrityError, "23503", errors.ForeignKeyViolation, insert)
@@ -47,8 +50,9 @@ def test_not_null_violation():
 
 
 def test_data_error():
-    raises_with_state(DataError, "22001", errors.StringDataRightTruncation,
-                      lambda: Author.objects.create(name="x" * 101))
+    raises_with_state(
+        DataError, "22001", errors.StringDataRightTruncation, lambda: Author.objects.create(name="x" * 101)
+    )
 
 
 def test_programming_error_for_bad_sql():
@@ -67,11 +71,20 @@ def test_undefined_table():
     raises_with_state(ProgrammingError, "42P01", errors.UndefinedTable, bad)
 
 
-@pytest.mark.parametrize("sqlstate, cls", [
-    ("40001", dbapi.OperationalError), ("40P01", dbapi.OperationalError), ("42501", dbapi.ProgrammingError),
-    ("0A000", dbapi.NotSupportedError), ("22P99", dbapi.DataError), ("23999", dbapi.IntegrityError),
-    ("XX000", dbapi.InternalError), ("57014", dbapi.OperationalError), (None, dbapi.DatabaseError),
-])
+@pytest.mark.parametrize(
+    "sqlstate, cls",
+    [
+        ("40001", dbapi.OperationalError),
+        ("40P01", dbapi.OperationalError),
+        ("42501", dbapi.ProgrammingError),
+        ("0A000", dbapi.NotSupportedError),
+        ("22P99", dbapi.DataError),
+        ("23999", dbapi.IntegrityError),
+        ("XX000", dbapi.InternalError),
+        ("57014", dbapi.OperationalError),
+        (None, dbapi.DatabaseError),
+    ],
+)
 def test_classification_by_exact_state_then_class(sqlstate, cls):
     message = "ERROR: boom" + (f"; SQLState: {sqlstate}" if sqlstate else "")
     exc = errors.from_database_error(message)
@@ -83,9 +96,11 @@ def test_classification_by_exact_state_then_class(sqlstate, cls):
 def test_aws_errors_name_the_problem():
     exc = errors.from_aws("TransactionNotFoundException", "Transaction abc is not found")
     assert isinstance(exc, dbapi.OperationalError)
-    assert str(exc) == ("TransactionNotFoundException: Transaction abc is not found (the Data API transaction no "
-                        "longer exists (idle for more than 3 minutes, open for more than 24 hours, or already ended); "
-                        "its uncommitted work was rolled back. Retry the whole unit of work.)")
+    assert str(exc) == (
+        "TransactionNotFoundException: Transaction abc is not found (the Data API transaction no "
+        "longer exists (idle for more than 3 minutes, open for more than 24 hours, or already ended); "
+        "its uncommitted work was rolled back. Retry the whole unit of work.)"
+    )
     assert errors.from_aws("UnsupportedResultException", "x").__class__ is dbapi.NotSupportedError
     assert errors.from_aws("StatementTimeoutException", "t").sqlstate == "57014"
 

@@ -14,8 +14,10 @@ pytestmark = pytest.mark.django_db(databases=["dataapi"], transaction=True)
 @pytest.fixture
 def five_megabytes(clean_tables):
     with connections["dataapi"].cursor() as cursor:
-        cursor.execute("INSERT INTO backend_tests_everything (integer, text) "
-                       "SELECT g, repeat(md5(g::text), 32) FROM generate_series(1, 5000) g")  # 5000 × 1 KiB
+        cursor.execute(
+            "INSERT INTO backend_tests_everything (integer, text) "
+            "SELECT g, repeat(md5(g::text), 32) FROM generate_series(1, 5000) g"
+        )  # 5000 × 1 KiB
     return 5000
 
 
@@ -51,8 +53,10 @@ def peak_bytes(fn) -> int:
 
 def test_iterator_streams_pages_with_bounded_memory(dataapi, clean_tables):
     with connections["dataapi"].cursor() as cursor:  # 20 MB of text
-        cursor.execute("INSERT INTO backend_tests_everything (integer, text) "
-                       "SELECT g, repeat(md5(g::text), 32) FROM generate_series(1, 20000) g")
+        cursor.execute(
+            "INSERT INTO backend_tests_everything (integer, text) "
+            "SELECT g, repeat(md5(g::text), 32) FROM generate_series(1, 20000) g"
+        )
     query = Everything.objects.order_by("integer").values_list("text", flat=True)
     dataapi.data_api_metrics.reset()
     seen = []
@@ -76,8 +80,9 @@ def test_write_with_a_result_over_1_mib_is_not_re_executed(dataapi, five_megabyt
 
 
 def test_sql_over_65536_characters_is_refused_before_sending(dataapi):
-    with pytest.raises(ProgrammingError, match="the SQL statement is 70,011 characters; the Data API accepts at most "
-                                                "65,536"):
+    with pytest.raises(
+        ProgrammingError, match="the SQL statement is 70,011 characters; the Data API accepts at most 65,536"
+    ):
         with connections["dataapi"].cursor() as cursor:
             cursor.execute("SELECT 1" + " " * 70_003)
     assert dataapi.data_api_metrics.snapshot()["calls"] == {}
@@ -93,8 +98,7 @@ def test_bulk_create_of_10000_rows_fits_the_limits(dataapi, clean_tables):
 def test_executemany_uses_batch_execute_and_splits_at_4_mib(dataapi, clean_tables):
     big = "x" * 100_000
     with connections["dataapi"].cursor() as cursor:
-        cursor.executemany("INSERT INTO backend_tests_author (name) VALUES (%s)",
-                           [(f"n{i}",) for i in range(100)])
+        cursor.executemany("INSERT INTO backend_tests_author (name) VALUES (%s)", [(f"n{i}",) for i in range(100)])
         assert cursor.rowcount == 100
         cursor.executemany("INSERT INTO backend_tests_everything (text) VALUES (%s)", [(big,)] * 60)
     calls = dataapi.data_api_metrics.snapshot()["calls"]

@@ -12,28 +12,31 @@ from dataapi_backend.dbapi.results import column_converter, parse_interval, type
 UTC = dt.timezone.utc
 
 
-@pytest.mark.parametrize("type_name, field, expected", [
-    ("int4", {"longValue": 5}, 5),
-    ("int8", {"isNull": True}, None),
-    ("float8", {"doubleValue": 2.5}, 2.5),
-    ("bool", {"booleanValue": False}, False),
-    ("numeric", {"stringValue": "12.3400"}, decimal.Decimal("12.3400")),
-    ("numeric", {"isNull": True}, None),
-    ("text", {"stringValue": "é"}, "é"),
-    ("date", {"stringValue": "2024-02-29"}, dt.date(2024, 2, 29)),
-    ("time", {"stringValue": "23:59:59.999999"}, dt.time(23, 59, 59, 999999)),
-    ("timestamp", {"stringValue": "2024-03-10 11:49:00"}, dt.datetime(2024, 3, 10, 11, 49)),
-    ("timestamptz", {"stringValue": "2024-03-10 11:49:00.5"}, dt.datetime(2024, 3, 10, 11, 49, 0, 500000, UTC)),
-    ("uuid", {"stringValue": "00000000-0000-0000-0000-000000000001"}, uuid.UUID(int=1)),
-    ("jsonb", {"stringValue": '{"a": [1]}'}, {"a": [1]}),
-    ("bytea", {"blobValue": b"\x00"}, b"\x00"),
-    ("interval", {"stringValue": "1 day 02:03:04.5"}, dt.timedelta(days=1, hours=2, minutes=3, seconds=4.5)),
-    ("_int4", {"arrayValue": {"longValues": [1, 2]}}, [1, 2]),
-    ("_numeric", {"arrayValue": {"stringValues": ["1.5"]}}, [decimal.Decimal("1.5")]),
-    ("_int4", {"arrayValue": {"arrayValues": [{"longValues": [1]}, {"longValues": [2]}]}}, [[1], [2]]),
-    ("inet", {"stringValue": "10.0.0.1"}, "10.0.0.1"),
-    ("some_enum", {"stringValue": "red"}, "red"),
-])
+@pytest.mark.parametrize(
+    "type_name, field, expected",
+    [
+        ("int4", {"longValue": 5}, 5),
+        ("int8", {"isNull": True}, None),
+        ("float8", {"doubleValue": 2.5}, 2.5),
+        ("bool", {"booleanValue": False}, False),
+        ("numeric", {"stringValue": "12.3400"}, decimal.Decimal("12.3400")),
+        ("numeric", {"isNull": True}, None),
+        ("text", {"stringValue": "é"}, "é"),
+        ("date", {"stringValue": "2024-02-29"}, dt.date(2024, 2, 29)),
+        ("time", {"stringValue": "23:59:59.999999"}, dt.time(23, 59, 59, 999999)),
+        ("timestamp", {"stringValue": "2024-03-10 11:49:00"}, dt.datetime(2024, 3, 10, 11, 49)),
+        ("timestamptz", {"stringValue": "2024-03-10 11:49:00.5"}, dt.datetime(2024, 3, 10, 11, 49, 0, 500000, UTC)),
+        ("uuid", {"stringValue": "00000000-0000-0000-0000-000000000001"}, uuid.UUID(int=1)),
+        ("jsonb", {"stringValue": '{"a": [1]}'}, {"a": [1]}),
+        ("bytea", {"blobValue": b"\x00"}, b"\x00"),
+        ("interval", {"stringValue": "1 day 02:03:04.5"}, dt.timedelta(days=1, hours=2, minutes=3, seconds=4.5)),
+        ("_int4", {"arrayValue": {"longValues": [1, 2]}}, [1, 2]),
+        ("_numeric", {"arrayValue": {"stringValues": ["1.5"]}}, [decimal.Decimal("1.5")]),
+        ("_int4", {"arrayValue": {"arrayValues": [{"longValues": [1]}, {"longValues": [2]}]}}, [[1], [2]]),
+        ("inet", {"stringValue": "10.0.0.1"}, "10.0.0.1"),
+        ("some_enum", {"stringValue": "red"}, "red"),
+    ],
+)
 def test_decoding_table(type_name, field, expected):
     assert column_converter(type_name)(field) == expected
 
@@ -48,14 +51,17 @@ def test_jsonb_stays_text_for_django_when_asked():
     assert column_converter("jsonb", json_as_text=True)({"stringValue": '{"a": 1}'}) == '{"a": 1}'
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("00:00:00", dt.timedelta(0)),
-    ("-1 days +02:00:00", dt.timedelta(days=-1, hours=2)),
-    ("3 days", dt.timedelta(days=3)),
-    ("-00:00:01.000001", dt.timedelta(seconds=-1, microseconds=-1)),
-    ("1 mon 2 days", dt.timedelta(days=32)),
-    ("999999999 days 23:59:59.999999", dt.timedelta.max),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("00:00:00", dt.timedelta(0)),
+        ("-1 days +02:00:00", dt.timedelta(days=-1, hours=2)),
+        ("3 days", dt.timedelta(days=3)),
+        ("-00:00:01.000001", dt.timedelta(seconds=-1, microseconds=-1)),
+        ("1 mon 2 days", dt.timedelta(days=32)),
+        ("999999999 days 23:59:59.999999", dt.timedelta.max),
+    ],
+)
 def test_interval_parsing(text, expected):
     assert parse_interval(text) == expected
 

@@ -17,12 +17,26 @@ from .models import Author, Book, Everything
 pytestmark = pytest.mark.django_db(databases=["dataapi"])
 
 FULL = dict(
-    big=-(2**63), small=-32768, integer=2**31 - 1, positive=0, boolean=False, char="ça'va %s :p1 ::x", text="x" * 5000,
-    slug="a-slug", email="a@example.com", url="https://example.com/?q=1", date=dt.date(1, 1, 1),
-    datetime=dt.datetime(2024, 3, 10, 11, 49, 0, 123456, tzinfo=dt.timezone.utc), time=dt.time(23, 59, 59, 999999),
-    duration=dt.timedelta(days=-3, seconds=1, microseconds=2), decimal=decimal.Decimal("-99999999.9999"),
-    floating=1e-300, uuid=uuid.UUID("0190e8f1-0000-7000-8000-000000000001"), binary=bytes(range(256)),
-    json={"nested": {"list": [1, 2.5, None, True, "ü"]}, "empty": {}}, ip="2001:db8::1",
+    big=-(2**63),
+    small=-32768,
+    integer=2**31 - 1,
+    positive=0,
+    boolean=False,
+    char="ça'va %s :p1 ::x",
+    text="x" * 5000,
+    slug="a-slug",
+    email="a@example.com",
+    url="https://example.com/?q=1",
+    date=dt.date(1, 1, 1),
+    datetime=dt.datetime(2024, 3, 10, 11, 49, 0, 123456, tzinfo=dt.timezone.utc),
+    time=dt.time(23, 59, 59, 999999),
+    duration=dt.timedelta(days=-3, seconds=1, microseconds=2),
+    decimal=decimal.Decimal("-99999999.9999"),
+    floating=1e-300,
+    uuid=uuid.UUID("0190e8f1-0000-7000-8000-000000000001"),
+    binary=bytes(range(256)),
+    json={"nested": {"list": [1, 2.5, None, True, "ü"]}, "empty": {}},
+    ip="2001:db8::1",
 )
 
 
@@ -42,15 +56,18 @@ def test_nulls_round_trip():
     assert all(getattr(loaded, f.name) is None for f in Everything._meta.fields if f.name != "id")
 
 
-@pytest.mark.parametrize("field, values", [
-    ("big", [2**63 - 1, -(2**63)]),
-    ("decimal", [decimal.Decimal("99999999.9999"), decimal.Decimal("0.0001")]),
-    ("floating", [float("inf"), -0.0, 1.7976931348623157e308]),
-    ("date", [dt.date(9999, 12, 31)]),
-    ("duration", [dt.timedelta(microseconds=1), dt.timedelta(days=999999)]),
-    ("json", [[], "string", 0, None, {"k": "🎉"}]),
-    ("text", ["", "\\", "'; DROP TABLE x; --", "%(x)s %%"]),
-])
+@pytest.mark.parametrize(
+    "field, values",
+    [
+        ("big", [2**63 - 1, -(2**63)]),
+        ("decimal", [decimal.Decimal("99999999.9999"), decimal.Decimal("0.0001")]),
+        ("floating", [float("inf"), -0.0, 1.7976931348623157e308]),
+        ("date", [dt.date(9999, 12, 31)]),
+        ("duration", [dt.timedelta(microseconds=1), dt.timedelta(days=999999)]),
+        ("json", [[], "string", 0, None, {"k": "🎉"}]),
+        ("text", ["", "\\", "'; DROP TABLE x; --", "%(x)s %%"]),
+    ],
+)
 def test_extremes(field, values):
     for value in values:
         obj = Everything.objects.create(**{field: value})
@@ -80,8 +97,10 @@ def test_naive_datetimes_mean_the_project_time_zone_when_use_tz_is_off():
         obj = Everything.objects.create(datetime=dt.datetime(2024, 1, 1, 9, 0))
         loaded = Everything.objects.get(pk=obj.pk).datetime
         with connection.cursor() as cursor:
-            cursor.execute("SELECT to_char(datetime AT TIME ZONE 'UTC', 'HH24:MI') FROM backend_tests_everything "
-                           "WHERE id = %s", [obj.pk])
+            cursor.execute(
+                "SELECT to_char(datetime AT TIME ZONE 'UTC', 'HH24:MI') FROM backend_tests_everything WHERE id = %s",
+                [obj.pk],
+            )
             utc_text = cursor.fetchone()[0]
     finally:
         connection.ensure_timezone()
@@ -95,18 +114,30 @@ def test_queries_joins_aggregates_subqueries_and_json_lookups():
     Book.objects.create(author=a, title="Two", pages=300, price=decimal.Decimal("20.00"), tags=["y"])
     Book.objects.create(author=b, title="Three", pages=50, price=decimal.Decimal("5.25"), tags=[])
     stats = Book.objects.aggregate(n=Count("id"), pages=Sum("pages"), avg=Avg("price"), top=Max("price"))
-    assert stats == {"n": 3, "pages": 450, "avg": decimal.Decimal("11.9166666666666667"),
-                     "top": decimal.Decimal("20.00")}
+    assert stats == {
+        "n": 3,
+        "pages": 450,
+        "avg": decimal.Decimal("11.9166666666666667"),
+        "top": decimal.Decimal("20.00"),
+    }
     assert list(Author.objects.annotate(n=Count("books")).order_by("-n").values_list("name", "n")) == [
-        ("Ann", 2), ("Bob", 1)]
-    assert list(Book.objects.filter(author__in=Author.objects.filter(name__startswith="A"))
-                .order_by("pages").values_list("title", flat=True)) == ["One", "Two"]
+        ("Ann", 2),
+        ("Bob", 1),
+    ]
+    assert list(
+        Book.objects.filter(author__in=Author.objects.filter(name__startswith="A"))
+        .order_by("pages")
+        .values_list("title", flat=True)
+    ) == ["One", "Two"]
     assert list(Book.objects.filter(tags__contains=["y"]).order_by("title").values_list("title", flat=True)) == [
-        "One", "Two"]
+        "One",
+        "Two",
+    ]
     assert Book.objects.filter(Q(pages__gt=F("price") * 10) | Q(title__icontains="THREE")).count() == 2
     assert Book.objects.filter(tags__0="x").get().title == "One"
-    assert list(Book.objects.select_related("author").filter(author__name="Bob").values_list("author__name",
-                                                                                              flat=True)) == ["Bob"]
+    assert list(
+        Book.objects.select_related("author").filter(author__name="Bob").values_list("author__name", flat=True)
+    ) == ["Bob"]
     assert [len(a.books.all()) for a in Author.objects.prefetch_related("books").order_by("name")] == [2, 1]
 
 

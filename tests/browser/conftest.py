@@ -34,24 +34,41 @@ ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / ".local" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 # As this machine's chromium needs them headless: no sandbox as root, and nothing that reaches the internet.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SMALL, BIG = "tenant-br-small-001", "tenant-br-big-002"
 BIG_BOOKINGS = 100_000
 PASSWORD = "browser-suite-password-2027"
-
 
 
 @pytest.fixture(scope="session")
 def server():
     """gunicorn, as production runs it outside Lambda (plain http here, so cookies are not Secure-only)."""
     port = free_port()
-    env = {**os.environ, "DJANGO_DEBUG": "false", "DJANGO_SECURE_COOKIES": "false",
-           "DJANGO_SECURE_SSL_REDIRECT": "false",
-           "DJANGO_SETTINGS_MODULE": "hospitality.settings", "GUNICORN_WORKERS": "2", "GUNICORN_THREADS": "4"}
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECURE_COOKIES": "false",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_SETTINGS_MODULE": "hospitality.settings",
+        "GUNICORN_WORKERS": "2",
+        "GUNICORN_THREADS": "4",
+    }
     log = open(ROOT / ".local" / "browser-gunicorn.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -92,22 +109,37 @@ def data(django_db_setup, django_db_blocker):
             member = User.objects.create_user("br-member", password=PASSWORD)
             from django.contrib.auth.models import Permission
 
-            scoped.user_permissions.set(Permission.objects.filter(codename__in=[
-                "view_booking", "change_booking", "view_entity"]))
+            scoped.user_permissions.set(
+                Permission.objects.filter(codename__in=["view_booking", "change_booking", "view_entity"])
+            )
             hotels, rooms = {}, {}
             for tenant_id in (SMALL, BIG):
                 Tenant.objects.create(id=tenant_id, name=f"Browser {tenant_id}")
                 Membership.objects.create(user=member, tenant_id=tenant_id, role="owner")
-                hotels[tenant_id] = Entity.objects.create(tenant_id=tenant_id, entity_type="hotel",
-                                                          name=f"Hotel {tenant_id}", created_by="fixture")
-                rooms[tenant_id] = Entity.objects.create(tenant_id=tenant_id, entity_type="room",
-                                                         name=f"Room {tenant_id}", parent=hotels[tenant_id],
-                                                         created_by="fixture")
+                hotels[tenant_id] = Entity.objects.create(
+                    tenant_id=tenant_id, entity_type="hotel", name=f"Hotel {tenant_id}", created_by="fixture"
+                )
+                rooms[tenant_id] = Entity.objects.create(
+                    tenant_id=tenant_id,
+                    entity_type="room",
+                    name=f"Room {tenant_id}",
+                    parent=hotels[tenant_id],
+                    created_by="fixture",
+                )
             StaffTenant.objects.create(user=scoped, tenant_id=SMALL)
-            small = [Booking.objects.create(tenant_id=SMALL, property=hotels[SMALL], room=rooms[SMALL],
-                                            guest_id=f"small-{i}", guest_name=f"Small Guest {i}",
-                                            check_in=dt.date(2027, 2, 1 + i), check_out=dt.date(2027, 2, 3 + i),
-                                            created_by="fixture") for i in range(3)]
+            small = [
+                Booking.objects.create(
+                    tenant_id=SMALL,
+                    property=hotels[SMALL],
+                    room=rooms[SMALL],
+                    guest_id=f"small-{i}",
+                    guest_name=f"Small Guest {i}",
+                    check_in=dt.date(2027, 2, 1 + i),
+                    check_out=dt.date(2027, 2, 3 + i),
+                    created_by="fixture",
+                )
+                for i in range(3)
+            ]
             _, token = ApiToken.issue(tenant=Tenant.objects.get(id=SMALL), user=member, name="docs try-it-out")
         started = time.monotonic()
         with connections["default"].cursor() as cursor:  # the trusted role (BYPASSRLS), one statement
@@ -118,7 +150,8 @@ def data(django_db_setup, django_db_blocker):
                 "date '2026-01-01' + (i %% 900), date '2026-01-01' + (i %% 900) + 1 + (i %% 5), 1 + i %% 4, "
                 "(ARRAY['pending', 'confirmed', 'cancelled', 'completed'])[1 + i %% 4], (i %% 400) + 0.5, '{}', "
                 "now(), 'browser-fixture', now() FROM generate_series(1, %s) i",
-                [BIG, hotels[BIG].pk, rooms[BIG].pk, BIG_BOOKINGS])
+                [BIG, hotels[BIG].pk, rooms[BIG].pk, BIG_BOOKINGS],
+            )
             cursor.execute("ANALYZE bookings")
         print(f"\n  {BIG_BOOKINGS:,} bookings inserted in {time.monotonic() - started:.1f}s")
         yield {"hotels": hotels, "rooms": rooms, "small": small, "token": token}

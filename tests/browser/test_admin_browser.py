@@ -109,8 +109,11 @@ def test_a_cross_tenant_room_is_a_form_error_not_a_500(browser, server, data):
     assert f"Room {SMALL} (room)" in rooms and f"Room {BIG} (room)" not in rooms
     # a tampered form: another tenant's room id slipped into the select
     foreign = str(data["rooms"][BIG].pk)
-    page.evaluate("""id => { const s = document.querySelector('#id_room');
-                             s.add(new Option('smuggled', id, true, true)); }""", foreign)
+    page.evaluate(
+        """id => { const s = document.querySelector('#id_room');
+                             s.add(new Option('smuggled', id, true, true)); }""",
+        foreign,
+    )
     page.select_option("#id_property", label=f"Hotel {SMALL} (hotel)")
     page.fill("#id_guest_name", "Smuggler")
     page.fill("#id_check_in", "2027-06-01")
@@ -143,12 +146,13 @@ def test_a_scoped_staff_member_sees_only_their_tenant(browser, server, data):
 def test_the_bookings_list_at_100000_rows(browser, server, data):
     page = login(browser, server, "br-root")
     timings = {}
-    for label, path in [("list", "/admin/bookings/booking/"),
-                        ("page 500", "/admin/bookings/booking/?p=500"),
-                        ("tenant + status filter", f"/admin/bookings/booking/?tenant={BIG}&status__exact=confirmed"),
-                        ("check-in range",
-                         "/admin/bookings/booking/?check_in__gte=2026-03-01&check_in__lte=2026-03-31"),
-                        ("search by guest", "/admin/bookings/booking/?q=big-4242")]:
+    for label, path in [
+        ("list", "/admin/bookings/booking/"),
+        ("page 500", "/admin/bookings/booking/?p=500"),
+        ("tenant + status filter", f"/admin/bookings/booking/?tenant={BIG}&status__exact=confirmed"),
+        ("check-in range", "/admin/bookings/booking/?check_in__gte=2026-03-01&check_in__lte=2026-03-31"),
+        ("search by guest", "/admin/bookings/booking/?q=big-4242"),
+    ]:
         page.goto(server + path)  # warm: templates, the process's first queries
         started = time.perf_counter()
         response = page.goto(server + path)
@@ -192,7 +196,8 @@ def test_the_api_docs_try_it_out_with_an_api_token(browser, server, data):
     body.wait_for()
     answer = json.loads(body.inner_text())
     assert answer["count"] == 3 and {b["guest_name"] for b in answer["results"]} == {
-        f"Small Guest {i}" for i in range(3)}
+        f"Small Guest {i}" for i in range(3)
+    }
     assert operation.locator(".live-responses-table tbody .response-col_status").first.inner_text().strip() == "200"
     operation.scroll_into_view_if_needed()
     shot(page, "13-try-it-out", "hospitality tenant API")

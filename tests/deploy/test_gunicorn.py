@@ -17,7 +17,6 @@ from tests.ports import free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 
-
 def _get(url: str) -> tuple[int, dict, bytes]:
     try:
         with urllib.request.urlopen(url, timeout=5) as resp:
@@ -28,11 +27,22 @@ def _get(url: str) -> tuple[int, dict, bytes]:
 
 def test_gunicorn_serves_the_app_with_its_config_file():
     port = free_port()
-    env = {**os.environ, "DJANGO_DEBUG": "false", "DJANGO_SETTINGS_MODULE": "hospitality.settings",
-           "DJANGO_SECURE_SSL_REDIRECT": "false",
-           "GUNICORN_WORKERS": "1", "GUNICORN_THREADS": "2"}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SETTINGS_MODULE": "hospitality.settings",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "GUNICORN_WORKERS": "1",
+        "GUNICORN_THREADS": "2",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

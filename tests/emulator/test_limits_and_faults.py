@@ -18,8 +18,14 @@ def test_sql_over_65536_characters_is_refused(rds, target):
 
 @pytest.mark.emulator_only
 def test_request_body_over_4_mib_is_refused(target):
-    body = json.dumps({"resourceArn": target.cluster_arn, "secretArn": target.app_secret, "sql": "SELECT :p",
-                       "parameters": [{"name": "p", "value": {"stringValue": "x" * (4 * 1024 * 1024)}}]}).encode()
+    body = json.dumps(
+        {
+            "resourceArn": target.cluster_arn,
+            "secretArn": target.app_secret,
+            "sql": "SELECT :p",
+            "parameters": [{"name": "p", "value": {"stringValue": "x" * (4 * 1024 * 1024)}}],
+        }
+    ).encode()
     status, code, payload = raw_post(target.endpoint, "/Execute", body)
     assert (status, code) == (413, "RequestEntityTooLargeException")
     assert "4194304" in payload["message"]
@@ -28,8 +34,7 @@ def test_request_body_over_4_mib_is_refused(target):
 def test_result_over_1_mib_is_refused_with_the_message_clients_match(rds, target):
     with pytest.raises(ClientError) as excinfo:
         rds.execute_statement(sql="SELECT repeat('x', 1000) FROM generate_series(1, 1200)", **target.db())
-    assert error_of(excinfo) == ("BadRequestException",
-                                 "Database returned more than the allowed response size limit")
+    assert error_of(excinfo) == ("BadRequestException", "Database returned more than the allowed response size limit")
 
 
 def test_result_just_under_1_mib_is_returned(rds, target):
@@ -51,7 +56,8 @@ def test_statement_timeout_cancels_the_statement(rds, target, control):
     code, _ = error_of(excinfo)
     assert code == "StatementTimeoutException"
     assert isinstance(excinfo.value.response.get("dbConnectionId"), int) or "dbConnectionId" in str(
-        excinfo.value.response)
+        excinfo.value.response
+    )
     assert rds.execute_statement(sql="SELECT 1", **target.db())["records"] == [[{"longValue": 1}]]
 
 
@@ -60,8 +66,9 @@ def test_continue_after_timeout_lets_the_write_finish(rds, target, table, contro
     name = table("id int")
     control.config(statement_timeout=0.2)
     with pytest.raises(ClientError) as excinfo:
-        rds.execute_statement(sql=f"INSERT INTO {name} SELECT 1 FROM pg_sleep(0.6)", continueAfterTimeout=True,
-                              **target.db())
+        rds.execute_statement(
+            sql=f"INSERT INTO {name} SELECT 1 FROM pg_sleep(0.6)", continueAfterTimeout=True, **target.db()
+        )
     assert error_of(excinfo)[0] == "StatementTimeoutException"
     rows = rds.execute_statement(sql=f"SELECT count(*) FROM {name}", **target.db())["records"]
     assert rows == [[{"longValue": 1}]]
@@ -76,10 +83,17 @@ def test_injected_latency_applies_to_every_call(rds, target, control):
 
 
 @pytest.mark.emulator_only
-@pytest.mark.parametrize("error, status", [
-    ("ThrottlingException", 400), ("DatabaseResumingException", 400), ("InternalServerErrorException", 500),
-    ("ServiceUnavailableError", 503), ("StatementTimeoutException", 400), ("DatabaseUnavailableException", 504),
-])
+@pytest.mark.parametrize(
+    "error, status",
+    [
+        ("ThrottlingException", 400),
+        ("DatabaseResumingException", 400),
+        ("InternalServerErrorException", 500),
+        ("ServiceUnavailableError", 503),
+        ("StatementTimeoutException", 400),
+        ("DatabaseUnavailableException", 504),
+    ],
+)
 def test_injected_error_by_operation_then_recovery(rds, target, control, error, status):
     control.faults(rules=[{"operation": "ExecuteStatement", "error": error, "count": 1}])
     tx = rds.begin_transaction(**target.db())["transactionId"]  # another operation: not affected
@@ -114,8 +128,11 @@ def test_counters_per_operation(rds, target, control):
     stats = control.stats()
     ops = stats["operations"]
     assert stats["total_calls"] == 4
-    assert (ops["BeginTransaction"]["calls"], ops["ExecuteStatement"]["calls"], ops["RollbackTransaction"]["calls"]) \
-        == (1, 2, 1)
+    assert (
+        ops["BeginTransaction"]["calls"],
+        ops["ExecuteStatement"]["calls"],
+        ops["RollbackTransaction"]["calls"],
+    ) == (1, 2, 1)
     assert ops["ExecuteStatement"]["errors"] == 1
     assert ops["ExecuteStatement"]["error_codes"] == {"DatabaseErrorException": 1}
     assert ops["ExecuteStatement"]["bytes_in"] > 0 and ops["ExecuteStatement"]["bytes_out"] > 0
@@ -138,10 +155,18 @@ def test_pool_reset_drops_leaked_session_state(rds, target, control):
     reset ends those sessions, so tests can clean up after one they leaked on purpose."""
     for _ in range(8):  # leak on every pooled connection this secret uses
         rds.execute_statement(sql="SET application_name = 'leaked'", **target.db())
-    seen = {rds.execute_statement(sql="SELECT current_setting('application_name')", **target.db())["records"][0][0][
-        "stringValue"] for _ in range(8)}
+    seen = {
+        rds.execute_statement(sql="SELECT current_setting('application_name')", **target.db())["records"][0][0][
+            "stringValue"
+        ]
+        for _ in range(8)
+    }
     assert "leaked" in seen
     assert control.reset_pools() >= 1
-    after = {rds.execute_statement(sql="SELECT current_setting('application_name')", **target.db())["records"][0][0][
-        "stringValue"] for _ in range(8)}
+    after = {
+        rds.execute_statement(sql="SELECT current_setting('application_name')", **target.db())["records"][0][0][
+            "stringValue"
+        ]
+        for _ in range(8)
+    }
     assert after == {"dataapi-emulator"}

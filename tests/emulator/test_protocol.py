@@ -18,9 +18,14 @@ def test_select_one_returns_the_seed_guides_expected_output(rds, target):
     assert response["numberOfRecordsUpdated"] == 0
 
 
-@pytest.mark.parametrize("secret_attr, role", [
-    ("app_secret", "hospitality_app"), ("admin_secret", "hospitality_admin"), ("owner_secret", "hospitality_owner"),
-])
+@pytest.mark.parametrize(
+    "secret_attr, role",
+    [
+        ("app_secret", "hospitality_app"),
+        ("admin_secret", "hospitality_admin"),
+        ("owner_secret", "hospitality_owner"),
+    ],
+)
 def test_each_secret_logs_in_as_its_own_role(rds, target, secret_attr, role):
     response = rds.execute_statement(sql="SELECT current_user", **target.db(getattr(target, secret_attr)))
     assert response["records"] == [[{"stringValue": role}]]
@@ -35,8 +40,9 @@ def test_request_without_signature_is_refused(target):
 
 @pytest.mark.emulator_only
 def test_request_signed_for_another_service_is_refused(target):
-    request = AWSRequest(method="POST", url=target.endpoint + "/Execute", data=b"{}",
-                         headers={"Content-Type": "application/json"})
+    request = AWSRequest(
+        method="POST", url=target.endpoint + "/Execute", data=b"{}", headers={"Content-Type": "application/json"}
+    )
     SigV4Auth(Credentials("local", "local"), "s3", "us-east-1").add_auth(request)
     status, code, body = raw_post(target.endpoint, "/Execute", b"{}", authorization=request.headers["Authorization"])
     assert (status, code) == (403, "InvalidSignatureException")
@@ -58,8 +64,14 @@ def test_missing_required_field_is_named(target):
 
 @pytest.mark.emulator_only
 def test_field_of_the_wrong_type_is_named(target):
-    body = json.dumps({"resourceArn": target.cluster_arn, "secretArn": target.app_secret, "sql": "SELECT 1",
-                       "includeResultMetadata": "yes"}).encode()
+    body = json.dumps(
+        {
+            "resourceArn": target.cluster_arn,
+            "secretArn": target.app_secret,
+            "sql": "SELECT 1",
+            "includeResultMetadata": "yes",
+        }
+    ).encode()
     status, code, payload = raw_post(target.endpoint, "/Execute", body)
     assert (status, code) == (400, "BadRequestException")
     assert payload["message"] == "Invalid type for field 'includeResultMetadata': expected boolean"
@@ -67,8 +79,9 @@ def test_field_of_the_wrong_type_is_named(target):
 
 @pytest.mark.emulator_only
 def test_invalid_enum_value_is_named(target):
-    body = json.dumps({"resourceArn": target.cluster_arn, "secretArn": target.app_secret, "sql": "SELECT 1",
-                       "formatRecordsAs": "XML"}).encode()
+    body = json.dumps(
+        {"resourceArn": target.cluster_arn, "secretArn": target.app_secret, "sql": "SELECT 1", "formatRecordsAs": "XML"}
+    ).encode()
     status, code, payload = raw_post(target.endpoint, "/Execute", body)
     assert (status, code) == (400, "BadRequestException")
     assert payload["message"] == "Field 'formatRecordsAs' must be one of NONE, JSON"
@@ -82,8 +95,12 @@ def test_unknown_route_is_refused(target):
 
 def test_execute_sql_is_refused_as_deprecated(rds, target):
     with pytest.raises(ClientError) as excinfo:
-        rds.execute_sql(dbClusterOrInstanceArn=target.cluster_arn, awsSecretStoreArn=target.app_secret,
-                        sqlStatements="SELECT 1", database=target.database)
+        rds.execute_sql(
+            dbClusterOrInstanceArn=target.cluster_arn,
+            awsSecretStoreArn=target.app_secret,
+            sqlStatements="SELECT 1",
+            database=target.database,
+        )
     code, message = error_of(excinfo)
     assert code == "BadRequestException"
     assert "ExecuteStatement" in message
@@ -99,8 +116,9 @@ def test_unknown_secret_is_a_secrets_error(rds, target):
 def test_unknown_cluster_is_a_bad_request(rds, target):
     cluster = target.cluster_arn.rsplit(":", 1)[0] + ":no-such-cluster"
     with pytest.raises(ClientError) as excinfo:
-        rds.execute_statement(resourceArn=cluster, secretArn=target.app_secret, database=target.database,
-                              sql="SELECT 1")
+        rds.execute_statement(
+            resourceArn=cluster, secretArn=target.app_secret, database=target.database, sql="SELECT 1"
+        )
     assert error_of(excinfo)[0] == "BadRequestException"
 
 
@@ -136,19 +154,23 @@ def test_schema_parameter_is_refused_for_postgresql(rds, target):
     assert error_of(excinfo)[0] == "BadRequestException"
 
 
-@pytest.mark.parametrize("sql, parameters, expected", [
-    # the forms clients use: letters (boto3 users, this backend's :pN), digits (drizzle-orm's aws-data-api driver)
-    ("SELECT :name::int + 1", [("name", 41)], 42),
-    ("SELECT :p1::int * :p2::int", [("p1", 6), ("p2", 7)], 42),
-    ("SELECT :1::int - :2::int", [("1", 50), ("2", 8)], 42),
-    ("SELECT :10::int + :2::int", [("2", 2), ("10", 40)], 42),
-    ("SELECT :_under::int", [("_under", 42)], 42),
-    ("SELECT :camelCase::int + :1::int", [("camelCase", 40), ("1", 2)], 42),
-    ("SELECT :1::int + :1::int", [("1", 21)], 42),  # one name used twice
-    # not parameters: array slices and casts stay SQL
-    ("SELECT array_length((ARRAY[7,8,9,10])[2:3], 1) + 40", [], 42),
-])
+@pytest.mark.parametrize(
+    "sql, parameters, expected",
+    [
+        # the forms clients use: letters (boto3 users, this backend's :pN), digits (drizzle-orm's aws-data-api driver)
+        ("SELECT :name::int + 1", [("name", 41)], 42),
+        ("SELECT :p1::int * :p2::int", [("p1", 6), ("p2", 7)], 42),
+        ("SELECT :1::int - :2::int", [("1", 50), ("2", 8)], 42),
+        ("SELECT :10::int + :2::int", [("2", 2), ("10", 40)], 42),
+        ("SELECT :_under::int", [("_under", 42)], 42),
+        ("SELECT :camelCase::int + :1::int", [("camelCase", 40), ("1", 2)], 42),
+        ("SELECT :1::int + :1::int", [("1", 21)], 42),  # one name used twice
+        # not parameters: array slices and casts stay SQL
+        ("SELECT array_length((ARRAY[7,8,9,10])[2:3], 1) + 40", [], 42),
+    ],
+)
 def test_parameter_naming_forms(rds, target, sql, parameters, expected):
-    response = rds.execute_statement(sql=sql, parameters=[{"name": n, "value": {"longValue": v}}
-                                                          for n, v in parameters], **target.db())
+    response = rds.execute_statement(
+        sql=sql, parameters=[{"name": n, "value": {"longValue": v}} for n, v in parameters], **target.db()
+    )
     assert response["records"] == [[{"longValue": expected}]]

@@ -32,8 +32,9 @@ def test_transaction_id_is_bound_to_the_secret_that_began_it(rds, target, table)
     tx = rds.begin_transaction(**target.db())["transactionId"]
     try:
         with pytest.raises(ClientError) as excinfo:
-            rds.execute_statement(sql=f"INSERT INTO {name} VALUES (1)", transactionId=tx,
-                                  **target.db(target.admin_secret))
+            rds.execute_statement(
+                sql=f"INSERT INTO {name} VALUES (1)", transactionId=tx, **target.db(target.admin_secret)
+            )
         assert error_of(excinfo)[0] == "TransactionNotFoundException"
         with pytest.raises(ClientError) as excinfo:
             rds.commit_transaction(transactionId=tx, **target.kw(target.admin_secret))
@@ -47,8 +48,10 @@ def test_transaction_id_is_bound_to_the_secret_that_began_it(rds, target, table)
 def test_finished_transaction_cannot_be_reused(rds, target, end):
     tx = rds.begin_transaction(**target.db())["transactionId"]
     getattr(rds, end)(transactionId=tx, **target.kw())
-    for call in (lambda: rds.execute_statement(sql="SELECT 1", transactionId=tx, **target.db()),
-                 lambda: rds.commit_transaction(transactionId=tx, **target.kw())):
+    for call in (
+        lambda: rds.execute_statement(sql="SELECT 1", transactionId=tx, **target.db()),
+        lambda: rds.commit_transaction(transactionId=tx, **target.kw()),
+    ):
         with pytest.raises(ClientError) as excinfo:
             call()
         assert error_of(excinfo) == ("TransactionNotFoundException", f"Transaction {tx} is not found")
@@ -121,9 +124,12 @@ def test_many_threads_many_transactions(rds, target, table, control):
     def work(worker: int) -> int:
         for n in range(5):
             tx = rds.begin_transaction(**target.db())["transactionId"]
-            rds.execute_statement(sql=f"INSERT INTO {name} VALUES (:w, :n)", transactionId=tx, **target.db(),
-                                  parameters=[{"name": "w", "value": {"longValue": worker}},
-                                              {"name": "n", "value": {"longValue": n}}])
+            rds.execute_statement(
+                sql=f"INSERT INTO {name} VALUES (:w, :n)",
+                transactionId=tx,
+                **target.db(),
+                parameters=[{"name": "w", "value": {"longValue": worker}}, {"name": "n", "value": {"longValue": n}}],
+            )
             if n % 2:
                 rds.rollback_transaction(transactionId=tx, **target.kw())
             else:
@@ -142,8 +148,12 @@ def test_session_set_leaks_to_a_later_call_on_the_reused_connection(rds, target)
     tenant context must be transaction-local (set_config(..., true))."""
     rds.execute_statement(sql="SET app.leak_probe = 'leaked'", **target.db(target.owner_secret))
     try:
-        seen = [rds.execute_statement(sql="SELECT current_setting('app.leak_probe', true)",
-                                      **target.db(target.owner_secret))["records"][0][0] for _ in range(5)]
+        seen = [
+            rds.execute_statement(
+                sql="SELECT current_setting('app.leak_probe', true)", **target.db(target.owner_secret)
+            )["records"][0][0]
+            for _ in range(5)
+        ]
         assert {"stringValue": "leaked"} in seen
     finally:
         for _ in range(5):
@@ -152,25 +162,29 @@ def test_session_set_leaks_to_a_later_call_on_the_reused_connection(rds, target)
 
 def test_transaction_local_setting_does_not_leak(rds, target):
     tx = rds.begin_transaction(**target.db())["transactionId"]
-    rds.execute_statement(sql="SELECT set_config('app.local_probe', 'inside', true)", transactionId=tx,
-                          **target.db())
+    rds.execute_statement(sql="SELECT set_config('app.local_probe', 'inside', true)", transactionId=tx, **target.db())
     rds.commit_transaction(transactionId=tx, **target.kw())
     for _ in range(5):
-        value = rds.execute_statement(sql="SELECT coalesce(current_setting('app.local_probe', true), '')",
-                                      **target.db())["records"][0][0]
+        value = rds.execute_statement(
+            sql="SELECT coalesce(current_setting('app.local_probe', true), '')", **target.db()
+        )["records"][0][0]
         assert value == {"stringValue": ""}
 
 
 @pytest.mark.emulator_only
 def test_client_disconnecting_mid_call_leaks_nothing(rds, target, control):
-    body = (f'{{"resourceArn": "{target.cluster_arn}", "secretArn": "{target.app_secret}", '
-            f'"database": "{target.database}", "sql": "SELECT pg_sleep(0.5)"}}').encode()
+    body = (
+        f'{{"resourceArn": "{target.cluster_arn}", "secretArn": "{target.app_secret}", '
+        f'"database": "{target.database}", "sql": "SELECT pg_sleep(0.5)"}}'
+    ).encode()
     host, port = target.endpoint.removeprefix("http://").split(":")
     for _ in range(3):
         with socket.create_connection((host, int(port))) as sock:
-            sock.sendall(b"POST /Execute HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                         b"Authorization: " + FAKE_SIGV4.encode() + b"\r\n"
-                         b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+            sock.sendall(
+                b"POST /Execute HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Authorization: " + FAKE_SIGV4.encode() + b"\r\n"
+                b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+            )
     time.sleep(1.0)
     pools = control.stats()["pools"]
     app_pool = next(v for k, v in pools.items() if k.startswith("hospitality_app@"))
@@ -180,10 +194,12 @@ def test_client_disconnecting_mid_call_leaks_nothing(rds, target, control):
 
 def test_batch_execute_runs_every_parameter_set(rds, target, table):
     name = table("id int PRIMARY KEY, v text")
-    sets = [[{"name": "id", "value": {"longValue": i}}, {"name": "v", "value": {"stringValue": f"v{i}"}}]
-            for i in range(50)]
-    response = rds.batch_execute_statement(sql=f"INSERT INTO {name} VALUES (:id, :v)", parameterSets=sets,
-                                           **target.db())
+    sets = [
+        [{"name": "id", "value": {"longValue": i}}, {"name": "v", "value": {"stringValue": f"v{i}"}}] for i in range(50)
+    ]
+    response = rds.batch_execute_statement(
+        sql=f"INSERT INTO {name} VALUES (:id, :v)", parameterSets=sets, **target.db()
+    )
     assert response["updateResults"] == [{"generatedFields": []}] * 50
     assert count(rds, target, name) == 50
 
@@ -200,8 +216,12 @@ def test_failed_batch_outside_a_transaction_writes_nothing(rds, target, table):
 def test_batch_inside_a_transaction_is_part_of_it(rds, target, table):
     name = table("id int")
     tx = rds.begin_transaction(**target.db())["transactionId"]
-    rds.batch_execute_statement(sql=f"INSERT INTO {name} VALUES (:id)", transactionId=tx, **target.db(),
-                                parameterSets=[[{"name": "id", "value": {"longValue": i}}] for i in range(3)])
+    rds.batch_execute_statement(
+        sql=f"INSERT INTO {name} VALUES (:id)",
+        transactionId=tx,
+        **target.db(),
+        parameterSets=[[{"name": "id", "value": {"longValue": i}}] for i in range(3)],
+    )
     rds.rollback_transaction(transactionId=tx, **target.kw())
     assert count(rds, target, name) == 0
 
@@ -214,8 +234,10 @@ def test_a_pooled_session_terminated_by_the_server_is_replaced(rds, target):
     rds.execute_statement(sql="SELECT 1", **target.db())  # the app role's pooled session exists
     killed = rds.execute_statement(
         sql="SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE usename = 'hospitality_app' AND application_name = 'dataapi-emulator') t",
-        **target.db(target.suite_secret))
+        "WHERE usename = 'hospitality_app' AND application_name = 'dataapi-emulator') t",
+        **target.db(target.suite_secret),
+    )
     assert killed["records"][0][0]["longValue"] >= 1
     assert rds.execute_statement(sql="SELECT current_user", **target.db())["records"] == [
-        [{"stringValue": "hospitality_app"}]]
+        [{"stringValue": "hospitality_app"}]
+    ]

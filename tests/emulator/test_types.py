@@ -11,45 +11,58 @@ from .support import error_of
 
 
 def one(rds, target, sql, parameters=(), **extra):
-    response = rds.execute_statement(sql=sql, parameters=list(parameters), includeResultMetadata=True,
-                                     **target.db(), **extra)
+    response = rds.execute_statement(
+        sql=sql, parameters=list(parameters), includeResultMetadata=True, **target.db(), **extra
+    )
     return response["records"][0][0], response["columnMetadata"][0]
 
 
-@pytest.mark.parametrize("sql, field, type_name", [
-    ("SELECT 7::int2", {"longValue": 7}, "int2"),
-    ("SELECT 2147483647::int4", {"longValue": 2147483647}, "int4"),
-    ("SELECT 9223372036854775807::int8", {"longValue": 9223372036854775807}, "int8"),
-    ("SELECT 1.5::float4", {"doubleValue": 1.5}, "float4"),
-    ("SELECT 2.25::float8", {"doubleValue": 2.25}, "float8"),
-    ("SELECT true", {"booleanValue": True}, "bool"),
-    ("SELECT 12345.67::numeric(10,2)", {"stringValue": "12345.67"}, "numeric"),
-    ("SELECT 'héllo'::text", {"stringValue": "héllo"}, "text"),
-    ("SELECT 'ab'::varchar(5)", {"stringValue": "ab"}, "varchar"),
-    ("SELECT 'ab'::char(3)", {"stringValue": "ab "}, "bpchar"),
-    ("SELECT '2024-02-29'::date", {"stringValue": "2024-02-29"}, "date"),
-    ("SELECT '13:45:01.5'::time", {"stringValue": "13:45:01.5"}, "time"),
-    ("SELECT '2024-03-10 11:49:00'::timestamp", {"stringValue": "2024-03-10 11:49:00"}, "timestamp"),
-    ("SELECT '2024-03-10 06:49:00-05'::timestamptz", {"stringValue": "2024-03-10 11:49:00"}, "timestamptz"),
-    ("SELECT '2024-03-10 06:49:00.123456-05'::timestamptz", {"stringValue": "2024-03-10 11:49:00.123456"},
-     "timestamptz"),
-    ("SELECT '06:49:00-05'::timetz", {"stringValue": "11:49:00"}, "timetz"),
-    ("SELECT '00000000-0000-0000-0000-000000000001'::uuid",
-     {"stringValue": "00000000-0000-0000-0000-000000000001"}, "uuid"),
-    ("SELECT '{\"a\": [1, 2]}'::jsonb", {"stringValue": '{"a": [1, 2]}'}, "jsonb"),
-    ("SELECT '{\"a\":1}'::json", {"stringValue": '{"a":1}'}, "json"),
-    ("SELECT '1 day 02:00:00'::interval", {"stringValue": "1 day 02:00:00"}, "interval"),
-    ("SELECT '10.0.0.1'::inet", {"stringValue": "10.0.0.1"}, "inet"),
-    ("SELECT '\\xdeadbeef'::bytea", {"blobValue": bytes.fromhex("deadbeef")}, "bytea"),
-    ("SELECT NULL::int4", {"isNull": True}, "int4"),
-    ("SELECT ARRAY[1, 2]::int4[]", {"arrayValue": {"longValues": [1, 2]}}, "_int4"),
-    ("SELECT ARRAY['a', 'b,c']", {"arrayValue": {"stringValues": ["a", "b,c"]}}, "_text"),
-    ("SELECT ARRAY[true, false]", {"arrayValue": {"booleanValues": [True, False]}}, "_bool"),
-    ("SELECT ARRAY[1.5, 2.5]::float8[]", {"arrayValue": {"doubleValues": [1.5, 2.5]}}, "_float8"),
-    ("SELECT ARRAY[1.10, 2]::numeric[]", {"arrayValue": {"stringValues": ["1.10", "2"]}}, "_numeric"),
-    ("SELECT ARRAY[[1, 2], [3, 4]]",
-     {"arrayValue": {"arrayValues": [{"longValues": [1, 2]}, {"longValues": [3, 4]}]}}, "_int4"),
-])
+@pytest.mark.parametrize(
+    "sql, field, type_name",
+    [
+        ("SELECT 7::int2", {"longValue": 7}, "int2"),
+        ("SELECT 2147483647::int4", {"longValue": 2147483647}, "int4"),
+        ("SELECT 9223372036854775807::int8", {"longValue": 9223372036854775807}, "int8"),
+        ("SELECT 1.5::float4", {"doubleValue": 1.5}, "float4"),
+        ("SELECT 2.25::float8", {"doubleValue": 2.25}, "float8"),
+        ("SELECT true", {"booleanValue": True}, "bool"),
+        ("SELECT 12345.67::numeric(10,2)", {"stringValue": "12345.67"}, "numeric"),
+        ("SELECT 'héllo'::text", {"stringValue": "héllo"}, "text"),
+        ("SELECT 'ab'::varchar(5)", {"stringValue": "ab"}, "varchar"),
+        ("SELECT 'ab'::char(3)", {"stringValue": "ab "}, "bpchar"),
+        ("SELECT '2024-02-29'::date", {"stringValue": "2024-02-29"}, "date"),
+        ("SELECT '13:45:01.5'::time", {"stringValue": "13:45:01.5"}, "time"),
+        ("SELECT '2024-03-10 11:49:00'::timestamp", {"stringValue": "2024-03-10 11:49:00"}, "timestamp"),
+        ("SELECT '2024-03-10 06:49:00-05'::timestamptz", {"stringValue": "2024-03-10 11:49:00"}, "timestamptz"),
+        (
+            "SELECT '2024-03-10 06:49:00.123456-05'::timestamptz",
+            {"stringValue": "2024-03-10 11:49:00.123456"},
+            "timestamptz",
+        ),
+        ("SELECT '06:49:00-05'::timetz", {"stringValue": "11:49:00"}, "timetz"),
+        (
+            "SELECT '00000000-0000-0000-0000-000000000001'::uuid",
+            {"stringValue": "00000000-0000-0000-0000-000000000001"},
+            "uuid",
+        ),
+        ("SELECT '{\"a\": [1, 2]}'::jsonb", {"stringValue": '{"a": [1, 2]}'}, "jsonb"),
+        ("SELECT '{\"a\":1}'::json", {"stringValue": '{"a":1}'}, "json"),
+        ("SELECT '1 day 02:00:00'::interval", {"stringValue": "1 day 02:00:00"}, "interval"),
+        ("SELECT '10.0.0.1'::inet", {"stringValue": "10.0.0.1"}, "inet"),
+        ("SELECT '\\xdeadbeef'::bytea", {"blobValue": bytes.fromhex("deadbeef")}, "bytea"),
+        ("SELECT NULL::int4", {"isNull": True}, "int4"),
+        ("SELECT ARRAY[1, 2]::int4[]", {"arrayValue": {"longValues": [1, 2]}}, "_int4"),
+        ("SELECT ARRAY['a', 'b,c']", {"arrayValue": {"stringValues": ["a", "b,c"]}}, "_text"),
+        ("SELECT ARRAY[true, false]", {"arrayValue": {"booleanValues": [True, False]}}, "_bool"),
+        ("SELECT ARRAY[1.5, 2.5]::float8[]", {"arrayValue": {"doubleValues": [1.5, 2.5]}}, "_float8"),
+        ("SELECT ARRAY[1.10, 2]::numeric[]", {"arrayValue": {"stringValues": ["1.10", "2"]}}, "_numeric"),
+        (
+            "SELECT ARRAY[[1, 2], [3, 4]]",
+            {"arrayValue": {"arrayValues": [{"longValues": [1, 2]}, {"longValues": [3, 4]}]}},
+            "_int4",
+        ),
+    ],
+)
 def test_result_encoding(rds, target, sql, field, type_name):
     value, meta = one(rds, target, sql)
     assert value == field
@@ -60,29 +73,41 @@ def test_timestamptz_is_utc_whatever_the_session_time_zone(rds, target):
     tx = rds.begin_transaction(**target.db())["transactionId"]
     try:
         rds.execute_statement(sql="SET LOCAL TIME ZONE 'Asia/Kolkata'", transactionId=tx, **target.db())
-        response = rds.execute_statement(sql="SELECT '2024-03-10 11:49:00+00'::timestamptz", transactionId=tx,
-                                         **target.db())
+        response = rds.execute_statement(
+            sql="SELECT '2024-03-10 11:49:00+00'::timestamptz", transactionId=tx, **target.db()
+        )
     finally:
         rds.rollback_transaction(transactionId=tx, **target.kw())
     assert response["records"] == [[{"stringValue": "2024-03-10 11:49:00"}]]
 
 
-@pytest.mark.parametrize("param, type_hint, cast, expected", [
-    ({"longValue": 42}, None, "", {"longValue": 42}),
-    ({"doubleValue": 0.5}, None, "", {"doubleValue": 0.5}),
-    ({"booleanValue": False}, None, "", {"booleanValue": False}),
-    ({"stringValue": "o'hara; DROP TABLE x"}, None, "", {"stringValue": "o'hara; DROP TABLE x"}),
-    ({"blobValue": b"\x00\xffbytes"}, None, "", {"blobValue": b"\x00\xffbytes"}),
-    ({"isNull": True}, None, "::int", {"isNull": True}),
-    ({"stringValue": "2024-02-29"}, "DATE", "", {"stringValue": "2024-02-29"}),
-    ({"stringValue": "23:59:58.123"}, "TIME", "", {"stringValue": "23:59:58.123"}),
-    ({"stringValue": "2024-02-29 23:59:58.123"}, "TIMESTAMP", "", {"stringValue": "2024-02-29 23:59:58.123"}),
-    ({"stringValue": "12345678901234567890.123456789"}, "DECIMAL", "",
-     {"stringValue": "12345678901234567890.123456789"}),
-    ({"stringValue": "0190e8f1-0000-7000-8000-000000000001"}, "UUID", "",
-     {"stringValue": "0190e8f1-0000-7000-8000-000000000001"}),
-    ({"stringValue": '{"k": [1, "two"]}'}, "JSON", "::jsonb", {"stringValue": '{"k": [1, "two"]}'}),
-])
+@pytest.mark.parametrize(
+    "param, type_hint, cast, expected",
+    [
+        ({"longValue": 42}, None, "", {"longValue": 42}),
+        ({"doubleValue": 0.5}, None, "", {"doubleValue": 0.5}),
+        ({"booleanValue": False}, None, "", {"booleanValue": False}),
+        ({"stringValue": "o'hara; DROP TABLE x"}, None, "", {"stringValue": "o'hara; DROP TABLE x"}),
+        ({"blobValue": b"\x00\xffbytes"}, None, "", {"blobValue": b"\x00\xffbytes"}),
+        ({"isNull": True}, None, "::int", {"isNull": True}),
+        ({"stringValue": "2024-02-29"}, "DATE", "", {"stringValue": "2024-02-29"}),
+        ({"stringValue": "23:59:58.123"}, "TIME", "", {"stringValue": "23:59:58.123"}),
+        ({"stringValue": "2024-02-29 23:59:58.123"}, "TIMESTAMP", "", {"stringValue": "2024-02-29 23:59:58.123"}),
+        (
+            {"stringValue": "12345678901234567890.123456789"},
+            "DECIMAL",
+            "",
+            {"stringValue": "12345678901234567890.123456789"},
+        ),
+        (
+            {"stringValue": "0190e8f1-0000-7000-8000-000000000001"},
+            "UUID",
+            "",
+            {"stringValue": "0190e8f1-0000-7000-8000-000000000001"},
+        ),
+        ({"stringValue": '{"k": [1, "two"]}'}, "JSON", "::jsonb", {"stringValue": '{"k": [1, "two"]}'}),
+    ],
+)
 def test_parameter_round_trip(rds, target, param, type_hint, cast, expected):
     parameter = {"name": "v", "value": param}
     if type_hint:
@@ -91,14 +116,27 @@ def test_parameter_round_trip(rds, target, param, type_hint, cast, expected):
     assert value == expected
 
 
-@pytest.mark.parametrize("param, type_name", [
-    ({"longValue": 1}, "int8"), ({"doubleValue": 1.0}, "float8"), ({"stringValue": "x"}, "varchar"),
-    ({"booleanValue": True}, "bool"), ({"blobValue": b"x"}, "bytea"),
-])
+@pytest.mark.parametrize(
+    "param, type_name",
+    [
+        ({"longValue": 1}, "int8"),
+        ({"doubleValue": 1.0}, "float8"),
+        ({"stringValue": "x"}, "varchar"),
+        ({"booleanValue": True}, "bool"),
+        ({"blobValue": b"x"}, "bytea"),
+    ],
+)
 def test_parameters_are_bound_with_the_data_apis_types(rds, target, param, type_name):
     value, _ = one(rds, target, "SELECT pg_typeof(:v)::text", [{"name": "v", "value": param}])
-    assert value == {"stringValue": {"int8": "bigint", "float8": "double precision", "varchar": "character varying",
-                                     "bool": "boolean", "bytea": "bytea"}[type_name]}
+    assert value == {
+        "stringValue": {
+            "int8": "bigint",
+            "float8": "double precision",
+            "varchar": "character varying",
+            "bool": "boolean",
+            "bytea": "bytea",
+        }[type_name]
+    }
 
 
 def test_string_into_uuid_column_needs_the_uuid_type_hint(rds, target, table):
@@ -106,49 +144,56 @@ def test_string_into_uuid_column_needs_the_uuid_type_hint(rds, target, table):
     name = table("id uuid PRIMARY KEY")
     value = str(uuid.uuid4())
     with pytest.raises(ClientError) as excinfo:
-        rds.execute_statement(sql=f"INSERT INTO {name} VALUES (:id)",
-                              parameters=[{"name": "id", "value": {"stringValue": value}}], **target.db())
+        rds.execute_statement(
+            sql=f"INSERT INTO {name} VALUES (:id)",
+            parameters=[{"name": "id", "value": {"stringValue": value}}],
+            **target.db(),
+        )
     code, message = error_of(excinfo)
     assert code == "DatabaseErrorException" and message.endswith("SQLState: 42804")
-    rds.execute_statement(sql=f"INSERT INTO {name} VALUES (:id)",
-                          parameters=[{"name": "id", "value": {"stringValue": value}, "typeHint": "UUID"}],
-                          **target.db())
+    rds.execute_statement(
+        sql=f"INSERT INTO {name} VALUES (:id)",
+        parameters=[{"name": "id", "value": {"stringValue": value}, "typeHint": "UUID"}],
+        **target.db(),
+    )
 
 
-@pytest.mark.parametrize("hint, text", [("DATE", "29/02/2024"), ("TIMESTAMP", "2024-02-29T10:00:00"),
-                                        ("TIME", "10am")])
+@pytest.mark.parametrize("hint, text", [("DATE", "29/02/2024"), ("TIMESTAMP", "2024-02-29T10:00:00"), ("TIME", "10am")])
 def test_type_hint_format_is_checked(rds, target, hint, text):
     with pytest.raises(ClientError) as excinfo:
-        rds.execute_statement(sql="SELECT :v", parameters=[
-            {"name": "v", "value": {"stringValue": text}, "typeHint": hint}], **target.db())
+        rds.execute_statement(
+            sql="SELECT :v", parameters=[{"name": "v", "value": {"stringValue": text}, "typeHint": hint}], **target.db()
+        )
     assert error_of(excinfo)[0] == "BadRequestException"
 
 
 def test_array_parameters_are_refused(rds, target):
     with pytest.raises(ClientError) as excinfo:
-        rds.execute_statement(sql="SELECT :v", parameters=[
-            {"name": "v", "value": {"arrayValue": {"longValues": [1, 2]}}}], **target.db())
+        rds.execute_statement(
+            sql="SELECT :v", parameters=[{"name": "v", "value": {"arrayValue": {"longValues": [1, 2]}}}], **target.db()
+        )
     assert error_of(excinfo) == ("BadRequestException", "Array parameters are not supported.")
 
 
 def test_placeholders_skip_literals_casts_and_comments(rds, target):
-    sql = ("SELECT :a::text || ':b' || $$:c$$ || \"x\" AS r /* :d */ -- :e\n"
-           "FROM (SELECT 'q' AS \":z\", :a AS \"x\") s")
+    sql = 'SELECT :a::text || \':b\' || $$:c$$ || "x" AS r /* :d */ -- :e\nFROM (SELECT \'q\' AS ":z", :a AS "x") s'
     value, _ = one(rds, target, sql, [{"name": "a", "value": {"stringValue": "A"}}])
     assert value == {"stringValue": "A:b:cA"}
 
 
 def test_missing_parameter_is_named(rds, target):
     with pytest.raises(ClientError) as excinfo:
-        rds.execute_statement(sql="SELECT :present, :absent", parameters=[
-            {"name": "present", "value": {"longValue": 1}}], **target.db())
+        rds.execute_statement(
+            sql="SELECT :present, :absent", parameters=[{"name": "present", "value": {"longValue": 1}}], **target.db()
+        )
     assert error_of(excinfo) == ("BadRequestException", "No value specified for parameter: absent")
 
 
 def test_column_metadata_describes_table_columns(rds, target, table):
     name = table("id bigserial PRIMARY KEY, price numeric(10,2) NOT NULL, note varchar(20)")
-    response = rds.execute_statement(sql=f"SELECT id, price, note FROM {name}", includeResultMetadata=True,
-                                     **target.db())
+    response = rds.execute_statement(
+        sql=f"SELECT id, price, note FROM {name}", includeResultMetadata=True, **target.db()
+    )
     meta = {m["name"]: m for m in response["columnMetadata"]}
     assert meta["id"]["typeName"] == "int8" and meta["id"]["type"] == -5 and meta["id"]["isAutoIncrement"] is True
     assert (meta["price"]["precision"], meta["price"]["scale"], meta["price"]["nullable"]) == (10, 2, 0)
@@ -169,15 +214,19 @@ def test_records_updated_and_generated_fields(rds, target, table):
 
 def test_result_set_options(rds, target):
     response = rds.execute_statement(
-        sql="SELECT 12.5::numeric, 12::numeric(5,0), 9007199254740993::int8", **target.db(),
-        resultSetOptions={"decimalReturnType": "DOUBLE_OR_LONG", "longReturnType": "STRING"})
+        sql="SELECT 12.5::numeric, 12::numeric(5,0), 9007199254740993::int8",
+        **target.db(),
+        resultSetOptions={"decimalReturnType": "DOUBLE_OR_LONG", "longReturnType": "STRING"},
+    )
     assert response["records"] == [[{"doubleValue": 12.5}, {"longValue": 12}, {"stringValue": "9007199254740993"}]]
 
 
 def test_format_records_as_json(rds, target):
     response = rds.execute_statement(
         sql="SELECT 1 AS n, 'x' AS s, 2.50::numeric AS d, NULL::text AS z, '{\"a\": 1}'::jsonb AS j",
-        formatRecordsAs="JSON", **target.db())
+        formatRecordsAs="JSON",
+        **target.db(),
+    )
     assert "records" not in response
     assert json.loads(response["formattedRecords"]) == [{"n": 1, "s": "x", "d": "2.50", "z": None, "j": {"a": 1}}]
 
@@ -192,8 +241,12 @@ def test_date_and_time_values_round_trip_through_a_table(rds, target, table):
     ]
     rds.execute_statement(sql=f"INSERT INTO {name} VALUES (:d, :t, :ts, :tstz)", parameters=params, **target.db())
     row = rds.execute_statement(sql=f"SELECT * FROM {name}", **target.db())["records"][0]
-    assert [f["stringValue"] for f in row] == ["1999-12-31", "23:59:59.999999", "2000-01-01 00:00:00.000001",
-                                               "2024-06-01 12:00:00"]
+    assert [f["stringValue"] for f in row] == [
+        "1999-12-31",
+        "23:59:59.999999",
+        "2000-01-01 00:00:00.000001",
+        "2024-06-01 12:00:00",
+    ]
     assert dt.datetime.fromisoformat(row[3]["stringValue"])  # parseable, no offset
 
 

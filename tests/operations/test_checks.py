@@ -14,14 +14,22 @@ def aws_tenant(monkeypatch):
     """The tenant alias as configured on AWS (no emulator endpoint)."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    return {"ENGINE": "dataapi_backend", "NAME": "hospitality", "OPTIONS": {
-        "resource_arn": "arn:aws:rds:us-east-1:123456789012:cluster:c", "secret_arn": "", "region_name": "us-east-1"}}
+    return {
+        "ENGINE": "dataapi_backend",
+        "NAME": "hospitality",
+        "OPTIONS": {
+            "resource_arn": "arn:aws:rds:us-east-1:123456789012:cluster:c",
+            "secret_arn": "",
+            "region_name": "us-east-1",
+        },
+    }
 
 
 def test_readable_secret_passes(aws_tenant):
     with mock_aws():
         created = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
-            Name="hospitality/app", SecretString='{"username": "hospitality_app", "password": "x"}')
+            Name="hospitality/app", SecretString='{"username": "hospitality_app", "password": "x"}'
+        )
         aws_tenant["OPTIONS"]["secret_arn"] = created["ARN"]
         assert check_secret(aws_tenant) == []
 
@@ -31,11 +39,14 @@ def test_missing_secret_names_the_variable(aws_tenant):
     with mock_aws():
         errors = check_secret(aws_tenant)
     assert [e.id for e in errors] == ["operations.E001"]
-    assert errors[0].msg.startswith(f"DB_SECRET_ARN='{ARN_PREFIX}nope-AbCdEf': Secrets Manager answered "
-                                    "ResourceNotFoundException")
+    assert errors[0].msg.startswith(
+        f"DB_SECRET_ARN='{ARN_PREFIX}nope-AbCdEf': Secrets Manager answered ResourceNotFoundException"
+    )
 
 
 def test_emulator_setups_are_not_checked(settings):
-    assert settings.DATABASES["tenant"].get("OPTIONS", {}).get("endpoint_url") or \
-        settings.DATABASES["tenant"]["ENGINE"] != "dataapi_backend"
+    assert (
+        settings.DATABASES["tenant"].get("OPTIONS", {}).get("endpoint_url")
+        or settings.DATABASES["tenant"]["ENGINE"] != "dataapi_backend"
+    )
     assert secrets_readable(None) == []

@@ -1,7 +1,6 @@
+import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-
-import pytest
 
 
 def test_seed_figures(capsys):

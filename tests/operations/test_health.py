@@ -2,9 +2,9 @@
 
 import pytest
 from django.db import connections
-from tenants.aliases import TENANT_ALIAS
 
 from operations import health
+from tenants.aliases import TENANT_ALIAS
 
 
 @pytest.fixture(autouse=True)
@@ -73,8 +73,11 @@ def test_health_503_when_a_database_is_unreachable(client, settings, django_db_b
     original = dict(connection.settings_dict)
     connection.close()
     if connection.settings_dict["ENGINE"] == "dataapi_backend":
-        connection.settings_dict["OPTIONS"] = {**original["OPTIONS"], "endpoint_url": "http://127.0.0.1:9",
-                                               "retry_max_attempts": 1}
+        connection.settings_dict["OPTIONS"] = {
+            **original["OPTIONS"],
+            "endpoint_url": "http://127.0.0.1:9",
+            "retry_max_attempts": 1,
+        }
     else:
         connection.settings_dict["PORT"] = "9"
     try:

@@ -6,7 +6,7 @@ import json
 import boto3
 import pytest
 from django.core.management import call_command
-from django.db import connections
+from django.db import DatabaseError, connections
 from moto import mock_aws
 
 from operations import telemetry
@@ -20,7 +20,7 @@ def some_calls(django_db_blocker):
         with connection.cursor() as cursor:
             for _ in range(3):
                 cursor.execute("SELECT 1")
-            with pytest.raises(Exception):
+            with pytest.raises(DatabaseError):
                 cursor.execute("SELECT 1/0")
     return connection
 
@@ -92,11 +92,23 @@ def test_publish_to_cloudwatch(some_calls, monkeypatch):
         client = boto3.client("cloudwatch", region_name="us-east-1")
         assert telemetry.publish(snap, client=client) == 1
         names = {m["MetricName"] for m in client.list_metrics(Namespace="HospitalityAI/DataAPI")["Metrics"]}
-        assert {"ErrorRate", "AverageLatency", "ClientErrorRate", "CallLatency", "TotalCalls", "Retries",
-                "CallsPerRequest"} <= names
-        stats = client.get_metric_statistics(Namespace="HospitalityAI/DataAPI", MetricName="ErrorRate",
-                                             StartTime=snap["timestamp"] - 600, EndTime=snap["timestamp"] + 600,
-                                             Period=60, Statistics=["Maximum"])
+        assert {
+            "ErrorRate",
+            "AverageLatency",
+            "ClientErrorRate",
+            "CallLatency",
+            "TotalCalls",
+            "Retries",
+            "CallsPerRequest",
+        } <= names
+        stats = client.get_metric_statistics(
+            Namespace="HospitalityAI/DataAPI",
+            MetricName="ErrorRate",
+            StartTime=snap["timestamp"] - 600,
+            EndTime=snap["timestamp"] + 600,
+            Period=60,
+            Statistics=["Maximum"],
+        )
         assert stats["Datapoints"][0]["Maximum"] == pytest.approx(snap["error_rate"] * 100)
 
 

@@ -20,9 +20,9 @@ from django.db import connections
 from django.test import Client
 
 from bookings.models import Booking, Entity, TenantRelationship
+from tenants.aliases import TENANT_ALIAS
 from tenants.context import trusted_scope
 from tenants.models import ApiToken, Membership, Tenant
-from tenants.aliases import TENANT_ALIAS
 
 A, B = "tenant-alpha-001", "tenant-beta-002"
 PASSWORD = "correct-horse-battery-staple-42"
@@ -37,9 +37,16 @@ class World:
 
     def jwt(self, user: str, tenant: str, role: str | None = None, **overrides) -> str:
         now = int(time.time())
-        claims = {"tenantId": tenant, "userId": str(self.users[user].pk), "role": role or "owner",
-                  "iss": settings.TENANT_JWT_ISSUER, "aud": settings.TENANT_JWT_AUDIENCE, "iat": now,
-                  "exp": now + 600, **overrides}
+        claims = {
+            "tenantId": tenant,
+            "userId": str(self.users[user].pk),
+            "role": role or "owner",
+            "iss": settings.TENANT_JWT_ISSUER,
+            "aud": settings.TENANT_JWT_AUDIENCE,
+            "iat": now,
+            "exp": now + 600,
+            **overrides,
+        }
         return jwt.encode(claims, settings.TENANT_JWT_SECRET, algorithm="HS256")
 
     def auth(self, user: str = "ann", tenant: str = A, **claims) -> dict:
@@ -65,18 +72,32 @@ def world(django_db_setup, django_db_blocker):
             _, tokens[key] = ApiToken.issue(tenant=Tenant.objects.get(id=tenant), user=users[user], name="iso")
         entities, bookings = {}, {}
         for tenant_id, prefix in ((A, "Alpha"), (B, "Beta")):
-            hotel = Entity.objects.create(tenant_id=tenant_id, entity_type="hotel", name=f"{prefix} Hotel",
-                                          created_by="fixture")
+            hotel = Entity.objects.create(
+                tenant_id=tenant_id, entity_type="hotel", name=f"{prefix} Hotel", created_by="fixture"
+            )
             entities[tenant_id] = hotel
             bookings[tenant_id] = [
-                Booking.objects.create(tenant_id=tenant_id, property=hotel, room=hotel, guest_id=f"{prefix}-g{i}",
-                                       guest_name=f"{prefix} Guest {i}",
-                                       guest_email=f"g{i}@{prefix.lower()}.example", check_in=dt.date(2026, 1, 1 + i),
-                                       check_out=dt.date(2026, 1, 3 + i), total_amount=Decimal("100.00"),
-                                       created_by="fixture")
-                for i in range(3)]
-            TenantRelationship.objects.create(tenant_id=tenant_id, entity=hotel, external_id=f"{prefix}-ext",
-                                              relationship_type="channel", created_by="fixture")
+                Booking.objects.create(
+                    tenant_id=tenant_id,
+                    property=hotel,
+                    room=hotel,
+                    guest_id=f"{prefix}-g{i}",
+                    guest_name=f"{prefix} Guest {i}",
+                    guest_email=f"g{i}@{prefix.lower()}.example",
+                    check_in=dt.date(2026, 1, 1 + i),
+                    check_out=dt.date(2026, 1, 3 + i),
+                    total_amount=Decimal("100.00"),
+                    created_by="fixture",
+                )
+                for i in range(3)
+            ]
+            TenantRelationship.objects.create(
+                tenant_id=tenant_id,
+                entity=hotel,
+                external_id=f"{prefix}-ext",
+                relationship_type="channel",
+                created_by="fixture",
+            )
     yield World(users, tokens, entities, bookings)
     with django_db_blocker.unblock(), trusted_scope():
         _cleanup()

@@ -7,7 +7,7 @@ from django.db import connections
 
 from tenants.context import TenantContextError
 
-from .conftest import transport, A, B, PASSWORD
+from .conftest import PASSWORD, A, B, transport
 
 
 # 27. non-staff users and tenant credentials cannot reach the admin
@@ -30,10 +30,18 @@ def test_27_staff_sees_every_tenant_on_the_trusted_path_and_edits(api, world):
     booking = world.bookings[B][1]
     page = api.get(f"/admin/bookings/booking/{booking.pk}/change/")
     assert page.status_code == 200
-    form = {"property": str(booking.property_id), "room": str(booking.room_id), "guest_name": "Beta Guest 1 (edited)",
-            "guest_email": booking.guest_email,
-            "check_in": "2026-01-02", "check_out": "2026-01-04", "party_size": 1, "status": "confirmed",
-            "total_amount": "100.00", "metadata": "{}"}
+    form = {
+        "property": str(booking.property_id),
+        "room": str(booking.room_id),
+        "guest_name": "Beta Guest 1 (edited)",
+        "guest_email": booking.guest_email,
+        "check_in": "2026-01-02",
+        "check_out": "2026-01-04",
+        "party_size": 1,
+        "status": "confirmed",
+        "total_amount": "100.00",
+        "metadata": "{}",
+    }
     response = api.post(f"/admin/bookings/booking/{booking.pk}/change/", form)
     try:
         assert response.status_code == 302
@@ -42,8 +50,10 @@ def test_27_staff_sees_every_tenant_on_the_trusted_path_and_edits(api, world):
         entry = LogEntry.objects.filter(object_id=str(booking.pk)).latest("action_time")
         assert entry.user.username == "iso-staff" and "Guest name" in entry.get_change_message()
     finally:
-        api.post(f"/admin/bookings/booking/{booking.pk}/change/", {**form, "guest_name": booking.guest_name,
-                                                                  "status": booking.status})
+        api.post(
+            f"/admin/bookings/booking/{booking.pk}/change/",
+            {**form, "guest_name": booking.guest_name, "status": booking.status},
+        )
     # the admin used the trusted alias, never the tenant one
     with connections["default"].cursor() as cursor:
         cursor.execute("SELECT current_user")
@@ -71,13 +81,20 @@ def test_29_responses_are_not_shared_caches(api, world):
 # 30. error bodies never echo the database's detail
 def test_30_errors_do_not_echo_database_detail(api, world):
     hotel = str(world.entities[A].pk)
-    response = api.post("/api/bookings/", {"property": hotel, "room": hotel, "guest_name": "x",
-                                           "check_in": "2026-03-02", "check_out": "2026-03-01"},
-                        content_type="application/json", **world.auth("ann", A))
+    response = api.post(
+        "/api/bookings/",
+        {"property": hotel, "room": hotel, "guest_name": "x", "check_in": "2026-03-02", "check_out": "2026-03-01"},
+        content_type="application/json",
+        **world.auth("ann", A),
+    )
     assert response.status_code == 400
     assert response.json()["extra"]["fields"] == {"check_out": ["Check-out must be after check-in."]}
-    duplicate = api.post("/api/entities/", {"name": world.entities[A].name, "entity_type": "hotel"},
-                         content_type="application/json", **world.auth("ann", A))
+    duplicate = api.post(
+        "/api/entities/",
+        {"name": world.entities[A].name, "entity_type": "hotel"},
+        content_type="application/json",
+        **world.auth("ann", A),
+    )
     text = duplicate.content.decode()
     assert duplicate.status_code == 409
     assert "entities_tenant_name_unique" not in text and world.entities[A].name not in text and "DETAIL" not in text
@@ -99,8 +116,9 @@ def test_rls_verify_command_passes_and_fails_with_a_report(world, db_access, cap
 
     import psycopg
 
-    with psycopg.connect(os.environ["OWNER_DATABASE_URL"].replace("postgres://", "postgresql://"),
-                         autocommit=True) as conn:
+    with psycopg.connect(
+        os.environ["OWNER_DATABASE_URL"].replace("postgres://", "postgresql://"), autocommit=True
+    ) as conn:
         conn.execute("ALTER TABLE entities DISABLE ROW LEVEL SECURITY")
         try:
             with pytest.raises(CommandError, match="RLS audit failed: 1 finding"):
@@ -125,15 +143,24 @@ def test_trusted_headers_only_when_the_setting_says_so(api, world, settings):
 def test_browser_session_with_tenant_header(api, world):
     assert api.login(username="iso-ann", password=PASSWORD)
     assert api.get("/api/whoami/").status_code == 401  # logged in, but which tenant?
-    assert api.get("/api/whoami/", HTTP_X_TENANT_ID=A).json() == {"tenant_id": A, "user_id": str(
-        world.users["ann"].pk), "role": "owner", "transport": transport()}
+    assert api.get("/api/whoami/", HTTP_X_TENANT_ID=A).json() == {
+        "tenant_id": A,
+        "user_id": str(world.users["ann"].pk),
+        "role": "owner",
+        "transport": transport(),
+    }
     assert api.get("/api/whoami/", HTTP_X_TENANT_ID=B).status_code == 403
 
 
 def test_api_token_authenticates_in_the_same_statement_as_the_context(api, world, tenant_calls):
     with tenant_calls() as calls:
         response = api.get("/api/whoami/", **world.token_auth("ben@B"))
-    assert response.json() == {"tenant_id": B, "user_id": str(world.users["ben"].pk), "role": "owner", "transport": transport()}
+    assert response.json() == {
+        "tenant_id": B,
+        "user_id": str(world.users["ben"].pk),
+        "role": "owner",
+        "transport": transport(),
+    }
     if calls.calls is not None:
         assert calls.calls == {"BeginTransaction": 1, "ExecuteStatement": 2, "CommitTransaction": 1}
     assert api.get("/api/whoami/", HTTP_AUTHORIZATION="Token hsp_not-a-real-token").status_code == 401
@@ -146,8 +173,11 @@ def test_an_unexpected_error_is_a_logged_json_500_with_a_request_id(api, world, 
     api.raise_request_exception = False
     response = api.get("/api/bookings/", HTTP_X_REQUEST_ID="client-req-12345", **world.auth("ann", A))
     assert response.status_code == 500 and response["X-Request-Id"] == "client-req-12345"
-    assert response.json() == {"message": "Internal server error; it has been logged.", "code": "server_error",
-                               "extra": {}}
+    assert response.json() == {
+        "message": "Internal server error; it has been logged.",
+        "code": "server_error",
+        "extra": {},
+    }
     logged = [r for r in caplog.records if r.name == "django.request" and r.levelname == "ERROR"]
     assert logged and logged[0].request_id == "client-req-12345" and logged[0].exc_info
 

@@ -34,8 +34,10 @@ def test_interleaved_tenants_see_no_foreign_rows(world, db_access):
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=worker, args=args)
-               for args in (("ann", A, False), ("ben", B, False), ("ann", A, True), ("ben", B, True))]
+    threads = [
+        threading.Thread(target=worker, args=args)
+        for args in (("ann", A, False), ("ben", B, False), ("ann", A, True), ("ben", B, True))
+    ]
     for t in threads:
         t.start()
     for t in threads:

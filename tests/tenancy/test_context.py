@@ -6,10 +6,10 @@ import pytest
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 
-from tenants.context import TenantContextError
 from tenants.aliases import TENANT_ALIAS
+from tenants.context import TenantContextError
 
-from .conftest import transport, A, B, raw_tenant_sql
+from .conftest import A, B, raw_tenant_sql, transport
 
 BOOKINGS = "/api/bookings/"
 
@@ -23,8 +23,11 @@ def test_1_no_credentials_is_401_before_any_database_call(api, tenant_calls):
     with tenant_calls() as calls:
         response = api.get(BOOKINGS)
     assert response.status_code == 401
-    assert response.json() == {"message": "This endpoint needs a tenant: authenticate with a tenant JWT or API token.",
-                               "code": "tenant_required", "extra": {}}
+    assert response.json() == {
+        "message": "This endpoint needs a tenant: authenticate with a tenant JWT or API token.",
+        "code": "tenant_required",
+        "extra": {},
+    }
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="api"'
     assert calls.total in (None, 0)
 
@@ -34,9 +37,12 @@ def test_1_no_context_at_sql_level_reads_nothing_and_writes_nothing(world, db_ac
     assert raw_tenant_sql("UPDATE bookings SET guest_name = 'x'") == 0
     assert raw_tenant_sql("DELETE FROM bookings") == 0
     with pytest.raises(DatabaseError) as excinfo:
-        raw_tenant_sql("INSERT INTO entities (id, tenant_id, entity_type, name, metadata, is_active, created_at, "
-                       "created_by, updated_at) VALUES (app.uuid_generate_v7(), %s, 'hotel', 'x', '{}', true, now(), "
-                       "'t', now())", [A])
+        raw_tenant_sql(
+            "INSERT INTO entities (id, tenant_id, entity_type, name, metadata, is_active, created_at, "
+            "created_by, updated_at) VALUES (app.uuid_generate_v7(), %s, 'hotel', 'x', '{}', true, now(), "
+            "'t', now())",
+            [A],
+        )
     assert excinfo.value.__cause__.sqlstate == "42501"
 
 
@@ -47,20 +53,43 @@ def test_2_foreign_and_unknown_tenants_get_the_same_403(api, world):
     non_member = api.get(BOOKINGS, **world.auth("cid", A))
     wrong_role = api.get(BOOKINGS, **world.auth("ann", A, role="viewer"))
     assert foreign.status_code == unknown.status_code == non_member.status_code == wrong_role.status_code == 403
-    assert foreign.json() == unknown.json() == non_member.json() == wrong_role.json() == {
-        "message": "You do not have access to this tenant.", "code": "tenant_access_denied", "extra": {}}
+    assert (
+        foreign.json()
+        == unknown.json()
+        == non_member.json()
+        == wrong_role.json()
+        == {"message": "You do not have access to this tenant.", "code": "tenant_access_denied", "extra": {}}
+    )
 
 
 # 3. tampered JWTs → 401
-@pytest.mark.parametrize("tamper", ["bad-signature", "alg-none", "expired", "wrong-audience", "wrong-issuer",
-                                    "hs-rs-confusion", "missing-claim", "garbage"])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "bad-signature",
+        "alg-none",
+        "expired",
+        "wrong-audience",
+        "wrong-issuer",
+        "hs-rs-confusion",
+        "missing-claim",
+        "garbage",
+    ],
+)
 def test_3_tampered_jwt_is_401(api, world, tamper):
     import jwt as pyjwt
 
     good = world.jwt("ann", A)
     now = __import__("time").time()
-    claims = {"tenantId": A, "userId": str(world.users["ann"].pk), "role": "owner", "iss": settings.TENANT_JWT_ISSUER,
-              "aud": settings.TENANT_JWT_AUDIENCE, "iat": int(now), "exp": int(now) + 600}
+    claims = {
+        "tenantId": A,
+        "userId": str(world.users["ann"].pk),
+        "role": "owner",
+        "iss": settings.TENANT_JWT_ISSUER,
+        "aud": settings.TENANT_JWT_AUDIENCE,
+        "iat": int(now),
+        "exp": int(now) + 600,
+    }
     token = {
         "bad-signature": good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB"),
         "alg-none": pyjwt.encode(claims, key=None, algorithm="none"),
@@ -69,8 +98,9 @@ def test_3_tampered_jwt_is_401(api, world, tamper):
         "wrong-issuer": world.jwt("ann", A, iss="evil"),
         # an RS256-looking token "signed" with the HS secret as if it were a public key
         "hs-rs-confusion": pyjwt.encode(claims, settings.TENANT_JWT_SECRET, algorithm="HS512"),
-        "missing-claim": pyjwt.encode({k: v for k, v in claims.items() if k != "tenantId"},
-                                      settings.TENANT_JWT_SECRET, algorithm="HS256"),
+        "missing-claim": pyjwt.encode(
+            {k: v for k, v in claims.items() if k != "tenantId"}, settings.TENANT_JWT_SECRET, algorithm="HS256"
+        ),
         "garbage": "not.a.jwt",
     }[tamper]
     response = api.get(BOOKINGS, HTTP_AUTHORIZATION=f"Bearer {token}")
@@ -79,9 +109,17 @@ def test_3_tampered_jwt_is_401(api, world, tamper):
 
 
 # 4. tenant ids that are not ids → 400 from validation, never interpolated
-@pytest.mark.parametrize("tenant_id", ["', true), set_config('app.current_tenant_id', 'tenant-beta-002', true) --",
-                                       "tenant\x00alpha", "x" * 10_000, "TENANT-ALPHA-001", "a",
-                                       "tenant-alpha-001\n"])
+@pytest.mark.parametrize(
+    "tenant_id",
+    [
+        "', true), set_config('app.current_tenant_id', 'tenant-beta-002', true) --",
+        "tenant\x00alpha",
+        "x" * 10_000,
+        "TENANT-ALPHA-001",
+        "a",
+        "tenant-alpha-001\n",
+    ],
+)
 def test_4_invalid_tenant_id_is_400(api, world, tenant_id, tenant_calls):
     with tenant_calls() as calls:
         response = api.get(BOOKINGS, **world.auth("ann", tenant_id))
@@ -93,7 +131,12 @@ def test_4_invalid_tenant_id_is_400(api, world, tenant_id, tenant_calls):
 # 5. the context and the queries share one transaction
 def test_5_context_and_queries_share_one_transaction(api, world):
     response = api.get("/api/whoami/", **world.auth("ann", A))
-    assert response.json() == {"tenant_id": A, "user_id": str(world.users["ann"].pk), "role": "owner", "transport": transport()}
+    assert response.json() == {
+        "tenant_id": A,
+        "user_id": str(world.users["ann"].pk),
+        "role": "owner",
+        "transport": transport(),
+    }
 
 
 # 6. nothing session-level: after a request, the same pooled connection carries no context
@@ -177,8 +220,12 @@ def test_11_on_commit_work_runs_without_the_tenant(api, world, monkeypatch):
         alias = TENANT_ALIAS
 
         def after_commit():
-            seen.append(raw_tenant_sql("SELECT coalesce(current_setting('app.current_tenant_id', true), ''), "
-                                       "(SELECT count(*) FROM bookings)"))
+            seen.append(
+                raw_tenant_sql(
+                    "SELECT coalesce(current_setting('app.current_tenant_id', true), ''), "
+                    "(SELECT count(*) FROM bookings)"
+                )
+            )
 
         transaction.on_commit(after_commit, using=alias)
         return response

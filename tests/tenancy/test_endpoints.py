@@ -1,13 +1,12 @@
 """The tenant API, endpoint by endpoint: behaviour, queries per request, and Data API calls = queries + 3."""
 
 import pytest
-from django.conf import settings
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
 from bookings.models import Booking, Entity, TenantRelationship
-from tenants.context import trusted_scope
 from tenants.aliases import TENANT_ALIAS
+from tenants.context import trusted_scope
 
 from .conftest import A
 
@@ -20,14 +19,20 @@ def measure(tenant_calls):
         with CaptureQueriesContext(connections[TENANT_ALIAS]) as captured, tenant_calls() as calls:
             response = call()
         # Django logs BEGIN/COMMIT/ROLLBACK too; the view's queries are the rest
-        queries = [q for q in captured if q["sql"] not in ("BEGIN", "COMMIT", "ROLLBACK")
-                   and "app.enter_tenant" not in q["sql"]]
+        queries = [
+            q
+            for q in captured
+            if q["sql"] not in ("BEGIN", "COMMIT", "ROLLBACK") and "app.enter_tenant" not in q["sql"]
+        ]
         if calls.total is not None:
-            assert calls.calls.get("BeginTransaction") == 1 and calls.calls.get("CommitTransaction", 0) + \
-                calls.calls.get("RollbackTransaction", 0) == 1
+            assert (
+                calls.calls.get("BeginTransaction") == 1
+                and calls.calls.get("CommitTransaction", 0) + calls.calls.get("RollbackTransaction", 0) == 1
+            )
             # Begin + enter + the view's queries + Commit
             assert calls.total == len(queries) + 3, (calls.calls, [q["sql"] for q in queries])
         return response, len(queries)
+
     return run
 
 
@@ -40,9 +45,15 @@ def cleanup():
             model.objects.filter(pk=pk).delete()
 
 
-@pytest.mark.parametrize("path, expected_queries", [
-    ("/api/entities/", 2), ("/api/bookings/", 2), ("/api/relationships/", 2), ("/api/whoami/", 1),
-])
+@pytest.mark.parametrize(
+    "path, expected_queries",
+    [
+        ("/api/entities/", 2),
+        ("/api/bookings/", 2),
+        ("/api/relationships/", 2),
+        ("/api/whoami/", 1),
+    ],
+)
 def test_list_endpoints_count_queries(api, world, measure, path, expected_queries):
     response, queries = measure(lambda: api.get(path, **world.auth()))
     assert response.status_code == 200
@@ -62,8 +73,15 @@ def test_list_is_paginated_filtered_and_ordered(api, world):
     assert [e["name"] for e in entities.json()["results"]] == ["Alpha Hotel"]
 
 
-@pytest.mark.parametrize("query, field", [("ordering=password", "ordering"), ("status=lost", "status"),
-                                          ("check_in_from=yesterday", "check_in_from"), ("property=42", "property")])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("ordering=password", "ordering"),
+        ("status=lost", "status"),
+        ("check_in_from=yesterday", "check_in_from"),
+        ("property=42", "property"),
+    ],
+)
 def test_bad_filters_are_field_level_400s(api, world, query, field, tenant_calls):
     with tenant_calls() as calls:
         response = api.get(f"/api/bookings/?{query}", **world.auth())
@@ -80,12 +98,21 @@ def test_no_database_request_makes_no_call(api, world, tenant_calls):
 
 
 def test_booking_crud(api, world, measure, cleanup):
-    payload = {"property": str(world.entities[A].pk), "room": str(world.entities[A].pk), "guest_id": "crm-77",
-               "guest_name": "New Guest", "guest_email": "new@example.com",
-               "check_in": "2026-05-01", "check_out": "2026-05-04", "party_size": 2, "total_amount": "450.50",
-               "metadata": {"source": "test"}}
-    created, queries = measure(lambda: api.post("/api/bookings/", payload, content_type="application/json",
-                                                **world.auth()))
+    payload = {
+        "property": str(world.entities[A].pk),
+        "room": str(world.entities[A].pk),
+        "guest_id": "crm-77",
+        "guest_name": "New Guest",
+        "guest_email": "new@example.com",
+        "check_in": "2026-05-01",
+        "check_out": "2026-05-04",
+        "party_size": 2,
+        "total_amount": "450.50",
+        "metadata": {"source": "test"},
+    }
+    created, queries = measure(
+        lambda: api.post("/api/bookings/", payload, content_type="application/json", **world.auth())
+    )
     assert created.status_code == 201, created.json()
     assert queries == 3  # the property and room lookups (through RLS) + INSERT
     body = created.json()
@@ -95,8 +122,9 @@ def test_booking_crud(api, world, measure, cleanup):
     url = f"/api/bookings/{body['id']}/"
     got, queries = measure(lambda: api.get(url, **world.auth()))
     assert got.json() == body and queries == 1
-    patched, queries = measure(lambda: api.patch(url, {"status": "confirmed"}, content_type="application/json",
-                                                 **world.auth()))
+    patched, queries = measure(
+        lambda: api.patch(url, {"status": "confirmed"}, content_type="application/json", **world.auth())
+    )
     assert patched.json()["status"] == "confirmed" and queries == 2
     deleted, queries = measure(lambda: api.delete(url, **world.auth()))
     assert deleted.status_code == 204 and queries >= 1
@@ -104,26 +132,44 @@ def test_booking_crud(api, world, measure, cleanup):
 
 
 def test_entity_and_relationship_crud(api, world, measure, cleanup):
-    entity, _ = measure(lambda: api.post("/api/entities/", {"name": "Roof Bar", "entity_type": "venue",
-                                                             "metadata": {"floor": 9}},
-                                         content_type="application/json", **world.auth()))
+    entity, _ = measure(
+        lambda: api.post(
+            "/api/entities/",
+            {"name": "Roof Bar", "entity_type": "venue", "metadata": {"floor": 9}},
+            content_type="application/json",
+            **world.auth(),
+        )
+    )
     assert entity.status_code == 201
     cleanup.append((Entity, entity.json()["id"]))
-    rel, queries = measure(lambda: api.post("/api/relationships/", {"entity": entity.json()["id"],
-                                                                      "external_id": "booking-com-1",
-                                                                      "relationship_type": "channel"},
-                                            content_type="application/json", **world.auth()))
+    rel, queries = measure(
+        lambda: api.post(
+            "/api/relationships/",
+            {"entity": entity.json()["id"], "external_id": "booking-com-1", "relationship_type": "channel"},
+            content_type="application/json",
+            **world.auth(),
+        )
+    )
     assert rel.status_code == 201 and queries == 2
     cleanup.append((TenantRelationship, rel.json()["id"]))
-    put, _ = measure(lambda: api.put(f"/api/entities/{entity.json()['id']}/", {
-        "name": "Roof Bar 2", "entity_type": "venue", "metadata": {}, "is_active": False},
-        content_type="application/json", **world.auth()))
+    put, _ = measure(
+        lambda: api.put(
+            f"/api/entities/{entity.json()['id']}/",
+            {"name": "Roof Bar 2", "entity_type": "venue", "metadata": {}, "is_active": False},
+            content_type="application/json",
+            **world.auth(),
+        )
+    )
     assert put.json()["name"] == "Roof Bar 2" and put.json()["is_active"] is False
 
 
 def test_validation_errors_are_field_level(api, world):
-    response = api.post("/api/bookings/", {"guest_name": "", "check_in": "not-a-date", "party_size": 0},
-                        content_type="application/json", **world.auth())
+    response = api.post(
+        "/api/bookings/",
+        {"guest_name": "", "check_in": "not-a-date", "party_size": 0},
+        content_type="application/json",
+        **world.auth(),
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["message"] == "Invalid input." and body["code"] == "invalid"
@@ -132,8 +178,12 @@ def test_validation_errors_are_field_level(api, world):
 
 def test_failed_write_is_rolled_back(api, world, tenant_calls):
     with tenant_calls() as calls:
-        response = api.post("/api/entities/", {"name": world.entities[A].name, "entity_type": "hotel"},
-                            content_type="application/json", **world.auth())
+        response = api.post(
+            "/api/entities/",
+            {"name": world.entities[A].name, "entity_type": "hotel"},
+            content_type="application/json",
+            **world.auth(),
+        )
     assert response.status_code == 409
     if calls.calls is not None:
         assert calls.calls.get("RollbackTransaction") == 1 and "CommitTransaction" not in calls.calls

@@ -10,13 +10,12 @@ import pytest
 from django.conf import settings
 
 from bookings.models import Entity
-from tenants.context import trusted_scope
-from tenants.aliases import TENANT_ALIAS
-from tests.emulator_control import EmulatorControl
 from devstack.pg_proxy import proxied_alias
+from tenants.aliases import TENANT_ALIAS
+from tenants.context import trusted_scope
+from tests.emulator_control import EmulatorControl
 
 from .conftest import A
-
 
 
 def data_api(test):
@@ -38,10 +37,18 @@ def entity_count(name: str) -> int:
 
 @data_api
 def test_throttling_and_resuming_are_retried_within_budget(api, world, faults):
-    faults(rules=[{"operation": "BeginTransaction", "error": "DatabaseResumingException", "count": 2},
-                  {"operation": "ExecuteStatement", "error": "ThrottlingException", "count": 2}])
-    response = api.post("/api/entities/", {"name": "After Retries", "entity_type": "venue"},
-                        content_type="application/json", **world.auth("ann", A))
+    faults(
+        rules=[
+            {"operation": "BeginTransaction", "error": "DatabaseResumingException", "count": 2},
+            {"operation": "ExecuteStatement", "error": "ThrottlingException", "count": 2},
+        ]
+    )
+    response = api.post(
+        "/api/entities/",
+        {"name": "After Retries", "entity_type": "venue"},
+        content_type="application/json",
+        **world.auth("ann", A),
+    )
     assert response.status_code == 201
     assert entity_count("After Retries") == 1  # exactly once: no duplicated write
     with trusted_scope():
@@ -52,11 +59,18 @@ def test_throttling_and_resuming_are_retried_within_budget(api, world, faults):
 def test_expired_transaction_is_a_clean_503_and_nothing_is_written(api, world, faults):
     # the INSERT (third ExecuteStatement after enter) finds its transaction gone, as after the idle timeout
     faults(rules=[{"operation": "ExecuteStatement", "error": "TransactionNotFoundException", "count": 1}])
-    response = api.post("/api/entities/", {"name": "Never Half Written", "entity_type": "venue"},
-                        content_type="application/json", **world.auth("ann", A))
+    response = api.post(
+        "/api/entities/",
+        {"name": "Never Half Written", "entity_type": "venue"},
+        content_type="application/json",
+        **world.auth("ann", A),
+    )
     assert response.status_code == 503
-    assert response.json() == {"message": "The database is temporarily unavailable; nothing was saved. Retry the "
-                                          "request.", "code": "database_unavailable", "extra": {"retryable": True}}
+    assert response.json() == {
+        "message": "The database is temporarily unavailable; nothing was saved. Retry the request.",
+        "code": "database_unavailable",
+        "extra": {"retryable": True},
+    }
     assert response.headers["Retry-After"] == "2"
     assert entity_count("Never Half Written") == 0
 
@@ -80,8 +94,12 @@ def test_a_failed_commit_of_a_read_is_a_retryable_503_in_the_api_shape(api, worl
 @data_api
 def test_a_write_whose_commit_found_no_transaction_is_a_503_and_nothing_is_saved(api, world, faults):
     faults(rules=[{"operation": "CommitTransaction", "error": "TransactionNotFoundException", "count": 1}])
-    response = api.post("/api/entities/", {"name": "Commit Expired", "entity_type": "venue"},
-                        content_type="application/json", **world.auth("ann", A))
+    response = api.post(
+        "/api/entities/",
+        {"name": "Commit Expired", "entity_type": "venue"},
+        content_type="application/json",
+        **world.auth("ann", A),
+    )
     assert response.status_code == 503 and response.json()["extra"] == {"retryable": True}
     assert entity_count("Commit Expired") == 0
 
@@ -89,13 +107,20 @@ def test_a_write_whose_commit_found_no_transaction_is_a_503_and_nothing_is_saved
 @data_api
 def test_a_write_whose_commit_outcome_is_unknown_says_so(api, world, faults, caplog):
     faults(rules=[{"operation": "CommitTransaction", "error": "InternalServerErrorException", "count": 1}])
-    response = api.post("/api/entities/", {"name": "Commit Unknown", "entity_type": "venue"},
-                        content_type="application/json", **world.auth("ann", A))
+    response = api.post(
+        "/api/entities/",
+        {"name": "Commit Unknown", "entity_type": "venue"},
+        content_type="application/json",
+        **world.auth("ann", A),
+    )
     assert response.status_code == 502
     assert response.json()["code"] == "commit_outcome_unknown" and response.json()["extra"] == {"retryable": False}
     record = next(r for r in caplog.records if r.getMessage().startswith("request transaction failed to commit"))
-    assert (record.tenant_id, record.aws_code, record.request_id) == (A, "InternalServerErrorException",
-                                                                      response["X-Request-Id"])
+    assert (record.tenant_id, record.aws_code, record.request_id) == (
+        A,
+        "InternalServerErrorException",
+        response["X-Request-Id"],
+    )
     with trusted_scope():
         Entity.objects.filter(tenant_id=A, name="Commit Unknown").delete()
 
@@ -111,8 +136,12 @@ DATA_API_STEPS = {
     # the commit fails before it ran
     "commit": {"operation": "CommitTransaction", "error": "InternalServerErrorException", "count": 1},
     # the commit ran, its response was lost
-    "commit-lost": {"operation": "CommitTransaction", "error": "InternalServerErrorException", "count": 1,
-                    "after": True},
+    "commit-lost": {
+        "operation": "CommitTransaction",
+        "error": "InternalServerErrorException",
+        "count": 1,
+        "after": True,
+    },
     # RollbackTransaction is retried (it cannot duplicate work): fail it past the retry budget
     "rollback": {"operation": "RollbackTransaction", "error": "InternalServerErrorException", "count": 50},
 }
@@ -137,8 +166,7 @@ def expire_abandoned_transactions(control: EmulatorControl) -> None:
     deadline = time.monotonic() + 10
     while control.stats()["open_transactions"] and time.monotonic() < deadline:
         time.sleep(0.05)
-    control.config(transaction_idle_timeout=saved["transaction_idle_timeout"],
-                   reaper_interval=saved["reaper_interval"])
+    control.config(transaction_idle_timeout=saved["transaction_idle_timeout"], reaper_interval=saved["reaper_interval"])
 
 
 @pytest.fixture
@@ -170,8 +198,9 @@ def call(api, world, method: str, item_id):
     return {
         "list": lambda: api.get("/api/entities/", **auth),
         "item": lambda: api.get(item, **auth),
-        "post": lambda: api.post("/api/entities/", {"name": "Matrix New", "entity_type": "venue"},
-                                 content_type="application/json", **auth),
+        "post": lambda: api.post(
+            "/api/entities/", {"name": "Matrix New", "entity_type": "venue"}, content_type="application/json", **auth
+        ),
         "patch": lambda: api.patch(item, {"name": "Matrix Renamed"}, content_type="application/json", **auth),
         "delete": lambda: api.delete(item, **auth),
     }[method]()
@@ -204,10 +233,13 @@ def test_fault_matrix(api, world, inject, victim, step, method):
     else:
         assert (response.status_code, body["code"]) == (503, "database_unavailable")
         assert body["extra"] == {"retryable": True}
-    expected = {"list": {"Matrix Victim"}, "item": {"Matrix Victim"},
-                "post": {"Matrix Victim", "Matrix New"} if committed_anyway else {"Matrix Victim"},
-                "patch": {"Matrix Renamed"} if committed_anyway else {"Matrix Victim"},
-                "delete": set() if committed_anyway else {"Matrix Victim"}}[method]
+    expected = {
+        "list": {"Matrix Victim"},
+        "item": {"Matrix Victim"},
+        "post": {"Matrix Victim", "Matrix New"} if committed_anyway else {"Matrix Victim"},
+        "patch": {"Matrix Renamed"} if committed_anyway else {"Matrix Victim"},
+        "delete": set() if committed_anyway else {"Matrix Victim"},
+    }[method]
     assert state() == expected  # never partial: all of the write or none of it
 
 
@@ -216,12 +248,29 @@ MISSING = "00000000-0000-7000-8000-000000000000"
 REFUSED = {
     "list": (lambda api, auth: api.get("/api/entities/?page=999", **auth), 404),
     "item": (lambda api, auth: api.get(f"/api/entities/{MISSING}/", **auth), 404),
-    "post": (lambda api, auth: api.post("/api/bookings/", {
-        "property": MISSING, "room": MISSING, "guest_name": "Matrix Guest", "guest_email": "m@example.com",
-        "check_in": "2026-05-01", "check_out": "2026-05-02", "total_amount": "10.00"},
-        content_type="application/json", **auth), 400),
-    "patch": (lambda api, auth: api.patch(f"/api/entities/{MISSING}/", {"name": "Matrix X"},
-                                          content_type="application/json", **auth), 404),
+    "post": (
+        lambda api, auth: api.post(
+            "/api/bookings/",
+            {
+                "property": MISSING,
+                "room": MISSING,
+                "guest_name": "Matrix Guest",
+                "guest_email": "m@example.com",
+                "check_in": "2026-05-01",
+                "check_out": "2026-05-02",
+                "total_amount": "10.00",
+            },
+            content_type="application/json",
+            **auth,
+        ),
+        400,
+    ),
+    "patch": (
+        lambda api, auth: api.patch(
+            f"/api/entities/{MISSING}/", {"name": "Matrix X"}, content_type="application/json", **auth
+        ),
+        404,
+    ),
     "delete": (lambda api, auth: api.delete(f"/api/entities/{MISSING}/", **auth), 404),
 }
 

@@ -1,22 +1,61 @@
 """Bad input: hypothesis-generated bodies and query strings against every endpoint; never a server error."""
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from .conftest import A
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-                    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children,
-                                                                                    max_size=3), max_leaves=8)
-FIELDS = ["entity", "property", "room", "parent", "guest_id", "guest_name", "guest_email", "check_in", "check_out",
-          "party_size", "status", "total_amount",
-          "metadata", "name", "entity_type", "is_active", "external_id", "relationship_type", "tenant_id", "id"]
-BODY = st.dictionaries(st.sampled_from(FIELDS), JSON | st.sampled_from(["2026-01-01", "-1", "1e309", "\x00"]),
-                       max_size=8)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=3),
+    max_leaves=8,
+)
+FIELDS = [
+    "entity",
+    "property",
+    "room",
+    "parent",
+    "guest_id",
+    "guest_name",
+    "guest_email",
+    "check_in",
+    "check_out",
+    "party_size",
+    "status",
+    "total_amount",
+    "metadata",
+    "name",
+    "entity_type",
+    "is_active",
+    "external_id",
+    "relationship_type",
+    "tenant_id",
+    "id",
+]
+BODY = st.dictionaries(
+    st.sampled_from(FIELDS), JSON | st.sampled_from(["2026-01-01", "-1", "1e309", "\x00"]), max_size=8
+)
 PATHS = ["/api/bookings/", "/api/entities/", "/api/relationships/"]
-QUERY = st.dictionaries(st.sampled_from(["page", "page_size", "ordering", "status", "property", "room", "guest_id",
-                                         "check_in_from",
-                                         "search", "is_active", "entity_type", "guest_email"]),
-                        st.text(max_size=20), max_size=4)
+QUERY = st.dictionaries(
+    st.sampled_from(
+        [
+            "page",
+            "page_size",
+            "ordering",
+            "status",
+            "property",
+            "room",
+            "guest_id",
+            "check_in_from",
+            "search",
+            "is_active",
+            "entity_type",
+            "guest_email",
+        ]
+    ),
+    st.text(max_size=20),
+    max_size=4,
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
@@ -38,6 +77,5 @@ def test_fuzzed_queries_never_500(api, world, path, query):
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(item=st.text(max_size=40), method=st.sampled_from(["get", "patch", "delete"]))
 def test_fuzzed_ids_never_500(api, world, item, method):
-    response = getattr(api, method)(f"/api/bookings/{item}/", content_type="application/json",
-                                    **world.auth("ann", A))
+    response = getattr(api, method)(f"/api/bookings/{item}/", content_type="application/json", **world.auth("ann", A))
     assert response.status_code < 500

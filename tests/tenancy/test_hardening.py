@@ -65,8 +65,7 @@ def test_error_pages_never_show_a_secret(world, db_access, settings, caplog, tri
     leaked = [s[:6] + "…" for s in known_secrets() if s in page]
     assert leaked == [], f"secrets on the {trigger} page: {leaked}"
     if trigger != "not-found":  # under /api/ even DEBUG's technical pages become the API's error shape
-        assert response["Content-Type"] == "application/json" and set(response.json()) == {"message", "code",
-                                                                                           "extra"}
+        assert response["Content-Type"] == "application/json" and set(response.json()) == {"message", "code", "extra"}
 
 
 def test_the_dev_server_does_not_get_the_owners_credentials():
@@ -80,8 +79,12 @@ def test_the_dev_server_does_not_get_the_owners_credentials():
 # -- 4. sizes -----------------------------------------------------------------------------------------------------
 def test_metadata_over_the_limit_is_a_400_on_the_field(api, world):
     big = {"blob": "x" * (settings.METADATA_MAX_BYTES + 10)}
-    response = api.post("/api/entities/", {"name": "Too Big", "entity_type": "venue", "metadata": big},
-                        content_type="application/json", **world.auth())
+    response = api.post(
+        "/api/entities/",
+        {"name": "Too Big", "entity_type": "venue", "metadata": big},
+        content_type="application/json",
+        **world.auth(),
+    )
     assert response.status_code == 400 and list(response.json()["extra"]["fields"]) == ["metadata"]
 
 
@@ -97,8 +100,13 @@ def test_a_body_over_the_limit_is_a_413_before_parsing(api, world, tenant_calls)
 def test_a_row_too_large_for_the_data_api_is_a_clear_error(api, world, db_access):
     """Written by another client (here: the trusted path), 80 KB of metadata: the Data API cannot return that row."""
     with trusted_scope():
-        entity = Entity.objects.create(tenant_id=A, entity_type="venue", name="Oversize Row", created_by="other-app",
-                                       metadata={"blob": "x" * 80_000})
+        entity = Entity.objects.create(
+            tenant_id=A,
+            entity_type="venue",
+            name="Oversize Row",
+            created_by="other-app",
+            metadata={"blob": "x" * 80_000},
+        )
     try:
         response = api.get("/api/entities/", **world.auth())
         assert response.status_code == 422
@@ -110,12 +118,15 @@ def test_a_row_too_large_for_the_data_api_is_a_clear_error(api, world, db_access
 
 
 # -- 5. bad input -------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("body", [
-    '{"name": "nul\\u0000name", "entity_type": "venue"}',
-    '{"name": "ok", "entity_type": "venue", "metadata": {"k\\u0000": 1}}',
-    '{"name": "ok", "entity_type": "venue", "metadata": ' + "[" * 50_000 + "]" * 50_000 + "}",
-    '{"name": "ok", "entity_type": "venue", "metadata": {"a": ' + '{"a": ' * 40 + "1" + "}" * 40 + "}}",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"name": "nul\\u0000name", "entity_type": "venue"}',
+        '{"name": "ok", "entity_type": "venue", "metadata": {"k\\u0000": 1}}',
+        '{"name": "ok", "entity_type": "venue", "metadata": ' + "[" * 50_000 + "]" * 50_000 + "}",
+        '{"name": "ok", "entity_type": "venue", "metadata": {"a": ' + '{"a": ' * 40 + "1" + "}" * 40 + "}}",
+    ],
+)
 def test_bad_json_is_a_400_not_a_500(api, world, body, tenant_calls):
     with tenant_calls() as calls:
         response = api.post("/api/entities/", body, content_type="application/json", **world.auth())
@@ -136,8 +147,7 @@ def test_a_value_the_database_refuses_is_a_400(api, world, monkeypatch):
     monkeypatch.setattr(views.BookingCollectionApi, "select", refused)
     response = api.get("/api/bookings/", **world.auth())
     assert response.status_code == 400
-    assert response.json() == {"message": "A value is not valid for the database.", "code": "invalid_data",
-                               "extra": {}}
+    assert response.json() == {"message": "A value is not valid for the database.", "code": "invalid_data", "extra": {}}
 
 
 # -- 6. abuse limits ----------------------------------------------------------------------------------------------
@@ -173,16 +183,31 @@ def test_failed_authentication_is_throttled_before_any_database_call(api, world,
 # -- 7. the smaller findings ----------------------------------------------------------------------------------------
 def test_jwt_lifetime_is_bounded(api, world):
     now = int(time.time())
-    long_lived = jwt.encode({"tenantId": A, "userId": str(world.users["ann"].pk), "role": "owner",
-                             "iss": settings.TENANT_JWT_ISSUER, "aud": settings.TENANT_JWT_AUDIENCE, "iat": now,
-                             "exp": now + settings.TENANT_JWT_MAX_LIFETIME + 60},
-                            settings.TENANT_JWT_SECRET, algorithm="HS256")
+    long_lived = jwt.encode(
+        {
+            "tenantId": A,
+            "userId": str(world.users["ann"].pk),
+            "role": "owner",
+            "iss": settings.TENANT_JWT_ISSUER,
+            "aud": settings.TENANT_JWT_AUDIENCE,
+            "iat": now,
+            "exp": now + settings.TENANT_JWT_MAX_LIFETIME + 60,
+        },
+        settings.TENANT_JWT_SECRET,
+        algorithm="HS256",
+    )
     assert api.get("/api/entities/", HTTP_AUTHORIZATION=f"Bearer {long_lived}").status_code == 401
 
 
 def manage(*args, **env):
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "DJANGO_SETTINGS_MODULE": "hospitality.settings", **env}, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "hospitality.settings", **env},
+        timeout=120,
+    )
 
 
 def test_a_short_jwt_secret_stops_startup():
@@ -192,8 +217,15 @@ def test_a_short_jwt_secret_stops_startup():
 
 
 def test_check_deploy_is_clean_with_production_settings():
-    result = manage("check", "--deploy", "--fail-level", "WARNING", DJANGO_DEBUG="false",
-                    DJANGO_ALLOWED_HOSTS="api.example.com", HOSPITALITY_ENV_FILE="")
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_DEBUG="false",
+        DJANGO_ALLOWED_HOSTS="api.example.com",
+        HOSPITALITY_ENV_FILE="",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 

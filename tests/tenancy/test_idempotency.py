@@ -10,11 +10,11 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from bookings.models import Entity
+from devstack.pg_proxy import proxied_alias
+from tenants.aliases import TENANT_ALIAS
 from tenants.context import trusted_scope
 from tenants.models import IdempotencyKey
-from tenants.aliases import TENANT_ALIAS
 from tests.emulator_control import EmulatorControl
-from devstack.pg_proxy import proxied_alias
 
 from .conftest import A
 
@@ -36,8 +36,13 @@ def cleanup(db_access):
 
 def post(api, world, name: str, key: str | None, **extra):
     headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
-    return api.post("/api/entities/", {"name": name, "entity_type": "venue", **extra},
-                    content_type="application/json", **headers, **world.auth())
+    return api.post(
+        "/api/entities/",
+        {"name": name, "entity_type": "venue", **extra},
+        content_type="application/json",
+        **headers,
+        **world.auth(),
+    )
 
 
 def test_a_retry_with_the_same_key_replays_the_first_outcome(api, world, cleanup, tenant_calls):
@@ -106,13 +111,16 @@ def faults(db_access):
 
         def inject(spec: dict, seed: int | None = None):
             control.faults(seed=seed, rules=[{**DATA_API_FAULTS[name], **limit} for name, limit in spec.items()])
+
         yield inject
         control.clear_faults()
     else:
         with proxied_alias(TENANT_ALIAS, seed=7) as proxy:
+
             def inject(spec: dict, seed: int | None = None):
                 for name, limit in spec.items():
                     proxy.fail(**{"count": None, **PG_FAULTS[name], **limit})
+
             yield inject
 
 
@@ -132,8 +140,9 @@ def booked_guests(prefix: str) -> list[str]:
     from bookings.models import Booking
 
     with trusted_scope():
-        return list(Booking.objects.filter(tenant_id=A, guest_name__startswith=prefix)
-                    .values_list("guest_name", flat=True))
+        return list(
+            Booking.objects.filter(tenant_id=A, guest_name__startswith=prefix).values_list("guest_name", flat=True)
+        )
 
 
 @pytest.mark.parametrize("with_keys", [True, False])
@@ -145,16 +154,33 @@ def test_clients_retrying_every_error(api, world, db_access, faults, with_keys):
 
     prefix = f"Idem Retry {'K' if with_keys else 'N'} "
     hotel = str(world.entities[A].pk)
-    faults({"lost-commit": {"rate": 0.25}, "failed-commit": {"rate": 0.1}, "failed-statement": {"rate": 0.05},
-            "failed-begin": {"rate": 0.05}}, seed=7)
+    faults(
+        {
+            "lost-commit": {"rate": 0.25},
+            "failed-commit": {"rate": 0.1},
+            "failed-statement": {"rate": 0.05},
+            "failed-begin": {"rate": 0.05},
+        },
+        seed=7,
+    )
     names = [f"{prefix}{i:02d}" for i in range(20)]
     try:
         for name in names:
             headers = {"HTTP_IDEMPOTENCY_KEY": uuid.uuid4().hex} if with_keys else {}
             for _attempt in range(12):
-                response = api.post("/api/bookings/", {"property": hotel, "room": hotel, "guest_name": name,
-                                                       "check_in": "2027-10-01", "check_out": "2027-10-02"},
-                                    content_type="application/json", **headers, **world.auth())
+                response = api.post(
+                    "/api/bookings/",
+                    {
+                        "property": hotel,
+                        "room": hotel,
+                        "guest_name": name,
+                        "check_in": "2027-10-01",
+                        "check_out": "2027-10-02",
+                    },
+                    content_type="application/json",
+                    **headers,
+                    **world.auth(),
+                )
                 # what a server does after each request (Django's test client leaves it out): drop a connection
                 # that failed and is unusable, so the next request opens a new one
                 close_old_connections()

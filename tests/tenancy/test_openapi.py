@@ -28,10 +28,12 @@ def test_lists_are_documented_as_pages_and_errors_in_one_shape(document):
     for path in ("/api/bookings/", "/api/entities/", "/api/relationships/"):
         listing = document["paths"][path]["get"]["responses"]
         assert listing["200"]["content"]["application/json"]["schema"]["$ref"].startswith(
-            "#/components/schemas/Paginated")
+            "#/components/schemas/Paginated"
+        )
         for status in ("400", "401", "403", "429", "503"):
-            assert listing[status]["content"]["application/json"]["schema"]["$ref"] == \
-                "#/components/schemas/ErrorOutput"
+            assert (
+                listing[status]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/ErrorOutput"
+            )
         create = document["paths"][path]["post"]["responses"]
         assert {"201", "400", "409", "413", "422", "502", "503"} <= set(create)
 
@@ -41,9 +43,11 @@ def test_real_responses_match_the_document(api, world, document):
     validate(document, api.get("/api/bookings/?page_size=2", **auth).json(), "PaginatedBookingList")
     validate(document, api.get("/api/entities/", **auth).json(), "PaginatedEntityList")
     validate(document, api.get(f"/api/bookings/{world.bookings[A][0].pk}/", **auth).json(), "BookingOutput")
-    for error in (api.get("/api/bookings/"),                                      # 401
-                  api.get("/api/bookings/?status=lost", **auth),                  # 400
-                  api.get(f"/api/bookings/{world.bookings['tenant-beta-002'][0].pk}/", **auth),  # 404
-                  api.post("/api/entities/", "{", content_type="application/json", **auth)):   # 400 parse
+    for error in (
+        api.get("/api/bookings/"),  # 401
+        api.get("/api/bookings/?status=lost", **auth),  # 400
+        api.get(f"/api/bookings/{world.bookings['tenant-beta-002'][0].pk}/", **auth),  # 404
+        api.post("/api/entities/", "{", content_type="application/json", **auth),
+    ):  # 400 parse
         assert error.status_code >= 400
         validate(document, error.json(), "ErrorOutput")

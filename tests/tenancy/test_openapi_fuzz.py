@@ -28,8 +28,10 @@ schema = schemathesis.pytest.from_fixture("openapi")
 @pytest.fixture
 def openapi(world, db_access):
     with trusted_scope():
-        before = {model: set(model.objects.filter(tenant_id=A).values_list("pk", flat=True))
-                  for model in (TenantRelationship, Booking, Entity)}
+        before = {
+            model: set(model.objects.filter(tenant_id=A).values_list("pk", flat=True))
+            for model in (TenantRelationship, Booking, Entity)
+        }
     yield schemathesis.openapi.from_wsgi("/schema/openapi.json", get_wsgi_application())
     with trusted_scope():  # children first: bookings and relationships reference entities
         for model, kept in before.items():

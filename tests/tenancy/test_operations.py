@@ -26,12 +26,25 @@ def test_benchmark_smoke_run(world, db_access, settings, tmp_path, capsys):
 def test_lambda_handler_serves_an_api_gateway_event(world, db_access):
     from hospitality.lambda_handler import handler
 
-    event = {"version": "2.0", "routeKey": "$default", "rawPath": "/api/whoami/", "rawQueryString": "",
-             "headers": {"host": "localhost", "authorization": world.auth("ann", A)["HTTP_AUTHORIZATION"]},
-             "requestContext": {"http": {"method": "GET", "path": "/api/whoami/", "protocol": "HTTP/1.1",
-                                         "sourceIp": "127.0.0.1", "userAgent": "test"},
-                                "domainName": "localhost", "stage": "$default"},
-             "isBase64Encoded": False}
+    event = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/api/whoami/",
+        "rawQueryString": "",
+        "headers": {"host": "localhost", "authorization": world.auth("ann", A)["HTTP_AUTHORIZATION"]},
+        "requestContext": {
+            "http": {
+                "method": "GET",
+                "path": "/api/whoami/",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "test",
+            },
+            "domainName": "localhost",
+            "stage": "$default",
+        },
+        "isBase64Encoded": False,
+    }
     response = handler(event, None)
     assert response["statusCode"] == 200
     assert json.loads(response["body"])["tenant_id"] == A

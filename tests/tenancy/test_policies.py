@@ -1,12 +1,11 @@
 """rls-threats.md, "Policy and schema" (13-26)."""
 
 import pytest
-from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 
 from tenants import rls
-from tenants.context import TenantContext, tenant_block
 from tenants.aliases import TENANT_ALIAS
+from tenants.context import TenantContext, tenant_block
 
 from .conftest import A, B
 
@@ -31,8 +30,9 @@ def owner_sql(statement):
     """DDL as the owner role (the migrations' role), through the trusted path's server."""
     import psycopg
 
-    with psycopg.connect(__import__("os").environ["OWNER_DATABASE_URL"].replace("postgres://", "postgresql://"),
-                         autocommit=True) as conn:
+    with psycopg.connect(
+        __import__("os").environ["OWNER_DATABASE_URL"].replace("postgres://", "postgresql://"), autocommit=True
+    ) as conn:
         conn.execute(statement)
 
 
@@ -40,15 +40,22 @@ def owner_sql(statement):
 def test_13_insert_for_another_tenant_is_refused(world, db_access):
     def insert():
         with as_tenant(world, A, "ann"):
-            sql("INSERT INTO entities (id, tenant_id, entity_type, name, metadata, is_active, created_at, created_by, "
+            sql(
+                "INSERT INTO entities (id, tenant_id, entity_type, name, metadata, is_active, created_at, created_by, "
                 "updated_at) VALUES (app.uuid_generate_v7(), %s, 'hotel', 'smuggled', '{}', true, now(), 'x', now())",
-                [B])
+                [B],
+            )
+
     assert sqlstate_of(insert) == "42501"
 
 
 def test_13_api_ignores_tenant_id_in_the_body(api, world):
-    response = api.post("/api/entities/", {"name": "Via API", "entity_type": "venue", "tenant_id": B,
-                                           "tenant": B}, content_type="application/json", **world.auth("ann", A))
+    response = api.post(
+        "/api/entities/",
+        {"name": "Via API", "entity_type": "venue", "tenant_id": B, "tenant": B},
+        content_type="application/json",
+        **world.auth("ann", A),
+    )
     assert response.status_code == 201
     from bookings.models import Entity
     from tenants.context import trusted_scope
@@ -66,6 +73,7 @@ def test_14_update_to_another_tenant_is_refused(world, db_access):
     def move():
         with as_tenant(world, A, "ann"):
             sql("UPDATE bookings SET tenant_id = %s WHERE id = %s", [B, booking.pk])
+
     assert sqlstate_of(move) == "42501"
 
 
@@ -100,9 +108,11 @@ def test_17_no_settable_bypass_and_no_set_role(world, db_access):
         sql("SELECT set_config('app.is_admin', 'true', true)")
         assert {r[0] for r in sql("SELECT DISTINCT tenant_id FROM bookings")} == {A}
     for role in ("hospitality_admin", "hospitality_owner"):
-        def set_role():
+
+        def set_role(role=role):
             with transaction.atomic(using=TENANT_ALIAS):
                 sql(f"SET ROLE {role}")
+
         assert sqlstate_of(set_role) == "42501"
 
 
@@ -110,8 +120,10 @@ def test_17_no_settable_bypass_and_no_set_role(world, db_access):
 def test_18_app_role_attributes_and_force(world, db_access):
     with transaction.atomic(using=TENANT_ALIAS):
         assert sql("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user") == [(False, False)]
-        assert sql("SELECT bool_and(relforcerowsecurity) FROM pg_class WHERE relname IN "
-                   "('bookings', 'entities', 'tenant_relationships')") == [(True,)]
+        assert sql(
+            "SELECT bool_and(relforcerowsecurity) FROM pg_class WHERE relname IN "
+            "('bookings', 'entities', 'tenant_relationships')"
+        ) == [(True,)]
 
 
 # 19. a value unique in another tenant is no signal; the API answers 409 without detail
@@ -120,14 +132,21 @@ def test_19_uniques_include_the_tenant_and_409_has_no_detail(api, world):
     from tenants.context import trusted_scope
 
     taken_in_b = world.entities[B].name
-    created = api.post("/api/entities/", {"name": taken_in_b, "entity_type": "hotel"},
-                       content_type="application/json", **world.auth("ann", A))
+    created = api.post(
+        "/api/entities/",
+        {"name": taken_in_b, "entity_type": "hotel"},
+        content_type="application/json",
+        **world.auth("ann", A),
+    )
     assert created.status_code == 201
-    duplicate = api.post("/api/entities/", {"name": taken_in_b, "entity_type": "hotel"},
-                         content_type="application/json", **world.auth("ann", A))
+    duplicate = api.post(
+        "/api/entities/",
+        {"name": taken_in_b, "entity_type": "hotel"},
+        content_type="application/json",
+        **world.auth("ann", A),
+    )
     assert duplicate.status_code == 409
-    assert duplicate.json() == {"message": "The request conflicts with existing data.", "code": "conflict",
-                                "extra": {}}
+    assert duplicate.json() == {"message": "The request conflicts with existing data.", "code": "conflict", "extra": {}}
     with trusted_scope():
         Entity.objects.filter(pk=created.json()["id"]).delete()
 
@@ -138,16 +157,23 @@ def test_20_booking_cannot_point_into_another_tenant(world, db_access):
 
     def insert():
         with as_tenant(world, A, "ann"):
-            sql("INSERT INTO bookings (tenant_id, property_id, room_id, guest_id, check_in, check_out, created_by) "
-                "VALUES (%s, %s, %s, 'g', '2026-01-01', '2026-01-02', 'x')", [A, foreign_entity, foreign_entity])
+            sql(
+                "INSERT INTO bookings (tenant_id, property_id, room_id, guest_id, check_in, check_out, created_by) "
+                "VALUES (%s, %s, %s, 'g', '2026-01-01', '2026-01-02', 'x')",
+                [A, foreign_entity, foreign_entity],
+            )
+
     assert sqlstate_of(insert) == "23503"
 
 
 def test_20_api_treats_another_tenants_entity_as_missing(api, world):
     foreign = str(world.entities[B].pk)
-    response = api.post("/api/bookings/", {"property": foreign, "room": foreign, "guest_name": "x",
-                                           "check_in": "2026-02-01", "check_out": "2026-02-02"},
-                        content_type="application/json", **world.auth("ann", A))
+    response = api.post(
+        "/api/bookings/",
+        {"property": foreign, "room": foreign, "guest_name": "x", "check_in": "2026-02-01", "check_out": "2026-02-02"},
+        content_type="application/json",
+        **world.auth("ann", A),
+    )
     assert response.status_code == 400
     assert sorted(response.json()["extra"]["fields"]) == ["property", "room"]
     assert "does not exist" in response.json()["extra"]["fields"]["room"][0]
@@ -158,6 +184,7 @@ def test_21_truncate_is_denied(world, db_access):
     def truncate():
         with transaction.atomic(using=TENANT_ALIAS):
             sql("TRUNCATE bookings")
+
     assert sqlstate_of(truncate) == "42501"
 
 
@@ -174,9 +201,11 @@ def test_22_definer_view_is_found_by_the_audit(world, db_access):
 # 23. SECURITY DEFINER helpers: search_path pinned, EXECUTE revoked from PUBLIC
 def test_23_security_definer_functions_are_locked_down(world, db_access):
     with transaction.atomic(using=TENANT_ALIAS):
-        rows = sql("SELECT p.proname, p.proconfig::text, has_function_privilege('public', p.oid, 'EXECUTE') "
-                   "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-                   "WHERE n.nspname = 'app' AND p.prosecdef ORDER BY 1")
+        rows = sql(
+            "SELECT p.proname, p.proconfig::text, has_function_privilege('public', p.oid, 'EXECUTE') "
+            "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = 'app' AND p.prosecdef ORDER BY 1"
+        )
     assert [r[0] for r in rows] == ["enter_tenant", "enter_tenant_with_token", "proven_setting"]
     assert all("search_path=pg_catalog" in r[1] and r[2] is False for r in rows)
 
@@ -198,6 +227,7 @@ def test_25_row_security_off_is_an_error(world, db_access):
         with as_tenant(world, A, "ann"):
             sql("SET LOCAL row_security = off")
             sql("SELECT count(*) FROM bookings")
+
     assert sqlstate_of(off) == "42501"
 
 
@@ -226,12 +256,12 @@ def test_26_disabled_rls_and_dropped_policy_are_found_and_reapplied(world, db_ac
         codes = {f.code for f in rls.audit()}
         assert {"rls-not-forced", "missing-policy"} <= codes
     finally:
+        import psycopg
         from django.db import connections as conns
 
-        import psycopg
-
-        with psycopg.connect(__import__("os").environ["OWNER_DATABASE_URL"].replace("postgres://", "postgresql://"),
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            __import__("os").environ["OWNER_DATABASE_URL"].replace("postgres://", "postgresql://"), autocommit=True
+        ) as conn:
             for path in rls.sql_files():
                 text = path.read_text()
                 if "{table}" in text:
@@ -243,12 +273,13 @@ def test_26_disabled_rls_and_dropped_policy_are_found_and_reapplied(world, db_ac
 def test_custom_context_variables_are_transaction_local_and_validated(world, db_access):
     context = TenantContext(A, str(world.users["ann"].pk), "owner", variables={"channel": "mobile", "locale": "pt"})
     with tenant_block(context):
-        assert sql("SELECT current_setting('app.ctx.channel'), current_setting('app.ctx.locale')") == [
-            ("mobile", "pt")]
+        assert sql("SELECT current_setting('app.ctx.channel'), current_setting('app.ctx.locale')") == [("mobile", "pt")]
     assert sql("SELECT coalesce(current_setting('app.ctx.channel', true), '')") == [("",)]
 
     def bad_name():
-        with tenant_block(TenantContext(A, str(world.users["ann"].pk), "owner",
-                                        variables={"current_tenant_id'); --": "x"})):
+        with tenant_block(
+            TenantContext(A, str(world.users["ann"].pk), "owner", variables={"current_tenant_id'); --": "x"})
+        ):
             pass
+
     assert sqlstate_of(bad_name) == "22023"

@@ -11,12 +11,15 @@ from bookings.models import Booking, Entity, TenantRelationship
 from tenants.context import TenantContext, tenant_block, trusted_scope
 from tenants.models import ApiToken, Membership, Tenant
 
-from .conftest import A, PASSWORD
+from .conftest import PASSWORD, A
 from .test_policies import sql, sqlstate_of
 
 ROLES = ("owner", "manager", "staff", "viewer")
-WRITES = {"entities": {"owner", "manager"}, "relationships": {"owner", "manager"},
-          "bookings": {"owner", "manager", "staff"}}
+WRITES = {
+    "entities": {"owner", "manager"},
+    "relationships": {"owner", "manager"},
+    "bookings": {"owner", "manager", "staff"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,16 +40,24 @@ def payload(world, endpoint: str, suffix: str) -> dict:
     hotel = str(world.entities[A].pk)
     return {
         "entities": {"name": f"Role Venue {suffix}", "entity_type": "venue"},
-        "bookings": {"property": hotel, "room": hotel, "guest_name": f"Role Guest {suffix}",
-                     "check_in": "2027-09-01", "check_out": "2027-09-02"},
+        "bookings": {
+            "property": hotel,
+            "room": hotel,
+            "guest_name": f"Role Guest {suffix}",
+            "check_in": "2027-09-01",
+            "check_out": "2027-09-02",
+        },
         "relationships": {"entity": hotel, "external_id": f"role-{suffix}", "relationship_type": "partner"},
     }[endpoint]
 
 
 def existing(world, endpoint: str):
     with trusted_scope():
-        return {"entities": world.entities[A], "bookings": world.bookings[A][0],
-                "relationships": TenantRelationship.objects.filter(tenant_id=A).first()}[endpoint]
+        return {
+            "entities": world.entities[A],
+            "bookings": world.bookings[A][0],
+            "relationships": TenantRelationship.objects.filter(tenant_id=A).first(),
+        }[endpoint]
 
 
 @pytest.mark.parametrize("endpoint", sorted(WRITES))
@@ -68,8 +79,11 @@ def test_role_by_method_by_endpoint(api, world, members, role, endpoint):
         assert api.delete(item, **auth).status_code == 204
     else:
         assert created.status_code == 403
-        assert created.json() == {"message": "Your role in this tenant may not change this data.",
-                                  "code": "role_not_allowed", "extra": {}}
+        assert created.json() == {
+            "message": "Your role in this tenant may not change this data.",
+            "code": "role_not_allowed",
+            "extra": {},
+        }
         item = f"{url}{target.pk}/"
         assert api.patch(item, {}, content_type="application/json", **auth).status_code == 403
         assert api.delete(item, **auth).status_code == 403
@@ -84,17 +98,26 @@ def jwt_for(world, user, role):
     from django.conf import settings
 
     now = int(time.time())
-    return jwt.encode({"tenantId": A, "userId": str(user.pk), "role": role, "iss": settings.TENANT_JWT_ISSUER,
-                       "aud": settings.TENANT_JWT_AUDIENCE, "iat": now, "exp": now + 300},
-                      settings.TENANT_JWT_SECRET, algorithm="HS256")
+    return jwt.encode(
+        {
+            "tenantId": A,
+            "userId": str(user.pk),
+            "role": role,
+            "iss": settings.TENANT_JWT_ISSUER,
+            "aud": settings.TENANT_JWT_AUDIENCE,
+            "iat": now,
+            "exp": now + 300,
+        },
+        settings.TENANT_JWT_SECRET,
+        algorithm="HS256",
+    )
 
 
 def test_a_viewers_api_token_reads_but_never_writes(api, world, members):
     _, token = members
     auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
     assert api.get("/api/bookings/", **auth).status_code == 200
-    response = api.post("/api/bookings/", payload(world, "bookings", "token"), content_type="application/json",
-                        **auth)
+    response = api.post("/api/bookings/", payload(world, "bookings", "token"), content_type="application/json", **auth)
     assert response.status_code == 403 and response.json()["code"] == "role_not_allowed"
 
 
@@ -105,6 +128,7 @@ def test_the_database_refuses_a_viewers_writes_even_past_the_api(world, members,
     def insert():
         with tenant_block(viewer):
             sql("INSERT INTO entities (tenant_id, entity_type, name, created_by) VALUES (%s, 'venue', 'v', 'v')", [A])
+
     assert sqlstate_of(insert) == "42501"
     with tenant_block(viewer):
         assert sql("UPDATE bookings SET guest_name = 'viewer was here'") == 0
@@ -115,6 +139,7 @@ def test_the_database_refuses_a_viewers_writes_even_past_the_api(world, members,
     def staff_entity():
         with tenant_block(staff):
             sql("INSERT INTO entities (tenant_id, entity_type, name, created_by) VALUES (%s, 'venue', 's', 's')", [A])
+
     assert sqlstate_of(staff_entity) == "42501"
     with tenant_block(staff):
         assert sql("UPDATE bookings SET party_size = party_size WHERE tenant_id = %s", [A]) == 3

@@ -35,11 +35,17 @@ def test_use_data_api_false_wins():
 
 
 def test_partial_rollout_needs_the_pg_url():
-    env = {"DATABASE_URL": "postgres://a:b@h:5432/db", "USE_DATA_API": "true", "DATA_API_ROLLOUT_PERCENTAGE": "50",
-           "DB_CLUSTER_ARN": "arn:aws:rds:us-east-1:123456789012:cluster:c", "DATABASE_NAME": "db",
-           "DB_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:s-AbCdEf"}
-    with pytest.raises(ImproperlyConfigured, match="TENANT_DATABASE_URL: is required when "
-                                                   "DATA_API_ROLLOUT_PERCENTAGE=50"):
+    env = {
+        "DATABASE_URL": "postgres://a:b@h:5432/db",
+        "USE_DATA_API": "true",
+        "DATA_API_ROLLOUT_PERCENTAGE": "50",
+        "DB_CLUSTER_ARN": "arn:aws:rds:us-east-1:123456789012:cluster:c",
+        "DATABASE_NAME": "db",
+        "DB_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:s-AbCdEf",
+    }
+    with pytest.raises(
+        ImproperlyConfigured, match="TENANT_DATABASE_URL: is required when DATA_API_ROLLOUT_PERCENTAGE=50"
+    ):
         database_config(env)
     config = database_config({**env, "TENANT_DATABASE_URL": "postgres://app:p@h:5432/db"})
     assert config.databases["tenant"]["ENGINE"] == "dataapi_backend"

@@ -51,8 +51,16 @@ def test_drizzle_and_django_share_rows_and_isolation(api, world, drizzle, create
 
     # a Drizzle insert naming only the seed's columns: the database fills the rest; Django serves it to A only
     hotel = str(world.entities[A].pk)
-    inserted = drizzle("insert", A, ann, propertyId=hotel, roomId=hotel, guestId="idp|guest-42",
-                       checkIn="2027-04-01", checkOut="2027-04-03")
+    inserted = drizzle(
+        "insert",
+        A,
+        ann,
+        propertyId=hotel,
+        roomId=hotel,
+        guestId="idp|guest-42",
+        checkIn="2027-04-01",
+        checkOut="2027-04-03",
+    )
     assert inserted["ok"], inserted
     row = inserted["rows"][0]
     created.append(row["id"])
@@ -62,9 +70,19 @@ def test_drizzle_and_django_share_rows_and_isolation(api, world, drizzle, create
     assert via_api["guest_id"] == "idp|guest-42" and via_api["room"]["id"] == hotel
 
     # a Django write is visible to Drizzle, updated by Drizzle, seen updated by Django, deleted by Drizzle
-    posted = api.post("/api/bookings/", {"property": hotel, "room": hotel, "guest_id": "crm-7", "guest_name": "Both",
-                                         "check_in": "2027-05-01", "check_out": "2027-05-02"},
-                      content_type="application/json", **world.auth("ann", A))
+    posted = api.post(
+        "/api/bookings/",
+        {
+            "property": hotel,
+            "room": hotel,
+            "guest_id": "crm-7",
+            "guest_name": "Both",
+            "check_in": "2027-05-01",
+            "check_out": "2027-05-02",
+        },
+        content_type="application/json",
+        **world.auth("ann", A),
+    )
     assert posted.status_code == 201
     django_id = posted.json()["id"]
     created.append(django_id)
@@ -89,7 +107,8 @@ def test_drizzle_cannot_reach_another_tenant(world, drizzle):
     assert drizzle("delete", A, ann, id=foreign)["rows"] == []
     # pointing a booking at another tenant's property: refused by the composite foreign key
     other = str(world.entities[B].pk)
-    smuggled = drizzle("insert", A, ann, propertyId=other, roomId=other, guestId="g", checkIn="2027-01-01",
-                       checkOut="2027-01-02")
+    smuggled = drizzle(
+        "insert", A, ann, propertyId=other, roomId=other, guestId="g", checkIn="2027-01-01", checkOut="2027-01-02"
+    )
     assert not smuggled["ok"] and "bookings_property_same_tenant" in smuggled["error"]
     assert {r["id"] for r in drizzle("list", B, ben)["rows"]} == {str(b.pk) for b in world.bookings[B]}

@@ -53,19 +53,26 @@ def test_seed_jwt_with_an_external_user_id_enters_the_tenant(api, external_ids):
 def test_writes_record_the_external_id_as_creator(api, external_ids):
     from bookings.models import Entity
 
-    response = api.post("/api/entities/", {"name": "Seed Caller Venue", "entity_type": "venue"},
-                        content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {pinned(ANN_EXTERNAL, A)}")
+    response = api.post(
+        "/api/entities/",
+        {"name": "Seed Caller Venue", "entity_type": "venue"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {pinned(ANN_EXTERNAL, A)}",
+    )
     assert response.status_code == 201 and response.json()["created_by"] == ANN_EXTERNAL
     with trusted_scope():
         Entity.objects.filter(pk=response.json()["id"]).delete()
 
 
-@pytest.mark.parametrize("user_id, tenant, role", [
-    (BEN_EXTERNAL, A, "owner"),        # a member of another tenant
-    (ANN_EXTERNAL, B, "owner"),        # another tenant
-    ("auth0|nobody", A, "owner"),      # nobody
-    (ANN_EXTERNAL, A, "viewer"),       # a role the membership does not have
-])
+@pytest.mark.parametrize(
+    "user_id, tenant, role",
+    [
+        (BEN_EXTERNAL, A, "owner"),  # a member of another tenant
+        (ANN_EXTERNAL, B, "owner"),  # another tenant
+        ("auth0|nobody", A, "owner"),  # nobody
+        (ANN_EXTERNAL, A, "viewer"),  # a role the membership does not have
+    ],
+)
 def test_external_ids_are_checked_against_memberships(api, external_ids, user_id, tenant, role):
     response = api.get(WHOAMI, HTTP_AUTHORIZATION=f"Bearer {pinned(user_id, tenant, role=role)}")
     assert response.status_code == 403 and response.json()["code"] == "tenant_access_denied"
@@ -103,6 +110,9 @@ def test_iss_and_aud_stay_pinned_unless_the_operator_opts_out(api, external_ids,
     assert api.get(WHOAMI, HTTP_AUTHORIZATION=bare).status_code == 200
     # exp stays required whatever the operator chose
     now = int(time.time())
-    no_exp = jwt.encode({"tenantId": A, "userId": ANN_EXTERNAL, "role": "owner", "iat": now},
-                        settings.TENANT_JWT_SECRET, algorithm="HS256")
+    no_exp = jwt.encode(
+        {"tenantId": A, "userId": ANN_EXTERNAL, "role": "owner", "iat": now},
+        settings.TENANT_JWT_SECRET,
+        algorithm="HS256",
+    )
     assert api.get(WHOAMI, HTTP_AUTHORIZATION=f"Bearer {no_exp}").status_code == 401

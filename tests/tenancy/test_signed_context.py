@@ -14,8 +14,8 @@ from django.conf import settings
 from django.db import connections, transaction
 
 from tenants import rls
-from tenants.context import TenantContext, tenant_block
 from tenants.aliases import TENANT_ALIAS
+from tenants.context import TenantContext, tenant_block
 
 from .conftest import A, B
 from .test_policies import owner_sql, sql, sqlstate_of
@@ -33,23 +33,39 @@ def in_transaction(*statements):
 
 
 def test_setting_the_variables_directly_reads_and_writes_nothing(world, db_access):
-    forged = [(f"SELECT set_config('{name}', %s, true)", [value]) for name, value in [
-        ("app.current_tenant_id", A), ("app.current_user_id", str(world.users["ann"].pk)), ("app.user_role", "owner"),
-        ("app.context_proof", "local-1:" + "0" * 64)]]
+    forged = [
+        (f"SELECT set_config('{name}', %s, true)", [value])
+        for name, value in [
+            ("app.current_tenant_id", A),
+            ("app.current_user_id", str(world.users["ann"].pk)),
+            ("app.user_role", "owner"),
+            ("app.context_proof", "local-1:" + "0" * 64),
+        ]
+    ]
     assert in_transaction(*forged, ("SELECT count(*) FROM bookings", [])) == [(0,)]
     assert in_transaction(*forged, ("UPDATE bookings SET guest_name = 'pwned'", [])) == 0
     assert in_transaction(*forged, ("DELETE FROM entities", [])) == 0
     insert = ("INSERT INTO entities (tenant_id, entity_type, name, created_by) VALUES (%s, 'hotel', 'x', 'x')", [A])
     assert sqlstate_of(lambda: in_transaction(*forged, insert)) == "42501"
     # a session-level SET is no better
-    assert in_transaction(("SET LOCAL app.current_tenant_id = 'tenant-alpha-001'", []),
-                          ("SELECT count(*) FROM bookings", [])) == [(0,)]
+    assert in_transaction(
+        ("SET LOCAL app.current_tenant_id = 'tenant-alpha-001'", []), ("SELECT count(*) FROM bookings", [])
+    ) == [(0,)]
 
 
 def signed(tenant: str, user: str, role: str = "owner", *, exp_in: int = 60, key=None, kid=None, **extra) -> tuple:
     key_id, secret = settings.TENANT_CONTEXT_KEYS[0]
-    assertion = json.dumps({"kid": kid or key_id, "tenant": tenant, "user": user, "role": role, "external": False,
-                            "exp": int(time.time()) + exp_in, **extra})
+    assertion = json.dumps(
+        {
+            "kid": kid or key_id,
+            "tenant": tenant,
+            "user": user,
+            "role": role,
+            "external": False,
+            "exp": int(time.time()) + exp_in,
+            **extra,
+        }
+    )
     return assertion, hmac.new(key or secret, assertion.encode(), hashlib.sha256).hexdigest()
 
 
@@ -57,8 +73,19 @@ def enter(assertion: str, signature: str):
     return ("SELECT app.enter_tenant(%s, %s, '{}'::jsonb)", [assertion, signature])
 
 
-@pytest.mark.parametrize("forgery", ["bad-signature", "wrong-key", "unknown-key", "expired", "too-long-lived",
-                                     "tenant-swapped", "user-swapped", "not-json"])
+@pytest.mark.parametrize(
+    "forgery",
+    [
+        "bad-signature",
+        "wrong-key",
+        "unknown-key",
+        "expired",
+        "too-long-lived",
+        "tenant-swapped",
+        "user-swapped",
+        "not-json",
+    ],
+)
 def test_forged_assertions_are_refused_with_the_uniform_error(world, db_access, forgery):
     ann = str(world.users["ann"].pk)
     good, sig = signed(A, ann)
@@ -80,24 +107,38 @@ def test_forged_assertions_are_refused_with_the_uniform_error(world, db_access, 
 
 
 def test_a_genuine_assertion_enters_and_the_database_sees_its_tenant_only(world, db_access):
-    rows = in_transaction(enter(*signed(A, str(world.users["ann"].pk))),
-                          ("SELECT DISTINCT tenant_id FROM bookings", []))
+    rows = in_transaction(
+        enter(*signed(A, str(world.users["ann"].pk))), ("SELECT DISTINCT tenant_id FROM bookings", [])
+    )
     assert rows == [(A,)]
 
 
 def test_a_proof_copied_into_another_transaction_is_worth_nothing(world, db_access):
-    captured = in_transaction(enter(*signed(A, str(world.users["ann"].pk))), (
-        "SELECT current_setting('app.current_tenant_id'), current_setting('app.current_user_id'), "
-        "current_setting('app.user_role'), current_setting('app.context_proof')", []))[0]
-    replay = [(f"SELECT set_config('{name}', %s, true)", [value]) for name, value in zip(
-        ["app.current_tenant_id", "app.current_user_id", "app.user_role", "app.context_proof"], captured)]
+    captured = in_transaction(
+        enter(*signed(A, str(world.users["ann"].pk))),
+        (
+            "SELECT current_setting('app.current_tenant_id'), current_setting('app.current_user_id'), "
+            "current_setting('app.user_role'), current_setting('app.context_proof')",
+            [],
+        ),
+    )[0]
+    replay = [
+        (f"SELECT set_config('{name}', %s, true)", [value])
+        for name, value in zip(
+            ["app.current_tenant_id", "app.current_user_id", "app.user_role", "app.context_proof"],
+            captured,
+            strict=True,
+        )
+    ]
     assert in_transaction(*replay, ("SELECT app.current_tenant_id(), count(*) FROM bookings", [])) == [(None, 0)]
 
 
 def test_after_entering_the_variables_cannot_be_switched_to_another_tenant(world, db_access):
-    rows = in_transaction(enter(*signed(A, str(world.users["ann"].pk))),
-                          ("SELECT set_config('app.current_tenant_id', %s, true)", [B]),
-                          ("SELECT count(*) FROM bookings", []))
+    rows = in_transaction(
+        enter(*signed(A, str(world.users["ann"].pk))),
+        ("SELECT set_config('app.current_tenant_id', %s, true)", [B]),
+        ("SELECT count(*) FROM bookings", []),
+    )
     assert rows == [(0,)]
 
 
@@ -106,14 +147,23 @@ def test_the_key_is_unreachable_for_the_app_role(world, db_access):
     assert sqlstate_of(lambda: in_transaction(("SELECT app.context_mac('local-1', 'x')", []))) == "42501"
     # nothing of ours the app role may execute returns key material (only booleans and the proven context);
     # extensions' functions (btree_gist) are not ours
-    funcs = in_transaction((
-        "SELECT p.oid::regprocedure::text, format_type(p.prorettype, NULL) FROM pg_proc p JOIN pg_namespace n "
-        "ON n.oid = p.pronamespace WHERE n.nspname IN ('app', 'public') AND "
-        "has_function_privilege('hospitality_app', p.oid, 'EXECUTE') AND NOT EXISTS (SELECT 1 FROM pg_depend d "
-        "WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')", []))
-    assert {f for f, _ in funcs} == {"app.proven_setting(text)", "app.current_tenant_id()", "app.current_user_role()",
-                                     "app.enter_tenant(text,text,jsonb)", "app.enter_tenant_with_token(text,integer)",
-                                     "app.uuid_generate_v7()"}
+    funcs = in_transaction(
+        (
+            "SELECT p.oid::regprocedure::text, format_type(p.prorettype, NULL) FROM pg_proc p JOIN pg_namespace n "
+            "ON n.oid = p.pronamespace WHERE n.nspname IN ('app', 'public') AND "
+            "has_function_privilege('hospitality_app', p.oid, 'EXECUTE') AND NOT EXISTS (SELECT 1 FROM pg_depend d "
+            "WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')",
+            [],
+        )
+    )
+    assert {f for f, _ in funcs} == {
+        "app.proven_setting(text)",
+        "app.current_tenant_id()",
+        "app.current_user_role()",
+        "app.enter_tenant(text,text,jsonb)",
+        "app.enter_tenant_with_token(text,integer)",
+        "app.uuid_generate_v7()",
+    }
     # and the audit notices a grant that would expose it
     owner_sql("GRANT SELECT ON app.context_keys TO hospitality_app")
     try:
@@ -136,8 +186,12 @@ def test_the_signed_assertion_is_not_visible_to_other_sessions(world, db_access)
 
         app_dsn = os.environ["TENANT_DATABASE_URL"].replace("postgres://", "postgresql://")
         with psycopg.connect(app_dsn, autocommit=True) as spy:
-            texts = [r[0] for r in spy.execute("SELECT query FROM pg_stat_activity WHERE query LIKE %s",
-                                               ["%enter_tenant%"]).fetchall()]
+            texts = [
+                r[0]
+                for r in spy.execute(
+                    "SELECT query FROM pg_stat_activity WHERE query LIKE %s", ["%enter_tenant%"]
+                ).fetchall()
+            ]
     seen = [t for t in texts if "pg_stat_activity" not in t]
     assert seen, "the entering session's statement should be listed"
     assert not any(signature in t or A in t for t in seen), seen

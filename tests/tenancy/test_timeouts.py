@@ -3,6 +3,7 @@ its one entering statement), so a long lock wait or a slow query ends as the API
 Data API's read timeout, the app's request budget and API Gateway's 29 s."""
 
 from django.conf import settings
+
 from tenants.aliases import TENANT_ALIAS
 
 from .conftest import A
@@ -21,8 +22,7 @@ def test_every_tenant_transaction_runs_under_the_statement_timeout(world, db_acc
     import hashlib
 
     digest = hashlib.sha256(world.tokens["ann@A"].encode()).hexdigest()
-    with transaction.atomic(using=TENANT_ALIAS), \
-            connections[TENANT_ALIAS].cursor() as cursor:
+    with transaction.atomic(using=TENANT_ALIAS), connections[TENANT_ALIAS].cursor() as cursor:
         cursor.execute("SELECT * FROM app.enter_tenant_with_token(%s, %s)", [digest, 1500])
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] == "1500ms"

@@ -19,10 +19,17 @@ from tenants.context import trusted_scope
 from tenants.management.progress import ProgressMixin
 from tenants.models import ApiToken, Membership, Role, Tenant
 
-TENANTS = [("tenant-seaside-001", "Seaside Resorts"), ("tenant-mountain-002", "Mountain Lodges"),
-           ("tenant-city-003", "City Hotels")]
-USERS = [("alice", "tenant-seaside-001", Role.OWNER), ("bob", "tenant-mountain-002", Role.MANAGER),
-         ("carol", "tenant-city-003", Role.STAFF), ("carol", "tenant-seaside-001", Role.VIEWER)]
+TENANTS = [
+    ("tenant-seaside-001", "Seaside Resorts"),
+    ("tenant-mountain-002", "Mountain Lodges"),
+    ("tenant-city-003", "City Hotels"),
+]
+USERS = [
+    ("alice", "tenant-seaside-001", Role.OWNER),
+    ("bob", "tenant-mountain-002", Role.MANAGER),
+    ("carol", "tenant-city-003", Role.STAFF),
+    ("carol", "tenant-seaside-001", Role.VIEWER),
+]
 FIRST = ["Ana", "Ben", "Chloé", "Dev", "Eva", "Farid", "Grace", "Hiro", "Ines", "Jon", "Kemal", "Lena", "Mo", "Nia"]
 LAST = ["Silva", "Okafor", "Müller", "Patel", "Rossi", "Kim", "Novak", "Haddad", "García", "Berg", "Tanaka"]
 
@@ -61,10 +68,18 @@ class Command(ProgressMixin, BaseCommand):
                 if settings.TENANT_JWT_SECRET and settings.TENANT_JWT_ALGORITHM.startswith("HS"):
                     now = int(time.time())
                     credentials["jwts"][key] = jwt.encode(
-                        {"tenantId": tenant_id, "userId": str(user.pk), "role": str(role),
-                         "iss": settings.TENANT_JWT_ISSUER, "aud": settings.TENANT_JWT_AUDIENCE, "iat": now,
-                         "exp": now + 7 * 24 * 3600}, settings.TENANT_JWT_SECRET,
-                        algorithm=settings.TENANT_JWT_ALGORITHM)
+                        {
+                            "tenantId": tenant_id,
+                            "userId": str(user.pk),
+                            "role": str(role),
+                            "iss": settings.TENANT_JWT_ISSUER,
+                            "aud": settings.TENANT_JWT_AUDIENCE,
+                            "iat": now,
+                            "exp": now + 7 * 24 * 3600,
+                        },
+                        settings.TENANT_JWT_SECRET,
+                        algorithm=settings.TENANT_JWT_ALGORITHM,
+                    )
             for tenant_id, _ in TENANTS:
                 if Entity.objects.filter(tenant_id=tenant_id).exists():
                     self.stdout.write(f"  {tenant_id}: demo data already present, kept")
@@ -80,23 +95,56 @@ class Command(ProgressMixin, BaseCommand):
     def seed_tenant(self, tenant_id, count, rng):
         stamp = {"tenant_id": tenant_id, "created_by": "seed_demo"}
         short = tenant_id.split("-")[1].title()
-        entities = [Entity(entity_type=EntityType.HOTEL, name=f"{short} Grand Hotel {i}",
-                           metadata={"stars": rng.choice([3, 4, 5]), "city": short}, **stamp) for i in range(1, 4)]
-        entities += [Entity(entity_type=EntityType.RESTAURANT, name=f"{short} Bistro {i}",
-                            metadata={"cuisine": rng.choice(["local", "italian", "seafood"])}, **stamp)
-                     for i in range(1, 3)]
+        entities = [
+            Entity(
+                entity_type=EntityType.HOTEL,
+                name=f"{short} Grand Hotel {i}",
+                metadata={"stars": rng.choice([3, 4, 5]), "city": short},
+                **stamp,
+            )
+            for i in range(1, 4)
+        ]
+        entities += [
+            Entity(
+                entity_type=EntityType.RESTAURANT,
+                name=f"{short} Bistro {i}",
+                metadata={"cuisine": rng.choice(["local", "italian", "seafood"])},
+                **stamp,
+            )
+            for i in range(1, 3)
+        ]
         hotels = entities[:3]
-        entities += [Entity(entity_type=EntityType.ROOM, name=f"{short} Room {100 + i}", parent=hotels[i % 3],
-                            metadata={"beds": rng.choice([1, 2, 3])}, **stamp) for i in range(1, 21)]
+        entities += [
+            Entity(
+                entity_type=EntityType.ROOM,
+                name=f"{short} Room {100 + i}",
+                parent=hotels[i % 3],
+                metadata={"beds": rng.choice([1, 2, 3])},
+                **stamp,
+            )
+            for i in range(1, 21)
+        ]
         entities.append(Entity(entity_type=EntityType.SPA, name=f"{short} Spa", **stamp))
         entities = Entity.objects.bulk_create(entities)
         # (property, room): a hotel's room, or a restaurant or spa booked as a whole
-        bookable = [(e.parent, e) if e.entity_type == EntityType.ROOM else (e, e) for e in entities
-                    if e.entity_type in (EntityType.ROOM, EntityType.RESTAURANT, EntityType.SPA)]
-        TenantRelationship.objects.bulk_create([
-            TenantRelationship(entity=e, external_id=f"{kind}-{rng.randint(1000, 9999)}", relationship_type=kind,
-                               metadata={"since": "2024"}, **stamp)
-            for e in entities[:5] for kind in (RelationshipType.CHANNEL, RelationshipType.SUPPLIER)])
+        bookable = [
+            (e.parent, e) if e.entity_type == EntityType.ROOM else (e, e)
+            for e in entities
+            if e.entity_type in (EntityType.ROOM, EntityType.RESTAURANT, EntityType.SPA)
+        ]
+        TenantRelationship.objects.bulk_create(
+            [
+                TenantRelationship(
+                    entity=e,
+                    external_id=f"{kind}-{rng.randint(1000, 9999)}",
+                    relationship_type=kind,
+                    metadata={"since": "2024"},
+                    **stamp,
+                )
+                for e in entities[:5]
+                for kind in (RelationshipType.CHANNEL, RelationshipType.SUPPLIER)
+            ]
+        )
         today = dt.date.today()
         batch = []
         for i in range(count):
@@ -104,12 +152,22 @@ class Command(ProgressMixin, BaseCommand):
             nights = rng.randint(1, 10)
             first, last = rng.choice(FIRST), rng.choice(LAST)
             prop, room = rng.choice(bookable)
-            batch.append(Booking(
-                property=prop, room=room, guest_id=f"guest-{rng.randint(10000, 99999)}", guest_name=f"{first} {last}",
-                guest_email=f"{first.lower()}.{last.lower()}{i}@example.com", check_in=check_in,
-                check_out=check_in + dt.timedelta(days=nights), party_size=rng.randint(1, 6),
-                status=rng.choice(list(BookingStatus)), total_amount=Decimal(rng.randint(80, 450) * nights),
-                metadata={"source": rng.choice(["web", "phone", "agency"])}, **stamp))
+            batch.append(
+                Booking(
+                    property=prop,
+                    room=room,
+                    guest_id=f"guest-{rng.randint(10000, 99999)}",
+                    guest_name=f"{first} {last}",
+                    guest_email=f"{first.lower()}.{last.lower()}{i}@example.com",
+                    check_in=check_in,
+                    check_out=check_in + dt.timedelta(days=nights),
+                    party_size=rng.randint(1, 6),
+                    status=rng.choice(list(BookingStatus)),
+                    total_amount=Decimal(rng.randint(80, 450) * nights),
+                    metadata={"source": rng.choice(["web", "phone", "agency"])},
+                    **stamp,
+                )
+            )
             if len(batch) == 500 or i == count - 1:
                 Booking.objects.bulk_create(batch)
                 batch.clear()

@@ -15,12 +15,14 @@ from django.test import Client
 from django.test.utils import override_settings
 
 from operations.charts import line_chart_html
+from tenants.aliases import PG_ALIAS, TENANT_ALIAS
 from tenants.context import TenantContext, tenant_block
 from tenants.models import Membership
-from tenants.aliases import PG_ALIAS, TENANT_ALIAS
 
-JOIN_SQL = ("SELECT b.id, b.guest_name, e.name FROM bookings b JOIN entities e ON e.id = b.property_id "
-            "ORDER BY b.check_in DESC LIMIT 50")
+JOIN_SQL = (
+    "SELECT b.id, b.guest_name, e.name FROM bookings b JOIN entities e ON e.id = b.property_id "
+    "ORDER BY b.check_in DESC LIMIT 50"
+)
 
 
 class Command(BaseCommand):
@@ -29,8 +31,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--iterations", type=int, default=50)
-        parser.add_argument("--latency-ms", type=float, default=20.0,
-                            help="latency injected per Data API call by the emulator (0 to leave it alone)")
+        parser.add_argument(
+            "--latency-ms",
+            type=float,
+            default=20.0,
+            help="latency injected per Data API call by the emulator (0 to leave it alone)",
+        )
         parser.add_argument("--output", default=str(Path(settings.BASE_DIR) / ".local" / "benchmarks"))
 
     def handle(self, *args, iterations, latency_ms, output, **options):
@@ -51,7 +57,8 @@ class Command(BaseCommand):
                     "simple SELECT": lambda a=alias: self._select(a),
                     "JOIN": lambda a=alias: self._in_tenant(context, a, [JOIN_SQL]),
                     "RLS transaction": lambda a=alias: self._in_tenant(
-                        context, a, ["SELECT count(*) FROM bookings", JOIN_SQL, "SELECT count(*) FROM entities"]),
+                        context, a, ["SELECT count(*) FROM bookings", JOIN_SQL, "SELECT count(*) FROM entities"]
+                    ),
                     "list endpoint": lambda t=transport: self._endpoint(token, t),
                 }
                 for name, fn in scenarios.items():
@@ -92,14 +99,28 @@ class Command(BaseCommand):
         import jwt
 
         now = int(time.time())
-        return jwt.encode({"tenantId": member.tenant_id, "userId": str(member.user_id), "role": member.role,
-                           "iss": settings.TENANT_JWT_ISSUER, "aud": settings.TENANT_JWT_AUDIENCE, "iat": now,
-                           "exp": now + 3600}, settings.TENANT_JWT_SECRET, algorithm=settings.TENANT_JWT_ALGORITHM)
+        return jwt.encode(
+            {
+                "tenantId": member.tenant_id,
+                "userId": str(member.user_id),
+                "role": member.role,
+                "iss": settings.TENANT_JWT_ISSUER,
+                "aud": settings.TENANT_JWT_AUDIENCE,
+                "iat": now,
+                "exp": now + 3600,
+            },
+            settings.TENANT_JWT_SECRET,
+            algorithm=settings.TENANT_JWT_ALGORITHM,
+        )
 
     @staticmethod
     def _emulator(endpoint, body):
-        request = urllib.request.Request(endpoint + "/_emulator/faults", data=json.dumps(body).encode(),
-                                         method="POST", headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            endpoint + "/_emulator/faults",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
         urllib.request.urlopen(request, timeout=10).close()
 
     # -- measuring --------------------------------------------------------------------------------------------------
@@ -113,27 +134,39 @@ class Command(BaseCommand):
             fn()
             samples.append((time.perf_counter() - started) * 1000)
             done = int(30 * (i + 1) / iterations)
-            self.stdout.write(f"\r  {name + ' (' + transport + ')':<30} [{'#' * done}{'.' * (30 - done)}] "
-                              f"{i + 1}/{iterations}", ending="")
+            self.stdout.write(
+                f"\r  {name + ' (' + transport + ')':<30} [{'#' * done}{'.' * (30 - done)}] {i + 1}/{iterations}",
+                ending="",
+            )
             self.stdout.flush()
         self.stdout.write("")
         calls = (sum(metrics.snapshot()["calls"].values()) - before) / iterations
         samples.sort()
-        return {"avg_ms": round(statistics.fmean(samples), 2), "p50_ms": round(statistics.median(samples), 2),
-                "p95_ms": round(samples[int(0.95 * (len(samples) - 1))], 2), "data_api_calls_per_request": calls,
-                "samples_ms": [round(s, 2) for s in samples]}
+        return {
+            "avg_ms": round(statistics.fmean(samples), 2),
+            "p50_ms": round(statistics.median(samples), 2),
+            "p95_ms": round(samples[int(0.95 * (len(samples) - 1))], 2),
+            "data_api_calls_per_request": calls,
+            "samples_ms": [round(s, 2) for s in samples],
+        }
 
     def _report(self, results, output: Path, latency_ms):
         self.stdout.write(f"\n{'scenario':<32} {'avg ms':>8} {'p50 ms':>8} {'p95 ms':>8} {'Data API calls':>15}")
         for name, r in results.items():
-            self.stdout.write(f"{name:<32} {r['avg_ms']:>8.1f} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} "
-                              f"{r['data_api_calls_per_request']:>15.1f}")
+            self.stdout.write(
+                f"{name:<32} {r['avg_ms']:>8.1f} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} "
+                f"{r['data_api_calls_per_request']:>15.1f}"
+            )
         output.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d-%H%M%S")
         json_path = output / f"benchmark-{stamp}.json"
         json_path.write_text(json.dumps({"injected_latency_ms": latency_ms, "results": results}, indent=2))
         chart = output / f"benchmark-{stamp}.html"
-        chart.write_text(line_chart_html(f"benchmark, {latency_ms:g} ms injected per Data API call",
-                                         list(range(len(next(iter(results.values()))["samples_ms"]))),
-                                         {f"{k} latency (ms)": v["samples_ms"] for k, v in results.items()}))
+        chart.write_text(
+            line_chart_html(
+                f"benchmark, {latency_ms:g} ms injected per Data API call",
+                list(range(len(next(iter(results.values()))["samples_ms"]))),
+                {f"{k} latency (ms)": v["samples_ms"] for k, v in results.items()},
+            )
+        )
         self.stdout.write(self.style.SUCCESS(f"results: {json_path}\nchart:   {chart}"))

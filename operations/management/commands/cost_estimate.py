@@ -13,8 +13,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         a = parser.add_argument
         a("--requests", type=float, default=10_000_000 / 4, help="tenant API requests per month (default 2.5M)")
-        a("--queries-per-request", type=float, default=1.0, help="queries per request (each request adds 3 calls: "
-                                                                   "Begin, tenant context, Commit)")
+        a(
+            "--queries-per-request",
+            type=float,
+            default=1.0,
+            help="queries per request (each request adds 3 calls: Begin, tenant context, Commit)",
+        )
         a("--acu", type=float, default=0.5, help="average Aurora Serverless v2 ACUs (0.5-2 in the seed)")
         a("--acu-hour-price", type=float, default=0.12)
         a("--data-api-price-per-million", type=float, default=0.35)
@@ -50,8 +54,16 @@ class Command(BaseCommand):
             w(f"  {k:<24} ${v:>9.2f}")
         w(f"  {'total':<24} ${total_pg:>9.2f}/month")
         saving = total_pg - total_api
-        w(self.style.SUCCESS(f"difference: ${saving:.2f}/month ({saving / total_pg * 100:.0f}% "
-                             f"{'less' if saving >= 0 else 'more'} with the Data API)"))
-        breakeven = (total_pg - data_api["Aurora Serverless v2"] - data_api["Secrets Manager"]) / \
-            o["data_api_price_per_million"] * 1_000_000 / (o["queries_per_request"] + 3)
+        w(
+            self.style.SUCCESS(
+                f"difference: ${saving:.2f}/month ({saving / total_pg * 100:.0f}% "
+                f"{'less' if saving >= 0 else 'more'} with the Data API)"
+            )
+        )
+        breakeven = (
+            (total_pg - data_api["Aurora Serverless v2"] - data_api["Secrets Manager"])
+            / o["data_api_price_per_million"]
+            * 1_000_000
+            / (o["queries_per_request"] + 3)
+        )
         w(f"break-even: {max(breakeven, 0):,.0f} requests/month at this query mix")

@@ -21,8 +21,10 @@ def pads(secret: bytes) -> tuple[bytes, bytes]:
 
 
 class Command(BaseCommand):
-    help = ("Install the keys of TENANT_CONTEXT_KEYS into app.context_keys (as the owner), or list the installed key "
-            "ids. Keys in the database that are no longer configured stay valid unless --prune.")
+    help = (
+        "Install the keys of TENANT_CONTEXT_KEYS into app.context_keys (as the owner), or list the installed key "
+        "ids. Keys in the database that are no longer configured stay valid unless --prune."
+    )
     requires_system_checks = []
 
     def add_arguments(self, parser):
@@ -52,7 +54,8 @@ class Command(BaseCommand):
                 "INSERT INTO app.context_keys (key_id, inner_pad, outer_pad, created_at) "
                 "VALUES (%s, %s, %s, now() + make_interval(secs => %s)) ON CONFLICT (key_id) DO UPDATE SET "
                 "inner_pad = EXCLUDED.inner_pad, outer_pad = EXCLUDED.outer_pad",
-                [kid, inner, outer, offset / 1000])
+                [kid, inner, outer, offset / 1000],
+            )
         if prune:
             cursor.execute("DELETE FROM app.context_keys WHERE NOT key_id = ANY(%s)", [[k for k, _ in keys]])
             self.stdout.write(f"pruned {cursor.rowcount} key(s) no longer configured")

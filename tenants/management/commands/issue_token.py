@@ -13,8 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, tenant, user, name, **options):
         try:
-            member = Membership.objects.select_related("tenant", "user").get(
-                tenant_id=tenant, user__username=user)
+            member = Membership.objects.select_related("tenant", "user").get(tenant_id=tenant, user__username=user)
         except Membership.DoesNotExist:
             raise CommandError(f"{user!r} is not a member of {tenant!r}") from None
         _, token = ApiToken.issue(tenant=member.tenant, user=member.user, name=name)

@@ -10,8 +10,12 @@ class Command(BaseCommand):
     requires_system_checks = []  # the RLS audit check would fail before the policies exist
 
     def add_arguments(self, parser):
-        parser.add_argument("--database", default="default", choices=tuple(connections),
-                            help="Alias that logs in as the owner (hospitality_owner).")
+        parser.add_argument(
+            "--database",
+            default="default",
+            choices=tuple(connections),
+            help="Alias that logs in as the owner (hospitality_owner).",
+        )
 
     def handle(self, *args, database, **options):
         with trusted_scope():
@@ -19,5 +23,6 @@ class Command(BaseCommand):
                 applied = rls.apply(database, log=lambda m: self.stdout.write(f"  applied {m}"))
             except DatabaseError as exc:
                 raise CommandError(f"applying sql/ failed (nothing was changed): {exc}") from exc
-        self.stdout.write(self.style.SUCCESS(
-            f"RLS applied: {len(applied)} files, tenant tables: {', '.join(rls.tenant_tables())}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"RLS applied: {len(applied)} files, tenant tables: {', '.join(rls.tenant_tables())}")
+        )

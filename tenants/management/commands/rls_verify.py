@@ -5,9 +5,11 @@ from tenants import rls
 
 
 class Command(BaseCommand):
-    help = ("Audit the catalog: RLS enabled and forced with exactly the allow-listed policies on every tenant table, "
-            "role attributes, grants, GUC defaults, views and SECURITY DEFINER functions. Exits non-zero on any "
-            "finding.")
+    help = (
+        "Audit the catalog: RLS enabled and forced with exactly the allow-listed policies on every tenant table, "
+        "role attributes, grants, GUC defaults, views and SECURITY DEFINER functions. Exits non-zero on any "
+        "finding."
+    )
     requires_system_checks = []
 
     def add_arguments(self, parser):
@@ -20,6 +22,9 @@ class Command(BaseCommand):
             for finding in findings:
                 self.stderr.write(self.style.ERROR(f"  ✗ {finding}"))
             raise CommandError(f"RLS audit failed: {len(findings)} finding(s) on {len(tables)} tenant tables")
-        self.stdout.write(self.style.SUCCESS(
-            f"RLS audit passed: {len(tables)} tenant tables ({', '.join(tables)}), roles, grants, GUC defaults, views "
-            "and SECURITY DEFINER functions as designed"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"RLS audit passed: {len(tables)} tenant tables ({', '.join(tables)}), roles, grants, GUC defaults, "
+                "views and SECURITY DEFINER functions as designed"
+            )
+        )

@@ -15,8 +15,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--hint", required=True, help="the token's prefix as the admin lists it")
-        parser.add_argument("--grace-hours", type=float, default=24.0,
-                            help="how long the old token keeps working (default 24; 0 ends it now)")
+        parser.add_argument(
+            "--grace-hours",
+            type=float,
+            default=24.0,
+            help="how long the old token keeps working (default 24; 0 ends it now)",
+        )
 
     def handle(self, *args, hint, grace_hours, **options):
         if grace_hours < 0:
