@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.stamp
 LOCK_FLAGS := --python-version 3.11 --quiet --custom-compile-command "make lock"
 
-.PHONY: run serve test test-browser chromium stop status venv bench django-suite clean lock package
+.PHONY: run serve test test-browser chromium stop status venv bench django-suite clean lock package lint
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@echo "==> Preparing $(VENV) from requirements-dev.txt (first run takes about a minute)"
@@ -38,6 +38,12 @@ lock: $(STAMP)
 # dist/lambda.zip: the one Lambda artifact of infrastructure/template.yaml, from the runtime lock only.
 package: $(STAMP)
 	@$(PY) -m infrastructure.package
+
+# ruff (lint + format check, configured in pyproject.toml) and mypy on the reusable backend and driver.
+lint: $(STAMP)
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/mypy
 
 test: $(STAMP)
 	@$(PY) -m devstack test $(PYTEST_ARGS)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import dataclasses
 import threading
 import zoneinfo
+from typing import Any
 
 import django
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.postgresql import base as pg_base
+from django.db.backends.utils import CursorDebugWrapper
 from django.utils.asyncio import async_unsafe
 
 from . import dbapi
@@ -35,7 +37,7 @@ if django.VERSION[:2] != SUPPORTED_DJANGO:
     )
 
 
-def psycopg_adapters():
+def psycopg_adapters() -> Any:
     from psycopg import adapt, adapters
 
     return adapt.AdaptersMap(adapters)
@@ -51,7 +53,7 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
     display_name = "PostgreSQL (RDS Data API)"
     Database = dbapi
     SchemaEditorClass = DatabaseSchemaEditor
-    client_class = DatabaseClient
+    client_class = DatabaseClient  # type: ignore[assignment]  # stubs name postgresql's own class
     creation_class = DatabaseCreation
     features_class = DatabaseFeatures
     introspection_class = DatabaseIntrospection
@@ -59,16 +61,16 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
     validation_class = DatabaseValidation
 
     @property
-    def pool(self):
+    def pool(self) -> None:
         # No connection pool: every call is an HTTPS request; the Data API pools on the server side.
         return None
 
-    def get_connection_params(self):
+    def get_connection_params(self) -> dict[str, Any]:
         # OPTIONS are validated here, with messages that name the key; backend-only keys never reach boto3.
         return options_from_settings(self.settings_dict, self.alias)
 
     @async_unsafe
-    def get_new_connection(self, conn_params):
+    def get_new_connection(self, conn_params: dict[str, Any]) -> dbapi.Connection:
         params = dict(conn_params)
         retry = params.pop("retry")
         connection = dbapi.connect(
@@ -91,15 +93,15 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
         fields = {f.name for f in dataclasses.fields(dbapi.ClientSettings)}
         dbapi.get_client(dbapi.ClientSettings(**{k: v for k, v in params.items() if k in fields}))
 
-    def init_connection_state(self):
+    def init_connection_state(self) -> None:
         # No per-connection setup statements (no SET TIME ZONE, no SET ROLE): there is no session to configure;
         # time zones are handled on the client and the role is the secret's.
         BaseDatabaseWrapper.init_connection_state(self)
 
-    def _naive_timezone(self):
+    def _naive_timezone(self) -> zoneinfo.ZoneInfo | None:
         return None if settings.USE_TZ or not self.timezone_name else zoneinfo.ZoneInfo(self.timezone_name)
 
-    def ensure_timezone(self):
+    def ensure_timezone(self) -> bool:
         # Time zones are applied to parameters and results on the client, never with a session-level SET.
         if self.connection is not None:
             self.connection.timezone = self.timezone
@@ -107,28 +109,29 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
         return False
 
     @async_unsafe
-    def create_cursor(self, name=None):
+    def create_cursor(self, name: str | None = None) -> dbapi.Cursor:
         # A named cursor (chunked reads) streams pages through DECLARE/FETCH instead of a psycopg server cursor.
-        return self.connection.cursor(stream=bool(name))
+        connection: dbapi.Connection = self.connection
+        return connection.cursor(stream=bool(name))
 
     @async_unsafe
-    def chunked_cursor(self):
-        return self._cursor(name="chunked")
+    def chunked_cursor(self) -> Any:
+        return self._cursor(name="chunked")  # type: ignore[attr-defined]  # Django's private cursor factory
 
-    def _set_autocommit(self, autocommit):
+    def _set_autocommit(self, autocommit: bool) -> None:
         with self.wrap_database_errors:
             self.connection.autocommit = autocommit
 
-    def is_usable(self):
+    def is_usable(self) -> bool:
         # Stateless HTTPS: nothing goes stale between requests; but, as with psycopg's probe, a transaction whose
         # statement failed is unusable until rolled back.
         return self.connection is not None and not self.connection.transaction_failed
 
-    def close_if_health_check_failed(self):
+    def close_if_health_check_failed(self) -> None:
         return None
 
     @property
-    def pg_version(self):
+    def pg_version(self) -> int:
         key = (self.settings_dict["OPTIONS"].get("resource_arn", ""), self.settings_dict["NAME"] or "")
         version = _server_versions.get(key)
         if version is None:
@@ -143,6 +146,6 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
     def data_api_metrics(self) -> dbapi.Metrics:
         return dbapi.metrics_for(self.alias)
 
-    def make_debug_cursor(self, cursor):
+    def make_debug_cursor(self, cursor: Any) -> Any:
         # psycopg's debug wrapper adds COPY helpers the Data API cannot run.
-        return pg_base.BaseCursorDebugWrapper(cursor, self)
+        return CursorDebugWrapper(cursor, self)

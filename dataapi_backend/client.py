@@ -1,3 +1,5 @@
+from typing import NoReturn
+
 from django.core.management.base import CommandError
 from django.db.backends.base.client import BaseDatabaseClient
 
@@ -5,7 +7,7 @@ from django.db.backends.base.client import BaseDatabaseClient
 class DatabaseClient(BaseDatabaseClient):
     executable_name = "aws"
 
-    def runshell(self, parameters):
+    def runshell(self, parameters: list[str]) -> NoReturn:
         # The Data API has no interactive protocol; say what to use instead of failing inside psql.
         options = self.connection.settings_dict["OPTIONS"]
         endpoint = f" --endpoint-url {options['endpoint_url']}" if options.get("endpoint_url") else ""

@@ -1,4 +1,5 @@
 import sys
+from typing import Any, NoReturn
 
 from django.db.backends.postgresql import creation as pg_creation
 
@@ -10,7 +11,7 @@ class DatabaseCreation(pg_creation.DatabaseCreation):
     def _drop_sql(self, dbname: str) -> str:
         return f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"
 
-    def _execute_create_test_db(self, cursor, parameters, keepdb=False):
+    def _execute_create_test_db(self, cursor: Any, parameters: dict[str, Any], keepdb: bool = False) -> None:
         # "already exists" is recognised by SQLSTATE (42P04), not by a psycopg class; an old test database is
         # dropped up front (with FORCE) instead of through the base class's plain DROP DATABASE.
         try:
@@ -26,11 +27,11 @@ class DatabaseCreation(pg_creation.DatabaseCreation):
             elif not keepdb:
                 raise
 
-    def _destroy_test_db(self, test_database_name, verbosity):
+    def _destroy_test_db(self, test_database_name: str, verbosity: int) -> None:
         with self._nodb_cursor() as cursor:
             cursor.execute(self._drop_sql(self.connection.ops.quote_name(test_database_name)))
 
-    def _clone_test_db(self, suffix, verbosity, keepdb=False):
+    def _clone_test_db(self, suffix: str, verbosity: int, keepdb: bool = False) -> NoReturn:
         raise NotImplementedError(
             "cloning test databases is not supported over the Data API; run tests without "
             "--parallel (features.can_clone_databases is False)"

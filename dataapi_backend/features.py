@@ -12,14 +12,14 @@ class DatabaseFeatures(pg_features.DatabaseFeatures):
     can_use_chunked_reads = True
 
     @cached_property
-    def prohibits_null_characters_in_text_exception(self):
+    def prohibits_null_characters_in_text_exception(self) -> tuple[type[Exception], str]:  # type: ignore[override]
         # PostgreSQL itself refuses NUL in text (22021), reported through the Data API as a DataError.
         from .dbapi import DataError
 
         return DataError, "invalid byte sequence for encoding"
 
     @cached_property
-    def django_test_skips(self):
+    def django_test_skips(self) -> dict[str, set[str]]:  # type: ignore[override]
         # Django's own test suite on this backend (django-test-suite/): what is skipped, by reason.
         from .django_test_expectations import REASONS, SKIPS
 
@@ -29,7 +29,7 @@ class DatabaseFeatures(pg_features.DatabaseFeatures):
         return skips
 
     @cached_property
-    def django_test_expected_failures(self):
+    def django_test_expected_failures(self) -> set[str]:  # type: ignore[override]
         # The reasons are in django_test_expectations.REASONS, keyed like EXPECTED_FAILURES.
         from .django_test_expectations import EXPECTED_FAILURES
 

@@ -1,4 +1,5 @@
 import json
+from typing import Any
 
 from django.db.backends.postgresql import introspection as pg_introspection
 from django.db.models import Index
@@ -72,7 +73,7 @@ INDEXES_SQL = """
 class DatabaseIntrospection(pg_introspection.DatabaseIntrospection):
     # cursor.description carries PostgreSQL type OIDs, as psycopg's does, so the rest is Django's.
 
-    def get_constraints(self, cursor, table_name):
+    def get_constraints(self, cursor: Any, table_name: str) -> dict[str, dict[str, Any]]:
         """Django's, with the index query's arrays travelling as JSON (see INDEXES_SQL)."""
         constraints = {}
         cursor.execute(CONSTRAINTS_SQL, [table_name])

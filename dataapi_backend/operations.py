@@ -1,6 +1,8 @@
 import datetime as dt
 import decimal
 import json
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db.backends.postgresql import operations as pg_operations
@@ -10,7 +12,7 @@ from .dbapi.limits import MAX_REQUEST_BYTES, MAX_SQL_CHARS
 from .dbapi.params import Json, text_form
 
 
-def quote_literal(value) -> str:
+def quote_literal(value: Any) -> str:
     """A SQL literal for DDL, which cannot take parameters (defaults, check constraints): what psycopg's mogrify
     does for Django, with standard_conforming_strings (the PostgreSQL default since 9.1)."""
     if value is None:
@@ -33,7 +35,7 @@ def quote_literal(value) -> str:
 class DatabaseOperations(pg_operations.DatabaseOperations):
     compiler_module = "dataapi_backend.compiler"
 
-    def compose_sql(self, sql, params):
+    def compose_sql(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None) -> str:
         # psycopg's mogrify needs a psycopg connection; compose literals here instead (schema editor, debug).
         if not params:
             return sql
@@ -41,28 +43,28 @@ class DatabaseOperations(pg_operations.DatabaseOperations):
             return sql % {k: quote_literal(v) for k, v in params.items()}
         return sql % tuple(quote_literal(p) for p in params)
 
-    def last_executed_query(self, cursor, sql, params):
+    def last_executed_query(self, cursor: Any, sql: str, params: Any) -> str:
         try:
             return self.compose_sql(sql, params)
         except (TypeError, ValueError):
             return sql
 
-    def adapt_integerfield_value(self, value, internal_type):
+    def adapt_integerfield_value(self, value: Any, internal_type: str) -> Any:
         # Plain ints: psycopg's Int2/Int4/Int8 wrappers mean nothing to the Data API (longValue is bigint).
         return value
 
-    def adapt_json_value(self, value, encoder):
+    def adapt_json_value(self, value: Any, encoder: type[json.JSONEncoder] | None) -> Json:
         # jsonb as text with a ::jsonb cast, instead of psycopg's Jsonb dumper.
         return Json(get_json_dumps(encoder)(value))
 
-    def _convert_sql_to_tz(self, sql, params, tzname):
+    def _convert_sql_to_tz(self, sql: str, params: Sequence[Any], tzname: str | None) -> tuple[str, Sequence[Any]]:
         # With USE_TZ=False, psycopg's PostgreSQL relied on SET TIME ZONE for date functions; there is no session here,
         # so timestamptz values are moved to TIME_ZONE explicitly.
         if not settings.USE_TZ and self.connection.timezone_name:
             return f"{sql} AT TIME ZONE %s", (*params, self.connection.timezone_name)
         return super()._convert_sql_to_tz(sql, params, tzname)
 
-    def bulk_batch_size(self, fields, objs):
+    def bulk_batch_size(self, fields: Sequence[Any], objs: Sequence[Any]) -> int:
         # Keep each multi-row INSERT under the Data API's 65,536-character SQL limit (a placeholder with its cast is
         # at most ~30 characters) and its parameters well under the 4 MiB request body.
         if not fields:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
@@ -28,7 +30,7 @@ KNOWN = {
 }
 
 
-def options_from_settings(settings_dict: dict, alias: str) -> dict:
+def options_from_settings(settings_dict: Mapping[str, Any], alias: str) -> dict[str, Any]:
     options = settings_dict.get("OPTIONS") or {}
     where = f"DATABASES[{alias!r}]['OPTIONS']"
     unknown = sorted(set(options) - KNOWN)
@@ -49,7 +51,7 @@ def options_from_settings(settings_dict: dict, alias: str) -> dict:
     if endpoint is not None and not re.match(r"^https?://\S+$", str(endpoint)):
         raise ImproperlyConfigured(f"{where}['endpoint_url']={endpoint!r} is not an http(s) URL")
 
-    def number(key, default, lo, hi, kind=float):
+    def number(key: str, default: float, lo: float, hi: float, kind: type[float] | type[int] = float) -> Any:
         value = options.get(key, default)
         try:
             value = kind(value)
@@ -80,7 +82,7 @@ def options_from_settings(settings_dict: dict, alias: str) -> dict:
 
 
 class DatabaseValidation(BaseDatabaseValidation):
-    def check(self, **kwargs):
+    def check(self, **kwargs: Any) -> list[checks.CheckMessage]:
         issues = super().check(**kwargs)
         try:
             options_from_settings(self.connection.settings_dict, self.connection.alias)

@@ -9,6 +9,7 @@ with conn.cursor() as cur:
 from __future__ import annotations
 
 import datetime as _dt
+from typing import Any
 
 from .call_metrics import Metrics, metrics_for
 from .connection import Connection
@@ -38,20 +39,20 @@ Timestamp = _dt.datetime
 Binary = bytes
 
 
-def DateFromTicks(ticks):  # noqa: N802 - PEP 249 names
+def DateFromTicks(ticks: float) -> _dt.date:  # noqa: N802 - PEP 249 names
     return _dt.date.fromtimestamp(ticks)
 
 
-def TimeFromTicks(ticks):  # noqa: N802
+def TimeFromTicks(ticks: float) -> _dt.time:  # noqa: N802
     return _dt.datetime.fromtimestamp(ticks).time()
 
 
-def TimestampFromTicks(ticks):  # noqa: N802
+def TimestampFromTicks(ticks: float) -> _dt.datetime:  # noqa: N802
     return _dt.datetime.fromtimestamp(ticks)
 
 
-class _TypeObject(frozenset):
-    def __eq__(self, other):
+class _TypeObject(frozenset[int]):
+    def __eq__(self, other: object) -> bool:
         return other in self if isinstance(other, int) else frozenset.__eq__(self, other)
 
     __hash__ = frozenset.__hash__
@@ -74,10 +75,10 @@ def connect(
     retry: RetryPolicy | None = None,
     metrics: Metrics | None = None,
     debug: bool = False,
-    timezone=_dt.timezone.utc,
+    timezone: _dt.tzinfo | None = _dt.timezone.utc,
     json_as_text: bool = False,
-    naive_timezone=None,
-    **client_options,
+    naive_timezone: _dt.tzinfo | None = None,
+    **client_options: Any,
 ) -> Connection:
     client = get_client(ClientSettings(region_name=region_name, endpoint_url=endpoint_url, **client_options))
     transport = Transport(

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import collections
 import threading
+from typing import Any
 
 
 class Metrics:
     SAMPLES = 2048  # latency samples kept for percentiles; older ones are dropped
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self.reset()
 
     def reset(self) -> None:
         with self._lock:
-            self.calls: collections.Counter = collections.Counter()
-            self.errors: collections.Counter = collections.Counter()
-            self.retries: collections.Counter = collections.Counter()
-            self.error_codes: collections.Counter = collections.Counter()
-            self.latency_ms_total: collections.Counter = collections.Counter()
-            self.samples: collections.deque = collections.deque(maxlen=self.SAMPLES)
+            self.calls: collections.Counter[str] = collections.Counter()
+            self.errors: collections.Counter[str] = collections.Counter()
+            self.retries: collections.Counter[str] = collections.Counter()
+            self.error_codes: collections.Counter[str] = collections.Counter()
+            self.latency_ms_total: dict[str, float] = collections.defaultdict(float)
+            self.samples: collections.deque[float] = collections.deque(maxlen=self.SAMPLES)
 
     def record(self, operation: str, elapsed_ms: float, error_code: str | None = None) -> None:
         with self._lock:
@@ -35,7 +36,7 @@ class Metrics:
         with self._lock:
             self.retries[operation] += 1
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, Any]:
         with self._lock:
             samples = sorted(self.samples)
             total_calls = sum(self.calls.values())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Self
 
 from . import errors
 from .cursor import Cursor
@@ -39,6 +39,9 @@ class Connection:
         self.transaction_failed = False
         self._autocommit = True
         self.closed = False
+        # django.contrib.postgres registers hstore/citext type info here (psycopg's place for it); the driver never
+        # reads it: values are decoded by dbapi.results
+        self.adapters: Any = None
 
     # -- PEP 249 ---------------------------------------------------------------------------------------------
     def cursor(self, *, stream: bool = False, page_rows: int = 1000) -> Cursor:
@@ -105,8 +108,8 @@ class Connection:
         if self.closed:
             raise errors.InterfaceError("connection already closed")
 
-    def _target(self, **extra) -> dict:
-        request = {"resourceArn": self.resource_arn, "secretArn": self.secret_arn, **extra}
+    def _target(self, **extra: str) -> dict[str, Any]:
+        request: dict[str, Any] = {"resourceArn": self.resource_arn, "secretArn": self.secret_arn, **extra}
         return request
 
     def begin(self) -> str:
@@ -153,7 +156,7 @@ class Connection:
             self.transaction_failed = False  # e.g. ROLLBACK TO SAVEPOINT succeeded
         return response
 
-    def statement_target(self) -> dict:
+    def statement_target(self) -> dict[str, Any]:
         """Where a statement goes: the open transaction (begun lazily when autocommit is off), or autocommit."""
         request = self._target()
         if self.database:
@@ -164,10 +167,10 @@ class Connection:
             request["transactionId"] = self.transaction_id
         return request
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         if exc_type is None:
             self.commit()
         else:

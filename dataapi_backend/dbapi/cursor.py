@@ -6,12 +6,13 @@ from __future__ import annotations
 import collections
 import itertools
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Self
 
 from . import errors
 from .limits import MAX_REQUEST_BYTES, MAX_SQL_CHARS, SIZE_LIMIT_MESSAGE
-from .params import translate, wire_size
-from .results import column_converter, type_oid
+from .params import SqlParameter, translate, wire_size
+from .results import Converter, column_converter, type_oid
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -39,14 +40,15 @@ class Cursor:
         self.page_rows = page_rows
         self.description: list[Column] | None = None
         self.rowcount = -1
-        self.lastrowid = None
+        self.lastrowid: int | None = None
         self.closed = False
-        self._rows: collections.deque = collections.deque()
-        self._pager = None
+        self._rows: collections.deque[tuple[Any, ...]] = collections.deque()
+        self._pager: Generator[list[tuple[Any, ...]], None, None] | None = None
 
     # -- PEP 249 -----------------------------------------------------------------------------------------------
-    def execute(self, sql: str, params=None):
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Self:
         self._reset()
+        parameters: list[SqlParameter]
         if params is None:
             text, parameters = sql, []
         else:
@@ -57,7 +59,7 @@ class Cursor:
             self._pager = self._pages(text, parameters)
             self._fill()
             return self
-        request = {**self.connection.statement_target(), "sql": text, "includeResultMetadata": True}
+        request: dict[str, Any] = {**self.connection.statement_target(), "sql": text, "includeResultMetadata": True}
         if parameters:
             request["parameters"] = parameters
         try:
@@ -79,10 +81,10 @@ class Cursor:
         self._load(response)
         return self
 
-    def executemany(self, sql: str, seq_of_params):
+    def executemany(self, sql: str, seq_of_params: Iterable[Sequence[Any] | Mapping[str, Any]]) -> Self:
         """One BatchExecuteStatement per 4 MiB of parameter sets (each batch is atomic outside a transaction)."""
         self._reset()
-        batches: list[list[list[dict]]] = [[]]
+        batches: list[list[list[SqlParameter]]] = [[]]
         size = 0
         text = None
         for params in seq_of_params:
@@ -105,14 +107,14 @@ class Cursor:
         self.rowcount = total
         return self
 
-    def fetchone(self):
+    def fetchone(self) -> tuple[Any, ...] | None:
         if not self._rows and self._pager is not None:
             self._fill()
         return self._rows.popleft() if self._rows else None
 
-    def fetchmany(self, size: int | None = None):
+    def fetchmany(self, size: int | None = None) -> list[tuple[Any, ...]]:
         size = size or self.arraysize
-        out = []
+        out: list[tuple[Any, ...]] = []
         while len(out) < size:
             if not self._rows:
                 if self._pager is None or not self._fill():
@@ -121,7 +123,7 @@ class Cursor:
             out.extend(self._rows.popleft() for _ in range(take))
         return out
 
-    def fetchall(self):
+    def fetchall(self) -> list[tuple[Any, ...]]:
         out = list(self._rows)
         self._rows.clear()
         while self._pager is not None and self._fill():
@@ -129,7 +131,7 @@ class Cursor:
             self._rows.clear()
         return out
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
         while True:
             row = self.fetchone()
             if row is None:
@@ -143,21 +145,21 @@ class Cursor:
         self._rows.clear()
         self.closed = True
 
-    def callproc(self, name: str, args=()):
+    def callproc(self, name: str, args: Sequence[Any] = ()) -> Sequence[Any]:
         placeholders = ", ".join(["%s"] * len(args))
         self.execute(f"SELECT * FROM {name}({placeholders})", list(args))
         return args
 
-    def setinputsizes(self, sizes):
+    def setinputsizes(self, sizes: Any) -> None:
         pass
 
-    def setoutputsize(self, size, column=None):
+    def setoutputsize(self, size: int, column: int | None = None) -> None:
         pass
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- internals ---------------------------------------------------------------------------------------------
@@ -172,7 +174,7 @@ class Cursor:
         self.rowcount = -1
 
     @staticmethod
-    def _check_limits(text: str, parameters: list[dict]) -> None:
+    def _check_limits(text: str, parameters: list[SqlParameter]) -> None:
         if len(text) > MAX_SQL_CHARS:
             raise errors.ProgrammingError(
                 f"the SQL statement is {len(text):,} characters; the Data API accepts at most {MAX_SQL_CHARS:,}. "
@@ -183,14 +185,14 @@ class Cursor:
                 "the request is larger than the Data API's 4 MiB limit; send smaller values or fewer rows per call"
             )
 
-    def _converters(self, metadata: list[dict]):
+    def _converters(self, metadata: list[dict[str, Any]]) -> list[Converter]:
         conn = self.connection
         return [
             column_converter(m.get("typeName", "text"), conn.timezone, conn.json_as_text, conn.naive_timezone)
             for m in metadata
         ]
 
-    def _describe(self, metadata: list[dict]) -> None:
+    def _describe(self, metadata: list[dict[str, Any]]) -> None:
         self.description = [
             Column(
                 m.get("label") or m.get("name"),
@@ -204,13 +206,13 @@ class Cursor:
             for m in metadata
         ]
 
-    def _decode(self, records: list, converters) -> list[tuple]:
+    def _decode(self, records: list[list[dict[str, Any]]], converters: list[Converter]) -> list[tuple[Any, ...]]:
         if len(converters) == 1:
             c0 = converters[0]
             return [(c0(r[0]),) for r in records]
         return [tuple([c(f) for c, f in zip(converters, r, strict=True)]) for r in records]
 
-    def _load(self, response: dict) -> None:
+    def _load(self, response: dict[str, Any]) -> None:
         metadata = response.get("columnMetadata")
         records = response.get("records")
         if metadata and records is not None:
@@ -225,6 +227,8 @@ class Cursor:
 
     def _fill(self) -> bool:
         """Pull the next page from the pager; False when exhausted."""
+        if self._pager is None:
+            return False
         try:
             page = next(self._pager)
         except StopIteration:
@@ -233,7 +237,7 @@ class Cursor:
         self._rows.extend(page)
         return True
 
-    def _pages(self, text: str, parameters: list[dict]):
+    def _pages(self, text: str, parameters: list[SqlParameter]) -> Generator[list[tuple[Any, ...]], None, None]:
         """Yield decoded pages of a read through `DECLARE ... SCROLL CURSOR` + `FETCH`, inside one transaction (see
         Connection.reading_transaction), shrinking the page on the size limit."""
         conn = self.connection

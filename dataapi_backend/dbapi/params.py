@@ -15,12 +15,19 @@ import decimal
 import ipaddress
 import math
 import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 from .errors import NotSupportedError, ProgrammingError
 
 # The zone naive datetimes mean (Django's USE_TZ=False: TIME_ZONE). psycopg relied on the session's TIME ZONE for
 # that; the Data API has no session to configure, so the zone travels with the value. Set per translate() call.
-_naive_tz: contextvars.ContextVar = contextvars.ContextVar("dataapi_naive_tz", default=None)
+_naive_tz: contextvars.ContextVar[dt.tzinfo | None] = contextvars.ContextVar("dataapi_naive_tz", default=None)
+
+Field = dict[str, Any]  # one Data API Field: {"stringValue": ...}, {"longValue": ...}, {"isNull": True}, ...
+SqlParameter = dict[str, Any]  # {"name", "value": Field, "typeHint"?}
+# a Python value as the Data API takes it: the Field, its typeHint, the cast written after its placeholder
+Converted = tuple[Field, str | None, str | None]
 
 
 class Json:
@@ -31,7 +38,7 @@ class Json:
     def __init__(self, text: str):
         self.text = text
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Json({self.text!r})"
 
 
@@ -44,11 +51,11 @@ class TypedText:
         self.text, self.pg_type = text, pg_type
 
 
-def _string(v):
+def _string(v: str) -> Converted:
     return {"stringValue": v}, None, None
 
 
-def _datetime(v: dt.datetime):
+def _datetime(v: dt.datetime) -> Converted:
     if v.tzinfo is None or v.utcoffset() is None:
         naive_tz = _naive_tz.get()
         if naive_tz is None:
@@ -57,13 +64,13 @@ def _datetime(v: dt.datetime):
     return {"stringValue": v.isoformat(sep=" ")}, None, "timestamptz"
 
 
-def _time(v: dt.time):
+def _time(v: dt.time) -> Converted:
     if v.tzinfo is not None:
         return {"stringValue": v.isoformat()}, None, "timetz"
     return {"stringValue": v.isoformat()}, "TIME", None
 
 
-def _int(v: int):
+def _int(v: int) -> Converted:
     # longValue binds as bigint; an int4 cast makes small integers behave as Django's psycopg literals do
     # (`jsonb -> 0` needs an integer, and bigint does not narrow implicitly).
     if -(2**31) <= v < 2**31:
@@ -73,21 +80,21 @@ def _int(v: int):
     return {"stringValue": str(v)}, "DECIMAL", None
 
 
-def _float(v: float):
+def _float(v: float) -> Converted:
     if math.isfinite(v):
         return {"doubleValue": v}, None, None
     return {"stringValue": {math.inf: "Infinity", -math.inf: "-Infinity"}.get(v, "NaN")}, None, "float8"
 
 
-def _interval(v: dt.timedelta):
+def _interval(v: dt.timedelta) -> Converted:
     return {"stringValue": f"{v.days} days {v.seconds} seconds {v.microseconds} microseconds"}, None, "interval"
 
 
-def _blob(v):
+def _blob(v: bytes | bytearray | memoryview) -> Converted:
     return {"blobValue": bytes(v)}, None, None
 
 
-CONVERTERS = {
+CONVERTERS: dict[type, Callable[[Any], Converted]] = {
     type(None): lambda v: ({"isNull": True}, None, None),
     bool: lambda v: ({"booleanValue": v}, None, None),
     int: _int,
@@ -112,7 +119,7 @@ CONVERTERS = {
     ipaddress.IPv6Network: lambda v: ({"stringValue": str(v)}, None, "cidr"),
 }
 # Subclasses (IntEnum, str enums, psycopg's Int4, ...) resolve through their first listed base, in this order.
-_BASES = (
+_BASES: tuple[type, ...] = (
     bool,
     int,
     float,
@@ -129,7 +136,7 @@ _BASES = (
 )
 
 # -- arrays and ranges: literals with a cast ------------------------------------------------------------------------
-_ELEMENT_TYPES = (
+_ELEMENT_TYPES: tuple[tuple[type, str | None], ...] = (
     (bool, "boolean"),
     (int, None),
     (float, "double precision"),
@@ -144,7 +151,7 @@ _ELEMENT_TYPES = (
 )
 
 
-def _element_type(items: list) -> str | None:
+def _element_type(items: list[Any]) -> str | None:
     for item in items:
         if isinstance(item, (list, tuple)):
             found = _element_type(list(item))
@@ -166,7 +173,7 @@ def _element_type(items: list) -> str | None:
     return None
 
 
-def _flatten(items):
+def _flatten(items: Sequence[Any]) -> Iterator[Any]:
     for item in items:
         if isinstance(item, (list, tuple)):
             yield from _flatten(item)
@@ -174,7 +181,7 @@ def _flatten(items):
             yield item
 
 
-def text_form(value) -> str:
+def text_form(value: Any) -> str:
     """PostgreSQL's input text for a Python value (array elements, DDL literals)."""
     if isinstance(value, bool):
         return "t" if value else "f"
@@ -185,11 +192,11 @@ def text_form(value) -> str:
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, dt.timedelta):
-        return _interval(value)[0]["stringValue"]
+        return str(_interval(value)[0]["stringValue"])
     return str(value)
 
 
-def _array_element(item) -> str:
+def _array_element(item: Any) -> str:
     if item is None:
         return "NULL"
     if isinstance(item, (list, tuple)):
@@ -197,11 +204,11 @@ def _array_element(item) -> str:
     return '"' + text_form(item).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _array_literal(items) -> str:
+def _array_literal(items: Sequence[Any]) -> str:
     return "{" + ",".join(_array_element(i) for i in items) + "}"
 
 
-def _array(items):
+def _array(items: Sequence[Any]) -> Converted:
     pg = _element_type(list(items))
     if pg is None:
         # Empty (or all-NULL) list: no element type to name; text[] converts to any array type explicitly.
@@ -209,7 +216,7 @@ def _array(items):
     return {"stringValue": _array_literal(items)}, None, pg + "[]"
 
 
-_RANGE_TYPES = (
+_RANGE_TYPES: tuple[tuple[type, str | None], ...] = (
     (dt.datetime, None),
     (dt.date, "daterange"),
     (int, "int8range"),
@@ -218,18 +225,18 @@ _RANGE_TYPES = (
 )
 
 
-def _range(value):
+def _range(value: Any) -> Converted:
     """psycopg's Range (what django.contrib.postgres uses) → a range literal and its type."""
     if value.isempty:
         return {"stringValue": "empty"}, None, None
-    bound = value.lower if value.lower is not None else value.upper
+    bound: Any = value.lower if value.lower is not None else value.upper
     pg = "numrange"
     for cls, name in _RANGE_TYPES:
         if isinstance(bound, cls):
-            pg = name or ("tstzrange" if bound.tzinfo is not None else "tsrange")
+            pg = name or ("tstzrange" if getattr(bound, "tzinfo", None) is not None else "tsrange")
             break
 
-    def text(b):
+    def text(b: Any) -> str:
         if b is None:
             return ""
         return '"' + (b.isoformat(sep=" ") if isinstance(b, dt.datetime) else str(b)) + '"'
@@ -238,14 +245,14 @@ def _range(value):
     return {"stringValue": literal}, None, pg
 
 
-def _hstore_literal(mapping: dict) -> str:
-    def quote(v):
+def _hstore_literal(mapping: Mapping[Any, Any]) -> str:
+    def quote(v: Any) -> str:
         return "NULL" if v is None else '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
     return ", ".join(f"{quote(k)}=>{quote(v)}" for k, v in mapping.items())
 
 
-def convert(value):
+def convert(value: Any) -> Converted:
     """One Python value → (Field, typeHint or None, cast or None)."""
     fn = CONVERTERS.get(type(value))
     if fn is not None:
@@ -259,22 +266,25 @@ def convert(value):
         return {"stringValue": _hstore_literal(value)}, None, "hstore"
     for base in _BASES:
         if isinstance(value, base):
-            return CONVERTERS[base](base(value) if base in (int, str, float) else value)
+            plain: Any = base
+            return CONVERTERS[base](plain(value) if base in (int, str, float) else value)
     adapter = getattr(value, "__conform__", None) or getattr(value, "as_dataapi_param", None)
     if adapter is not None:
         return convert(adapter())
     raise ProgrammingError(f"cannot send a parameter of type {type(value).__name__} to the Data API")
 
 
-def _parameter(name: str, value) -> tuple[dict, str | None]:
+def _parameter(name: str, value: Any) -> tuple[SqlParameter, str | None]:
     field, hint, cast = convert(value)
-    param = {"name": name, "value": field}
+    param: SqlParameter = {"name": name, "value": field}
     if hint:
         param["typeHint"] = hint
     return param, cast
 
 
-def translate(sql: str, params, naive_tz=None) -> tuple[str, list[dict]]:
+def translate(
+    sql: str, params: Sequence[Any] | Mapping[str, Any], naive_tz: dt.tzinfo | None = None
+) -> tuple[str, list[SqlParameter]]:
     token = _naive_tz.set(naive_tz)
     try:
         return _translate(sql, params)
@@ -282,17 +292,18 @@ def translate(sql: str, params, naive_tz=None) -> tuple[str, list[dict]]:
         _naive_tz.reset(token)
 
 
-def _translate(sql: str, params) -> tuple[str, list[dict]]:
+def _translate(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[str, list[SqlParameter]]:
     """Django/psycopg pyformat SQL + params → Data API SQL with `:pN` placeholders + SqlParameters.
 
     `%%` becomes `%`; `%s` takes the next positional parameter; `%(name)s` takes params[name], one placeholder per
     distinct name. Everything else (quotes, `::casts`, colons in literals) is copied as is.
     """
     out: list[str] = []
-    parameters: list[dict] = []
-    named: dict[str, str] = {}
-    positional = not isinstance(params, dict)
-    seq = list(params) if positional else None
+    parameters: list[SqlParameter] = []
+    named: dict[str, tuple[str, str | None]] = {}
+    positional = not isinstance(params, Mapping)
+    seq: list[Any] = list(params) if positional else []
+    mapping: Mapping[str, Any] = params if isinstance(params, Mapping) else {}
     used = 0
     i, n = 0, len(sql)
     while i < n:
@@ -319,14 +330,14 @@ def _translate(sql: str, params) -> tuple[str, list[dict]]:
             if end < 0:
                 raise ProgrammingError(f"malformed named placeholder at offset {j}")
             key = sql[j + 2 : end]
-            if key not in params:
+            if key not in mapping:
                 raise ProgrammingError(f"no value for the named parameter {key!r}")
             i = end + 2
             if key in named:
                 name, cast = named[key]
             else:
                 name = f"p{len(named) + 1}"
-                param, cast = _parameter(name, params[key])
+                param, cast = _parameter(name, mapping[key])
                 parameters.append(param)
                 named[key] = (name, cast)
         else:
@@ -341,7 +352,7 @@ def _translate(sql: str, params) -> tuple[str, list[dict]]:
     return "".join(out), parameters
 
 
-def wire_size(parameters: list[dict]) -> int:
+def wire_size(parameters: list[SqlParameter]) -> int:
     """Approximate JSON size of parameters on the wire (blobs grow by 4/3 in base64)."""
     size = 0
     for p in parameters:

@@ -12,6 +12,8 @@ import decimal
 import json
 import re
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 UTC = dt.timezone.utc
 _Decimal = decimal.Decimal
@@ -107,38 +109,42 @@ def parse_interval(text: str) -> dt.timedelta:
     return dt.timedelta(days=days, seconds=seconds, microseconds=micro)
 
 
-def _text(f):
+Field = dict[str, Any]  # one Data API Field of a record
+Converter = Callable[[Field], Any]  # a column's Field → its Python value
+
+
+def _text(f: Field) -> Any:
     return f.get("stringValue")
 
 
-def _long(f):
+def _long(f: Field) -> Any:
     return f.get("longValue")
 
 
-def _double(f):
+def _double(f: Field) -> Any:
     v = f.get("doubleValue")
     if v is None and "stringValue" in f:  # NaN/Infinity have no JSON number
         return float(f["stringValue"])
     return v
 
 
-def _bool(f):
+def _bool(f: Field) -> Any:
     return f.get("booleanValue")
 
 
-def _blob(f):
+def _blob(f: Field) -> Any:
     return f.get("blobValue")
 
 
-def _via(fn):
-    def convert(f):
+def _via(fn: Callable[[str], Any]) -> Converter:
+    def convert(f: Field) -> Any:
         s = f.get("stringValue")
         return None if s is None else fn(s)
 
     return convert
 
 
-def _decimal_field(f):
+def _decimal_field(f: Field) -> Any:
     s = f.get("stringValue")
     if s is not None:
         return _Decimal(s)
@@ -146,19 +152,19 @@ def _decimal_field(f):
     return None if v is None else _Decimal(str(v))
 
 
-def _timestamp(s: str):
+def _timestamp(s: str) -> dt.datetime | str:
     try:
         return _fromiso_dt(s)
     except ValueError:
         return s  # 'infinity' and BC dates have no datetime
 
 
-def make_timestamptz(tz, naive_tz=None):
+def make_timestamptz(tz: dt.tzinfo | None, naive_tz: dt.tzinfo | None = None) -> Converter:
     """UTC text → aware datetime in `tz`; tz=None → naive time in `naive_tz` (Django's USE_TZ=False with TIME_ZONE),
     as Django's psycopg loader returns it."""
     if tz is UTC or (tz is not None and getattr(tz, "key", None) == "UTC"):
 
-        def convert(f):
+        def convert(f: Field) -> Any:
             s = f.get("stringValue")
             if s is None:
                 return None
@@ -169,7 +175,7 @@ def make_timestamptz(tz, naive_tz=None):
 
         return convert
 
-    def convert_tz(f):
+    def convert_tz(f: Field) -> Any:
         s = f.get("stringValue")
         if s is None:
             return None
@@ -184,15 +190,15 @@ def make_timestamptz(tz, naive_tz=None):
     return convert_tz
 
 
-def _range_parser(bound):
-    def parse(text: str):
+def _range_parser(bound: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
         from psycopg.types.range import Range  # django.contrib.postgres expects psycopg's Range
 
         if text == "empty":
             return Range(empty=True)
         lower, upper = text[1:-1].split(",", 1)
 
-        def value(b):
+        def value(b: str) -> Any:
             b = b.strip('"')
             return None if b == "" else bound(b)
 
@@ -204,20 +210,20 @@ def _range_parser(bound):
 _HSTORE_PAIR = re.compile(r'"((?:[^"\\]|\\.)*)"\s*=>\s*(NULL|"((?:[^"\\]|\\.)*)")')
 
 
-def parse_hstore(text: str) -> dict:
+def parse_hstore(text: str) -> dict[str, str | None]:
     """hstore's text form ('"a"=>"1", "b"=>NULL') → dict, as psycopg's hstore loader returns."""
 
-    def unescape(s):
+    def unescape(s: str) -> str:
         return re.sub(r"\\(.)", r"\1", s)
 
     return {unescape(k): None if raw == "NULL" else unescape(v) for k, raw, v in _HSTORE_PAIR.findall(text)}
 
 
-def _tz_range_bound(text: str):
+def _tz_range_bound(text: str) -> dt.datetime:
     return _fromiso_dt(text)
 
 
-SCALAR = {
+SCALAR: dict[str, Converter] = {
     "int2": _long,
     "int4": _long,
     "int8": _long,
@@ -251,7 +257,7 @@ SCALAR = {
     "tstzrange": _via(_range_parser(_tz_range_bound)),
 }
 
-_ELEMENT = {
+_ELEMENT: dict[str, Callable[[str], Any]] = {
     "numeric": _Decimal,
     "date": _fromiso_date,
     "time": _fromiso_time,
@@ -264,10 +270,10 @@ _ELEMENT = {
 }
 
 
-def _array_converter(element: str):
+def _array_converter(element: str) -> Converter:
     elem = _ELEMENT.get(element)
 
-    def walk(av: dict):
+    def walk(av: dict[str, Any]) -> list[Any]:
         ((kind, values),) = av.items()
         if kind == "arrayValues":
             return [walk(v) for v in values]
@@ -275,14 +281,16 @@ def _array_converter(element: str):
             return [None if v is None else elem(v) for v in values]
         return list(values)
 
-    def convert(f):
+    def convert(f: Field) -> Any:
         av = f.get("arrayValue")
         return None if av is None else walk(av)
 
     return convert
 
 
-def column_converter(type_name: str, tz=UTC, json_as_text: bool = False, naive_tz=None):
+def column_converter(
+    type_name: str, tz: dt.tzinfo | None = UTC, json_as_text: bool = False, naive_tz: dt.tzinfo | None = None
+) -> Converter:
     """The function that turns this column's Field dicts into Python values."""
     if type_name == "timestamptz":
         return make_timestamptz(tz, naive_tz)

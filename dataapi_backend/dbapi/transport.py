@@ -16,9 +16,14 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from . import errors
 from .call_metrics import Metrics
+
+if TYPE_CHECKING:
+    from mypy_boto3_rds_data import RDSDataServiceClient
 
 log = logging.getLogger("dataapi_backend")
 
@@ -58,11 +63,11 @@ class ClientSettings:
     max_pool_connections: int = 50
 
 
-_clients: dict[ClientSettings, object] = {}
+_clients: dict[ClientSettings, RDSDataServiceClient] = {}
 _clients_lock = threading.Lock()
 
 
-def get_client(settings: ClientSettings):
+def get_client(settings: ClientSettings) -> RDSDataServiceClient:
     """The process-wide client for these settings (boto3 clients are thread-safe; creating one is not cheap)."""
     client = _clients.get(settings)
     if client is not None:
@@ -81,14 +86,14 @@ def get_client(settings: ClientSettings):
                 tcp_keepalive=True,
             )
             session = botocore.session.get_session()
-            client = session.create_client(
+            created: RDSDataServiceClient = session.create_client(  # type: ignore[assignment]
                 "rds-data", region_name=settings.region_name, endpoint_url=settings.endpoint_url, config=config
             )
-            _clients[settings] = client
+            client = _clients[settings] = created
     return client
 
 
-def _describe(request: dict) -> str:
+def _describe(request: dict[str, Any]) -> str:
     """A log line without values: SQL text, parameter names and types only."""
     parts = []
     if "sql" in request:
@@ -111,12 +116,12 @@ def _describe(request: dict) -> str:
 
 
 class Transport:
-    def __init__(self, client, metrics: Metrics, policy: RetryPolicy, debug: bool = False):
+    def __init__(self, client: RDSDataServiceClient, metrics: Metrics, policy: RetryPolicy, debug: bool = False):
         self.client = client
         self.metrics = metrics
         self.policy = policy
         self.debug = debug
-        self._methods = {
+        self._methods: dict[str, Callable[..., Mapping[str, Any]]] = {
             "ExecuteStatement": client.execute_statement,
             "BatchExecuteStatement": client.batch_execute_statement,
             "BeginTransaction": client.begin_transaction,
@@ -124,7 +129,7 @@ class Transport:
             "RollbackTransaction": client.rollback_transaction,
         }
 
-    def call(self, operation: str, request: dict, *, idempotent: bool = False) -> dict:
+    def call(self, operation: str, request: dict[str, Any], *, idempotent: bool = False) -> dict[str, Any]:
         from botocore.exceptions import (
             ClientError,
             ConnectionClosedError,
@@ -160,7 +165,7 @@ class Transport:
             if self.debug:
                 log.debug("%s %.1fms %s%s", operation, elapsed_ms, _describe(request), f" -> {code}" if code else "")
             if code is None:
-                return response
+                return dict(response)
             attempt += 1
             delay = self.policy.delay(attempt)
             within_budget = time.monotonic() - started_all + delay <= self.policy.budget_seconds
