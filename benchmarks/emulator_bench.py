@@ -7,13 +7,12 @@ ratio from one run, and calls per second with 1 and 8 client threads.
 from __future__ import annotations
 
 import concurrent.futures
-import json
 import os
 import threading
 import time
-import urllib.request
 
 from benchmarks.common import load_stack_env, per_call_ms
+from dataapi_emulator.control import EmulatorControl
 
 
 def main() -> None:
@@ -33,11 +32,10 @@ def main() -> None:
 
     with psycopg.connect(env["TENANT_DATABASE_URL"].replace("postgres://", "postgresql://"), autocommit=True) as conn:
         direct_med, direct_p95 = per_call_ms(lambda: conn.execute("SELECT 1").fetchall(), n)
-    control = env["DATA_API_ENDPOINT"] + "/_emulator/stats"
-    urllib.request.urlopen(urllib.request.Request(control + "/reset", data=b"{}", method="POST")).close()
+    control = EmulatorControl(env["DATA_API_ENDPOINT"])
+    control.reset_stats()
     api_med, api_p95 = per_call_ms(lambda: client.execute_statement(sql="SELECT 1", **target), n)
-    with urllib.request.urlopen(control) as resp:
-        op = json.loads(resp.read())["operations"]["ExecuteStatement"]
+    op = control.stats()["operations"]["ExecuteStatement"]
     server_ms = op["seconds"] / op["calls"] * 1000
     started = time.process_time()
     for _ in range(n):

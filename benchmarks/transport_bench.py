@@ -43,11 +43,11 @@ def measure(transport: str, latency_ms: float) -> dict:
     from django.test import Client
 
     from bookings.models import Booking, Entity
+    from dataapi_emulator.control import EmulatorControl
     from devstack.pg_proxy import PgProxy
     from tenants.aliases import TENANT_ALIAS
     from tenants.context import trusted_scope
     from tenants.models import IdempotencyKey, Membership, Tenant
-    from tests.emulator_control import EmulatorControl
 
     alias = TENANT_ALIAS
     if transport == "data-api":

@@ -64,7 +64,7 @@ class Entity(TenantModel):
         db_table = "entities"
         verbose_name_plural = "entities"
         constraints = [
-            # uniques include tenant_id: a name taken in another tenant is no signal (rls-threats #19)
+            # uniques include tenant_id: a name taken in another tenant is no signal that it exists
             models.UniqueConstraint(fields=["tenant", "name"], name="entities_tenant_name_unique"),
             # target of the composite foreign keys below
             models.UniqueConstraint(fields=["tenant", "id"], name="entities_tenant_id_id_unique"),

@@ -23,10 +23,6 @@ def routes() -> dict[str, str]:
     return {model.operation_model(name).http["requestUri"]: name for name in model.operation_names}
 
 
-def snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
 _PY_TYPES = {
     "string": (str,),
     "boolean": (bool,),
@@ -81,23 +77,6 @@ def parse_request(operation: str, body: bytes) -> dict:
         raise errors.BadRequestException("The request body must be a JSON object")
     validate(service_model().operation_model(operation).input_shape, request, "")
     return request
-
-
-def serialize(response: dict) -> bytes:
-    """JSON body; pre-serialized record arrays (engine._Raw) are spliced in without re-encoding."""
-    from .engine import _Raw
-
-    raw = {k: v for k, v in response.items() if isinstance(v, _Raw)}
-    if not raw:
-        return json.dumps(response).encode()
-    rest = {k: v for k, v in response.items() if k not in raw}
-    head = json.dumps(rest)
-    parts = [head[:-1]] if rest else ["{"]
-    for i, (key, fragment) in enumerate(raw.items()):
-        sep = "," if (rest or i) else ""
-        parts.append(f"{sep}{json.dumps(key)}:{fragment}")
-    parts.append("}")
-    return "".join(parts).encode()
 
 
 SIGV4 = re.compile(r"^AWS4-HMAC-SHA256 Credential=[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request,")

@@ -1,15 +1,7 @@
 """HTTP front end (threaded, keep-alive) and the in-process runner: `EmulatorServer(config).start()`.
 
-Besides the Data API's routes it serves a small control API under `/_emulator/` (like moto's `/moto-api/`):
-  GET  /_emulator/health             200 when ready
-  GET  /_emulator/stats              counters per operation, open transactions, pool usage
-  POST /_emulator/stats/reset
-  POST /_emulator/pools/reset       close every pooled connection (and any session state leaked on it)
-  GET|POST|DELETE /_emulator/faults  {"latency_ms", "jitter_ms", "seed", "rules": [{"operation", "error", "rate",
-                                     "count", "after", "skip"}]}  (after: run the call, then fail its response;
-                                     skip: let that many matching calls through first)
-  GET|POST /_emulator/config         {"transaction_idle_timeout", "transaction_max_lifetime", "statement_timeout",
-                                     "reaper_interval"}
+Routes POST paths to Data API operations (from botocore's model, in protocol), applies injected faults, counts
+calls, and hands the validated body to the responses layer; `/_emulator/` goes to the control API (control.py).
 """
 
 from __future__ import annotations
@@ -22,10 +14,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import errors, protocol
 from .config import EmulatorConfig
+from .control import PREFIX, ControlApi
 from .engine import Engine
+from .responses import DataApiResponses
 
 log = logging.getLogger("dataapi_emulator")
-RUNTIME_SETTINGS = ("transaction_idle_timeout", "transaction_max_lifetime", "statement_timeout", "reaper_interval")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -33,7 +26,9 @@ class Handler(BaseHTTPRequestHandler):
     # Headers and body go out in two writes; with Nagle's algorithm and delayed ACKs that costs ~40 ms per call.
     disable_nagle_algorithm = True
     server_version = "dataapi-emulator"
-    engine: Engine  # set on the subclass made per server
+    engine: Engine  # these three are set on the subclass made per server (not `responses`: http.server uses it)
+    data_api: DataApiResponses
+    control: ControlApi
 
     def log_message(self, fmt, *args):  # route http.server's access log through logging
         log.debug("%s " + fmt, self.address_string(), *args)
@@ -70,7 +65,7 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length)
 
     def do_POST(self):
-        if self.path.startswith("/_emulator/"):
+        if self.path.startswith(PREFIX + "/"):
             return self._control("POST")
         operation = protocol.routes().get(self.path.split("?", 1)[0])
         started = time.perf_counter()
@@ -84,9 +79,8 @@ class Handler(BaseHTTPRequestHandler):
             protocol.check_signature(self.headers.get("Authorization"))
             request = protocol.parse_request(operation, body)
             after = self.engine.faults.before_call(operation)
-            response = getattr(self.engine, protocol.snake(operation))(request)
+            payload = self.data_api.dispatch(operation, request)
             self.engine.faults.after_call(after)
-            payload = protocol.serialize(response)
             bytes_out = len(payload)
             self._send(200, payload)
         except errors.DataApiError as exc:
@@ -109,49 +103,19 @@ class Handler(BaseHTTPRequestHandler):
             )
 
     def do_GET(self):
-        if self.path.startswith("/_emulator/"):
+        if self.path.startswith(PREFIX + "/"):
             return self._control("GET")
         self._send_error(errors.UnknownOperationException(f"Unknown operation GET {self.path}"))
 
     def do_DELETE(self):
-        if self.path.startswith("/_emulator/"):
+        if self.path.startswith(PREFIX + "/"):
             return self._control("DELETE")
         self._send_error(errors.UnknownOperationException(f"Unknown operation DELETE {self.path}"))
 
     def _control(self, method: str) -> None:
-        engine = self.engine
-        path = self.path.split("?", 1)[0]
         try:
             body = json.loads(self._read_body() or b"{}") if method == "POST" else {}
-            if path == "/_emulator/health":
-                result = {"status": "ok"}
-            elif path == "/_emulator/stats" and method == "GET":
-                result = {
-                    **engine.stats.snapshot(),
-                    "open_transactions": engine.open_transactions(),
-                    "pools": engine.pool_stats(),
-                }
-            elif path == "/_emulator/stats/reset" and method == "POST":
-                engine.stats.reset()
-                result = {"status": "reset"}
-            elif path == "/_emulator/pools/reset" and method == "POST":
-                result = {"closed_pools": engine.reset_pools()}
-            elif path == "/_emulator/faults":
-                if method == "POST":
-                    engine.faults.configure(**body)
-                elif method == "DELETE":
-                    engine.faults.reset()
-                result = engine.faults.snapshot()
-            elif path == "/_emulator/config":
-                if method == "POST":
-                    unknown = set(body) - set(RUNTIME_SETTINGS)
-                    if unknown:
-                        raise errors.BadRequestException(f"unknown settings: {sorted(unknown)}")
-                    for key, value in body.items():
-                        setattr(engine.config, key, float(value))
-                result = {k: getattr(engine.config, k) for k in RUNTIME_SETTINGS}
-            else:
-                raise errors.UnknownOperationException(f"Unknown control path {method} {path}")
+            result = self.control.handle(method, self.path.split("?", 1)[0], body)
             self._send(200, json.dumps(result).encode())
         except errors.DataApiError as exc:
             self._send_error(exc)
@@ -165,7 +129,11 @@ class EmulatorServer:
     def __init__(self, config: EmulatorConfig, engine: Engine | None = None):
         self.config = config
         self.engine = engine or Engine(config)
-        handler = type("BoundHandler", (Handler,), {"engine": self.engine})
+        handler = type(
+            "BoundHandler",
+            (Handler,),
+            {"engine": self.engine, "data_api": DataApiResponses(self.engine), "control": ControlApi(self.engine)},
+        )
         self.httpd = ThreadingHTTPServer((config.host, config.port), handler)
         self.httpd.daemon_threads = True
         self.ready = threading.Event()

@@ -16,8 +16,6 @@ import string
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from .postgres import LocalPostgres
@@ -208,11 +206,9 @@ class Stack:
         return pid if b"dataapi_emulator" in cmdline else None
 
     def _emulator_ready(self) -> bool:
-        try:
-            with urllib.request.urlopen(self.emulator_url() + "/_emulator/health", timeout=1) as resp:
-                return resp.status == 200
-        except (urllib.error.URLError, OSError):
-            return False
+        from dataapi_emulator.control import EmulatorControl
+
+        return EmulatorControl(self.emulator_url(), timeout=1).healthy()
 
     def start_emulator(self) -> bool:
         changed = self._write_emulator_config()

@@ -15,7 +15,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from tenants.aliases import TENANT_ALIAS, tenant_aliases, transport_of
+from tenants.aliases import TENANT_ALIAS, TRUSTED_ALIAS, tenant_aliases, transport_of
 
 CACHE_SECONDS = 60.0
 _cache: dict[str, tuple[float, object]] = {}
@@ -52,7 +52,7 @@ def _probe(alias: str) -> dict:
 def _migrations() -> dict:
     from django.db.migrations.executor import MigrationExecutor
 
-    executor = MigrationExecutor(connections["default"])
+    executor = MigrationExecutor(connections[TRUSTED_ALIAS])
     pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     return {"applied": not pending, "pending": len(pending)}
 
@@ -67,7 +67,7 @@ def _rls(using: str) -> dict:
 def app_aliases() -> list[str]:
     """The aliases this process serves with; in the tenant API function `default` is the app role again."""
     tenant = tenant_aliases()
-    return tenant if settings.HOSPITALITY_FUNCTION == "tenant-api" else ["default", *tenant]
+    return tenant if settings.HOSPITALITY_FUNCTION == "tenant-api" else [TRUSTED_ALIAS, *tenant]
 
 
 def may_see_details(request) -> bool:

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.core import checks
 
+from .aliases import TRUSTED_ALIAS
+
 
 class TenantsConfig(AppConfig):
     name = "tenants"
@@ -15,7 +17,7 @@ class TenantsConfig(AppConfig):
 
 def rls_audit_check(app_configs, databases=None, **kwargs):
     """`manage.py check --deploy --database default`: the same audit as rls_verify, as system check errors."""
-    if not databases or "default" not in databases:
+    if not databases or TRUSTED_ALIAS not in databases:
         return []
     from . import rls
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from .aliases import TRUSTED_ALIAS
 from .validators import validate_external_id, validate_tenant_id
 
 
@@ -124,7 +125,7 @@ class ApiToken(models.Model):
         return token
 
     @classmethod
-    def issue(cls, *, tenant: Tenant, user, name: str, using: str = "default") -> tuple["ApiToken", str]:
+    def issue(cls, *, tenant: Tenant, user, name: str, using: str = TRUSTED_ALIAS) -> tuple["ApiToken", str]:
         obj = cls(tenant=tenant, user=user, name=name)
         token = obj.set_new_token()
         obj.save(using=using)

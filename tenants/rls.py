@@ -12,6 +12,8 @@ from pathlib import Path
 from django.apps import apps
 from django.db import connections, transaction
 
+from .aliases import TRUSTED_ALIAS
+
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 APP_ROLE, ADMIN_ROLE, OWNER_ROLE = "hospitality_app", "hospitality_admin", "hospitality_owner"
 # policy name → (PERMISSIVE/RESTRICTIVE, command) as pg_policies shows them; every one is TO hospitality_app
@@ -46,7 +48,7 @@ def sql_files() -> list[Path]:
     return sorted(SQL_DIR.glob("[0-9][0-9]_*.sql"))
 
 
-def apply(using: str = "default", log=lambda msg: None) -> list[str]:
+def apply(using: str = TRUSTED_ALIAS, log=lambda msg: None) -> list[str]:
     """Run every sql/ file in order, in one transaction; the policy file once per tenant table."""
     applied = []
     connection = connections[using]
@@ -75,7 +77,7 @@ class Finding:
         return f"[{self.code}] {self.message}"
 
 
-def audit(using: str = "default") -> list[Finding]:
+def audit(using: str = TRUSTED_ALIAS) -> list[Finding]:
     findings: list[Finding] = []
     tables = tenant_tables()
     with connections[using].cursor() as cursor:

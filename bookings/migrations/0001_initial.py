@@ -10,7 +10,8 @@ import bookings.ids
 import bookings.models
 
 SQL = Path(__file__).resolve().parents[2] / "sql"
-# A row can only point at an entity of its own tenant (rls-threats #20): composite keys the ORM cannot declare.
+# A row can only point at an entity of its own tenant (a foreign key alone would accept another tenant's id):
+# composite keys the ORM cannot declare.
 COMPOSITE_FKS = """
 ALTER TABLE bookings ADD CONSTRAINT bookings_entity_same_tenant
   FOREIGN KEY (tenant_id, entity_id) REFERENCES entities (tenant_id, id);

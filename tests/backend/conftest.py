@@ -3,7 +3,7 @@
 import pytest
 from django.db import connections
 
-from tests.emulator_control import EmulatorControl
+from dataapi_emulator.control import EmulatorControl
 
 from .models import Author, Book, Everything
 

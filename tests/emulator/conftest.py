@@ -14,7 +14,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tests.emulator_control import EmulatorControl
+from dataapi_emulator.control import EmulatorControl
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""rls-threats.md, "Application and admin" (27-31)."""
+"""Isolation at the application and the admin: the trusted path only for staff, tenant credentials refused there,
+audit commands, trusted upstream headers only when configured, browser sessions with a tenant header."""
 
 import pytest
 from django.core.management import call_command

@@ -1,4 +1,5 @@
-"""rls-threats.md, "Context" (1-12): every line through the real stack."""
+"""The tenant context, through the real stack: no context means no rows, a context never outlives its transaction
+or leaks to the next request on a reused session, and a caller cannot name another tenant."""
 
 import threading
 
@@ -159,7 +160,7 @@ def test_6_a_leaked_session_setting_is_overridden_by_the_request_context(api, wo
         connections[alias].close()  # the direct path: the leaking session was Django's own connection
         endpoint = settings.DATABASES[alias].get("OPTIONS", {}).get("endpoint_url")
         if endpoint:  # the Data API path: the leak lives on in a pooled server session
-            from tests.emulator_control import EmulatorControl
+            from dataapi_emulator.control import EmulatorControl
 
             EmulatorControl(endpoint).reset_pools()
 

@@ -10,10 +10,10 @@ import pytest
 from django.conf import settings
 
 from bookings.models import Entity
+from dataapi_emulator.control import EmulatorControl
 from devstack.pg_proxy import proxied_alias
 from tenants.aliases import TENANT_ALIAS
 from tenants.context import trusted_scope
-from tests.emulator_control import EmulatorControl
 
 from .conftest import A
 

@@ -10,11 +10,11 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from bookings.models import Entity
+from dataapi_emulator.control import EmulatorControl
 from devstack.pg_proxy import proxied_alias
 from tenants.aliases import TENANT_ALIAS
 from tenants.context import trusted_scope
 from tenants.models import IdempotencyKey
-from tests.emulator_control import EmulatorControl
 
 from .conftest import A
 

@@ -1,4 +1,5 @@
-"""rls-threats.md, "Policy and schema" (13-26)."""
+"""Isolation in the schema and its policies: every command on every tenant table, with and without a tenant
+context, as the app role past the API; foreign keys, uniques and defaults that could leak across tenants."""
 
 import pytest
 from django.db import DatabaseError, connections, transaction

@@ -5,7 +5,6 @@ p95 and Data API calls per request; saves JSON and an HTML chart."""
 import json
 import statistics
 import time
-import urllib.request
 from pathlib import Path
 
 from django.conf import settings
@@ -47,7 +46,7 @@ class Command(BaseCommand):
             raise CommandError("no tenant membership: run `manage.py seed_demo` first")
         endpoint = settings.DATABASES[TENANT_ALIAS]["OPTIONS"].get("endpoint_url")
         if endpoint and latency_ms:
-            self._emulator(endpoint, {"latency_ms": latency_ms, "jitter_ms": latency_ms / 4})
+            self._emulator(endpoint).faults(latency_ms=latency_ms, jitter_ms=latency_ms / 4)
         context = TenantContext(member.tenant_id, str(member.user_id), member.role)
         token = self._jwt(member)
         results = {}
@@ -65,7 +64,7 @@ class Command(BaseCommand):
                     results[f"{name} ({transport})"] = self._measure(name, transport, fn, iterations)
         finally:
             if endpoint and latency_ms:
-                self._emulator(endpoint, {"latency_ms": 0, "jitter_ms": 0})
+                self._emulator(endpoint).faults(latency_ms=0, jitter_ms=0)
         self._report(results, Path(output), latency_ms)
 
     # -- scenarios --------------------------------------------------------------------------------------------------
@@ -114,14 +113,11 @@ class Command(BaseCommand):
         )
 
     @staticmethod
-    def _emulator(endpoint, body):
-        request = urllib.request.Request(
-            endpoint + "/_emulator/faults",
-            data=json.dumps(body).encode(),
-            method="POST",
-            headers={"Content-Type": "application/json"},
-        )
-        urllib.request.urlopen(request, timeout=10).close()
+    def _emulator(endpoint):
+        # only against the local emulator (--latency-ms), which is not part of the deployed artifact
+        from dataapi_emulator.control import EmulatorControl
+
+        return EmulatorControl(endpoint)
 
     # -- measuring --------------------------------------------------------------------------------------------------
     def _measure(self, name, transport, fn, iterations):

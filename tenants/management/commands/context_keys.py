@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections, transaction
 
+from tenants.aliases import TRUSTED_ALIAS
+
 BLOCK = 64  # SHA-256's block size: HMAC pads (RFC 2104)
 
 
@@ -30,7 +32,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["sync", "list"])
         parser.add_argument("--prune", action="store_true", help="remove keys that TENANT_CONTEXT_KEYS no longer has")
-        parser.add_argument("--database", default="default", choices=tuple(connections))
+        parser.add_argument("--database", default=TRUSTED_ALIAS, choices=tuple(connections))
 
     def handle(self, *args, action, prune, database, **options):
         try:

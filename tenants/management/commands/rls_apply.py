@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
 
 from tenants import rls
+from tenants.aliases import TRUSTED_ALIAS
 from tenants.context import trusted_scope
 
 
@@ -12,7 +13,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--database",
-            default="default",
+            default=TRUSTED_ALIAS,
             choices=tuple(connections),
             help="Alias that logs in as the owner (hospitality_owner).",
         )

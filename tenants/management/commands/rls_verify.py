@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from tenants import rls
+from tenants.aliases import TRUSTED_ALIAS
 
 
 class Command(BaseCommand):
@@ -13,7 +14,7 @@ class Command(BaseCommand):
     requires_system_checks = []
 
     def add_arguments(self, parser):
-        parser.add_argument("--database", default="default", choices=tuple(connections))
+        parser.add_argument("--database", default=TRUSTED_ALIAS, choices=tuple(connections))
 
     def handle(self, *args, database, **options):
         findings = rls.audit(database)
