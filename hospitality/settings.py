@@ -76,8 +76,8 @@ TENANT_EXTERNAL_IDENTITIES = env_bool(os.environ, "TENANT_EXTERNAL_IDENTITIES", 
 
 # The tenant API function loads no admin, sessions, messages, static files or docs apps: less to import on every
 # cold start, and nothing there that a tenant caller could reach.
+_WITH_STAFF_APPS = HOSPITALITY_FUNCTION != "tenant-api"
 _STAFF_APPS = [
-    "hospitality.admin_site.HospitalityAdminConfig",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
@@ -85,27 +85,17 @@ _STAFF_APPS = [
     "drf_spectacular_sidecar",
     "axes",
 ]
-INSTALLED_APPS = (
-    [
-        *_STAFF_APPS[:1],
-        "django.contrib.auth",
-        "django.contrib.contenttypes",
-        *_STAFF_APPS[1:],
-        "rest_framework",
-        "tenants",
-        "bookings",
-        "operations",
-    ]
-    if HOSPITALITY_FUNCTION != "tenant-api"
-    else [
-        "django.contrib.auth",
-        "django.contrib.contenttypes",
-        "rest_framework",
-        "tenants",
-        "bookings",
-        "operations",
-    ]
-)
+INSTALLED_APPS = [
+    # the admin's AppConfig before auth: its templates take precedence
+    *(["hospitality.admin_site.HospitalityAdminConfig"] if _WITH_STAFF_APPS else []),
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    *(_STAFF_APPS if _WITH_STAFF_APPS else []),
+    "rest_framework",
+    "tenants",
+    "bookings",
+    "operations",
+]
 
 _SESSION_MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
