@@ -200,8 +200,8 @@ def cmd_test(stack: Stack, extra: list[str], browser_only: bool = False) -> int:
                 USE_DATA_API="true",
             ),
             pytest(
-                "pytest, the tenancy suite again over direct PostgreSQL (USE_DATA_API=false)",
-                ["tests/tenancy"],
+                "pytest, the tenancy and domain suites again over direct PostgreSQL (USE_DATA_API=false)",
+                ["tests/tenancy", "tests/bookings"],
                 USE_DATA_API="false",
             ),
             # the trusted path over the Data API, as the staff admin function runs it on Lambda
