@@ -1,0 +1,67 @@
+"""Imports flow one way: project → apps → backend → driver; the emulator, the dev stack, benchmarks and tests stand
+apart from the runtime. Read from the source (every import statement, including those inside functions)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ["hospitality", "operations", "bookings", "tenants", "dataapi_backend", "dataapi_emulator", "devstack"]
+DEV_ONLY = {"dataapi_emulator", "devstack", "benchmarks", "tests", "infrastructure"}
+# What each runtime package may import of ours, besides itself: each layer only what is below it.
+ALLOWED = {
+    "hospitality": {"operations", "bookings", "tenants", "dataapi_backend"},
+    "operations": {"tenants", "dataapi_backend"},
+    "bookings": {"tenants"},
+    "tenants": {"dataapi_backend"},
+    "dataapi_backend": set(),
+}
+# The one dev-only import in runtime code: `manage.py benchmark --latency-ms` sets the latency of the local emulator
+# through its control client; that branch runs only where an emulator runs (the module is absent from the artifact).
+EXCEPTIONS = {("operations/management/commands/benchmark.py", "dataapi_emulator")}
+
+
+def imports_of(package: str) -> set[tuple[str, str]]:
+    """(file, imported top-level package of ours) for every absolute import in the package."""
+    ours = set(PACKAGES) | DEV_ONLY
+    found = set()
+    for path in (ROOT / package).rglob("*.py"):
+        rel = str(path.relative_to(ROOT))
+        for node in ast.walk(ast.parse(path.read_text(), rel)):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top in ours and top != package:
+                    found.add((rel, top))
+    return found
+
+
+def test_each_runtime_layer_imports_only_what_is_below_it():
+    wrong = sorted(
+        (rel, top)
+        for package, allowed in ALLOWED.items()
+        for rel, top in imports_of(package)
+        if top not in allowed and (rel, top) not in EXCEPTIONS
+    )
+    assert wrong == []
+
+
+def test_the_emulator_stands_apart_from_the_runtime():
+    # (the dev stack sits above the project instead: it validates the project's configuration and runs it)
+    runtime = set(ALLOWED)
+    assert sorted((rel, top) for rel, top in imports_of("dataapi_emulator") if top in runtime) == []
+
+
+def test_there_is_no_cycle_between_packages():
+    graph = {package: {top for _, top in imports_of(package) if top in PACKAGES} for package in PACKAGES}
+
+    def reaches(start: str, target: str, seen: set[str]) -> bool:
+        return any(nxt == target or (nxt not in seen and reaches(nxt, target, seen | {nxt})) for nxt in graph[start])
+
+    assert [package for package in PACKAGES if reaches(package, package, {package})] == []
