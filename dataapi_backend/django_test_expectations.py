@@ -25,10 +25,6 @@ REASONS = {
         "psycopg connection options and connection objects (pool, isolation_level, server_side_binding, "
         "assume_role, client_encoding, info) do not exist over the Data API."
     ),
-    "ranges": (
-        "Ranges travel as literals with a cast guessed from the bounds (the Data API has no range or array "
-        "parameters); PostgreSQL has no casts between range types (int8range → int4range)."
-    ),
     "server_side_cursors": (
         "No server-side cursors over the Data API: .iterator() streams through DECLARE/FETCH inside a Data "
         "API transaction instead."
@@ -60,7 +56,6 @@ EXPECTED_FAILURES = {
         "postgres_tests.test_array.TestMigrations.test_adding_field_with_default",
         "postgres_tests.test_array.TestQuerying.test_annotated_array_subquery_with_json_objects",
         "postgres_tests.test_array.TestSaveLoad.test_dates",
-        "postgres_tests.test_array.TestSaveLoad.test_null_from_db_value_handling",
         "postgres_tests.test_array.TestSaveLoad.test_other_array_types",
         "postgres_tests.test_bulk_update.BulkSaveTests.test_bulk_update",
     },
@@ -85,12 +80,6 @@ EXPECTED_FAILURES = {
     "nulls_in_arrays": {
         "postgres_tests.test_array.TestQuerying.test_exact_null_only_array",
         "postgres_tests.test_array.TestQuerying.test_exact_null_only_nested_array",
-        "postgres_tests.test_constraints.ExclusionConstraintTests.test_range_adjacent",
-        "postgres_tests.test_constraints.ExclusionConstraintTests.test_range_adjacent_gist_include",
-        "postgres_tests.test_constraints.ExclusionConstraintTests.test_range_adjacent_initially_deferred",
-        "postgres_tests.test_constraints.ExclusionConstraintTests.test_range_adjacent_initially_deferred_with_condition",
-        "postgres_tests.test_constraints.ExclusionConstraintTests.test_range_adjacent_opclass",
-        "postgres_tests.test_constraints.ExclusionConstraintTests.test_range_adjacent_spgist_include",
     },
     "psycopg_options": {
         "backends.postgresql.tests.Tests.test_bypass_role_configuration",
@@ -113,33 +102,6 @@ EXPECTED_FAILURES = {
         "backends.postgresql.tests.Tests.test_pooling_health_checks",
         "backends.postgresql.tests.Tests.test_pooling_not_support_persistent_connections",
     },
-    "ranges": {
-        "postgres_tests.test_bulk_update.BulkSaveTests.test_bulk_update",
-        "postgres_tests.test_constraints.ExclusionConstraintTests.test_database_default",
-        "postgres_tests.test_constraints.ExclusionConstraintTests.test_validate_generated_field_range_adjacent",
-        "postgres_tests.test_constraints.ExclusionConstraintTests.test_validate_range_adjacent",
-        "postgres_tests.test_constraints.ExclusionConstraintTests.test_validate_with_custom_code_and_condition",
-        "postgres_tests.test_constraints.SchemaTests.test_check_constraint_datetimerange_contains",
-        "postgres_tests.test_constraints.SchemaTests.test_check_constraint_range_contains",
-        "postgres_tests.test_constraints.SchemaTests.test_check_constraint_range_lower_upper",
-        "postgres_tests.test_constraints.SchemaTests.test_check_constraint_range_value",
-        "postgres_tests.test_ranges.TestQueryingWithRanges.test_auto_field_contained_by",
-        "postgres_tests.test_ranges.TestQueryingWithRanges.test_date_range",
-        "postgres_tests.test_ranges.TestQueryingWithRanges.test_date_range_datetime_field",
-        "postgres_tests.test_ranges.TestQueryingWithRanges.test_datetime_range",
-        "postgres_tests.test_ranges.TestQueryingWithRanges.test_exclude",
-        "postgres_tests.test_ranges.TestQueryingWithRanges.test_f_ranges",
-        "postgres_tests.test_ranges.TestQueryingWithRanges.test_float_range",
-        "postgres_tests.test_ranges.TestQueryingWithRanges.test_integer_range",
-        "postgres_tests.test_ranges.TestQueryingWithRanges.test_small_auto_field_contained_by",
-        "postgres_tests.test_ranges.TestQueryingWithRanges.test_small_integer_field_contained_by",
-        "postgres_tests.test_ranges.TestSaveLoad.test_all_fields",
-        "postgres_tests.test_ranges.TestSaveLoad.test_range_object",
-        "postgres_tests.test_ranges.TestSaveLoad.test_range_object_boundaries",
-        "postgres_tests.test_ranges.TestSaveLoad.test_range_object_boundaries_range_with_default_bounds",
-        "postgres_tests.test_ranges.TestSaveLoad.test_tuple",
-        "postgres_tests.test_ranges.TestSaveLoad.test_tuple_range_with_default_bounds",
-    },
     "server_side_cursors": {
         "backends.postgresql.test_server_side_cursors.ServerSideCursorsPostgres.test_server_side_cursor",
         "backends.postgresql.test_server_side_cursors.ServerSideCursorsPostgres.test_server_side_cursor_many_cursors",
@@ -151,6 +113,8 @@ EXPECTED_FAILURES = {
     },
     "session_time_zone": {
         "aggregation.tests.AggregateTestCase.test_aggregation_default_using_time_from_database",
+        # its Value(date) and lower(dates) cases cast a date to timestamptz in SQL, in the session's time zone
+        "postgres_tests.test_ranges.TestRangeContainsLookup.test_datetime_range_contains",
         "db_functions.comparison.test_cast.CastTests.test_cast_from_db_date_to_datetime",
         "db_functions.comparison.test_cast.CastTests.test_cast_from_db_datetime_to_time",
         "expressions.tests.FTimeDeltaTests.test_delta_update",
@@ -176,10 +140,6 @@ EXPECTED_FAILURES = {
 SKIPS = {
     "array_and_json_literals": {
         "postgres_tests.test_array.TestOtherTypesExactQuerying",
-    },
-    "ranges": {
-        "postgres_tests.test_ranges.TestQuerying",
-        "postgres_tests.test_ranges.TestRangeContainsLookup",
     },
     "server_side_cursors": {
         "backends.postgresql.test_server_side_cursors.ServerSideCursorsPostgres.test_server_side_binding",

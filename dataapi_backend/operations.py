@@ -9,7 +9,7 @@ from django.db.backends.postgresql import operations as pg_operations
 from django.db.backends.postgresql.operations import get_json_dumps
 
 from .dbapi.limits import MAX_REQUEST_BYTES, MAX_SQL_CHARS
-from .dbapi.params import Json, text_form
+from .dbapi.params import Json, TypedRange, TypedText, range_literal, text_form
 
 
 def quote_literal(value: Any) -> str:
@@ -26,6 +26,9 @@ def quote_literal(value: Any) -> str:
         return f"'\\x{bytes(value).hex()}'::bytea"
     if isinstance(value, dt.timedelta):
         return f"'{text_form(value)}'::interval"
+    if isinstance(value, (TypedText, TypedRange)):
+        text = value.text if isinstance(value, TypedText) else range_literal(value.value)
+        return "'" + text.replace("'", "''") + "'::" + value.pg_type
     text = json.dumps(value) if isinstance(value, (dict, list)) else text_form(value)
     if "\x00" in text:
         raise ValueError("A string literal cannot contain NUL (0x00) characters.")

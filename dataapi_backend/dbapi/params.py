@@ -51,6 +51,15 @@ class TypedText:
         self.text, self.pg_type = text, pg_type
 
 
+class TypedRange:
+    """A psycopg Range that PostgreSQL must read as `pg_type` (the range field's type, named by the compiler)."""
+
+    __slots__ = ("pg_type", "value")
+
+    def __init__(self, value: Any, pg_type: str):
+        self.value, self.pg_type = value, pg_type
+
+
 def _string(v: str) -> Converted:
     return {"stringValue": v}, None, None
 
@@ -111,6 +120,7 @@ CONVERTERS: dict[type, Callable[[Any], Converted]] = {
     memoryview: _blob,
     Json: lambda v: ({"stringValue": v.text}, None, "jsonb"),
     TypedText: lambda v: ({"stringValue": v.text}, None, v.pg_type),
+    TypedRange: lambda v: ({"stringValue": range_literal(v.value)}, None, v.pg_type),
     ipaddress.IPv4Address: lambda v: ({"stringValue": str(v)}, None, "inet"),
     ipaddress.IPv6Address: lambda v: ({"stringValue": str(v)}, None, "inet"),
     ipaddress.IPv4Interface: lambda v: ({"stringValue": str(v)}, None, "inet"),
@@ -136,7 +146,7 @@ _BASES: tuple[type, ...] = (
 )
 
 # -- arrays and ranges: literals with a cast ------------------------------------------------------------------------
-_ELEMENT_TYPES: tuple[tuple[type, str | None], ...] = (
+_ELEMENT_TYPES: tuple[tuple[type | tuple[type, ...], str | None], ...] = (
     (bool, "boolean"),
     (int, None),
     (float, "double precision"),
@@ -148,6 +158,8 @@ _ELEMENT_TYPES: tuple[tuple[type, str | None], ...] = (
     (uuid.UUID, "uuid"),
     (str, "text"),
     (Json, "jsonb"),
+    ((ipaddress.IPv4Address, ipaddress.IPv6Address, ipaddress.IPv4Interface, ipaddress.IPv6Interface), "inet"),
+    ((ipaddress.IPv4Network, ipaddress.IPv6Network), "cidr"),
 )
 
 
@@ -225,8 +237,31 @@ _RANGE_TYPES: tuple[tuple[type, str | None], ...] = (
 )
 
 
+def is_range(value: Any) -> bool:
+    """psycopg's Range (what django.contrib.postgres uses), recognised without importing psycopg."""
+    return type(value).__name__ == "Range" and hasattr(value, "bounds")
+
+
+def range_literal(value: Any) -> str:
+    """A Range's text form, as PostgreSQL reads it for any range type."""
+    if value.isempty:
+        return "empty"
+
+    def text(b: Any) -> str:
+        if b is None:
+            return ""
+        if isinstance(b, dt.datetime):
+            if b.tzinfo is None and (naive_tz := _naive_tz.get()) is not None:
+                b = b.replace(tzinfo=naive_tz)  # as for scalar datetimes: a naive bound means TIME_ZONE
+            return f'"{b.isoformat(sep=" ")}"'
+        return f'"{b}"'
+
+    return f"{value.bounds[0]}{text(value.lower)},{text(value.upper)}{value.bounds[1]}"
+
+
 def _range(value: Any) -> Converted:
-    """psycopg's Range (what django.contrib.postgres uses) → a range literal and its type."""
+    """A Range whose type nothing names (the compiler names it from the model field where there is one: see
+    dataapi_backend.compiler) → its literal and a type guessed from the bounds."""
     if value.isempty:
         return {"stringValue": "empty"}, None, None
     bound: Any = value.lower if value.lower is not None else value.upper
@@ -235,14 +270,7 @@ def _range(value: Any) -> Converted:
         if isinstance(bound, cls):
             pg = name or ("tstzrange" if getattr(bound, "tzinfo", None) is not None else "tsrange")
             break
-
-    def text(b: Any) -> str:
-        if b is None:
-            return ""
-        return '"' + (b.isoformat(sep=" ") if isinstance(b, dt.datetime) else str(b)) + '"'
-
-    literal = f"{value.bounds[0]}{text(value.lower)},{text(value.upper)}{value.bounds[1]}"
-    return {"stringValue": literal}, None, pg
+    return {"stringValue": range_literal(value)}, None, pg
 
 
 def _hstore_literal(mapping: Mapping[Any, Any]) -> str:
@@ -259,7 +287,7 @@ def convert(value: Any) -> Converted:
         return fn(value)
     if isinstance(value, (list, tuple)):
         return _array(value)
-    if type(value).__name__ == "Range" and hasattr(value, "bounds"):
+    if is_range(value):
         return _range(value)
     if isinstance(value, dict):
         # A plain dict is django.contrib.postgres's HStoreField (JSONField values arrive wrapped in Json).
@@ -274,12 +302,15 @@ def convert(value: Any) -> Converted:
     raise ProgrammingError(f"cannot send a parameter of type {type(value).__name__} to the Data API")
 
 
-def _parameter(name: str, value: Any) -> tuple[SqlParameter, str | None]:
+def _parameter(name: str, value: Any) -> tuple[SqlParameter, str | None, bool]:
+    """The SqlParameter, its cast, and whether that cast is a guess from the Python value (arrays, ranges, hstore:
+    the element or bound types say int, not int4 or int8), which the SQL's own cast then overrides."""
     field, hint, cast = convert(value)
     param: SqlParameter = {"name": name, "value": field}
     if hint:
         param["typeHint"] = hint
-    return param, cast
+    guessed = isinstance(value, (list, tuple, dict)) or is_range(value)
+    return param, cast, guessed
 
 
 def translate(
@@ -300,7 +331,7 @@ def _translate(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[str
     """
     out: list[str] = []
     parameters: list[SqlParameter] = []
-    named: dict[str, tuple[str, str | None]] = {}
+    named: dict[str, tuple[str, str | None, bool]] = {}
     positional = not isinstance(params, Mapping)
     seq: list[Any] = list(params) if positional else []
     mapping: Mapping[str, Any] = params if isinstance(params, Mapping) else {}
@@ -321,7 +352,7 @@ def _translate(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[str
             if used >= len(seq):
                 raise ProgrammingError(f"not enough parameters for the SQL: {len(seq)} given")
             name = f"p{used + 1}"
-            param, cast = _parameter(name, seq[used])
+            param, cast, guessed = _parameter(name, seq[used])
             parameters.append(param)
             used += 1
             i = j + 2
@@ -334,16 +365,21 @@ def _translate(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[str
                 raise ProgrammingError(f"no value for the named parameter {key!r}")
             i = end + 2
             if key in named:
-                name, cast = named[key]
+                name, cast, guessed = named[key]
             else:
                 name = f"p{len(named) + 1}"
-                param, cast = _parameter(name, mapping[key])
+                param, cast, guessed = _parameter(name, mapping[key])
                 parameters.append(param)
-                named[key] = (name, cast)
+                named[key] = (name, cast, guessed)
         else:
             raise ProgrammingError(f"unsupported placeholder {sql[j : j + 2]!r} at offset {j}; use %s or %(name)s")
         if out and out[-1].endswith(":"):
             out.append(" ")
+        if guessed and sql.startswith("::", i):
+            # The SQL names the type (Django's `%s::int4range` for a range field, `%s::integer[]` in a lookup): the
+            # literal is cast from its text form to exactly that type; a guessed cast first could not be undone
+            # (PostgreSQL has no cast from int8range to int4range).
+            cast = None
         out.append(f":{name}::{cast}" if cast else f":{name}")
         if sql[i : i + 1] == ":" and sql[i + 1 : i + 2] != ":":
             out.append(" ")

@@ -288,12 +288,23 @@ def _array_converter(element: str) -> Converter:
     return convert
 
 
+def _naive_range_bound(naive_tz: dt.tzinfo | None) -> Callable[[str], dt.datetime]:
+    """A tstzrange bound as a naive time in `naive_tz` (Django's USE_TZ=False), as for timestamptz columns."""
+
+    def bound(text: str) -> dt.datetime:
+        return _fromiso_dt(text).astimezone(naive_tz or UTC).replace(tzinfo=None)
+
+    return bound
+
+
 def column_converter(
     type_name: str, tz: dt.tzinfo | None = UTC, json_as_text: bool = False, naive_tz: dt.tzinfo | None = None
 ) -> Converter:
     """The function that turns this column's Field dicts into Python values."""
     if type_name == "timestamptz":
         return make_timestamptz(tz, naive_tz)
+    if type_name == "tstzrange" and tz is None:
+        return _via(_range_parser(_naive_range_bound(naive_tz)))
     if json_as_text and type_name in ("json", "jsonb"):
         return _text
     if type_name.startswith("_"):

@@ -132,3 +132,43 @@ def test_ddl_literals(value, literal):
     from dataapi_backend.operations import quote_literal
 
     assert quote_literal(value) == literal
+
+
+def test_a_guessed_type_gives_way_to_the_type_the_sql_names():
+    from psycopg.types.range import Range
+
+    # Django's range fields write `%s::int4range`: the literal is cast once, to that type (no int8range first)
+    sql, params = translate("INSERT INTO t (r) VALUES (%s::int4range)", [Range(1, 5)])
+    assert sql == "INSERT INTO t (r) VALUES (:p1::int4range)"
+    assert params == [{"name": "p1", "value": {"stringValue": '["1","5")'}}]
+    # with nothing named, the type is guessed from the values, for ranges and arrays alike
+    assert translate("SELECT %s", [Range(1, 5)])[0] == "SELECT :p1::int8range"
+    assert translate("SELECT %s", [[1, 2]])[0] == "SELECT :p1::integer[]"
+    assert translate("SELECT %s::bigint[]", [[1, 2]])[0] == "SELECT :p1::bigint[]"
+
+
+def test_range_fields_name_their_type_and_naive_bounds_their_time_zone():
+    from psycopg.types.range import Range
+
+    from dataapi_backend.dbapi.params import TypedRange
+
+    sql, params = translate(
+        "SELECT %s",
+        [TypedRange(Range(dt.datetime(2016, 1, 1), None), "tstzrange")],
+        naive_tz=ZoneInfo("America/Chicago"),
+    )
+    assert sql == "SELECT :p1::tstzrange"
+    assert params[0]["value"] == {"stringValue": '["2016-01-01 00:00:00-06:00",)'}
+
+
+def test_lists_of_network_addresses_are_inet_and_cidr_arrays():
+    assert translate("SELECT %s", [[ipaddress.ip_address("10.0.0.1")]])[0] == "SELECT :p1::inet[]"
+    assert translate("SELECT %s", [[ipaddress.ip_network("10.0.0.0/8")]])[0] == "SELECT :p1::cidr[]"
+
+
+def test_tstzrange_bounds_read_back_naive_in_the_naive_time_zone():
+    from dataapi_backend.dbapi.results import column_converter
+
+    convert_tz = column_converter("tstzrange", tz=None, naive_tz=ZoneInfo("America/Chicago"))
+    value = convert_tz({"stringValue": '["2016-01-01 06:00:00+00","2016-01-02 06:00:00+00")'})
+    assert (value.lower, value.upper) == (dt.datetime(2016, 1, 1), dt.datetime(2016, 1, 2))
