@@ -26,8 +26,9 @@ REASONS = {
         "assume_role, client_encoding, info) do not exist over the Data API."
     ),
     "server_side_cursors": (
-        "No server-side cursors over the Data API: .iterator() streams through DECLARE/FETCH inside a Data "
-        "API transaction instead."
+        "No psycopg server-side cursors over the Data API: .iterator() streams through DECLARE/FETCH inside a Data "
+        "API transaction, with a SCROLL cursor of its own name, because the 1 MiB response limit is only detected "
+        "after the server has moved the cursor and the page must be fetched again smaller (MOVE back)."
     ),
     "session_time_zone": (
         "USE_TZ=False relies on the session's TIME ZONE for casts and date functions; the Data API has no "
