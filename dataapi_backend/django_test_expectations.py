@@ -10,10 +10,6 @@ REASONS = {
         "Lists travel as array literals with an element type guessed from Python values (dates, JSON, network "
         "addresses), which differs from psycopg's typed arrays."
     ),
-    "commit_of_failed_transaction": (
-        "A COMMIT of a failed transaction raises (the Data API's JDBC layer reports the silent ROLLBACK) "
-        "where psycopg returns quietly."
-    ),
     "emulator_gaps": ("The emulator cannot encode this result yet (internal error); to be fixed."),
     "hstore": ("hstore parameters travel as literals; hstore inside arrays cannot be sent."),
     "no_unnest": ("Bulk inserts never use UNNEST(%s::type[]): arrays cannot be Data API parameters."),
@@ -30,18 +26,12 @@ REASONS = {
         "API transaction, with a SCROLL cursor of its own name, because the 1 MiB response limit is only detected "
         "after the server has moved the cursor and the page must be fetched again smaller (MOVE back)."
     ),
-    "session_time_zone": (
-        "USE_TZ=False relies on the session's TIME ZONE for casts and date functions; the Data API has no "
-        "session to configure (always UTC). The project runs with USE_TZ=True. Expressions that are naive "
-        "timestamps (e.g. CURRENT_TIMESTAMP AT TIME ZONE 'UTC') are then shifted by TIME_ZONE's offset, so "
-        "such a test depends on the time of day: skipped."
-    ),
     "stateless_connection": (
         "There is no persistent connection to break or health-check: each call is an HTTPS request."
     ),
     "unanalysed": (
-        "Not analysed yet: a schema-editor test that passes on psycopg (effective defaults of date and "
-        "datetime fields). Tracked in the backend issue's closing note."
+        "Not analysed yet: a schema-editor test (effective defaults of date and datetime fields) and the "
+        "connection's DATABASES TIME_ZONE changed on an open connection; both pass on psycopg."
     ),
     "varchar_parameters": (
         "The Data API binds string parameters as varchar (JDBC), not as untyped literals, so functions "
@@ -53,20 +43,11 @@ EXPECTED_FAILURES = {
     "array_and_json_literals": {
         "postgres_tests.test_aggregates.TestGeneralAggregate.test_array_agg_jsonfield",
         "postgres_tests.test_aggregates.TestGeneralAggregate.test_array_agg_jsonfield_order_by",
-        "postgres_tests.test_array.TestDateTimeExactQuerying.test_exact_datetimes",
         "postgres_tests.test_array.TestMigrations.test_adding_field_with_default",
         "postgres_tests.test_array.TestQuerying.test_annotated_array_subquery_with_json_objects",
         "postgres_tests.test_array.TestSaveLoad.test_dates",
         "postgres_tests.test_array.TestSaveLoad.test_other_array_types",
         "postgres_tests.test_bulk_update.BulkSaveTests.test_bulk_update",
-    },
-    "commit_of_failed_transaction": {
-        "postgres_tests.test_operations.ValidateConstraintTests.test_validate",
-        "schema.tests.SchemaTests.test_alter_array_field_decrease_base_field_length",
-        "schema.tests.SchemaTests.test_alter_array_field_decrease_nested_base_field_length",
-        "schema.tests.SchemaTests.test_alter_char_field_decrease_length",
-        "schema.tests.SchemaTests.test_func_index_nondeterministic",
-        "schema.tests.SchemaTests.test_func_unique_constraint_nondeterministic",
     },
     "emulator_gaps": {
         "schema.tests.SchemaTests.test_alter_serial_auto_field_to_bigautofield",
@@ -112,17 +93,6 @@ EXPECTED_FAILURES = {
         "backends.postgresql.test_server_side_cursors.ServerSideCursorsPostgres.test_values_list_fields_not_equal_to_names",
         "backends.postgresql.test_server_side_cursors.ServerSideCursorsPostgres.test_values_list_flat",
     },
-    "session_time_zone": {
-        "aggregation.tests.AggregateTestCase.test_aggregation_default_using_time_from_database",
-        # its Value(date) and lower(dates) cases cast a date to timestamptz in SQL, in the session's time zone
-        "postgres_tests.test_ranges.TestRangeContainsLookup.test_datetime_range_contains",
-        "db_functions.comparison.test_cast.CastTests.test_cast_from_db_date_to_datetime",
-        "db_functions.comparison.test_cast.CastTests.test_cast_from_db_datetime_to_time",
-        "expressions.tests.FTimeDeltaTests.test_delta_update",
-        "expressions.tests.FTimeDeltaTests.test_mixed_comparisons1",
-        "many_to_one.tests.ManyToOneTests.test_select_related",
-        "timezones.tests.NewDatabaseTests.test_cursor_explicit_time_zone",
-    },
     "stateless_connection": {
         "backends.base.test_base.ConnectionHealthChecksTests.test_health_checks_enabled",
         "backends.base.test_base.ConnectionHealthChecksTests.test_set_autocommit_health_checks_enabled",
@@ -130,6 +100,7 @@ EXPECTED_FAILURES = {
     },
     "unanalysed": {
         "schema.tests.SchemaTests.test_add_datefield_and_datetimefield_use_effective_default",
+        "timezones.tests.NewDatabaseTests.test_cursor_explicit_time_zone",
     },
     "varchar_parameters": {
         "annotations.tests.NonAggregateAnnotationTestCase.test_set_returning_functions",
@@ -144,16 +115,6 @@ SKIPS = {
     },
     "server_side_cursors": {
         "backends.postgresql.test_server_side_cursors.ServerSideCursorsPostgres.test_server_side_binding",
-    },
-    "session_time_zone": {
-        "aggregation.tests.AggregateTestCase.test_aggregation_default_using_date_from_database",
-        "db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_day_func",
-        "db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_func",
-        "db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_month_func",
-        "db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_quarter_func",
-        "db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_week",
-        "db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_week_func",
-        "db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_year_func",
     },
     "varchar_parameters": {
         "db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_func",

@@ -52,6 +52,11 @@ class Connection:
         self._check_open()
         if self.transaction_id is None:
             return  # nothing ran since the last commit: no call at all
+        if self.transaction_failed:
+            # PostgreSQL answers the COMMIT of a failed transaction with ROLLBACK and psycopg returns quietly (the
+            # work is rolled back); the Data API reports that ROLLBACK as an error. Roll back, as quietly.
+            self.rollback()
+            return
         tx, self.transaction_id = self.transaction_id, None
         self.transaction_failed = False
         # Never retried on an ambiguous failure: a repeated COMMIT cannot tell whether the first one landed.
@@ -120,6 +125,18 @@ class Connection:
                 request["database"] = self.database
             # Safe to retry: a transaction begun by a lost attempt is never used and times out on its own.
             self.transaction_id = self.transport.call("BeginTransaction", request, idempotent=True)["transactionId"]
+            zone = getattr(self.naive_timezone, "key", None)
+            if zone is not None:
+                # Naive times mean TIME_ZONE (Django's USE_TZ=False), also for what SQL computes from them (date
+                # casts, date_trunc, extract): the transaction's time zone, as psycopg's session time zone is.
+                self.execute_statement(
+                    {
+                        **request,
+                        "transactionId": self.transaction_id,
+                        "sql": "SELECT set_config('TimeZone', :zone, true)",
+                        "parameters": [{"name": "zone", "value": {"stringValue": zone}}],
+                    }
+                )
         return self.transaction_id
 
     def execute_statement(self, request: dict[str, Any], *, idempotent: bool = False) -> dict[str, Any]:

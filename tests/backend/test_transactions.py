@@ -118,3 +118,14 @@ def test_a_failed_statement_makes_the_connection_unusable_until_rolled_back(data
         with pytest.raises(ProgrammingError), transaction.atomic(using="dataapi"), dataapi.cursor() as cursor:
             cursor.execute("SELEC 1")
         assert dataapi.is_usable() is True  # ROLLBACK TO SAVEPOINT recovered the transaction
+
+
+def test_committing_a_failed_transaction_rolls_it_back_quietly_as_psycopg_does(dataapi, clean_tables):
+    from django.db import DatabaseError
+
+    with transaction.atomic(using="dataapi"):
+        Author.objects.create(name="lost with the failed transaction")
+        with pytest.raises(DatabaseError), dataapi.cursor() as cursor:
+            cursor.execute("SELECT 1/0")  # caught without a savepoint: PostgreSQL refuses the rest
+    assert calls(dataapi) == {"BeginTransaction": 1, "ExecuteStatement": 2, "RollbackTransaction": 1}
+    assert Author.objects.count() == 0
