@@ -108,6 +108,33 @@ def test_naive_datetimes_mean_the_project_time_zone_when_use_tz_is_off():
     assert utc_text == "14:00"
 
 
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "America/New_York", "Pacific/Pago_Pago"])
+def test_with_use_tz_off_dates_never_shift_in_sql_either(zone):
+    """What the database computes from naive values (date casts, truncation, extraction) happens in TIME_ZONE,
+    as with psycopg's session time zone: each transaction runs in it. Zones far from UTC on both sides."""
+    from django.db import transaction
+    from django.db.models import DateTimeField
+    from django.db.models.functions import Cast, ExtractHour, TruncDay
+
+    with override_settings(USE_TZ=False, TIME_ZONE=zone):
+        connection = connections["dataapi"]
+        connection.ensure_timezone()
+        try:
+            with transaction.atomic(using="dataapi"):
+                obj = Everything.objects.create(datetime=dt.datetime(2024, 1, 1, 23, 30), date=dt.date(2024, 1, 1))
+                row = (
+                    Everything.objects.filter(pk=obj.pk)
+                    .annotate(
+                        day=TruncDay("datetime"), hour=ExtractHour("datetime"), midnight=Cast("date", DateTimeField())
+                    )
+                    .values_list("day", "hour", "midnight")
+                    .get()
+                )
+        finally:
+            connection.ensure_timezone()
+    assert row == (dt.datetime(2024, 1, 1), 23, dt.datetime(2024, 1, 1))
+
+
 def test_queries_joins_aggregates_subqueries_and_json_lookups():
     a, b = Author.objects.create(name="Ann"), Author.objects.create(name="Bob")
     Book.objects.create(author=a, title="One", pages=100, price=decimal.Decimal("10.50"), tags=["x", "y"])
