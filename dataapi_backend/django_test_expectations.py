@@ -110,17 +110,7 @@ EXPECTED_FAILURES = {
 }
 
 SKIPS = {
-    "array_and_json_literals": {
-        "postgres_tests.test_array.TestOtherTypesExactQuerying",
-    },
     "server_side_cursors": {
         "backends.postgresql.test_server_side_cursors.ServerSideCursorsPostgres.test_server_side_binding",
-    },
-    "varchar_parameters": {
-        "db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_func",
-        "db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_hour_func",
-        "db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_minute_func",
-        "db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_none",
-        "db_functions.datetime.test_extract_trunc.DateFunctionTests.test_trunc_second_func",
     },
 }

@@ -4,7 +4,6 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.conf import settings
 from django.db.backends.postgresql import operations as pg_operations
 from django.db.backends.postgresql.operations import get_json_dumps
 
@@ -59,13 +58,6 @@ class DatabaseOperations(pg_operations.DatabaseOperations):
     def adapt_json_value(self, value: Any, encoder: type[json.JSONEncoder] | None) -> Json:
         # jsonb as text with a ::jsonb cast, instead of psycopg's Jsonb dumper.
         return Json(get_json_dumps(encoder)(value))
-
-    def _convert_sql_to_tz(self, sql: str, params: Sequence[Any], tzname: str | None) -> tuple[str, Sequence[Any]]:
-        # With USE_TZ=False, psycopg's PostgreSQL relied on SET TIME ZONE for date functions; there is no session here,
-        # so timestamptz values are moved to TIME_ZONE explicitly.
-        if not settings.USE_TZ and self.connection.timezone_name:
-            return f"{sql} AT TIME ZONE %s", (*params, self.connection.timezone_name)
-        return super()._convert_sql_to_tz(sql, params, tzname)
 
     def bulk_batch_size(self, fields: Sequence[Any], objs: Sequence[Any]) -> int:
         # Keep each multi-row INSERT under the Data API's 65,536-character SQL limit (a placeholder with its cast is

@@ -148,9 +148,10 @@ class Connection:
         return self._statement_call("BatchExecuteStatement", request, idempotent=False)
 
     @contextlib.contextmanager
-    def reading_transaction(self) -> Iterator[None]:
-        """The transaction a paged read runs in: the open one, or one of its own, committed when the block
-        finishes and rolled back when it fails or is abandoned (a cursor closed before its last page)."""
+    def own_transaction(self) -> Iterator[None]:
+        """The open transaction, or one of its own for the block (a paged read; a statement that must run in
+        TIME_ZONE): committed when the block finishes, rolled back when it fails or is abandoned (a cursor closed
+        before its last page)."""
         own = self.transaction_id is None
         self.begin()
         try:

@@ -23,6 +23,8 @@ Column = collections.namedtuple("Column", "name type_code display_size internal_
 _READ_ONLY = re.compile(r"^\s*\(*\s*(SELECT|VALUES|TABLE|SHOW|EXPLAIN)\b", re.IGNORECASE)
 _WITH_WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 _cursor_names = itertools.count(1)
+# Statements that may run inside a transaction of their own (not CREATE DATABASE, VACUUM, ...).
+_QUERY_OR_DML = re.compile(r"^\s*\(*\s*(SELECT|VALUES|TABLE|WITH|INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 
 
 def is_read_only(sql: str) -> bool:
@@ -59,6 +61,20 @@ class Cursor:
             self._pager = self._pages(text, parameters)
             self._fill()
             return self
+        conn = self.connection
+        if (
+            conn.naive_timezone is not None
+            and conn.autocommit
+            and conn.transaction_id is None
+            and _QUERY_OR_DML.match(text)
+        ):
+            # USE_TZ=False: what SQL computes from naive values must happen in TIME_ZONE, which only a transaction
+            # can set (the Data API has no session): the statement runs in one of its own (3 more calls).
+            with conn.own_transaction():
+                return self._execute_one(text, parameters, read_only)
+        return self._execute_one(text, parameters, read_only)
+
+    def _execute_one(self, text: str, parameters: list[SqlParameter], read_only: bool) -> Self:
         request: dict[str, Any] = {**self.connection.statement_target(), "sql": text, "includeResultMetadata": True}
         if parameters:
             request["parameters"] = parameters
@@ -239,10 +255,10 @@ class Cursor:
 
     def _pages(self, text: str, parameters: list[SqlParameter]) -> Generator[list[tuple[Any, ...]], None, None]:
         """Yield decoded pages of a read through `DECLARE ... SCROLL CURSOR` + `FETCH`, inside one transaction (see
-        Connection.reading_transaction), shrinking the page on the size limit."""
+        Connection.own_transaction), shrinking the page on the size limit."""
         conn = self.connection
         name = f"dataapi_pages_{next(_cursor_names)}"
-        with conn.reading_transaction():
+        with conn.own_transaction():
             declare = {**conn.statement_target(), "sql": f"DECLARE {name} SCROLL CURSOR FOR {text}"}
             if parameters:
                 declare["parameters"] = parameters
