@@ -7,8 +7,9 @@ from django.db.models import QuerySet
 
 from .models import Booking, Entity, TenantRelationship
 
-ENTITY_ORDERINGS = {"name", "-name", "created_at", "-created_at", "entity_type"}
-BOOKING_ORDERINGS = {"check_in", "-check_in", "created_at", "-created_at", "total_amount", "-total_amount"}
+# The orderings the list endpoints accept (their filter serializers offer exactly these).
+ENTITY_ORDERINGS = ("name", "-name", "created_at", "-created_at", "entity_type")
+BOOKING_ORDERINGS = ("check_in", "-check_in", "created_at", "-created_at", "total_amount", "-total_amount")
 
 
 def entity_list(*, filters: dict) -> QuerySet[Entity]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import FieldError
 from django.db.backends.postgresql import compiler as pg_compiler
+from django.db.models.lookups import Lookup
 from django.db.models.sql import compiler as base_compiler
 
 from .dbapi.params import TypedRange, is_range
@@ -26,11 +27,11 @@ class RangesTypedByField:
 
     def compile(self, node: Any) -> tuple[str, list[Any]]:
         sql, params = super().compile(node)
-        if not any(is_range(p) for p in params):
+        if not isinstance(node, Lookup) or not any(is_range(p) for p in params):
             return sql, params
         try:
             field = node.lhs.output_field
-        except (AttributeError, FieldError):  # not a lookup, or an expression whose type Django cannot tell
+        except FieldError:  # an expression whose type Django cannot tell
             return sql, params
         pg_type = field.db_type(self.connection) or ""
         if pg_type.endswith("range"):

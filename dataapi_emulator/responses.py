@@ -42,6 +42,7 @@ class DataApiResponses:
         return _json({"transactionStatus": status})
 
     def execute_statement(self, request: dict[str, Any]) -> bytes:
+        as_json = request.get("formatRecordsAs") == "JSON"  # records as one JSON text, with no ColumnMetadata
         result = self.engine.execute_statement(
             **_caller(request),
             sql=request["sql"],
@@ -49,7 +50,7 @@ class DataApiResponses:
             parameters=request.get("parameters") or (),
             transaction_id=request.get("transactionId"),
             continue_after_timeout=bool(request.get("continueAfterTimeout")),
-            include_result_metadata=bool(request.get("includeResultMetadata")),
+            include_result_metadata=bool(request.get("includeResultMetadata")) and not as_json,
             schema=request.get("schema"),
         )
         head: dict[str, Any] = {"numberOfRecordsUpdated": result.updated, "generatedFields": []}
@@ -58,11 +59,11 @@ class DataApiResponses:
         options = request.get("resultSetOptions") or {}
         rows = self._encode_rows(
             result,
-            as_json=request.get("formatRecordsAs") == "JSON",
+            as_json=as_json,
             decimal_as_number=options.get("decimalReturnType") == "DOUBLE_OR_LONG",
             long_as_string=options.get("longReturnType") == "STRING",
         )
-        if request.get("formatRecordsAs") == "JSON":
+        if as_json:
             return _json({**head, "formattedRecords": rows})
         if result.columns is not None:
             head["columnMetadata"] = result.columns

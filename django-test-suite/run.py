@@ -158,27 +158,25 @@ def per_app(text: str) -> dict[str, dict[str, int]]:
 
 def write_table(path: Path, results: dict[str, dict]) -> None:
     """Markdown: one row per app, each backend's passed / skipped / expected failures / failures + errors."""
-    names = sorted({app for r in results.values() for app in r["apps"]})
+    keys = ["tests", *OUTCOME_KEYS.values()]
+    empty = dict.fromkeys(keys, 0)
     backends = list(results)
+    # per backend: app → outcomes, plus the totals row
+    rows = {
+        b: {**results[b]["apps"], "**all**": {k: sum(a[k] for a in results[b]["apps"].values()) for k in keys}}
+        for b in backends
+    }
+    names = sorted({app for b in backends for app in results[b]["apps"]}) + ["**all**"]
     head = "| app | tests | " + " | ".join(f"{b}: passed / skipped / xfail / failed" for b in backends) + " |"
     lines = [head, "|" + "---|" * (2 + len(backends))]
-    for app in names + ["**all**"]:
-        cells = []
-        for b in backends:
-            r = (
-                results[b]["apps"].get(app)
-                if app != "**all**"
-                else {k: sum(a[k] for a in results[b]["apps"].values()) for k in ["tests", *OUTCOME_KEYS.values()]}
-            )
-            r = r or dict.fromkeys(["tests", *OUTCOME_KEYS.values()], 0)
-            bad = r["failures"] + r["errors"] + r["unexpected_successes"]
-            cells.append(f"{r['passed']} / {r['skipped']} / {r['expected_failures']} / {bad}")
-        tests = (
-            max(results[b]["apps"].get(app, {}).get("tests", 0) for b in backends)
-            if app != "**all**"
-            else max(results[b]["tests"] for b in backends)
-        )
-        lines.append(f"| {app} | {tests} | " + " | ".join(cells) + " |")
+    for app in names:
+        outcomes = [rows[b].get(app, empty) for b in backends]
+        cells = [
+            f"{r['passed']} / {r['skipped']} / {r['expected_failures']} / "
+            f"{r['failures'] + r['errors'] + r['unexpected_successes']}"
+            for r in outcomes
+        ]
+        lines.append(f"| {app} | {max(r['tests'] for r in outcomes)} | " + " | ".join(cells) + " |")
     times = ", ".join(f"{b} {results[b]['seconds']} s" for b in backends)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(

@@ -3,6 +3,7 @@ import json
 from django.conf import settings
 from rest_framework import serializers
 
+from .. import selectors
 from ..models import Booking, Entity, TenantRelationship
 
 READ_ONLY = ("id", "created_at", "created_by", "updated_at")
@@ -60,7 +61,7 @@ class EntityInput(BoundedMetadata, serializers.ModelSerializer):
 class EntityOutput(serializers.ModelSerializer):
     class Meta:
         model = Entity
-        fields = (*READ_ONLY, "entity_type", "name", "metadata", "is_active", "parent")
+        fields = (*READ_ONLY, *EntityInput.Meta.fields)
 
 
 class EntityRef(serializers.ModelSerializer):
@@ -114,20 +115,7 @@ class BookingOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Booking
-        fields = (
-            *READ_ONLY,
-            "property",
-            "room",
-            "guest_id",
-            "guest_name",
-            "guest_email",
-            "check_in",
-            "check_out",
-            "party_size",
-            "status",
-            "total_amount",
-            "metadata",
-        )
+        fields = (*READ_ONLY, *BookingInput.Meta.fields)
 
 
 class RelationshipInput(BoundedMetadata, serializers.ModelSerializer):
@@ -143,16 +131,14 @@ class RelationshipOutput(serializers.ModelSerializer):
 
     class Meta:
         model = TenantRelationship
-        fields = (*READ_ONLY, "entity", "external_id", "relationship_type", "metadata")
+        fields = (*READ_ONLY, *RelationshipInput.Meta.fields)
 
 
 class EntityFilters(serializers.Serializer):
     entity_type = serializers.ChoiceField(choices=Entity._meta.get_field("entity_type").choices, required=False)
     is_active = serializers.BooleanField(required=False, allow_null=True, default=None)
     search = serializers.CharField(required=False, max_length=100)
-    ordering = serializers.ChoiceField(
-        choices=["name", "-name", "created_at", "-created_at", "entity_type"], required=False
-    )
+    ordering = serializers.ChoiceField(choices=selectors.ENTITY_ORDERINGS, required=False)
 
 
 class BookingFilters(serializers.Serializer):
@@ -163,9 +149,7 @@ class BookingFilters(serializers.Serializer):
     check_in_from = serializers.DateField(required=False)
     check_in_to = serializers.DateField(required=False)
     guest_email = serializers.EmailField(required=False)
-    ordering = serializers.ChoiceField(
-        choices=["check_in", "-check_in", "created_at", "-created_at", "total_amount", "-total_amount"], required=False
-    )
+    ordering = serializers.ChoiceField(choices=selectors.BOOKING_ORDERINGS, required=False)
 
 
 class RelationshipFilters(serializers.Serializer):

@@ -20,6 +20,7 @@ from django.db import connections
 from django.test import Client
 
 from bookings.models import Booking, Entity, TenantRelationship
+from dataapi_emulator.control import EmulatorControl
 from tenants.aliases import TENANT_ALIAS
 from tenants.context import trusted_scope
 from tenants.models import ApiToken, Membership, Tenant
@@ -146,6 +147,11 @@ def tenant_calls():
                 self.calls = self.total = None
 
     return Counter
+
+
+def tenant_emulator() -> EmulatorControl:
+    """The control API of the emulator that serves the tenant alias (runs over the Data API only)."""
+    return EmulatorControl(settings.DATABASES[TENANT_ALIAS]["OPTIONS"]["endpoint_url"])
 
 
 def transport() -> str:

@@ -15,7 +15,7 @@ from devstack.pg_proxy import proxied_alias
 from tenants.aliases import TENANT_ALIAS
 from tenants.context import trusted_scope
 
-from .conftest import A
+from .conftest import A, tenant_emulator
 
 
 def data_api(test):
@@ -25,7 +25,7 @@ def data_api(test):
 
 @pytest.fixture
 def faults(db_access):
-    control = EmulatorControl(settings.DATABASES["tenant"]["OPTIONS"]["endpoint_url"])
+    control = tenant_emulator()
     yield control.faults
     control.clear_faults()
 
@@ -173,7 +173,7 @@ def expire_abandoned_transactions(control: EmulatorControl) -> None:
 def inject(db_access):
     """inject(step): make that step of the next tenant request fail, on the transport this run uses."""
     if settings.USE_DATA_API:
-        control = EmulatorControl(settings.DATABASES[TENANT_ALIAS]["OPTIONS"]["endpoint_url"])
+        control = tenant_emulator()
         yield lambda step: control.faults(rules=[DATA_API_STEPS[step]])
         control.clear_faults()
         expire_abandoned_transactions(control)

@@ -10,13 +10,12 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from bookings.models import Entity
-from dataapi_emulator.control import EmulatorControl
 from devstack.pg_proxy import proxied_alias
 from tenants.aliases import TENANT_ALIAS
 from tenants.context import trusted_scope
 from tenants.models import IdempotencyKey
 
-from .conftest import A
+from .conftest import A, tenant_emulator
 
 
 def created_named(prefix: str) -> list[str]:
@@ -107,7 +106,7 @@ PG_FAULTS = {
 def faults(db_access):
     """faults({name: rate or count}, seed=…): inject the named faults into the transport this run uses."""
     if settings.USE_DATA_API:
-        control = EmulatorControl(settings.DATABASES[TENANT_ALIAS]["OPTIONS"]["endpoint_url"])
+        control = tenant_emulator()
 
         def inject(spec: dict, seed: int | None = None):
             control.faults(seed=seed, rules=[{**DATA_API_FAULTS[name], **limit} for name, limit in spec.items()])
