@@ -80,6 +80,7 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
             timezone=self.timezone,
             json_as_text=True,
             naive_timezone=self._naive_timezone(),
+            time_zone=self.timezone_name,
         )
         # contrib.postgres registers hstore/citext type info on the driver connection; give it a private map.
         # Values are decoded by dataapi_backend.dbapi.results, never by psycopg.
@@ -95,7 +96,8 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
 
     def init_connection_state(self) -> None:
         # No per-connection setup statements (no SET TIME ZONE, no SET ROLE): there is no session to configure;
-        # time zones are handled on the client and the role is the secret's.
+        # the time zone is set by each transaction that needs it (dbapi.Connection.time_zone) and the role is the
+        # secret's.
         BaseDatabaseWrapper.init_connection_state(self)
 
     def _naive_timezone(self) -> zoneinfo.ZoneInfo | None:
@@ -106,6 +108,7 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
         if self.connection is not None:
             self.connection.timezone = self.timezone
             self.connection.naive_timezone = self._naive_timezone()
+            self.connection.time_zone = self.timezone_name
         return False
 
     @async_unsafe

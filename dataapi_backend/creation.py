@@ -1,4 +1,5 @@
 import sys
+import zoneinfo
 from typing import Any, NoReturn
 
 from django.db.backends.postgresql import creation as pg_creation
@@ -20,12 +21,21 @@ class DatabaseCreation(pg_creation.DatabaseCreation):
                     return
                 cursor.execute(self._drop_sql(parameters["dbname"]))
             super(pg_creation.DatabaseCreation, self)._execute_create_test_db(cursor, parameters, keepdb)
+            self._start_sessions_in_time_zone(cursor, parameters["dbname"])
         except Exception as e:
             if getattr(e.__cause__, "sqlstate", None) != "42P04":
                 self.log("Got an error creating the test database: %s" % e)
                 sys.exit(2)
             elif not keepdb:
                 raise
+
+    def _start_sessions_in_time_zone(self, cursor: Any, dbname: str) -> None:
+        """Sessions on the test database start in the zone its SQL must run in (psycopg's backend sets it per
+        session; the Data API has none), so transactions need no set_config and statements no transaction of their
+        own. A test that changes the zone still gets it set per transaction."""
+        zone = self.connection.timezone_name
+        zoneinfo.ZoneInfo(zone)  # a real zone name, so safe to quote as a literal (ALTER takes no parameters)
+        cursor.execute(f"ALTER DATABASE {dbname} SET TimeZone TO '{zone}'")
 
     def _destroy_test_db(self, test_database_name: str, verbosity: int) -> None:
         with self._nodb_cursor() as cursor:

@@ -1,10 +1,12 @@
 """Run a subset of Django's own test suite against dataapi_backend (and, for comparison, the stock postgresql
 backend), cockroach-style. Expected failures and skips are declared in dataapi_backend/features.py with reasons.
 
-    python django-test-suite/run.py [--backend dataapi|postgresql|both] [--smoke] [--table FILE] [APP ...]
+    python django-test-suite/run.py [--backend dataapi|postgresql|both] [--smoke | --all] [--table FILE] [APP ...]
 
---table writes the per-app results (both backends side by side) as a Markdown table: docs/django-suite.md is made
-this way by `make django-suite-table`.
+With no app, the 28 apps CI runs; --all runs every app of Django's tests/ (what runtests.py runs with no label: all
+but gis_tests, which needs a GIS backend). --table writes the per-app results (both backends side by side, with each
+app's time) as a Markdown table: docs/django-suite.md (CI's apps) and docs/django-suite-all.md (--all) are made this
+way by `make django-suite-table` and `make django-suite-all`.
 
 The tests come from the sdist of the pinned Django (the wheel has no tests/), cached under .local/django-suite/.
 Needs the test stack (PostgreSQL + emulator) running: `make django-suite` starts it.
@@ -13,6 +15,7 @@ Needs the test stack (PostgreSQL + emulator) running: `make django-suite` starts
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -29,6 +32,8 @@ APPS = (
     "update delete bulk_create select_related prefetch_related many_to_one many_to_many one_to_one ordering "
     "model_forms backends migrations schema postgres_tests db_functions timezones introspection serializers"
 ).split()
+# each backend's databases (the settings modules name them so): the two backends can run side by side
+DATABASE_NAMES = {"dataapi": "django_suite", "postgresql": "django_suite_stock"}
 SMOKE = "basic transactions get_or_create bulk_create timezones".split()
 
 
@@ -90,48 +95,54 @@ OUTCOME_KEYS = {
 RESULT = re.compile(r"^(OK|FAILED)(?: \((.*)\))?$", re.M)
 
 
-def drop_test_databases() -> None:
+def drop_test_databases(backend: str) -> None:
     """A crashed earlier run can leave test databases behind with the emulator's pooled sessions on them."""
     import psycopg
 
     with psycopg.connect(
         os.environ["SUITE_DATABASE_URL"].replace("postgres://", "postgresql://"), autocommit=True
     ) as conn:
-        for name in ("test_django_suite", "test_django_suite_other"):
+        for name in (f"test_{DATABASE_NAMES[backend]}", f"test_{DATABASE_NAMES[backend]}_other"):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def run(backend: str, apps: list[str], tests_dir: Path) -> dict:
-    drop_test_databases()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE)]), "PYTHONWARNINGS": "ignore"}
-    log = CACHE / f"{backend}.log"
+    drop_test_databases(backend)
+    log, timings = CACHE / f"{backend}.log", CACHE / f"{backend}.timings.json"
+    timings.unlink(missing_ok=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE)]),
+        "PYTHONWARNINGS": "ignore",
+        "SUITE_TIMINGS": str(timings),
+    }
     started = time.monotonic()
     with open(log, "w") as fh:
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "runtests.py",
-                f"--settings=settings_{backend}",
-                "--parallel=1",
-                "--noinput",
-                "-v",
-                "2",
-                *apps,
-            ],
+        subprocess.run(
+            [sys.executable, "runtests.py", f"--settings=settings_{backend}", "--parallel=1", "--noinput", "-v", "2"]
+            + apps,
             cwd=tests_dir,
             env=env,
             stdout=fh,
             stderr=subprocess.STDOUT,
         )
+    if timings.exists():  # the whole run's wall time, database creation and migrations included
+        timings.write_text(json.dumps({**json.loads(timings.read_text()), "seconds": time.monotonic() - started}))
+    return summarize(backend)
+
+
+def summarize(backend: str) -> dict:
+    """The last run's outcomes on this backend, from its verbose log and the timing runner's file."""
+    log, timings = CACHE / f"{backend}.log", CACHE / f"{backend}.timings.json"
     text = log.read_text()
     ran = SUMMARY.search(text)
     result = RESULT.findall(text)
+    times = json.loads(timings.read_text()) if timings.exists() else {}
     counts = {
         "tests": int(ran.group(1)) if ran else 0,
-        "seconds": round(time.monotonic() - started, 1),
+        "seconds": round(times.get("seconds", 0.0), 1),
         "status": result[-1][0] if result else "CRASHED",
         "log": str(log),
-        "exit": proc.returncode,
     }
     for part in (result[-1][1] if result and result[-1][1] else "").split(", "):
         if "=" in part:
@@ -142,6 +153,8 @@ def run(backend: str, apps: list[str], tests_dir: Path) -> dict:
     counts["apps"] = per_app(text)
     if counts["apps"]:  # a class skipped in setUpClass is a skip but not a test run: count the "ok" lines instead
         counts["passed"] = sum(app["passed"] for app in counts["apps"].values())
+    for app, row in counts["apps"].items():
+        row["seconds"] = times.get("apps", {}).get(app, 0.0)
     return counts
 
 
@@ -156,58 +169,75 @@ def per_app(text: str) -> dict[str, dict[str, int]]:
     return apps
 
 
-def write_table(path: Path, results: dict[str, dict]) -> None:
-    """Markdown: one row per app, each backend's passed / skipped / expected failures / failures + errors."""
+def write_table(path: Path, results: dict[str, dict], scope: str) -> None:
+    """Markdown: one row per app, each backend's passed / skipped / expected failures / failures + errors and time."""
     keys = ["tests", *OUTCOME_KEYS.values()]
-    empty = dict.fromkeys(keys, 0)
+    empty = dict.fromkeys([*keys, "seconds"], 0)
     backends = list(results)
-    # per backend: app → outcomes, plus the totals row
     rows = {
-        b: {**results[b]["apps"], "**all**": {k: sum(a[k] for a in results[b]["apps"].values()) for k in keys}}
+        b: {
+            **results[b]["apps"],
+            "**all**": {k: sum(a[k] for a in results[b]["apps"].values()) for k in [*keys, "seconds"]},
+        }
         for b in backends
     }
     names = sorted({app for b in backends for app in results[b]["apps"]}) + ["**all**"]
-    head = "| app | tests | " + " | ".join(f"{b}: passed / skipped / xfail / failed" for b in backends) + " |"
-    lines = [head, "|" + "---|" * (2 + len(backends))]
+    head = "| app | tests | " + " | ".join(f"{b}: passed / skipped / xfail / failed | {b} s" for b in backends) + " |"
+    lines = [head, "|" + "---|" * (2 + 2 * len(backends))]
     for app in names:
         outcomes = [rows[b].get(app, empty) for b in backends]
         cells = [
             f"{r['passed']} / {r['skipped']} / {r['expected_failures']} / "
-            f"{r['failures'] + r['errors'] + r['unexpected_successes']}"
+            f"{r['failures'] + r['errors'] + r['unexpected_successes']} | {r['seconds']:.1f}"
             for r in outcomes
         ]
         lines.append(f"| {app} | {max(r['tests'] for r in outcomes)} | " + " | ".join(cells) + " |")
-    times = ", ".join(f"{b} {results[b]['seconds']} s" for b in backends)
+    totals = "; ".join(
+        f"{b} {results[b]['seconds']} s ({rows[b]['**all**']['seconds']:.1f} s in tests, the rest is creating the "
+        "test databases and migrating)"
+        for b in backends
+    )
+    parity = ""
+    if set(backends) == {"dataapi", "postgresql"}:
+        a, s = rows["dataapi"]["**all**"], rows["postgresql"]["**all**"]
+        extra = a["skipped"] + a["expected_failures"] - s["skipped"] - s["expected_failures"]
+        parity = (
+            f" Skipped + expected failures beyond the stock backend's: {extra} of {a['tests']} tests "
+            f"({100 * extra / max(a['tests'], 1):.2f} %; the goal is at most 1 %)."
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         "# Django's own tests on both backends\n\n"
-        "Generated by `make django-suite-table` (`django-test-suite/run.py --backend both --table …`): Django "
-        f"{__import__('django').get_version()}'s tests of the apps CI runs, per app, on dataapi_backend (over the "
-        "emulator) and on the stock postgresql backend. Expected failures and skips over the Data API are declared "
-        "with their reasons in `dataapi_backend/django_test_expectations.py`. Whole runs: "
-        + times
-        + ".\n\n"
-        + "\n".join(lines)
-        + "\n"
+        f"Generated by `{scope}` (`django-test-suite/run.py`): Django {__import__('django').get_version()}'s "
+        "tests per app, on dataapi_backend (over the emulator) and on the stock postgresql backend, one process "
+        "per backend on the same machine. Expected failures and skips over the Data API are declared with their "
+        "reasons in `dataapi_backend/django_test_expectations.py`. An app's time is the sum of its tests' times "
+        f"(class set-up included). Whole runs: {totals}.{parity}\n\n" + "\n".join(lines) + "\n"
     )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", choices=["dataapi", "postgresql", "both"], default="dataapi")
-    parser.add_argument("--smoke", action="store_true", help=f"only {' '.join(SMOKE)}")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--smoke", action="store_true", help=f"only {' '.join(SMOKE)}")
+    which.add_argument("--all", action="store_true", help="every app of Django's tests/ (runtests.py's default)")
     parser.add_argument("--table", type=Path, help="write the per-app results as a Markdown table to this file")
+    parser.add_argument(
+        "--table-only", action="store_true", help="write --table from the last runs' logs instead of running"
+    )
     parser.add_argument("apps", nargs="*")
     args = parser.parse_args()
     load_env()
     tests_dir = django_tests()
-    apps = args.apps or (SMOKE if args.smoke else APPS)
+    apps = args.apps or ([] if args.all else SMOKE if args.smoke else APPS)
     backends = ["dataapi", "postgresql"] if args.backend == "both" else [args.backend]
     failed = False
     results = {}
     for backend in backends:
-        print(f"Django's test suite on {backend}: {len(apps)} apps ...", flush=True)
-        c = run(backend, apps, tests_dir)
+        if not args.table_only:
+            print(f"Django's test suite on {backend}: {len(apps) if apps else 'all'} apps ...", flush=True)
+        c = summarize(backend) if args.table_only else run(backend, apps, tests_dir)
         print(
             f"  {backend}: {c['status']} — {c['tests']} tests, {c['passed']} passed, {c.get('failures', 0)} failures, "
             f"{c.get('errors', 0)} errors, {c.get('skipped', 0)} skipped, {c.get('expected_failures', 0)} expected "
@@ -217,7 +247,7 @@ def main() -> int:
         failed |= backend == "dataapi" and c["status"] != "OK"
         results[backend] = c
     if args.table:
-        write_table(args.table, results)
+        write_table(args.table, results, "make django-suite-all" if args.all else "make django-suite-table")
         print(f"per-app table written to {args.table}")
     return 1 if failed else 0
 

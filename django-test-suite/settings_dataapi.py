@@ -16,3 +16,5 @@ SECRET_KEY = "django_tests_secret_key"  # noqa: S105 - Django's own test setting
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 USE_TZ = False
+# per-app times for run.py
+TEST_RUNNER = "timed_runner.TimedRunner"

@@ -12,10 +12,12 @@ _common = {
     "PORT": str(_url.port),
 }
 DATABASES = {
-    "default": {**_common, "NAME": "django_suite"},
-    "other": {**_common, "NAME": "django_suite_other"},
+    "default": {**_common, "NAME": "django_suite_stock"},
+    "other": {**_common, "NAME": "django_suite_stock_other"},
 }
 SECRET_KEY = "django_tests_secret_key"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 USE_TZ = False
+# per-app times for run.py
+TEST_RUNNER = "timed_runner.TimedRunner"

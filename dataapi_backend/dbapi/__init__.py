@@ -78,6 +78,7 @@ def connect(
     timezone: _dt.tzinfo | None = _dt.timezone.utc,
     json_as_text: bool = False,
     naive_timezone: _dt.tzinfo | None = None,
+    time_zone: str | None = None,
     **client_options: Any,
 ) -> Connection:
     client = get_client(ClientSettings(region_name=region_name, endpoint_url=endpoint_url, **client_options))
@@ -92,6 +93,7 @@ def connect(
         timezone=timezone,
         json_as_text=json_as_text,
         naive_timezone=naive_timezone,
+        time_zone=time_zone,
     )
 
 

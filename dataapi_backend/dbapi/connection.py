@@ -24,6 +24,7 @@ class Connection:
         timezone: dt.tzinfo | None = dt.timezone.utc,
         json_as_text: bool = False,
         naive_timezone: dt.tzinfo | None = None,
+        time_zone: str | None = None,
     ):
         self.resource_arn = resource_arn
         self.secret_arn = secret_arn
@@ -33,6 +34,11 @@ class Connection:
         self.json_as_text = json_as_text
         # timezone=None: return naive datetimes; they (and naive parameters) mean naive_timezone (else UTC)
         self.naive_timezone = naive_timezone
+        # The zone SQL runs in (what psycopg sets as its session time zone; Django's timezone_name): it decides
+        # date casts, truncation and extraction of timestamptz values and implicit date/timestamp casts. None: the
+        # server's default. There is no session to set it on, so a transaction sets it for itself (set_config(...,
+        # true)) unless new sessions already start in it (the database's default TimeZone, learned once).
+        self.time_zone = time_zone
         self.transaction_id: str | None = None
         # the last statement of the open transaction failed on the server: PostgreSQL now refuses everything but
         # ROLLBACK (TO SAVEPOINT) — what psycopg reports as an INERROR transaction status
@@ -123,12 +129,10 @@ class Connection:
             request = self._target()
             if self.database:
                 request["database"] = self.database
+            zone = self.zone_to_set()  # learned outside the transaction, before it can set anything
             # Safe to retry: a transaction begun by a lost attempt is never used and times out on its own.
             self.transaction_id = self.transport.call("BeginTransaction", request, idempotent=True)["transactionId"]
-            zone = getattr(self.naive_timezone, "key", None)
             if zone is not None:
-                # Naive times mean TIME_ZONE (Django's USE_TZ=False), also for what SQL computes from them (date
-                # casts, date_trunc, extract): the transaction's time zone, as psycopg's session time zone is.
                 self.execute_statement(
                     {
                         **request,
@@ -138,6 +142,24 @@ class Connection:
                     }
                 )
         return self.transaction_id
+
+    def zone_to_set(self) -> str | None:
+        """The time zone a transaction must set for itself: None when there is none to set or the database's
+        sessions start in it already (then neither a transaction nor a statement pays an extra call)."""
+        if self.time_zone is None:
+            return None
+        key = (self.resource_arn, self.secret_arn, self.database)
+        server_zone = _server_zones.get(key)
+        if server_zone is None:
+            if self.transaction_id is not None:
+                return self.time_zone  # not learnable inside a transaction that may have set it: set it again
+            request = {**self._target(), "sql": "SELECT current_setting('TimeZone')"}
+            if self.database:
+                request["database"] = self.database
+            response = self.transport.call("ExecuteStatement", request, idempotent=True)
+            # once per process and target: a role's or database's default changes only with ALTER ... SET
+            server_zone = _server_zones[key] = response["records"][0][0]["stringValue"]
+        return None if _same_zone(self.time_zone, server_zone) else self.time_zone
 
     def execute_statement(self, request: dict[str, Any], *, idempotent: bool = False) -> dict[str, Any]:
         """ExecuteStatement, keeping track of a failed transaction (see transaction_failed)."""
@@ -193,3 +215,13 @@ class Connection:
             self.commit()
         else:
             self.rollback()
+
+
+# (cluster, secret, database) → the TimeZone a new session of that role on that database starts in
+_server_zones: dict[tuple[str, str, str | None], str] = {}
+
+_UTC = {"UTC", "Etc/UTC", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "GMT", "Etc/GMT", "Etc/GMT0", "GMT0"}
+
+
+def _same_zone(a: str, b: str) -> bool:
+    return a == b or (a in _UTC and b in _UTC)

@@ -63,13 +63,15 @@ class Cursor:
             return self
         conn = self.connection
         if (
-            conn.naive_timezone is not None
-            and conn.autocommit
+            conn.autocommit
             and conn.transaction_id is None
+            and conn.time_zone is not None
             and _QUERY_OR_DML.match(text)
+            and conn.zone_to_set() is not None
         ):
-            # USE_TZ=False: what SQL computes from naive values must happen in TIME_ZONE, which only a transaction
-            # can set (the Data API has no session): the statement runs in one of its own (3 more calls).
+            # What SQL computes from times must happen in the connection's time zone, which only a transaction can
+            # set (the Data API has no session): the statement runs in one of its own (3 more calls), unless the
+            # database's sessions start in that zone.
             with conn.own_transaction():
                 return self._execute_one(text, parameters, read_only)
         return self._execute_one(text, parameters, read_only)
