@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from collections.abc import Iterator
 from typing import Any, Self
 
@@ -45,6 +46,8 @@ class Connection:
         self.transaction_failed = False
         self._autocommit = True
         self.closed = False
+        # savepoints asked for since the transaction's last statement, not sent yet (see defer_savepoint_sql)
+        self._pending_savepoints: list[str] = []
         # django.contrib.postgres registers hstore/citext type info here (psycopg's place for it); the driver never
         # reads it: values are decoded by dbapi.results
         self.adapters: Any = None
@@ -57,6 +60,7 @@ class Connection:
     def commit(self) -> None:
         self._check_open()
         if self.transaction_id is None:
+            self._pending_savepoints.clear()
             return  # nothing ran since the last commit: no call at all
         if self.transaction_failed:
             # PostgreSQL answers the COMMIT of a failed transaction with ROLLBACK and psycopg returns quietly (the
@@ -65,6 +69,7 @@ class Connection:
             return
         tx, self.transaction_id = self.transaction_id, None
         self.transaction_failed = False
+        self._pending_savepoints.clear()
         # Never retried on an ambiguous failure: a repeated COMMIT cannot tell whether the first one landed.
         try:
             self.transport.call("CommitTransaction", self._target(transactionId=tx))
@@ -79,6 +84,7 @@ class Connection:
 
     def rollback(self) -> None:
         self._check_open()
+        self._pending_savepoints.clear()
         if self.transaction_id is None:
             return
         tx, self.transaction_id = self.transaction_id, None
@@ -205,7 +211,32 @@ class Connection:
             self.begin()
         if self.transaction_id is not None:
             request["transactionId"] = self.transaction_id
+            if self._pending_savepoints:
+                names, self._pending_savepoints = self._pending_savepoints, []
+                for name in names:
+                    self.execute_statement({**request, "sql": f"SAVEPOINT {name}"})
         return request
+
+    def defer_savepoint_sql(self, sql: str) -> bool:
+        """Whether this SAVEPOINT / RELEASE SAVEPOINT / ROLLBACK TO SAVEPOINT needs no call now. A savepoint is
+        sent just before the next statement of its transaction, so one released or rolled back to before anything
+        ran in it costs nothing (Django's TestCase puts one around every test; atomic() blocks nest them)."""
+        match = _SAVEPOINT_SQL.match(sql)
+        if match is None or (self._autocommit and self.transaction_id is None):
+            return False  # not savepoint SQL, or outside a transaction, where PostgreSQL refuses it: send it
+        verb, name = match["verb"].upper().split()[0], match["name"]
+        pending = self._pending_savepoints
+        if verb == "SAVEPOINT":
+            if self.transaction_failed:
+                return False  # PostgreSQL refuses it now; the error must come from here, not later
+            pending.append(name)
+            return True
+        if name in pending:
+            # RELEASE destroys it and the later ones; ROLLBACK TO keeps it, destroys the later ones
+            del pending[pending.index(name) + (verb == "ROLLBACK") :]
+            return True
+        pending.clear()  # all newer than the sent savepoint it names: destroyed by this statement anyway
+        return False
 
     def __enter__(self) -> Self:
         return self
@@ -216,6 +247,11 @@ class Connection:
         else:
             self.rollback()
 
+
+_SAVEPOINT_SQL = re.compile(
+    r"^\s*(?P<verb>SAVEPOINT|RELEASE(?:\s+SAVEPOINT)?|ROLLBACK\s+TO(?:\s+SAVEPOINT)?)\s+(?P<name>\"[^\"]+\"|\w+)\s*;?\s*$",
+    re.IGNORECASE,
+)
 
 # (cluster, secret, database) → the TimeZone a new session of that role on that database starts in
 _server_zones: dict[tuple[str, str, str | None], str] = {}

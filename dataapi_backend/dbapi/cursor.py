@@ -52,6 +52,8 @@ class Cursor:
         self._reset()
         parameters: list[SqlParameter]
         if params is None:
+            if self.connection.defer_savepoint_sql(sql):
+                return self
             text, parameters = sql, []
         else:
             text, parameters = translate(sql, params, self.connection.naive_timezone)

@@ -5,6 +5,8 @@ import time
 import pytest
 from django.db import OperationalError, connections, transaction
 
+from dataapi_backend import dbapi
+
 from .models import Author
 
 pytestmark = pytest.mark.django_db(databases=["dataapi"], transaction=True)
@@ -53,6 +55,51 @@ def test_savepoints_are_sql_inside_the_transaction(dataapi, clean_tables):
     assert sorted(Author.objects.values_list("name", flat=True)) == ["inner-kept", "outer"]
     assert calls(dataapi)["BeginTransaction"] == 1
     assert calls(dataapi)["CommitTransaction"] == 1
+
+
+def test_savepoints_are_sent_only_when_a_statement_runs_in_them(dataapi, clean_tables):
+    """SAVEPOINT goes out just before the next statement of its transaction; one released or rolled back to before
+    anything ran in it costs no call (Django's TestCase wraps every test in one)."""
+    with transaction.atomic(using="dataapi"):
+        with transaction.atomic(using="dataapi"):
+            pass
+    assert calls(dataapi) == {}
+    with transaction.atomic(using="dataapi"):
+        Author.objects.create(name="outer")
+        with transaction.atomic(using="dataapi"), transaction.atomic(using="dataapi"):
+            pass  # two empty savepoints: released unsent
+        sid = transaction.savepoint(using="dataapi")
+        transaction.savepoint_rollback(sid, using="dataapi")  # rolled back to unsent
+    # Begin, the insert, Commit
+    assert calls(dataapi) == {"BeginTransaction": 1, "ExecuteStatement": 1, "CommitTransaction": 1}
+    dataapi.data_api_metrics.reset()
+    with transaction.atomic(using="dataapi"):
+        Author.objects.create(name="kept")
+        with transaction.atomic(using="dataapi"):
+            with transaction.atomic(using="dataapi"):
+                pass
+            with pytest.raises(RuntimeError), transaction.atomic(using="dataapi"):
+                Author.objects.create(name="undone")  # SAVEPOINT x2 (the empty outer one too), the insert
+                raise RuntimeError  # ROLLBACK TO and RELEASE (what Django sends)
+            Author.objects.create(name="inner")
+        # RELEASE of the middle savepoint
+    assert calls(dataapi) == {"BeginTransaction": 1, "ExecuteStatement": 8, "CommitTransaction": 1}
+    assert sorted(Author.objects.values_list("name", flat=True)) == ["inner", "kept", "outer"]
+
+
+def test_a_savepoint_in_a_failed_transaction_fails_at_once_as_on_psycopg(dataapi):
+    dataapi.ensure_connection()
+    driver = dataapi.connection
+    driver.autocommit = False
+    try:
+        cursor = driver.cursor()
+        with pytest.raises(dbapi.ProgrammingError):
+            cursor.execute("SELECT * FROM no_such_table")
+        with pytest.raises(dbapi.InternalError, match="aborted"):
+            cursor.execute('SAVEPOINT "s1"')  # not deferred: the error comes now, as PostgreSQL gives it
+    finally:
+        driver.rollback()
+        driver.autocommit = True
 
 
 def test_on_commit_runs_after_commit_only(dataapi, clean_tables):
