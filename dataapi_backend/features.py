@@ -13,10 +13,11 @@ class DatabaseFeatures(pg_features.DatabaseFeatures):
 
     @cached_property
     def prohibits_null_characters_in_text_exception(self) -> tuple[type[Exception], str]:  # type: ignore[override]
-        # PostgreSQL itself refuses NUL in text (22021), reported through the Data API as a DataError.
+        # The driver refuses NUL in a string parameter before sending it, as psycopg 3 does.
         from .dbapi import DataError
+        from .dbapi.params import NUL_IN_TEXT
 
-        return DataError, "invalid byte sequence for encoding"
+        return DataError, NUL_IN_TEXT
 
     @cached_property
     def django_test_skips(self) -> dict[str, set[str]]:  # type: ignore[override]

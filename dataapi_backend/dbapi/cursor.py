@@ -27,6 +27,17 @@ _cursor_names = itertools.count(1)
 _QUERY_OR_DML = re.compile(r"^\s*\(*\s*(SELECT|VALUES|TABLE|WITH|INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 
 
+_LENGTH_TYPES = ("varchar", "bpchar")
+# JDBC's precision for a character column without a length limit; psycopg reports no size (None) for it
+_UNLIMITED = 2147483647
+
+
+def _length(m: dict[str, Any]) -> int | None:
+    """The declared length of a varchar/char column (display size, as psycopg reports it), else None."""
+    precision = m.get("precision")
+    return precision if m.get("typeName") in _LENGTH_TYPES and precision != _UNLIMITED else None
+
+
 def is_read_only(sql: str) -> bool:
     if _READ_ONLY.match(sql):
         return True
@@ -217,9 +228,9 @@ class Cursor:
             Column(
                 m.get("label") or m.get("name"),
                 type_oid(m.get("typeName", "text")),
-                m.get("precision") if m.get("typeName") in ("varchar", "bpchar") else None,
+                _length(m),
                 None,
-                m.get("precision"),
+                None if m.get("typeName") in _LENGTH_TYPES else m.get("precision"),
                 m.get("scale"),
                 m.get("nullable") != 0,
             )

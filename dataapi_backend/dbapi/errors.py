@@ -27,6 +27,20 @@ class Error(Exception):
     def pgcode(self) -> str | None:  # psycopg2's name, for code that still reads it
         return self.sqlstate
 
+    @property
+    def diag(self) -> Diagnostic:
+        """psycopg 3's error details, as far as the Data API's message carries them (SQLSTATE and first line)."""
+        return Diagnostic(self)
+
+
+class Diagnostic:
+    def __init__(self, error: Error):
+        self.sqlstate = error.sqlstate
+        lines = (str(error.args[0]) if error.args else "").splitlines()
+        self.message_primary: str | None = lines[0].strip() if lines else None
+        details = [line.strip().removeprefix("Detail: ") for line in lines[1:] if line.strip().startswith("Detail:")]
+        self.message_detail: str | None = details[0] if details else None
+
 
 class InterfaceError(Error):
     pass

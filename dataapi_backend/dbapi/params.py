@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from .errors import NotSupportedError, ProgrammingError
+from .errors import DataError, NotSupportedError, ProgrammingError
 
 # The zone naive datetimes mean (Django's USE_TZ=False: TIME_ZONE). psycopg relied on the session's TIME ZONE for
 # that; the Data API has no session to configure, so the zone travels with the value. Set per translate() call.
@@ -61,7 +61,13 @@ class TypedRange:
 
 
 def _string(v: str) -> Converted:
+    if "\x00" in v:
+        # refused before anything is sent, with psycopg 3's error (PostgreSQL would answer 22021 after a round trip)
+        raise DataError(NUL_IN_TEXT)
     return {"stringValue": v}, None, None
+
+
+NUL_IN_TEXT = "PostgreSQL text fields cannot contain NUL (0x00) bytes"
 
 
 def _datetime(v: dt.datetime) -> Converted:

@@ -26,6 +26,23 @@ def test_unique_violation():
     assert exc.__cause__.aws_code == "DatabaseErrorException"
 
 
+def test_diagnostics_read_like_psycopg_3():
+    """psycopg 3's `exc.diag` (Django's own tests and user code read it), from what the Data API message carries."""
+    Author.objects.create(name="diag")
+    exc = raises_with_state(IntegrityError, "23505", errors.UniqueViolation, lambda: Author.objects.create(name="diag"))
+    diag = exc.__cause__.diag
+    assert diag.sqlstate == "23505"
+    assert diag.message_primary.startswith("duplicate key value violates unique constraint")
+    assert diag.message_detail == "Key (name)=(diag) already exists."
+
+
+def test_nul_in_a_string_is_refused_before_anything_is_sent(dataapi):
+    """As psycopg 3 does (PostgreSQL would refuse it with 22021 after a round trip)."""
+    with pytest.raises(DataError, match=r"cannot contain NUL \(0x00\) bytes"):
+        Author.objects.create(name="a\x00b")
+    assert dataapi.data_api_metrics.snapshot()["calls"] == {}
+
+
 def test_foreign_key_violation():
     import uuid
 

@@ -71,3 +71,17 @@ def test_type_oids_match_postgresql():
 
     for name in ("int4", "int8", "text", "varchar", "numeric", "timestamptz", "jsonb", "uuid", "bytea", "bool"):
         assert type_oid(name) == psycopg.postgres.types[name].oid
+
+
+@pytest.mark.django_db(databases=["dataapi"])
+def test_description_reports_character_lengths_as_psycopg_does():
+    """As psycopg reports them: a varchar without a limit has no size (JDBC's precision says 2147483647), so
+    inspectdb writes CharField() for it."""
+    from django.db import connections
+
+    with connections["dataapi"].cursor() as cursor:
+        cursor.execute("SELECT 'a'::varchar AS unlimited, 'b'::varchar(20) AS limited, 1.5::numeric(5, 2) AS num")
+        unlimited, limited, num = cursor.description
+    assert (unlimited.display_size, unlimited.precision) == (None, None)
+    assert (limited.display_size, limited.precision) == (20, None)
+    assert (num.display_size, num.precision, num.scale) == (None, 5, 2)
