@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.stamp
 LOCK_FLAGS := --python-version 3.11 --quiet --custom-compile-command "make lock"
 
-.PHONY: run serve test test-browser chromium stop status venv bench django-suite django-suite-table clean lock package lint
+.PHONY: run serve test test-browser chromium stop status venv bench django-suite django-suite-table django-suite-all clean lock package lint
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@echo "==> Preparing $(VENV) from requirements-dev.txt (first run takes about a minute)"
@@ -76,11 +76,15 @@ bench: $(STAMP)
 	@$(PY) -m infrastructure.package
 	@$(PY) -m benchmarks.cold_start
 
-# Django's own test suite (a subset of apps) on dataapi_backend through the emulator; SUITE_ARGS="--backend both"
+# Django's own test suite (the 28 apps CI runs) on dataapi_backend through the emulator; SUITE_ARGS="--backend both"
 # adds the stock postgresql backend on the same apps for comparison.
 # The same on both backends, and the per-app table in docs/django-suite.md regenerated from that run.
 django-suite-table:
 	@$(MAKE) django-suite SUITE_ARGS="--backend both --table docs/django-suite.md"
+
+# Every app of Django's tests/ (about 18,000 tests) on both backends, and its per-app table, docs/django-suite-all.md.
+django-suite-all:
+	@$(MAKE) django-suite SUITE_ARGS="--all --backend both --table docs/django-suite-all.md"
 
 django-suite: $(STAMP)
 	@$(PY) -m devstack up test

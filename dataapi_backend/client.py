@@ -1,20 +1,34 @@
-from typing import NoReturn
+import signal
+import sys
+from typing import Any
 
-from django.core.management.base import CommandError
 from django.db.backends.base.client import BaseDatabaseClient
 
 
 class DatabaseClient(BaseDatabaseClient):
-    executable_name = "aws"
+    """dbshell runs dataapi_backend.shell, a small SQL shell over the Data API (there is no psql protocol to hand
+    a session over to); it authenticates with the secret ARN, so no password ever reaches a command line."""
 
-    def runshell(self, parameters: list[str]) -> NoReturn:
-        # The Data API has no interactive protocol; say what to use instead of failing inside psql.
-        options = self.connection.settings_dict["OPTIONS"]
-        endpoint = f" --endpoint-url {options['endpoint_url']}" if options.get("endpoint_url") else ""
-        raise CommandError(
-            "dbshell cannot open an interactive session over the RDS Data API. Run one statement with:\n"
-            f"  aws rds-data execute-statement{endpoint} --resource-arn {options.get('resource_arn')} "
-            f"--secret-arn {options.get('secret_arn')} --database {self.connection.settings_dict['NAME']} "
-            "--sql 'SELECT 1'\n"
-            "or use a direct connection: `manage.py dbshell --database default` where DATABASE_URL is set."
-        )
+    executable_name = sys.executable
+
+    @classmethod
+    def settings_to_cmd_args_env(
+        cls, settings_dict: dict[str, Any], parameters: list[str]
+    ) -> tuple[list[str], dict[str, str] | None]:
+        options = settings_dict["OPTIONS"]
+        args = [cls.executable_name, "-m", "dataapi_backend.shell"]
+        args += ["--resource-arn", options["resource_arn"], "--secret-arn", options["secret_arn"]]
+        args += ["--database", settings_dict.get("NAME") or "postgres"]
+        args += ["--region", options.get("region_name", "us-east-1")]
+        if options.get("endpoint_url"):
+            args += ["--endpoint-url", options["endpoint_url"]]
+        return args + parameters, None
+
+    def runshell(self, parameters: list[str]) -> None:
+        # As Django's postgresql client: Ctrl-C belongs to the shell (it drops the statement being typed).
+        sigint_handler = signal.getsignal(signal.SIGINT)
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            super().runshell(parameters)
+        finally:
+            signal.signal(signal.SIGINT, sigint_handler)

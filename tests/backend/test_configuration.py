@@ -84,9 +84,38 @@ def test_debug_logging_shows_sql_and_timing_but_redacts_values(caplog):
     assert "secret-value" not in line and "42" not in line.split("params=")[1]
 
 
-def test_dbshell_explains_what_to_use_instead():
-    from django.core.management.base import CommandError
+@pytest.mark.django_db(databases=["dataapi"])
+def test_dbshell_runs_sql_over_the_data_api(capfd):
+    from django.core.management import call_command
 
-    wrapper = DatabaseWrapper(settings_dict(endpoint_url="http://127.0.0.1:8765"), alias="x")
-    with pytest.raises(CommandError, match="dbshell cannot open an interactive session over the RDS Data API"):
-        wrapper.client.runshell([])
+    call_command("dbshell", "--database=dataapi", "--", "-c", "SELECT 1 AS one, 'ç' AS two")
+    assert capfd.readouterr().out.splitlines() == ["one | two", "----+----", "1   | ç  ", "(1 row)"]
+
+
+@pytest.mark.django_db(databases=["dataapi"], transaction=True)
+def test_dbshell_reads_statements_and_transactions_from_stdin():
+    """What a user pipes into `manage.py dbshell`: statements split at `;`, BEGIN/ROLLBACK as a Data API
+    transaction, errors with their SQLSTATE and exit status 1."""
+    import subprocess
+
+    from django.db import connections
+
+    connection = connections["dataapi"]
+    args, env = connection.client.settings_to_cmd_args_env(connection.settings_dict, [])
+    script = (
+        "CREATE TEMP TABLE t (x int);\n"  # each statement is its own call: a temp table would not survive
+        "BEGIN; CREATE TABLE dbshell_probe (x int); INSERT INTO dbshell_probe VALUES (1), (2);\n"
+        "SELECT count(*) AS n FROM dbshell_probe; ROLLBACK;\n"
+        "SELECT 'a;b' AS quoted; SELECT * FROM dbshell_probe;\n"
+    )
+    result = subprocess.run(args, input=script, capture_output=True, text=True, timeout=60, check=False)
+    assert result.stdout.split("\n")[:4] == [
+        "OK, 0 row(s) affected",
+        "BEGIN",
+        "OK, 0 row(s) affected",
+        "OK, 2 row(s) affected",
+    ]
+    assert " 2" in result.stdout and "ROLLBACK" in result.stdout and "a;b" in result.stdout
+    assert 'relation "dbshell_probe" does not exist' in result.stderr  # rolled back
+    assert "SQLSTATE: 42P01" in result.stderr
+    assert result.returncode == 1
