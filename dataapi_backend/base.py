@@ -115,6 +115,9 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
     def create_cursor(self, name: str | None = None) -> dbapi.Cursor:
         # A named cursor (chunked reads) streams pages through DECLARE/FETCH instead of a psycopg server cursor.
         connection: dbapi.Connection = self.connection
+        # DATABASES' TIME_ZONE may have changed since the connection was made: as Django's postgresql backend
+        # re-registers its timestamptz loader per cursor, each cursor uses the current one.
+        self.ensure_timezone()
         return connection.cursor(stream=bool(name))
 
     @async_unsafe

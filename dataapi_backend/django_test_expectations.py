@@ -29,10 +29,6 @@ REASONS = {
     "stateless_connection": (
         "There is no persistent connection to break or health-check: each call is an HTTPS request."
     ),
-    "unanalysed": (
-        "Not analysed yet: a schema-editor test (effective defaults of date and datetime fields) and the "
-        "connection's DATABASES TIME_ZONE changed on an open connection; both pass on psycopg."
-    ),
     "varchar_parameters": (
         "The Data API binds string parameters as varchar (JDBC), not as untyped literals, so functions "
         "expecting text/jsonpath/tsvector weights get no implicit cast."
@@ -97,10 +93,6 @@ EXPECTED_FAILURES = {
         "backends.base.test_base.ConnectionHealthChecksTests.test_health_checks_enabled",
         "backends.base.test_base.ConnectionHealthChecksTests.test_set_autocommit_health_checks_enabled",
         "backends.tests.BackendTestCase.test_is_usable_after_database_disconnects",
-    },
-    "unanalysed": {
-        "schema.tests.SchemaTests.test_add_datefield_and_datetimefield_use_effective_default",
-        "timezones.tests.NewDatabaseTests.test_cursor_explicit_time_zone",
     },
     "varchar_parameters": {
         "annotations.tests.NonAggregateAnnotationTestCase.test_set_returning_functions",

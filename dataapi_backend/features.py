@@ -13,8 +13,9 @@ class DatabaseFeatures(pg_features.DatabaseFeatures):
 
     @cached_property
     def prohibits_null_characters_in_text_exception(self) -> tuple[type[Exception], str]:  # type: ignore[override]
-        # The driver refuses NUL in a string parameter before sending it, as psycopg 3 does.
-        from .dbapi import DataError
+        # The driver refuses NUL in a string parameter before sending it, as psycopg 3 does (Django wraps it).
+        from django.db import DataError
+
         from .dbapi.params import NUL_IN_TEXT
 
         return DataError, NUL_IN_TEXT

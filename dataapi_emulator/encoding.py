@@ -200,7 +200,15 @@ def _utc_text(value: str, with_date: bool) -> str:
             return value  # infinity, BC dates: passed through as PostgreSQL wrote them
         if parsed.tzinfo is None:
             return value
-        return parsed.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(sep=" ")
+        try:
+            return parsed.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(sep=" ")
+        except OverflowError:
+            if parsed.year < 9999:
+                return value  # before year 1 in UTC: PostgreSQL's own text (BC) is all there is
+            # in UTC it is year 10000 (datetime.max stored west of UTC): convert 400 years earlier (the Gregorian
+            # calendar repeats every 400 years) and write the year back, as PostgreSQL would
+            earlier = parsed.replace(year=parsed.year - 400).astimezone(dt.timezone.utc).replace(tzinfo=None)
+            return f"{earlier.year + 400}{earlier.isoformat(sep=' ')[4:]}"
     m = re.match(r"^(\d{2}:\d{2}:\d{2}(?:\.\d+)?)([+-]\d{2}(?::?\d{2}){0,2})$", value)
     if not m:
         return value

@@ -42,7 +42,7 @@ def django_tests() -> Path:
 
     version = django.get_version()
     target = CACHE / f"django-{version}"
-    if (target / "tests" / "runtests.py").exists() and (target / "docs" / "_ext").exists():
+    if (target / "tests" / "runtests.py").exists() and (target / "django" / "shortcuts.py").exists():
         return target / "tests"
     CACHE.mkdir(parents=True, exist_ok=True)
     print(f"downloading the Django {version} sdist for its tests/ ...", flush=True)
@@ -63,8 +63,8 @@ def django_tests() -> Path:
         check=True,
     )
     with tarfile.open(CACHE / f"django-{version}.tar.gz") as tar:
-        # tests/, and docs/_ext/: the sphinx app tests the docs' extensions
-        wanted = (f"django-{version}/tests/", f"django-{version}/docs/_ext/")
+        # tests/, and for the sphinx app the docs' extensions and the source they link to (never imported from here)
+        wanted = tuple(f"django-{version}/{part}/" for part in ("tests", "docs/_ext", "django"))
         members = [m for m in tar.getmembers() if m.name.startswith(wanted)]
         tar.extractall(CACHE, members=members, filter="data")
     return target / "tests"

@@ -182,12 +182,28 @@ def make_timestamptz(tz: dt.tzinfo | None, naive_tz: dt.tzinfo | None = None) ->
         try:
             value = _fromiso_dt(s).replace(tzinfo=UTC)
         except ValueError:
-            return s
+            return _after_year_9999(s, tz, naive_tz)
         if tz is None:
             return value.astimezone(naive_tz or UTC).replace(tzinfo=None)
         return value.astimezone(tz)
 
     return convert_tz
+
+
+def _after_year_9999(s: str, tz: dt.tzinfo | None, naive_tz: dt.tzinfo | None) -> Any:
+    """A UTC time in year 10000 that is still in 9999 where it is shown (datetime.max stored west of UTC, as
+    Django's database cache does for "forever"): converted 400 years earlier — the Gregorian calendar repeats every
+    400 years — and moved back. Anything else out of datetime's range stays text, as before."""
+    match = re.match(r"^(\d{5})(-.*)$", s)
+    if match is None:
+        return s
+    try:
+        earlier = _fromiso_dt(f"{int(match[1]) - 400:04d}{match[2]}").replace(tzinfo=UTC)
+        local = earlier.astimezone(tz or naive_tz or UTC)
+        local = local.replace(year=local.year + 400)
+    except ValueError:
+        return s  # still after 9999 there
+    return local if tz is not None else local.replace(tzinfo=None)
 
 
 def _range_parser(bound: Callable[[str], Any]) -> Callable[[str], Any]:

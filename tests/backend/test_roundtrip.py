@@ -135,6 +135,21 @@ def test_with_use_tz_off_dates_never_shift_in_sql_either(zone):
     assert row == (dt.datetime(2024, 1, 1), 23, dt.datetime(2024, 1, 1))
 
 
+@pytest.mark.parametrize("zone", ["America/Chicago", "Pacific/Pago_Pago"])
+def test_datetime_max_west_of_utc_round_trips_with_use_tz_off(zone):
+    """Django's database cache stores "forever" as datetime.max in TIME_ZONE: in UTC that is year 10000, which the
+    Data API's UTC text carries and Python's datetime cannot; what reaches Django is 9999 again, as on psycopg."""
+    with override_settings(USE_TZ=False, TIME_ZONE=zone):
+        connection = connections["dataapi"]
+        connection.ensure_timezone()
+        try:
+            obj = Everything.objects.create(datetime=dt.datetime.max)
+            loaded = Everything.objects.get(pk=obj.pk).datetime
+        finally:
+            connection.ensure_timezone()
+    assert loaded == dt.datetime.max
+
+
 def test_queries_joins_aggregates_subqueries_and_json_lookups():
     a, b = Author.objects.create(name="Ann"), Author.objects.create(name="Bob")
     Book.objects.create(author=a, title="One", pages=100, price=decimal.Decimal("10.50"), tags=["x", "y"])
