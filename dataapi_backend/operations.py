@@ -51,6 +51,15 @@ class DatabaseOperations(pg_operations.DatabaseOperations):
         except (TypeError, ValueError):
             return sql
 
+    def execute_sql_flush(self, sql_list: list[str]) -> None:
+        # PostgreSQL's flush is one TRUNCATE of every table, atomic on its own: outside a transaction it needs none,
+        # which spares the Begin and Commit calls (a TransactionTestCase flushes after every test).
+        if len(sql_list) == 1 and self.connection.get_autocommit():
+            with self.connection.cursor() as cursor:
+                cursor.execute(sql_list[0])
+            return
+        super().execute_sql_flush(sql_list)
+
     def adapt_integerfield_value(self, value: Any, internal_type: str) -> Any:
         # Plain ints: psycopg's Int2/Int4/Int8 wrappers mean nothing to the Data API (longValue is bigint).
         return value

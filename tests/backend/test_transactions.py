@@ -176,3 +176,18 @@ def test_committing_a_failed_transaction_rolls_it_back_quietly_as_psycopg_does(d
             cursor.execute("SELECT 1/0")  # caught without a savepoint: PostgreSQL refuses the rest
     assert calls(dataapi) == {"BeginTransaction": 1, "ExecuteStatement": 2, "RollbackTransaction": 1}
     assert Author.objects.count() == 0
+
+
+def test_a_one_statement_flush_needs_no_transaction(dataapi, clean_tables):
+    """PostgreSQL's flush is one TRUNCATE, atomic on its own (a TransactionTestCase flushes after every test)."""
+    Author.objects.create(name="flushed")
+    dataapi.data_api_metrics.reset()
+    table = dataapi.ops.quote_name(Author._meta.db_table)
+    dataapi.ops.execute_sql_flush([f"TRUNCATE {table} CASCADE"])
+    assert calls(dataapi) == {"ExecuteStatement": 1}
+    assert not Author.objects.exists()
+    Author.objects.create(name="again")
+    dataapi.data_api_metrics.reset()
+    dataapi.ops.execute_sql_flush([f"DELETE FROM {table}", "SELECT 1"])  # more than one: all or nothing
+    assert calls(dataapi) == {"BeginTransaction": 1, "ExecuteStatement": 2, "CommitTransaction": 1}
+    assert not Author.objects.exists()

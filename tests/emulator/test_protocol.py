@@ -174,3 +174,41 @@ def test_parameter_naming_forms(rds, target, sql, parameters, expected):
         sql=sql, parameters=[{"name": n, "value": {"longValue": v}} for n, v in parameters], **target.db()
     )
     assert response["records"] == [[{"longValue": expected}]]
+
+
+@pytest.mark.emulator_only
+def test_http_framing_headers_in_any_case_keep_alive_and_close(target):
+    """The server reads request headers itself (not through email.message): names in any case, several requests
+    on one keep-alive connection, HTTP/1.0 and `Connection: close` end it, a malformed request line is a 400."""
+    import socket
+
+    from .support import FAKE_SIGV4
+
+    body = json.dumps({**target.db(), "sql": "SELECT 1"}).encode()
+    host, port = target.endpoint.removeprefix("http://").split(":")
+
+    def request(version: str, extra: bytes = b"") -> bytes:
+        return (
+            f"POST /Execute {version}\r\nhost: x\r\ncontent-type: application/json\r\n".encode()
+            + b"AUTHORIZATION: "
+            + FAKE_SIGV4.encode()
+            + b"\r\n"
+            + extra
+            + b"content-length: "
+            + str(len(body)).encode()
+            + b"\r\n\r\n"
+            + body
+        )
+
+    def exchange(payload: bytes) -> bytes:
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(payload)
+            chunks = []
+            while chunk := sock.recv(65536):  # until the server closes the connection
+                chunks.append(chunk)
+            return b"".join(chunks)
+
+    answer = exchange(request("HTTP/1.1") + request("HTTP/1.1", b"Connection: close\r\n"))
+    assert answer.count(b"HTTP/1.1 200 OK") == 2 and answer.count(b'{"longValue": 1}') == 2
+    assert exchange(request("HTTP/1.0")).count(b" 200 OK") == 1  # HTTP/1.0: one request, then closed
+    assert b"400 - Bad request" in exchange(b"POST /Execute HTTP/1.1 extra\r\n\r\n")  # http.server's own answer
