@@ -46,8 +46,9 @@ class Connection:
         self.transaction_failed = False
         self._autocommit = True
         self.closed = False
-        # savepoints asked for since the transaction's last statement, not sent yet (see defer_savepoint_sql)
-        self._pending_savepoints: list[str] = []
+        # SQL asked for since the transaction's last statement and not sent yet, in order (see defer_sql):
+        # (savepoint name, SQL), the name None for a constraint-mode change
+        self._pending: list[tuple[str | None, str]] = []
         # django.contrib.postgres registers hstore/citext type info here (psycopg's place for it); the driver never
         # reads it: values are decoded by dbapi.results
         self.adapters: Any = None
@@ -60,7 +61,7 @@ class Connection:
     def commit(self) -> None:
         self._check_open()
         if self.transaction_id is None:
-            self._pending_savepoints.clear()
+            self._pending.clear()
             return  # nothing ran since the last commit: no call at all
         if self.transaction_failed:
             # PostgreSQL answers the COMMIT of a failed transaction with ROLLBACK and psycopg returns quietly (the
@@ -69,7 +70,7 @@ class Connection:
             return
         tx, self.transaction_id = self.transaction_id, None
         self.transaction_failed = False
-        self._pending_savepoints.clear()
+        self._pending.clear()
         # Never retried on an ambiguous failure: a repeated COMMIT cannot tell whether the first one landed.
         try:
             self.transport.call("CommitTransaction", self._target(transactionId=tx))
@@ -84,7 +85,7 @@ class Connection:
 
     def rollback(self) -> None:
         self._check_open()
-        self._pending_savepoints.clear()
+        self._pending.clear()
         if self.transaction_id is None:
             return
         tx, self.transaction_id = self.transaction_id, None
@@ -211,32 +212,46 @@ class Connection:
             self.begin()
         if self.transaction_id is not None:
             request["transactionId"] = self.transaction_id
-            if self._pending_savepoints:
-                names, self._pending_savepoints = self._pending_savepoints, []
-                for name in names:
-                    self.execute_statement({**request, "sql": f"SAVEPOINT {name}"})
+            if self._pending:
+                pending, self._pending = self._pending, []
+                for _, sql in pending:
+                    self.execute_statement({**request, "sql": sql})
         return request
 
-    def defer_savepoint_sql(self, sql: str) -> bool:
-        """Whether this SAVEPOINT / RELEASE SAVEPOINT / ROLLBACK TO SAVEPOINT needs no call now. A savepoint is
-        sent just before the next statement of its transaction, so one released or rolled back to before anything
-        ran in it costs nothing (Django's TestCase puts one around every test; atomic() blocks nest them)."""
+    def defer_sql(self, sql: str) -> bool:
+        """Whether this statement can wait for the next one of its transaction (then it goes out just before it),
+        and may never need a call. Django's TestCase wraps every test in a savepoint and ends it with
+        check_constraints() (SET CONSTRAINTS ALL IMMEDIATE, then ALL DEFERRED) and a ROLLBACK TO that savepoint:
+          - a savepoint released or rolled back to before anything ran in it costs nothing;
+          - SET CONSTRAINTS ALL DEFERRED waits too: a ROLLBACK TO an earlier savepoint would undo it anyway
+            (PostgreSQL reverts constraint modes with the subtransaction), and at COMMIT or ROLLBACK no statement
+            is left to be checked under it. RELEASE keeps it (PostgreSQL keeps the mode)."""
+        if self._autocommit and self.transaction_id is None:
+            return False  # outside a transaction: PostgreSQL's own answer (refusal or warning) is the one to give
         match = _SAVEPOINT_SQL.match(sql)
-        if match is None or (self._autocommit and self.transaction_id is None):
-            return False  # not savepoint SQL, or outside a transaction, where PostgreSQL refuses it: send it
-        verb, name = match["verb"].upper().split()[0], match["name"]
-        pending = self._pending_savepoints
+        verb = match["verb"].upper().split()[0] if match else "SET" if _DEFERRED_CONSTRAINTS.match(sql) else None
+        if verb is None or (verb in ("SAVEPOINT", "SET") and self.transaction_failed):
+            return False  # not deferrable; or PostgreSQL refuses it now, and the error must come now
+        if verb == "SET":
+            self._pending.append((None, sql))
+            return True
+        assert match is not None
+        name = match["name"]
         if verb == "SAVEPOINT":
-            if self.transaction_failed:
-                return False  # PostgreSQL refuses it now; the error must come from here, not later
-            pending.append(name)
+            self._pending.append((name, f"SAVEPOINT {name}"))
             return True
-        if name in pending:
-            # RELEASE destroys it and the later ones; ROLLBACK TO keeps it, destroys the later ones
-            del pending[pending.index(name) + (verb == "ROLLBACK") :]
-            return True
-        pending.clear()  # all newer than the sent savepoint it names: destroyed by this statement anyway
-        return False
+        names = [n for n, _ in self._pending]
+        sent = name not in names
+        # Both end the savepoints made after the one named (the latest of that name, as in PostgreSQL); ROLLBACK TO
+        # also undoes constraint modes set after it.
+        after = 0 if sent else len(names) - names[::-1].index(name)
+        kept = [] if verb == "ROLLBACK" else [item for item in self._pending[after:] if item[0] is None]
+        if sent:
+            self._pending = kept
+            return False
+        # a pending savepoint: RELEASE drops it too, ROLLBACK TO keeps it
+        self._pending = self._pending[: after - (verb == "RELEASE")] + kept
+        return True
 
     def __enter__(self) -> Self:
         return self
@@ -248,6 +263,7 @@ class Connection:
             self.rollback()
 
 
+_DEFERRED_CONSTRAINTS = re.compile(r"^\s*SET\s+CONSTRAINTS\s+ALL\s+DEFERRED\s*;?\s*$", re.IGNORECASE)
 _SAVEPOINT_SQL = re.compile(
     r"^\s*(?P<verb>SAVEPOINT|RELEASE(?:\s+SAVEPOINT)?|ROLLBACK\s+TO(?:\s+SAVEPOINT)?)\s+(?P<name>\"[^\"]+\"|\w+)\s*;?\s*$",
     re.IGNORECASE,

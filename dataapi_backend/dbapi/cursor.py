@@ -63,7 +63,7 @@ class Cursor:
         self._reset()
         parameters: list[SqlParameter]
         if params is None:
-            if self.connection.defer_savepoint_sql(sql):
+            if self.connection.defer_sql(sql):
                 return self
             text, parameters = sql, []
         else:

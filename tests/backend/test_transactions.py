@@ -3,7 +3,7 @@
 import time
 
 import pytest
-from django.db import OperationalError, connections, transaction
+from django.db import IntegrityError, OperationalError, connections, transaction
 
 from dataapi_backend import dbapi
 
@@ -190,4 +190,50 @@ def test_a_one_statement_flush_needs_no_transaction(dataapi, clean_tables):
     dataapi.data_api_metrics.reset()
     dataapi.ops.execute_sql_flush([f"DELETE FROM {table}", "SELECT 1"])  # more than one: all or nothing
     assert calls(dataapi) == {"BeginTransaction": 1, "ExecuteStatement": 2, "CommitTransaction": 1}
+    assert not Author.objects.exists()
+
+
+def orphan_book(cursor):
+    """A book whose author does not exist: Django's foreign keys are checked at COMMIT unless made IMMEDIATE."""
+    import uuid
+
+    cursor.execute(
+        "INSERT INTO backend_tests_book (id, author_id, title, pages, price, tags) VALUES (%s, 999999, 't', 0, 0, "
+        "'[]')",
+        [uuid.uuid4()],
+    )
+
+
+def test_check_constraints_as_a_test_case_ends_a_test_costs_no_deferred_call(dataapi, clean_tables):
+    """TestCase's teardown: SET CONSTRAINTS ALL IMMEDIATE (checks now), ALL DEFERRED, ROLLBACK TO the test's
+    savepoint. PostgreSQL undoes the mode with the savepoint, so the DEFERRED waits and is never sent."""
+    with pytest.raises(RuntimeError), transaction.atomic(using="dataapi"):
+        sid = transaction.savepoint(using="dataapi")
+        Author.objects.create(name="in the test")
+        dataapi.check_constraints()
+        transaction.savepoint_rollback(sid, using="dataapi")
+        raise RuntimeError  # the class-level transaction of a TestCase is rolled back too
+    # Begin, SAVEPOINT, the insert, IMMEDIATE, ROLLBACK TO, Rollback
+    assert calls(dataapi) == {"BeginTransaction": 1, "ExecuteStatement": 4, "RollbackTransaction": 1}
+    with pytest.raises(IntegrityError), transaction.atomic(using="dataapi"):
+        with connections["dataapi"].cursor() as cursor:
+            orphan_book(cursor)
+            dataapi.check_constraints()  # IMMEDIATE is always sent: the violation is reported here
+
+
+def test_constraint_mode_after_check_constraints_is_what_postgresql_leaves(dataapi, clean_tables):
+    """Deferred again after check_constraints() — whether the savepoint around it is released (PostgreSQL keeps the
+    mode, so the waiting DEFERRED goes out before the next statement) or rolled back to (PostgreSQL reverts it)."""
+    accepted = []
+    for end in (transaction.savepoint_commit, transaction.savepoint_rollback):
+        with pytest.raises(IntegrityError), transaction.atomic(using="dataapi"):
+            sid = transaction.savepoint(using="dataapi")
+            Author.objects.create(name="x")
+            dataapi.check_constraints()
+            end(sid, using="dataapi")
+            with connections["dataapi"].cursor() as cursor:
+                orphan_book(cursor)  # deferred: accepted now...
+            accepted.append(end.__name__)
+        # ... and refused at COMMIT
+    assert accepted == ["savepoint_commit", "savepoint_rollback"]
     assert not Author.objects.exists()
