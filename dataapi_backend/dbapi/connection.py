@@ -46,9 +46,13 @@ class Connection:
         self.transaction_failed = False
         self._autocommit = True
         self.closed = False
-        # SQL asked for since the transaction's last statement and not sent yet, in order (see defer_sql):
-        # (savepoint name, SQL), the name None for a constraint-mode change
-        self._pending: list[tuple[str | None, str]] = []
+        # Transaction-control SQL asked for since the transaction's last statement and not sent yet, in order (see
+        # transaction_control): (kind, savepoint name, SQL) with kind "savepoint", "release" or "mode"
+        self._pending: list[tuple[str, str | None, str]] = []
+        # savepoint names standing for another, still established savepoint (see transaction_control)
+        self._aliases: dict[str, str] = {}
+        self._rewinding: str | None = None  # the savepoint the statement being sent rolls back to
+        self._rewound: str | None = None  # the savepoint the last statement sent rolled back to
         # django.contrib.postgres registers hstore/citext type info here (psycopg's place for it); the driver never
         # reads it: values are decoded by dbapi.results
         self.adapters: Any = None
@@ -61,7 +65,7 @@ class Connection:
     def commit(self) -> None:
         self._check_open()
         if self.transaction_id is None:
-            self._pending.clear()
+            self._end_transaction_control()
             return  # nothing ran since the last commit: no call at all
         if self.transaction_failed:
             # PostgreSQL answers the COMMIT of a failed transaction with ROLLBACK and psycopg returns quietly (the
@@ -70,7 +74,7 @@ class Connection:
             return
         tx, self.transaction_id = self.transaction_id, None
         self.transaction_failed = False
-        self._pending.clear()
+        self._end_transaction_control()
         # Never retried on an ambiguous failure: a repeated COMMIT cannot tell whether the first one landed.
         try:
             self.transport.call("CommitTransaction", self._target(transactionId=tx))
@@ -85,7 +89,7 @@ class Connection:
 
     def rollback(self) -> None:
         self._check_open()
-        self._pending.clear()
+        self._end_transaction_control()
         if self.transaction_id is None:
             return
         tx, self.transaction_id = self.transaction_id, None
@@ -214,44 +218,77 @@ class Connection:
             request["transactionId"] = self.transaction_id
             if self._pending:
                 pending, self._pending = self._pending, []
-                for _, sql in pending:
+                for kind, name, sql in pending:
                     self.execute_statement({**request, "sql": sql})
+                    if kind == "release":
+                        self._aliases = {a: r for a, r in self._aliases.items() if r != name}
+            self._rewound, self._rewinding = self._rewinding, None
         return request
 
-    def defer_sql(self, sql: str) -> bool:
-        """Whether this statement can wait for the next one of its transaction (then it goes out just before it),
-        and may never need a call. Django's TestCase wraps every test in a savepoint and ends it with
-        check_constraints() (SET CONSTRAINTS ALL IMMEDIATE, then ALL DEFERRED) and a ROLLBACK TO that savepoint:
-          - a savepoint released or rolled back to before anything ran in it costs nothing;
-          - SET CONSTRAINTS ALL DEFERRED waits too: a ROLLBACK TO an earlier savepoint would undo it anyway
-            (PostgreSQL reverts constraint modes with the subtransaction), and at COMMIT or ROLLBACK no statement
-            is left to be checked under it. RELEASE keeps it (PostgreSQL keeps the mode)."""
+    def transaction_control(self, sql: str) -> str | None:
+        """The SQL to send now for this statement (itself, or naming the savepoint it really means), or None when it
+        waits for the transaction's next statement and may never need a call. Django's TestCase wraps each test in
+        a savepoint and ends it with check_constraints() (SET CONSTRAINTS ALL IMMEDIATE, then ALL DEFERRED), a
+        ROLLBACK TO the savepoint and its RELEASE; the next test makes a new one. What PostgreSQL does makes these
+        free without changing any outcome:
+          - a savepoint released or rolled back to before anything ran in it never needs sending;
+          - SET CONSTRAINTS ALL DEFERRED can wait: a ROLLBACK TO an earlier savepoint undoes it (PostgreSQL reverts
+            constraint modes with the subtransaction) and at COMMIT or ROLLBACK nothing is left to check under it;
+            RELEASE keeps it, as PostgreSQL keeps the mode;
+          - RELEASE of the savepoint just rolled back to, then a new SAVEPOINT, with nothing in between: the
+            rolled-back savepoint is already exactly such a new one (empty, at the same point), so it stays and the
+            new name stands for it. Otherwise the RELEASE goes out before whatever comes next.
+        Other statements go out as they are (after what waits, in order)."""
         if self._autocommit and self.transaction_id is None:
-            return False  # outside a transaction: PostgreSQL's own answer (refusal or warning) is the one to give
+            return sql  # outside a transaction: PostgreSQL's own answer (refusal or warning) is the one to give
         match = _SAVEPOINT_SQL.match(sql)
         verb = match["verb"].upper().split()[0] if match else "SET" if _DEFERRED_CONSTRAINTS.match(sql) else None
-        if verb is None or (verb in ("SAVEPOINT", "SET") and self.transaction_failed):
-            return False  # not deferrable; or PostgreSQL refuses it now, and the error must come now
+        if verb is None:
+            return sql
+        if self.transaction_failed:
+            # PostgreSQL's answer must come now (refusal; or ROLLBACK TO, which ends the failure), nothing waits
+            return sql if match is None or verb == "SAVEPOINT" else self._sent_savepoint_sql(verb, match["name"])
         if verb == "SET":
-            self._pending.append((None, sql))
-            return True
+            self._pending.append(("mode", None, sql))
+            return None
         assert match is not None
         name = match["name"]
         if verb == "SAVEPOINT":
-            self._pending.append((name, f"SAVEPOINT {name}"))
-            return True
-        names = [n for n, _ in self._pending]
-        sent = name not in names
-        # Both end the savepoints made after the one named (the latest of that name, as in PostgreSQL); ROLLBACK TO
-        # also undoes constraint modes set after it.
-        after = 0 if sent else len(names) - names[::-1].index(name)
-        kept = [] if verb == "ROLLBACK" else [item for item in self._pending[after:] if item[0] is None]
-        if sent:
-            self._pending = kept
-            return False
-        # a pending savepoint: RELEASE drops it too, ROLLBACK TO keeps it
-        self._pending = self._pending[: after - (verb == "RELEASE")] + kept
-        return True
+            if [kind for kind, _, _ in self._pending] == ["release"]:
+                self._aliases[name] = str(self._pending.pop()[1])
+            else:
+                self._pending.append(("savepoint", name, f"SAVEPOINT {name}"))
+            return None
+        real = self._aliases.pop(name, name) if verb == "RELEASE" else self._aliases.get(name, name)
+        pending_names = [n for kind, n, _ in self._pending if kind == "savepoint"]
+        if real in pending_names:
+            # Both end the savepoints made after it (the latest of the name, as in PostgreSQL); ROLLBACK TO also
+            # undoes the constraint modes set after it and keeps the savepoint itself.
+            at = max(i for i, (kind, n, _) in enumerate(self._pending) if kind == "savepoint" and n == real)
+            later = self._pending[at + 1 :]
+            kept = [] if verb == "ROLLBACK" else [item for item in later if item[0] != "savepoint"]
+            self._pending = self._pending[: at + (verb == "ROLLBACK")] + kept
+            return None
+        if verb == "RELEASE" and self._rewound == real and not self._pending:
+            self._pending.append(("release", real, f"RELEASE SAVEPOINT {real}"))
+            return None
+        return self._sent_savepoint_sql(verb, name, real)
+
+    def _sent_savepoint_sql(self, verb: str, name: str, real: str | None = None) -> str:
+        """ROLLBACK TO / RELEASE of a savepoint already sent (everything waiting is newer than it)."""
+        if real is None:
+            real = self._aliases.pop(name, name) if verb == "RELEASE" else self._aliases.get(name, name)
+        if verb == "ROLLBACK":
+            self._pending = []
+            self._rewinding = real
+            return f"ROLLBACK TO SAVEPOINT {real}"
+        self._pending = [item for item in self._pending if item[0] == "mode"]
+        return f"RELEASE SAVEPOINT {real}"
+
+    def _end_transaction_control(self) -> None:
+        self._pending.clear()
+        self._aliases.clear()
+        self._rewinding = self._rewound = None
 
     def __enter__(self) -> Self:
         return self

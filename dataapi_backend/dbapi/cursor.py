@@ -63,9 +63,10 @@ class Cursor:
         self._reset()
         parameters: list[SqlParameter]
         if params is None:
-            if self.connection.defer_sql(sql):
+            to_send = self.connection.transaction_control(sql)
+            if to_send is None:
                 return self
-            text, parameters = sql, []
+            text, parameters = to_send, []
         else:
             text, parameters = translate(sql, params, self.connection.naive_timezone)
         self._check_limits(text, parameters)

@@ -3,7 +3,7 @@
 import time
 
 import pytest
-from django.db import IntegrityError, OperationalError, connections, transaction
+from django.db import IntegrityError, InternalError, OperationalError, connections, transaction
 
 from dataapi_backend import dbapi
 
@@ -237,3 +237,43 @@ def test_constraint_mode_after_check_constraints_is_what_postgresql_leaves(dataa
         # ... and refused at COMMIT
     assert accepted == ["savepoint_commit", "savepoint_rollback"]
     assert not Author.objects.exists()
+
+
+def test_test_case_rhythm_costs_two_calls_per_test_and_keeps_every_outcome(dataapi, clean_tables):
+    """TestCase: one transaction per class, per test a savepoint, the test, check_constraints(), ROLLBACK TO and
+    RELEASE. The savepoint just rolled back to is already a fresh one, so the next test's savepoint stands for it:
+    per test only the test's own statements, SET CONSTRAINTS ALL IMMEDIATE and the ROLLBACK TO go out."""
+    with transaction.atomic(using="dataapi"):
+        Author.objects.create(name="set up for the class")
+        for i in range(3):
+            with transaction.atomic(using="dataapi"):
+                Author.objects.create(name=f"test {i}")
+                if i == 1:  # a test with a nested block that fails and is rolled back to, through the alias
+                    with pytest.raises(IntegrityError), transaction.atomic(using="dataapi"):
+                        Author.objects.create(name="set up for the class")  # unique name: refused
+                assert Author.objects.filter(name=f"test {i - 1}").count() == 0  # the previous test was undone
+                dataapi.check_constraints()
+                transaction.set_rollback(True, using="dataapi")
+    assert list(Author.objects.values_list("name", flat=True)) == ["set up for the class"]
+    # Begin, the class's insert; test 0: SAVEPOINT, insert, count, IMMEDIATE, ROLLBACK TO; tests 1 and 2: insert,
+    # count, IMMEDIATE, ROLLBACK TO (test 1 also: SAVEPOINT, the failed insert, ROLLBACK TO, RELEASE); the last
+    # RELEASE never goes out (COMMIT); then the final SELECT
+    assert calls(dataapi) == {"BeginTransaction": 1, "ExecuteStatement": 1 + 5 + 4 + 4 + 4 + 1, "CommitTransaction": 1}
+
+
+def test_a_savepoint_name_that_stands_for_another_is_released_and_rolled_back_to_for_real(dataapi, clean_tables):
+    with transaction.atomic(using="dataapi"):
+        first = transaction.savepoint(using="dataapi")
+        Author.objects.create(name="a")
+        transaction.savepoint_rollback(first, using="dataapi")
+        transaction.savepoint_commit(first, using="dataapi")  # RELEASE, waiting
+        second = transaction.savepoint(using="dataapi")  # stands for the first
+        Author.objects.create(name="b")
+        transaction.savepoint_commit(second, using="dataapi")  # RELEASE of the real savepoint: b stays
+        third = transaction.savepoint(using="dataapi")  # sent: nothing was rolled back just before
+        Author.objects.create(name="c")
+        transaction.savepoint_rollback(third, using="dataapi")
+        with connections["dataapi"].cursor() as cursor, pytest.raises(InternalError, match="does not exist"):
+            cursor.execute(f'ROLLBACK TO SAVEPOINT "{second}"')  # released: PostgreSQL says so
+        transaction.savepoint_rollback(third, using="dataapi")  # the failed transaction goes on from there
+    assert list(Author.objects.values_list("name", flat=True)) == ["b"]
