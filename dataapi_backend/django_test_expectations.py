@@ -10,7 +10,6 @@ REASONS = {
         "Lists travel as array literals with an element type guessed from Python values (dates, JSON, network "
         "addresses), which differs from psycopg's typed arrays."
     ),
-    "emulator_gaps": ("The emulator cannot encode this result yet (internal error); to be fixed."),
     "hstore": ("hstore parameters travel as literals; hstore inside arrays cannot be sent."),
     "no_unnest": ("Bulk inserts never use UNNEST(%s::type[]): arrays cannot be Data API parameters."),
     "nulls_in_arrays": (
@@ -44,9 +43,6 @@ EXPECTED_FAILURES = {
         "postgres_tests.test_array.TestSaveLoad.test_dates",
         "postgres_tests.test_array.TestSaveLoad.test_other_array_types",
         "postgres_tests.test_bulk_update.BulkSaveTests.test_bulk_update",
-    },
-    "emulator_gaps": {
-        "schema.tests.SchemaTests.test_alter_serial_auto_field_to_bigautofield",
     },
     "hstore": {
         "postgres_tests.test_hstore.SimpleTests.test_array_field",

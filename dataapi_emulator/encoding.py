@@ -186,7 +186,8 @@ JDBC_TYPES = {
     "timestamptz": 93,
     "bytea": -2,
 }
-INTEGER_TYPES = {"int2", "int4", "int8", "oid", "xid", "cid", "regproc", "regclass", "regtype"}
+# (regclass, regtype, regproc... are OIDs too, but their text is a name: they travel as strings, as JDBC reads them)
+INTEGER_TYPES = {"int2", "int4", "int8", "oid", "xid", "cid"}
 FLOAT_TYPES = {"float4", "float8"}
 TEXT_TYPES = {"text", "varchar", "bpchar", "name", "char", "citext"}
 

@@ -53,6 +53,10 @@ class Connection:
         self._aliases: dict[str, str] = {}
         self._rewinding: str | None = None  # the savepoint the statement being sent rolls back to
         self._rewound: str | None = None  # the savepoint the last statement sent rolled back to
+        # The TimeZone the open transaction runs in now (None: unknown), and what it was at each savepoint sent:
+        # ROLLBACK TO restores it, as PostgreSQL reverts set_config(..., true) with the subtransaction.
+        self._transaction_zone: str | None = None
+        self._savepoint_zones: dict[str, str | None] = {}
         # django.contrib.postgres registers hstore/citext type info here (psycopg's place for it); the driver never
         # reads it: values are decoded by dbapi.results
         self.adapters: Any = None
@@ -135,23 +139,16 @@ class Connection:
         return request
 
     def begin(self) -> str:
-        """Open the Data API transaction now (normally done lazily by the first statement)."""
+        """Open the Data API transaction now (normally done lazily by the first statement); the statements then
+        sent in it run in the connection's time zone (see statement_target)."""
         if self.transaction_id is None:
             request = self._target()
             if self.database:
                 request["database"] = self.database
-            zone = self.zone_to_set()  # learned outside the transaction, before it can set anything
+            self.zone_to_set()  # learns the database's zone outside any transaction, before one can set it
             # Safe to retry: a transaction begun by a lost attempt is never used and times out on its own.
             self.transaction_id = self.transport.call("BeginTransaction", request, idempotent=True)["transactionId"]
-            if zone is not None:
-                self.execute_statement(
-                    {
-                        **request,
-                        "transactionId": self.transaction_id,
-                        "sql": "SELECT set_config('TimeZone', :zone, true)",
-                        "parameters": [{"name": "zone", "value": {"stringValue": zone}}],
-                    }
-                )
+            self._transaction_zone = _server_zones.get((self.resource_arn, self.secret_arn, self.database))
         return self.transaction_id
 
     def zone_to_set(self) -> str | None:
@@ -216,12 +213,29 @@ class Connection:
             self.begin()
         if self.transaction_id is not None:
             request["transactionId"] = self.transaction_id
+            zone = self.time_zone
+            if self._rewinding is not None:
+                # a ROLLBACK TO goes out: it leaves the zone the savepoint was made in (setting one now is undone)
+                self._transaction_zone = self._savepoint_zones.get(self._rewinding)
+            elif zone is not None and not self.transaction_failed and not _same_zone(zone, self._transaction_zone):
+                # the zone changed (Django's settings, DATABASES' TIME_ZONE) or the transaction began elsewhere
+                self.execute_statement(
+                    {
+                        **request,
+                        "sql": "SELECT set_config('TimeZone', :zone, true)",
+                        "parameters": [{"name": "zone", "value": {"stringValue": zone}}],
+                    }
+                )
+                self._transaction_zone = zone
             if self._pending:
                 pending, self._pending = self._pending, []
                 for kind, name, sql in pending:
                     self.execute_statement({**request, "sql": sql})
                     if kind == "release":
                         self._aliases = {a: r for a, r in self._aliases.items() if r != name}
+                        self._savepoint_zones.pop(str(name), None)
+                    elif kind == "savepoint":
+                        self._savepoint_zones[str(name)] = self._transaction_zone
             self._rewound, self._rewinding = self._rewinding, None
         return request
 
@@ -289,6 +303,8 @@ class Connection:
         self._pending.clear()
         self._aliases.clear()
         self._rewinding = self._rewound = None
+        self._transaction_zone = None
+        self._savepoint_zones.clear()
 
     def __enter__(self) -> Self:
         return self
@@ -312,5 +328,5 @@ _server_zones: dict[tuple[str, str, str | None], str] = {}
 _UTC = {"UTC", "Etc/UTC", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "GMT", "Etc/GMT", "Etc/GMT0", "GMT0"}
 
 
-def _same_zone(a: str, b: str) -> bool:
+def _same_zone(a: str, b: str | None) -> bool:
     return a == b or (a in _UTC and b in _UTC)

@@ -99,3 +99,23 @@ def test_use_tz_runs_sql_in_utc_even_when_the_database_starts_sessions_elsewhere
         with transaction.atomic(using="dataapi"):
             cursor.execute("SELECT current_setting('TimeZone')")
             assert cursor.fetchone() == ("UTC",)
+
+
+def test_a_zone_change_inside_a_transaction_applies_at_once_and_survives_a_rollback_to(dataapi, clean_tables):
+    """As psycopg's SET TIME ZONE on settings changes: the open transaction switches zone before its next
+    statement; a ROLLBACK TO a savepoint made before the switch puts PostgreSQL back in the old zone (it reverts
+    set_config with the subtransaction), so the driver sets it again."""
+
+    def zone() -> str:
+        with connections["dataapi"].cursor() as cursor:
+            cursor.execute("SELECT current_setting('TimeZone')")
+            return cursor.fetchone()[0]
+
+    with project_time_zone(USE_TZ=False, TIME_ZONE="Pacific/Kiritimati"), transaction.atomic(using="dataapi"):
+        sid = transaction.savepoint(using="dataapi")
+        assert zone() == "Pacific/Kiritimati"  # the savepoint goes out in this zone
+        with project_time_zone(USE_TZ=False, TIME_ZONE="Pacific/Pago_Pago"):
+            assert zone() == "Pacific/Pago_Pago"
+            transaction.savepoint_rollback(sid, using="dataapi")
+            assert zone() == "Pacific/Pago_Pago"
+        assert zone() == "Pacific/Kiritimati"

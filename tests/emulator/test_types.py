@@ -51,6 +51,10 @@ def one(rds, target, sql, parameters=(), **extra):
         ("SELECT '10.0.0.1'::inet", {"stringValue": "10.0.0.1"}, "inet"),
         ("SELECT '\\xdeadbeef'::bytea", {"blobValue": bytes.fromhex("deadbeef")}, "bytea"),
         ("SELECT NULL::int4", {"isNull": True}, "int4"),
+        ("SELECT 26::oid", {"longValue": 26}, "oid"),
+        # OID aliases print as names (what pg_sequences.data_type and ::regclass casts return)
+        ("SELECT 'int8'::regtype", {"stringValue": "bigint"}, "regtype"),
+        ("SELECT 'pg_class'::regclass", {"stringValue": "pg_class"}, "regclass"),
         ("SELECT ARRAY[1, 2]::int4[]", {"arrayValue": {"longValues": [1, 2]}}, "_int4"),
         ("SELECT ARRAY['a', 'b,c']", {"arrayValue": {"stringValues": ["a", "b,c"]}}, "_text"),
         ("SELECT ARRAY[true, false]", {"arrayValue": {"booleanValues": [True, False]}}, "_bool"),
