@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import re
 from collections.abc import Iterator
 from typing import Any, Self
 
 from . import errors
 from .cursor import Cursor
+from .transaction_control import TransactionControl, same_zone
 from .transport import Transport
 
 
@@ -46,17 +46,8 @@ class Connection:
         self.transaction_failed = False
         self._autocommit = True
         self.closed = False
-        # Transaction-control SQL asked for since the transaction's last statement and not sent yet, in order (see
-        # transaction_control): (kind, savepoint name, SQL) with kind "savepoint", "release" or "mode"
-        self._pending: list[tuple[str, str | None, str]] = []
-        # savepoint names standing for another, still established savepoint (see transaction_control)
-        self._aliases: dict[str, str] = {}
-        self._rewinding: str | None = None  # the savepoint the statement being sent rolls back to
-        self._rewound: str | None = None  # the savepoint the last statement sent rolled back to
-        # The TimeZone the open transaction runs in now (None: unknown), and what it was at each savepoint sent:
-        # ROLLBACK TO restores it, as PostgreSQL reverts set_config(..., true) with the subtransaction.
-        self._transaction_zone: str | None = None
-        self._savepoint_zones: dict[str, str | None] = {}
+        # what goes out before the open transaction's next statement (waiting savepoints, its time zone)
+        self._control = TransactionControl()
         # django.contrib.postgres registers hstore/citext type info here (psycopg's place for it); the driver never
         # reads it: values are decoded by dbapi.results
         self.adapters: Any = None
@@ -69,7 +60,7 @@ class Connection:
     def commit(self) -> None:
         self._check_open()
         if self.transaction_id is None:
-            self._end_transaction_control()
+            self._control.reset()
             return  # nothing ran since the last commit: no call at all
         if self.transaction_failed:
             # PostgreSQL answers the COMMIT of a failed transaction with ROLLBACK and psycopg returns quietly (the
@@ -78,7 +69,7 @@ class Connection:
             return
         tx, self.transaction_id = self.transaction_id, None
         self.transaction_failed = False
-        self._end_transaction_control()
+        self._control.reset()
         # Never retried on an ambiguous failure: a repeated COMMIT cannot tell whether the first one landed.
         try:
             self.transport.call("CommitTransaction", self._target(transactionId=tx))
@@ -93,7 +84,7 @@ class Connection:
 
     def rollback(self) -> None:
         self._check_open()
-        self._end_transaction_control()
+        self._control.reset()
         if self.transaction_id is None:
             return
         tx, self.transaction_id = self.transaction_id, None
@@ -148,7 +139,7 @@ class Connection:
             self.zone_to_set()  # learns the database's zone outside any transaction, before one can set it
             # Safe to retry: a transaction begun by a lost attempt is never used and times out on its own.
             self.transaction_id = self.transport.call("BeginTransaction", request, idempotent=True)["transactionId"]
-            self._transaction_zone = _server_zones.get((self.resource_arn, self.secret_arn, self.database))
+            self._control.reset(zone=_server_zones.get((self.resource_arn, self.secret_arn, self.database)))
         return self.transaction_id
 
     def zone_to_set(self) -> str | None:
@@ -167,7 +158,7 @@ class Connection:
             response = self.transport.call("ExecuteStatement", request, idempotent=True)
             # once per process and target: a role's or database's default changes only with ALTER ... SET
             server_zone = _server_zones[key] = response["records"][0][0]["stringValue"]
-        return None if _same_zone(self.time_zone, server_zone) else self.time_zone
+        return None if same_zone(self.time_zone, server_zone) else self.time_zone
 
     def execute_statement(self, request: dict[str, Any], *, idempotent: bool = False) -> dict[str, Any]:
         """ExecuteStatement, keeping track of a failed transaction (see transaction_failed)."""
@@ -213,98 +204,21 @@ class Connection:
             self.begin()
         if self.transaction_id is not None:
             request["transactionId"] = self.transaction_id
-            zone = self.time_zone
-            if self._rewinding is not None:
-                # a ROLLBACK TO goes out: it leaves the zone the savepoint was made in (setting one now is undone)
-                self._transaction_zone = self._savepoint_zones.get(self._rewinding)
-            elif zone is not None and not self.transaction_failed and not _same_zone(zone, self._transaction_zone):
-                # the zone changed (Django's settings, DATABASES' TIME_ZONE) or the transaction began elsewhere
-                self.execute_statement(
-                    {
-                        **request,
-                        "sql": "SELECT set_config('TimeZone', :zone, true)",
-                        "parameters": [{"name": "zone", "value": {"stringValue": zone}}],
-                    }
-                )
-                self._transaction_zone = zone
-            if self._pending:
-                pending, self._pending = self._pending, []
-                for kind, name, sql in pending:
-                    self.execute_statement({**request, "sql": sql})
-                    if kind == "release":
-                        self._aliases = {a: r for a, r in self._aliases.items() if r != name}
-                        self._savepoint_zones.pop(str(name), None)
-                    elif kind == "savepoint":
-                        self._savepoint_zones[str(name)] = self._transaction_zone
-            self._rewound, self._rewinding = self._rewinding, None
+            self._control.before_statement(
+                lambda sql, parameters: self.execute_statement(
+                    {**request, "sql": sql, **({"parameters": parameters} if parameters else {})}
+                ),
+                zone=self.time_zone,
+                failed=self.transaction_failed,
+            )
         return request
 
     def transaction_control(self, sql: str) -> str | None:
-        """The SQL to send now for this statement (itself, or naming the savepoint it really means), or None when it
-        waits for the transaction's next statement and may never need a call. Django's TestCase wraps each test in
-        a savepoint and ends it with check_constraints() (SET CONSTRAINTS ALL IMMEDIATE, then ALL DEFERRED), a
-        ROLLBACK TO the savepoint and its RELEASE; the next test makes a new one. What PostgreSQL does makes these
-        free without changing any outcome:
-          - a savepoint released or rolled back to before anything ran in it never needs sending;
-          - SET CONSTRAINTS ALL DEFERRED can wait: a ROLLBACK TO an earlier savepoint undoes it (PostgreSQL reverts
-            constraint modes with the subtransaction) and at COMMIT or ROLLBACK nothing is left to check under it;
-            RELEASE keeps it, as PostgreSQL keeps the mode;
-          - RELEASE of the savepoint just rolled back to, then a new SAVEPOINT, with nothing in between: the
-            rolled-back savepoint is already exactly such a new one (empty, at the same point), so it stays and the
-            new name stands for it. Otherwise the RELEASE goes out before whatever comes next.
-        Other statements go out as they are (after what waits, in order)."""
+        """The SQL to send now for this statement, or None when it waits for the transaction's next statement and
+        may never need a call (savepoints, RELEASE, SET CONSTRAINTS ALL DEFERRED: see transaction_control)."""
         if self._autocommit and self.transaction_id is None:
             return sql  # outside a transaction: PostgreSQL's own answer (refusal or warning) is the one to give
-        match = _SAVEPOINT_SQL.match(sql)
-        verb = match["verb"].upper().split()[0] if match else "SET" if _DEFERRED_CONSTRAINTS.match(sql) else None
-        if verb is None:
-            return sql
-        if self.transaction_failed:
-            # PostgreSQL's answer must come now (refusal; or ROLLBACK TO, which ends the failure), nothing waits
-            return sql if match is None or verb == "SAVEPOINT" else self._sent_savepoint_sql(verb, match["name"])
-        if verb == "SET":
-            self._pending.append(("mode", None, sql))
-            return None
-        assert match is not None
-        name = match["name"]
-        if verb == "SAVEPOINT":
-            if [kind for kind, _, _ in self._pending] == ["release"]:
-                self._aliases[name] = str(self._pending.pop()[1])
-            else:
-                self._pending.append(("savepoint", name, f"SAVEPOINT {name}"))
-            return None
-        real = self._aliases.pop(name, name) if verb == "RELEASE" else self._aliases.get(name, name)
-        pending_names = [n for kind, n, _ in self._pending if kind == "savepoint"]
-        if real in pending_names:
-            # Both end the savepoints made after it (the latest of the name, as in PostgreSQL); ROLLBACK TO also
-            # undoes the constraint modes set after it and keeps the savepoint itself.
-            at = max(i for i, (kind, n, _) in enumerate(self._pending) if kind == "savepoint" and n == real)
-            later = self._pending[at + 1 :]
-            kept = [] if verb == "ROLLBACK" else [item for item in later if item[0] != "savepoint"]
-            self._pending = self._pending[: at + (verb == "ROLLBACK")] + kept
-            return None
-        if verb == "RELEASE" and self._rewound == real and not self._pending:
-            self._pending.append(("release", real, f"RELEASE SAVEPOINT {real}"))
-            return None
-        return self._sent_savepoint_sql(verb, name, real)
-
-    def _sent_savepoint_sql(self, verb: str, name: str, real: str | None = None) -> str:
-        """ROLLBACK TO / RELEASE of a savepoint already sent (everything waiting is newer than it)."""
-        if real is None:
-            real = self._aliases.pop(name, name) if verb == "RELEASE" else self._aliases.get(name, name)
-        if verb == "ROLLBACK":
-            self._pending = []
-            self._rewinding = real
-            return f"ROLLBACK TO SAVEPOINT {real}"
-        self._pending = [item for item in self._pending if item[0] == "mode"]
-        return f"RELEASE SAVEPOINT {real}"
-
-    def _end_transaction_control(self) -> None:
-        self._pending.clear()
-        self._aliases.clear()
-        self._rewinding = self._rewound = None
-        self._transaction_zone = None
-        self._savepoint_zones.clear()
+        return self._control.plan(sql, failed=self.transaction_failed)
 
     def __enter__(self) -> Self:
         return self
@@ -316,17 +230,5 @@ class Connection:
             self.rollback()
 
 
-_DEFERRED_CONSTRAINTS = re.compile(r"^\s*SET\s+CONSTRAINTS\s+ALL\s+DEFERRED\s*;?\s*$", re.IGNORECASE)
-_SAVEPOINT_SQL = re.compile(
-    r"^\s*(?P<verb>SAVEPOINT|RELEASE(?:\s+SAVEPOINT)?|ROLLBACK\s+TO(?:\s+SAVEPOINT)?)\s+(?P<name>\"[^\"]+\"|\w+)\s*;?\s*$",
-    re.IGNORECASE,
-)
-
 # (cluster, secret, database) → the TimeZone a new session of that role on that database starts in
 _server_zones: dict[tuple[str, str, str | None], str] = {}
-
-_UTC = {"UTC", "Etc/UTC", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "GMT", "Etc/GMT", "Etc/GMT0", "GMT0"}
-
-
-def _same_zone(a: str, b: str | None) -> bool:
-    return a == b or (a in _UTC and b in _UTC)
