@@ -76,8 +76,8 @@ bench: $(STAMP)
 	@$(PY) -m infrastructure.package
 	@$(PY) -m benchmarks.cold_start
 
-# Django's own test suite (the 28 apps CI runs) on dataapi_backend through the emulator; SUITE_ARGS="--backend both"
-# adds the stock postgresql backend on the same apps for comparison.
+# Django's own test suite (28 apps; SUITE_ARGS="--all" for every app, as CI runs it) on dataapi_backend through the
+# emulator; SUITE_ARGS="--backend both" adds the stock postgresql backend on the same apps for comparison.
 # The same on both backends, and the per-app table in docs/django-suite.md regenerated from that run.
 django-suite-table:
 	@$(MAKE) django-suite SUITE_ARGS="--backend both --table docs/django-suite.md"

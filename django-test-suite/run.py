@@ -1,12 +1,14 @@
-"""Run a subset of Django's own test suite against dataapi_backend (and, for comparison, the stock postgresql
-backend), cockroach-style. Expected failures and skips are declared in dataapi_backend/features.py with reasons.
+"""Run Django's own test suite against dataapi_backend (and, for comparison, the stock postgresql backend),
+cockroach-style. Expected failures and skips are declared with their reasons in
+dataapi_backend/django_test_expectations.py.
 
     python django-test-suite/run.py [--backend dataapi|postgresql|both] [--smoke | --all] [--table FILE] [APP ...]
 
-With no app, the 28 apps CI runs; --all runs every app of Django's tests/ (what runtests.py runs with no label: all
-but gis_tests, which needs a GIS backend). --table writes the per-app results (both backends side by side, with each
-app's time) as a Markdown table: docs/django-suite.md (CI's apps) and docs/django-suite-all.md (--all) are made this
-way by `make django-suite-table` and `make django-suite-all`.
+With no app, the 28 apps closest to the database; --all runs every app of Django's tests/ (what runtests.py runs
+with no label: all but gis_tests, which needs a GIS backend; CI runs this on both backends). --table writes the
+per-app results (both backends side by side, with each app's time) as a Markdown table: docs/django-suite.md (the 28
+apps) and docs/django-suite-all.md (--all) are made this way by `make django-suite-table` and
+`make django-suite-all`. With both backends, the run fails when the parity goal is missed (PARITY_PERCENT).
 
 The tests come from the sdist of the pinned Django (the wheel has no tests/), cached under .local/django-suite/.
 Needs the test stack (PostgreSQL + emulator) running: `make django-suite` starts it.
