@@ -139,7 +139,8 @@ class Connection:
             self.zone_to_set()  # learns the database's zone outside any transaction, before one can set it
             # Safe to retry: a transaction begun by a lost attempt is never used and times out on its own.
             self.transaction_id = self.transport.call("BeginTransaction", request, idempotent=True)["transactionId"]
-            self._control.reset(zone=_server_zones.get((self.resource_arn, self.secret_arn, self.database)))
+            # what waits (a savepoint asked for before the first statement) stays: the transaction starts here
+            self._control.zone = _server_zones.get((self.resource_arn, self.secret_arn, self.database))
         return self.transaction_id
 
     def zone_to_set(self) -> str | None:

@@ -46,14 +46,14 @@ class TransactionControl:
     def __init__(self) -> None:
         self.reset()
 
-    def reset(self, zone: str | None = None) -> None:
-        """A new transaction (or none), running in `zone` (None: unknown)."""
+    def reset(self) -> None:
+        """The transaction ended (or none began): nothing waits, its zone is unknown."""
         # (kind, savepoint name, SQL) asked for since the last statement, in order; kind "savepoint", "release", "mode"
         self.pending: list[tuple[str, str | None, str]] = []
         self.aliases: dict[str, str] = {}  # savepoint names standing for another, still established savepoint
         self.rewinding: str | None = None  # the savepoint the statement being sent rolls back to
         self.rewound: str | None = None  # the savepoint the last statement sent rolled back to
-        self.zone = zone  # the TimeZone the transaction runs in now
+        self.zone: str | None = None  # the TimeZone the transaction runs in now
         self.savepoint_zones: dict[str, str | None] = {}  # ... and at each savepoint sent
 
     def plan(self, sql: str, *, failed: bool) -> str | None:
