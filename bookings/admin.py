@@ -97,20 +97,7 @@ class BookingAdmin(TenantFirstAdmin):
     search_fields = ("guest_name", "guest_email", "guest_id")
     date_hierarchy = "check_in"
     ordering = ("-check_in", "-id")  # served by bookings_checkin_id_idx: no sort of the whole table per page
-    fields = (
-        "property",
-        "room",
-        "guest_id",
-        "guest_name",
-        "guest_email",
-        "check_in",
-        "check_out",
-        "party_size",
-        "status",
-        "total_amount",
-        "metadata",
-        *TenantFirstAdmin.readonly_fields,
-    )
+    fields = (*Booking.EDITABLE_FIELDS, *TenantFirstAdmin.readonly_fields)
     actions = ["export_csv", "mark_confirmed", "mark_cancelled"]
 
     @admin.action(description="Mark selected bookings confirmed", permissions=["change"])

@@ -104,6 +104,22 @@ class Booking(TenantModel):
     total_amount = models.DecimalField(max_digits=10, decimal_places=2, default=0, db_default=0)
     metadata = models.JSONField(default=dict, blank=True, null=True, db_default=empty_json())
 
+    # What a person or a client may set (the tenant and the bookkeeping columns never): the API's input and the
+    # admin's form both edit exactly these.
+    EDITABLE_FIELDS = (
+        "property",
+        "room",
+        "guest_id",
+        "guest_name",
+        "guest_email",
+        "check_in",
+        "check_out",
+        "party_size",
+        "status",
+        "total_amount",
+        "metadata",
+    )
+
     class Meta:
         db_table = "bookings"
         constraints = [

@@ -77,19 +77,7 @@ class BookingInput(BoundedMetadata, serializers.ModelSerializer):
 
     class Meta:
         model = Booking
-        fields = (
-            "property",
-            "room",
-            "guest_id",
-            "guest_name",
-            "guest_email",
-            "check_in",
-            "check_out",
-            "party_size",
-            "status",
-            "total_amount",
-            "metadata",
-        )
+        fields = Booking.EDITABLE_FIELDS
         extra_kwargs = {
             "party_size": {"min_value": 1, "max_value": 500},
             "total_amount": {"min_value": 0},

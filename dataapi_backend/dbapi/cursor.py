@@ -79,7 +79,6 @@ class Cursor:
         if (
             conn.autocommit
             and conn.transaction_id is None
-            and conn.time_zone is not None
             and _QUERY_OR_DML.match(text)
             and conn.zone_to_set() is not None
         ):
