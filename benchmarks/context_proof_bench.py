@@ -53,7 +53,9 @@ def request_times(app: psycopg.Connection, token_hash: str) -> list[float]:
     for i in range(RUNS + 20):
         started = time.perf_counter()
         with app.transaction():
-            [(tenant, *_)] = app.execute("SELECT * FROM app.enter_tenant_with_token(%s)", [token_hash]).fetchall()
+            [(tenant, *_)] = app.execute(
+                "SELECT * FROM app.enter_tenant_with_token(%s, NULL, 'UTC')", [token_hash]
+            ).fetchall()
             for statement in STATEMENTS:
                 app.execute(statement).fetchall()
         if i >= 20:  # warm-up excluded

@@ -100,7 +100,9 @@ class Pools:
             conninfo,
             min_size=self.config.pool_min_size,
             max_size=self.config.pool_max_size,
-            kwargs={"autocommit": True, "cursor_factory": RawCursor},
+            # never a server-side prepared statement: a caller's PREPARE of the same name on the pooled session
+            # (psycopg's are predictable: _pg3_0, ...) would fail the emulator's own BEGIN
+            kwargs={"autocommit": True, "cursor_factory": RawCursor, "prepare_threshold": None},
             configure=configure,
             check=self._check_connection,
             timeout=30,

@@ -158,7 +158,7 @@ class Stack:
                 )
             conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(self.spec.database)))
             conn.execute(
-                sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
+                sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
                     sql.Identifier(self.spec.database), sql.SQL(", ").join(sql.Identifier(r) for r in ROLES)
                 )
             )

@@ -8,3 +8,11 @@ ALTER DEFAULT PRIVILEGES FOR ROLE hospitality_owner IN SCHEMA public
   GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO hospitality_admin;
 ALTER DEFAULT PRIVILEGES FOR ROLE hospitality_owner IN SCHEMA public
   GRANT USAGE, SELECT ON SEQUENCES TO hospitality_admin;
+
+-- Nothing the tenant role runs may outlive its transaction on a pooled session: no temporary tables, views or
+-- functions (PUBLIC holds TEMPORARY on a new database, on Aurora too), no schema of its own.
+DO $$
+BEGIN
+  EXECUTE format('REVOKE TEMPORARY, CREATE ON DATABASE %I FROM PUBLIC, hospitality_app', current_database());
+END
+$$;

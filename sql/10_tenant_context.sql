@@ -9,7 +9,8 @@
 -- run as the app role (an injection, a bug) that sets the variables itself sees no rows, and a proof copied from
 -- another transaction is worth nothing. Every refusal (bad or expired signature, unknown key, non-member, inactive
 -- user or tenant, another role) raises the same error: no oracle for which tenants or users exist.
--- SECURITY DEFINER (runs as the owner), search_path pinned, EXECUTE for the app role only. Values are parameters.
+-- The checks are SECURITY DEFINER (run as the owner), search_path pinned, EXECUTE for the app role only; the entering
+-- functions around them first pin the transaction's settings (app.pin_transaction). Values are parameters.
 
 -- HMAC-SHA256 of a message under one of the keys, hex. Owner only: an app role able to call it could sign anything.
 CREATE OR REPLACE FUNCTION app.context_mac(p_key_id text, p_message text) RETURNS text
@@ -88,14 +89,62 @@ END
 $$;
 REVOKE ALL ON FUNCTION app.set_proven_context(text, text, text, text) FROM PUBLIC;
 
+-- Pooled sessions: a Data API session (or a kept direct connection) serves every tenant in turn and is never reset,
+-- and anyone holding the app role's secret can leave session-level state on it. So the entering statement starts
+-- with this: whatever was SET at session level is reset (RESET ALL; committed with the request, so the session is
+-- clean for the next one too), and everything the policies and the application rely on is pinned for this
+-- transaction only: search_path with pg_temp last (a temporary table or view named like a tenant table is never
+-- found first), row_security, the timeout budget, time zone, date and number formats. Not SECURITY DEFINER and no
+-- SET clause: a function's SET clause would restore search_path when it returns. Returns true when this transaction
+-- began read-only or with a stricter isolation (a default that applies from BEGIN and cannot change now): the
+-- defaults are then put back for the session's next transactions, and the caller commits at once and answers with
+-- a retryable error.
+CREATE OR REPLACE FUNCTION app.pin_transaction(p_statement_timeout_ms integer, p_time_zone text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  from_begin boolean := pg_catalog.current_setting('transaction_read_only') = 'on'
+    OR pg_catalog.current_setting('transaction_isolation') <> 'read committed'
+    OR pg_catalog.current_setting('transaction_deferrable') = 'on';
+BEGIN
+  RESET ALL;
+  IF from_begin THEN  -- still set after RESET ALL when the default is the role's: override it for this session
+    PERFORM pg_catalog.set_config('default_transaction_read_only', 'off', false);
+    PERFORM pg_catalog.set_config('default_transaction_isolation', 'read committed', false);
+    PERFORM pg_catalog.set_config('default_transaction_deferrable', 'off', false);
+  END IF;
+  PERFORM pg_catalog.set_config('search_path', 'public, pg_temp', true);
+  PERFORM pg_catalog.set_config('row_security', 'on', true);
+  -- the application's budget bounds every statement and every lock wait (an advisory lock left on a session too)
+  IF p_statement_timeout_ms BETWEEN 1 AND 9999999 THEN
+    PERFORM pg_catalog.set_config('statement_timeout', p_statement_timeout_ms || 'ms', true);
+  END IF;
+  PERFORM pg_catalog.set_config('lock_timeout', '0', true);
+  PERFORM pg_catalog.set_config('idle_in_transaction_session_timeout', '0', true);
+  IF p_time_zone IS NOT NULL THEN
+    PERFORM pg_catalog.set_config('TimeZone', p_time_zone, true);
+  END IF;
+  PERFORM pg_catalog.set_config('DateStyle', 'ISO, MDY', true);
+  PERFORM pg_catalog.set_config('IntervalStyle', 'postgres', true);
+  PERFORM pg_catalog.set_config('extra_float_digits', '1', true);
+  PERFORM pg_catalog.set_config('bytea_output', 'hex', true);
+  PERFORM pg_catalog.set_config('standard_conforming_strings', 'on', true);
+  PERFORM pg_catalog.set_config('client_encoding', 'UTF8', true);
+  RETURN from_begin;
+END
+$$;
+
+-- The checks themselves (SECURITY DEFINER: they read memberships, tokens and keys the app role cannot), called by
+-- the entering functions below after the pinning.
 -- p_context: the application's signed assertion, JSON {"kid", "tenant", "user", "role", "external", "exp"} (role
 -- null: the member's own role, for browser sessions; "external": user is the identity provider's text id,
 -- tenants_membership.external_id); p_signature: hex HMAC-SHA256 of p_context under key "kid". exp is Unix seconds,
--- at most 10 minutes ahead. Returns the effective role.
+-- at most 10 minutes ahead.
 DROP FUNCTION IF EXISTS app.enter_tenant(text, text, text, jsonb);
 DROP FUNCTION IF EXISTS app.enter_tenant(text, text, text, jsonb, boolean);
-CREATE OR REPLACE FUNCTION app.enter_tenant(p_context text, p_signature text, p_extra jsonb DEFAULT '{}'::jsonb)
-RETURNS text
+CREATE OR REPLACE FUNCTION app.check_signed_context(p_context text, p_signature text, p_extra jsonb)
+RETURNS TABLE (tenant_id text, user_id text, role text)
 LANGUAGE plpgsql SECURITY DEFINER VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -131,10 +180,6 @@ BEGIN
     RAISE EXCEPTION 'tenant access denied' USING ERRCODE = '28000';
   END IF;
   PERFORM app.set_proven_context(ctx->>'kid', ctx->>'tenant', ctx->>'user', member_role);
-  -- the application's timeout budget for this transaction's statements (signed like the rest)
-  IF (ctx->>'statement_timeout_ms') ~ '^[0-9]{1,7}$' THEN
-    PERFORM set_config('statement_timeout', (ctx->>'statement_timeout_ms') || 'ms', true);
-  END IF;
   -- custom variables, namespaced under app.ctx. so they can never shadow the ones above
   FOR k, v IN SELECT key, value FROM jsonb_each_text(coalesce(p_extra, '{}'::jsonb)) LOOP
     IF k !~ '^[a-z][a-z0-9_]{0,40}$' THEN
@@ -142,14 +187,15 @@ BEGIN
     END IF;
     PERFORM set_config('app.ctx.' || k, v, true);
   END LOOP;
-  RETURN member_role;
+  RETURN QUERY SELECT ctx->>'tenant', ctx->>'user', member_role;
 END
 $$;
 
 -- API tokens: the token is the proof. Only its SHA-256 reaches the database, looked up here, so token checks and the
 -- tenant context cost one statement; the proof is made with the newest key.
 DROP FUNCTION IF EXISTS app.enter_tenant_with_token(text);
-CREATE OR REPLACE FUNCTION app.enter_tenant_with_token(p_token_hash text, p_statement_timeout_ms integer DEFAULT NULL)
+DROP FUNCTION IF EXISTS app.enter_tenant_with_token(text, integer);
+CREATE OR REPLACE FUNCTION app.check_token(p_token_hash text)
 RETURNS TABLE (tenant_id text, user_id text, role text)
 LANGUAGE plpgsql SECURITY DEFINER VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -170,20 +216,56 @@ BEGIN
     RAISE EXCEPTION 'invalid token' USING ERRCODE = '28P01';
   END IF;
   PERFORM app.set_proven_context(newest, r.tenant_id, r.user_id, r.role);
-  IF p_statement_timeout_ms BETWEEN 1 AND 9999999 THEN
-    PERFORM set_config('statement_timeout', p_statement_timeout_ms || 'ms', true);
-  END IF;
   RETURN QUERY SELECT r.tenant_id::text, r.user_id::text, r.role::text;
 END
 $$;
 
+-- The ways in: pin the transaction, then check. One statement each; session_reset is pin_transaction's answer.
+-- A signed assertion (JWTs, browser sessions, the seed's identities):
+CREATE OR REPLACE FUNCTION app.enter_tenant_with_assertion(p_context text, p_signature text, p_extra jsonb,
+                                         p_statement_timeout_ms integer, p_time_zone text)
+RETURNS TABLE (tenant_id text, user_id text, role text, session_reset boolean)
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  was_reset boolean := app.pin_transaction(p_statement_timeout_ms, p_time_zone);
+BEGIN
+  RETURN QUERY SELECT c.tenant_id, c.user_id, c.role, was_reset FROM app.check_signed_context(p_context, p_signature, p_extra) c;
+END
+$$;
+-- An API token:
+CREATE OR REPLACE FUNCTION app.enter_tenant_with_token(p_token_hash text, p_statement_timeout_ms integer, p_time_zone text)
+RETURNS TABLE (tenant_id text, user_id text, role text, session_reset boolean)
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  was_reset boolean := app.pin_transaction(p_statement_timeout_ms, p_time_zone);
+BEGIN
+  RETURN QUERY SELECT c.tenant_id, c.user_id, c.role, was_reset FROM app.check_token(p_token_hash) c;
+END
+$$;
+-- The seed's call, kept as it was (SELECT app.enter_tenant(assertion, signature, '{}'::jsonb) returns the role): its
+-- transaction is pinned the same way; a session found read-only is repaired for the next transaction.
+CREATE OR REPLACE FUNCTION app.enter_tenant(p_context text, p_signature text, p_extra jsonb DEFAULT '{}'::jsonb)
+RETURNS text
+LANGUAGE sql VOLATILE
+AS $$ SELECT role FROM app.enter_tenant_with_assertion(p_context, p_signature, p_extra, NULL, NULL) $$;
+
 REVOKE ALL ON FUNCTION app.proven_setting(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.current_tenant_id() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.current_user_role() FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.pin_transaction(integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.check_signed_context(text, text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.check_token(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.enter_tenant_with_assertion(text, text, jsonb, integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.enter_tenant_with_token(text, integer, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.enter_tenant(text, text, jsonb) FROM PUBLIC;
-REVOKE ALL ON FUNCTION app.enter_tenant_with_token(text, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app.proven_setting(text) TO hospitality_app, hospitality_admin;
 GRANT EXECUTE ON FUNCTION app.current_tenant_id() TO hospitality_app, hospitality_admin;
 GRANT EXECUTE ON FUNCTION app.current_user_role() TO hospitality_app, hospitality_admin;
+GRANT EXECUTE ON FUNCTION app.pin_transaction(integer, text) TO hospitality_app;
+GRANT EXECUTE ON FUNCTION app.check_signed_context(text, text, jsonb) TO hospitality_app;
+GRANT EXECUTE ON FUNCTION app.check_token(text) TO hospitality_app;
+GRANT EXECUTE ON FUNCTION app.enter_tenant_with_assertion(text, text, jsonb, integer, text) TO hospitality_app;
+GRANT EXECUTE ON FUNCTION app.enter_tenant_with_token(text, integer, text) TO hospitality_app;
 GRANT EXECUTE ON FUNCTION app.enter_tenant(text, text, jsonb) TO hospitality_app;
-GRANT EXECUTE ON FUNCTION app.enter_tenant_with_token(text, integer) TO hospitality_app;

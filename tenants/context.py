@@ -16,6 +16,8 @@ import json
 import time
 from typing import Protocol
 
+from django.db import OperationalError
+
 from .validators import is_valid_tenant_id
 
 TENANT_SCOPE, TRUSTED_SCOPE = "tenant", "trusted"
@@ -39,6 +41,14 @@ class _Block:
 _unit: contextvars.ContextVar[ServesTenant | None] = contextvars.ContextVar("hospitality_tenant_unit", default=None)
 
 
+class SessionReset(OperationalError):
+    """The pooled session began this transaction with defaults left on it (read-only, another isolation); they are
+    put back for the session's next transaction, which the caller may retry."""
+
+    def __init__(self):
+        super().__init__("the database session had to be reset; nothing was saved, retry")
+
+
 class TenantContextError(RuntimeError):
     """Misuse of tenant scopes (nesting another tenant, tenant models outside any scope)."""
 
@@ -59,19 +69,22 @@ class TenantContext:
         if (self.token_hash is None or self.tenant_id is not None) and not is_valid_tenant_id(self.tenant_id):
             raise ValueError("invalid tenant id")
 
-    def enter_statement(self) -> tuple[str, list]:
+    def enter_statement(self, time_zone: str | None) -> tuple[str, list]:
+        """The entering statement: pins the transaction's settings (search_path, row_security, the timeout budget,
+        `time_zone`: the connection's zone, ...) and enters; it answers (tenant, user, role, session_reset)."""
         from django.conf import settings
 
         statement_ms = int(settings.TIMEOUTS.statement * 1000)
         if self.token_hash is not None:
             return (
-                "SELECT tenant_id, user_id, role FROM app.enter_tenant_with_token(%s, %s)",
-                [self.token_hash, statement_ms],
+                "SELECT tenant_id, user_id, role, session_reset FROM app.enter_tenant_with_token(%s, %s, %s)",
+                [self.token_hash, statement_ms, time_zone],
             )
         assertion, signature = self.signed()
         return (
-            "SELECT %s::text, %s::text, app.enter_tenant(%s, %s, %s::jsonb)",
-            [self.tenant_id, self.user_id, assertion, signature, json.dumps(self.variables)],
+            "SELECT tenant_id, user_id, role, session_reset "
+            "FROM app.enter_tenant_with_assertion(%s, %s, %s::jsonb, %s, %s)",
+            [assertion, signature, json.dumps(self.variables), statement_ms, time_zone],
         )
 
     def signed(self) -> tuple[str, str]:
@@ -89,7 +102,6 @@ class TenantContext:
                 "role": self.role,
                 "external": self.external,
                 "exp": int(time.time()) + CONTEXT_LIFETIME,
-                "statement_timeout_ms": int(settings.TIMEOUTS.statement * 1000),
             },
             separators=(",", ":"),
         )
@@ -151,9 +163,13 @@ def tenant_block(context: TenantContext, using: str | None = None):
     token = _block.set(context)
     try:
         with scope(TENANT_SCOPE), serving(_Block(alias)), transaction.atomic(using=alias):
-            sql, params = context.enter_statement()
+            sql, params = context.enter_statement(connections[alias].timezone_name)
             with connections[alias].cursor() as cursor:
                 cursor.execute(sql, params)
+                if cursor.fetchone()[3]:
+                    # the session began this transaction read-only (left so by someone with the app role's
+                    # secret): its defaults are put back for the next transaction, this one cannot write
+                    raise SessionReset()
             yield
     finally:
         _block.reset(token)

@@ -118,9 +118,9 @@ class TenantTransactionMiddleware:
             # Django's own pages (an uncaught exception, a URL that matches nothing, a refused host): the API's
             # shape instead, never HTML under /api/ (Django has logged what it needed to)
             response = html_error_as_json(response)
-        if tenancy.context is not None:
-            # responses depend on who asks: never let a shared cache serve one tenant's answer to another
-            response.headers.setdefault("Cache-Control", "private, no-store")
-            vary = response.headers.get("Vary")
-            response.headers["Vary"] = ", ".join(filter(None, [vary, "Authorization, X-Tenant-Id"]))
+        # Responses depend on who asks (a 404 too: it says what the caller may not see): never let a shared cache
+        # serve one caller's answer to another.
+        response.headers.setdefault("Cache-Control", "private, no-store")
+        vary = response.headers.get("Vary")
+        response.headers["Vary"] = ", ".join(filter(None, [vary, "Authorization, X-Tenant-Id"]))
         return response

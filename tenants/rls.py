@@ -170,10 +170,44 @@ def audit(using: str = TRUSTED_ALIAS) -> list[Finding]:
         for (name,) in matviews:
             findings.append(Finding("matview-granted", f"materialized view {name} is readable by {APP_ROLE}"))
 
-        # 4. no GUC defaults for app.* on roles or databases (a default tenant would apply to context-less queries)
-        for (setting,) in rows("SELECT unnest(setconfig) FROM pg_db_role_setting"):
+        # 4. no GUC defaults for app.* on roles or databases (a default tenant would apply to context-less queries),
+        # no search_path default anywhere, and none at all on the app role: an ordinary role may ALTER ROLE itself
+        # SET anything, and such a default reaches every new pooled session (a read-only default from its BEGIN)
+        for role, setting in rows(
+            "SELECT coalesce(r.rolname, ''), unnest(s.setconfig) FROM pg_db_role_setting s "
+            "LEFT JOIN pg_roles r ON r.oid = s.setrole"
+        ):
+            where = f"ALTER ROLE {role}" if role else "ALTER DATABASE"
             if setting.startswith("app.") or setting.startswith("row_security"):
-                findings.append(Finding("guc-default", f"ALTER ROLE/DATABASE ... SET {setting}"))
+                findings.append(Finding("guc-default", f"{where} ... SET {setting}"))
+            elif setting.startswith("search_path="):
+                findings.append(Finding("search-path-default", f"{where} ... SET {setting}: unqualified names move"))
+            elif role == APP_ROLE:
+                findings.append(Finding("app-role-setting", f"{where} SET {setting}: applies to every pooled session"))
+
+        # 4b. nothing the app role runs may outlive its transaction on a pooled session: no TEMPORARY on the
+        # database (PUBLIC holds it on a new one) and no CREATE on it or on any schema, for the role or PUBLIC
+        for grantee, privilege in rows(
+            "SELECT coalesce(r.rolname, 'PUBLIC'), a.privilege_type FROM pg_database d, "
+            "aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a LEFT JOIN pg_roles r ON r.oid = a.grantee "
+            "WHERE d.datname = current_database() AND a.privilege_type IN ('TEMPORARY', 'CREATE') "
+            "AND (a.grantee = 0 OR r.rolname = %s)",
+            [APP_ROLE],
+        ):
+            findings.append(
+                Finding(
+                    "temporary-granted" if privilege == "TEMPORARY" else "database-create-granted",
+                    f"{grantee} holds {privilege} on the database: REVOKE {privilege} ON DATABASE ... FROM {grantee}",
+                )
+            )
+        for (schema,) in rows(
+            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%%' "
+            "AND (has_schema_privilege(%s, oid, 'CREATE') OR EXISTS (SELECT 1 FROM "
+            "aclexplode(coalesce(nspacl, acldefault('n', nspowner))) a WHERE a.grantee = 0 "
+            "AND a.privilege_type = 'CREATE'))",
+            [APP_ROLE],
+        ):
+            findings.append(Finding("schema-create-granted", f"{APP_ROLE} or PUBLIC may CREATE in schema {schema}"))
 
         # 5. views run with the invoker's rights
         for (view,) in rows(

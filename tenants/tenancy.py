@@ -12,10 +12,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, OperationalError, connections, transaction
 
 from .aliases import alias_for, default_alias, tenant_aliases
-from .context import TenantContext, serving
+from .context import SessionReset, TenantContext, serving
 from .exceptions import InvalidCredentials, TenantAccessDenied, TenantContextMissing
 
 
@@ -26,6 +26,10 @@ class EnteredIdentity:
     tenant_id: str
     user_id: str | None
     role: str | None
+
+
+# query_canceled (a statement timeout), lock_not_available (a lock timeout)
+CANCELLED_BY_SESSION = ("57014", "55P03")
 
 
 class Tenancy:
@@ -64,19 +68,36 @@ class Tenancy:
         if context["connection"].alias != self.alias:
             raise TenantContextMissing()  # a query on the other transport's alias: never for this tenant
         if self._atomic is None:
-            self._begin()
-            self._enter(lambda s, p: execute(s, p, False, context), context["cursor"])
+            connection = context["connection"]
+            self._open(lambda s, p: execute(s, p, False, context), context["cursor"], connection.timezone_name)
         return execute(sql, params, many, context)
 
     def ensure_entered(self) -> EnteredIdentity:
         """Enter now (for code that needs the identity the database resolved, e.g. an API token's tenant before
         an INSERT). Still the transaction's first statement; no extra call when something enters later anyway."""
         if self._atomic is None:
-            self._begin()
-            with connections[self.alias].cursor() as cursor:
-                self._enter(lambda s, p: cursor.execute(s, p), cursor)
+            connection = connections[self.alias]
+            with connection.cursor() as cursor:
+                self._open(lambda s, p: cursor.execute(s, p), cursor, connection.timezone_name)
         assert self.entered is not None
         return self.entered
+
+    def _open(self, run, cursor, time_zone: str | None) -> None:
+        """Begin the transaction and enter the tenant."""
+        self._begin()
+        try:
+            self._enter(run, cursor, time_zone)
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) not in CANCELLED_BY_SESSION:
+                raise
+            # A statement_timeout or lock_timeout left on the pooled session can cancel the entering statement
+            # itself, before it resets them. Once more in a new transaction whose first statement is RESET ALL (a
+            # utility statement, done in microseconds): the entering statement then runs under no leftover bound,
+            # and committed with the request, the reset heals the session. Nothing ran yet, so nothing repeats.
+            self.finish(False)
+            self._begin()
+            run("RESET ALL", None)
+            self._enter(run, cursor, time_zone)
 
     def _begin(self) -> None:
         if self.context is None:
@@ -84,13 +105,13 @@ class Tenancy:
         self._atomic = transaction.atomic(using=self.alias)
         self._atomic.__enter__()
 
-    def _enter(self, run, cursor) -> None:
+    def _enter(self, run, cursor, time_zone: str | None) -> None:
         context = self.context
         assert context is not None
-        enter_sql, enter_params = context.enter_statement()
+        enter_sql, enter_params = context.enter_statement(time_zone)
         try:
             run(enter_sql, enter_params)
-            tenant_id, user_id, role = cursor.fetchone()
+            tenant_id, user_id, role, session_reset = cursor.fetchone()
             if tenant_id != context.tenant_id:
                 raise InvalidCredentials()  # an API token whose tenant prefix does not match its record
         except DatabaseError as exc:
@@ -100,6 +121,11 @@ class Tenancy:
             if sqlstate == "28000":
                 raise TenantAccessDenied() from None
             raise
+        if session_reset:
+            # Committed now, so that the session's repaired defaults outlive this transaction, which began
+            # read-only and cannot serve the request: the client retries (503), on a clean session.
+            self.finish(True)
+            raise SessionReset()
         self.entered = EnteredIdentity(tenant_id, user_id, role)
 
     def finish(self, success: bool) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import itertools
 import re
+import secrets
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
@@ -22,7 +23,6 @@ Column = collections.namedtuple("Column", "name type_code display_size internal_
 # Reads may be re-run (inside a transaction, for a consistent snapshot) to page a result; writes never are.
 _READ_ONLY = re.compile(r"^\s*\(*\s*(SELECT|VALUES|TABLE|SHOW|EXPLAIN)\b", re.IGNORECASE)
 _WITH_WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
-_cursor_names = itertools.count(1)
 # Statements that may run inside a transaction of their own (not CREATE DATABASE, VACUUM, ...).
 _QUERY_OR_DML = re.compile(r"^\s*\(*\s*(SELECT|VALUES|TABLE|WITH|INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 
@@ -272,7 +272,8 @@ class Cursor:
         """Yield decoded pages of a read through `DECLARE ... SCROLL CURSOR` + `FETCH`, inside one transaction (see
         Connection.own_transaction), shrinking the page on the size limit."""
         conn = self.connection
-        name = f"dataapi_pages_{next(_cursor_names)}"
+        # unguessable: a pooled session may carry a WITH HOLD cursor someone declared under a predictable name
+        name = f"dataapi_pages_{secrets.token_hex(8)}"
         with conn.own_transaction():
             declare = {**conn.statement_target(), "sql": f"DECLARE {name} SCROLL CURSOR FOR {text}"}
             if parameters:

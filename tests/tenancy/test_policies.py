@@ -207,7 +207,7 @@ def test_23_security_definer_functions_are_locked_down(world, db_access):
             "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
             "WHERE n.nspname = 'app' AND p.prosecdef ORDER BY 1"
         )
-    assert [r[0] for r in rows] == ["enter_tenant", "enter_tenant_with_token", "proven_setting"]
+    assert [r[0] for r in rows] == ["check_signed_context", "check_token", "proven_setting"]
     assert all("search_path=pg_catalog" in r[1] and r[2] is False for r in rows)
 
 

@@ -160,8 +160,12 @@ def test_the_key_is_unreachable_for_the_app_role(world, db_access):
         "app.proven_setting(text)",
         "app.current_tenant_id()",
         "app.current_user_role()",
+        "app.pin_transaction(integer,text)",
+        "app.check_signed_context(text,text,jsonb)",
+        "app.check_token(text)",
         "app.enter_tenant(text,text,jsonb)",
-        "app.enter_tenant_with_token(text,integer)",
+        "app.enter_tenant_with_assertion(text,text,jsonb,integer,text)",
+        "app.enter_tenant_with_token(text,integer,text)",
         "app.uuid_generate_v7()",
     }
     # and the audit notices a grant that would expose it

@@ -23,7 +23,7 @@ def test_every_tenant_transaction_runs_under_the_statement_timeout(world, db_acc
 
     digest = hashlib.sha256(world.tokens["ann@A"].encode()).hexdigest()
     with transaction.atomic(using=TENANT_ALIAS), connections[TENANT_ALIAS].cursor() as cursor:
-        cursor.execute("SELECT * FROM app.enter_tenant_with_token(%s, %s)", [digest, 1500])
+        cursor.execute("SELECT * FROM app.enter_tenant_with_token(%s, %s, %s)", [digest, 1500, "UTC"])
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] == "1500ms"
 
