@@ -4,12 +4,37 @@ scoped per staff member (tenants/admin_scope.py)."""
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+from django.http import Http404
 
 from .admin_scope import ScopedAdmin, staff_tenant_ids, visible_tenants
 from .models import ApiToken, Membership, StaffTenant, Tenant
 
 
-class MembershipInline(admin.TabularInline):
+def assignable_users(request):
+    """The users a staff member may name in a membership or a token: for a scoped one, people who are not staff
+    and are members of its tenants or of none (a member of other tenants only stays unseen)."""
+    users = get_user_model().objects.all()
+    ids = staff_tenant_ids(request)
+    if ids is None:
+        return users
+    return users.filter(is_staff=False, is_superuser=False).exclude(
+        pk__in=Membership.objects.exclude(tenant_id__in=ids)
+        .exclude(user_id__in=Membership.objects.filter(tenant_id__in=ids).values("user_id"))
+        .values("user_id")
+    )
+
+
+class UserChoiceMixin:
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = assignable_users(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class MembershipInline(UserChoiceMixin, admin.TabularInline):
     model = Membership
     extra = 0
     raw_id_fields = ("user",)
@@ -34,8 +59,8 @@ class TenantModelAdmin(ScopedAdmin):
             StaffTenant.objects.get_or_create(user=request.user, tenant=obj)
 
 
-class TenantChoiceMixin:
-    """Tenant choices limited to the tenants the staff member may see."""
+class TenantChoiceMixin(UserChoiceMixin):
+    """Tenant choices limited to the tenants the staff member may see, user choices to the users it may name."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "tenant":
@@ -134,3 +159,48 @@ class AuditTrailAdmin(SuperuserOnly, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Users, groups and permissions: Django's own admins give whoever holds auth.change_user the power to make anyone,
+# themselves included, a superuser of every tenant. Here only superusers manage them; a scoped staff member may at
+# most look up the users of its own tenants (what the raw-id user widgets need), never change them.
+User = get_user_model()
+for model in (User, Group):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+
+
+@admin.register(User)
+class ScopedUserAdmin(UserAdmin):
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        ids = staff_tenant_ids(request)
+        if ids is None:
+            return qs
+        return qs.filter(pk__in=Membership.objects.filter(tenant_id__in=ids).values("user_id")).distinct()
+
+    def get_list_filter(self, request):
+        # groups are superusers' business (the filter would list them all)
+        return self.list_filter if request.user.is_superuser else ("is_active",)
+
+    def get_fieldsets(self, request, obj=None):
+        if request.user.is_superuser or obj is None:
+            return super().get_fieldsets(request, obj)
+        return ((None, {"fields": ("username", "first_name", "last_name", "email", "is_active", "last_login")}),)
+
+    def has_add_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404("No user with this id.")
+
+
+@admin.register(Group)
+class SuperuserGroupAdmin(SuperuserOnly, GroupAdmin):
+    pass
