@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import ipaddress
 import re
 from collections.abc import Mapping
 from urllib.parse import unquote, urlsplit
@@ -42,6 +43,18 @@ def env_bool(env: Mapping[str, str], var: str, default: bool) -> bool:
     if value in FALSE:
         return False
     raise _fail(var, raw, "not a boolean", "use true or false")
+
+
+def trusted_proxies(env: Mapping[str, str], var: str = "FORWARDED_ALLOW_IPS") -> tuple:
+    """Addresses or networks of the proxies whose X-Forwarded-For is believed (comma-separated; none by default)."""
+    raw = env.get(var) or ""
+    networks = []
+    for item in filter(None, (i.strip() for i in raw.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise _fail(var, raw, f"{item!r} is not an IP address or network", "e.g. 10.0.0.0/8,192.0.2.7") from None
+    return tuple(networks)
 
 
 def env_int(env: Mapping[str, str], var: str, default: int, lo: int, hi: int) -> int:

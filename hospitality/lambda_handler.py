@@ -21,7 +21,22 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hospitality.settings")
 from apig_wsgi import make_lambda_handler  # noqa: E402 - DJANGO_SETTINGS_MODULE must be set first
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
-_http = make_lambda_handler(get_wsgi_application(), binary_support=True)
+
+def _source_address(app):
+    """REMOTE_ADDR from API Gateway's request context: for REST API (v1) events apig-wsgi takes the first
+    X-Forwarded-For value instead, which the caller writes."""
+
+    def wrapped(environ, start_response):
+        context = environ.get("apig_wsgi.request_context") or {}
+        source = (context.get("http") or {}).get("sourceIp") or (context.get("identity") or {}).get("sourceIp")
+        if source:
+            environ["REMOTE_ADDR"] = source
+        return app(environ, start_response)
+
+    return wrapped
+
+
+_http = make_lambda_handler(_source_address(get_wsgi_application()), binary_support=True)
 
 
 def _warm_up() -> None:

@@ -12,7 +12,16 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 import hospitality
-from hospitality.config import context_keys, database_config, env_bool, env_choice, env_int, jwt_secret, timeouts
+from hospitality.config import (
+    context_keys,
+    database_config,
+    env_bool,
+    env_choice,
+    env_int,
+    jwt_secret,
+    timeouts,
+    trusted_proxies,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -127,6 +136,10 @@ AXES_COOLOFF_TIME = datetime.timedelta(hours=float(os.environ.get("AXES_COOLOFF_
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Client addresses for the throttles and the lockout (tenants/client_address.py): X-Forwarded-For is believed only
+# from these proxies. On Lambda none: the handler takes the address from API Gateway's request context.
+TRUSTED_PROXIES = trusted_proxies(os.environ)
+AXES_CLIENT_IP_CALLABLE = "tenants.client_address.client_address"
 
 ROOT_URLCONF = "hospitality.urls"
 WSGI_APPLICATION = "hospitality.wsgi.application"

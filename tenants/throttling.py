@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.throttling import SimpleRateThrottle
 
+from .client_address import client_address
+
 FAILURE_WINDOW = 60
 
 
@@ -32,6 +34,10 @@ class TenantCallerThrottle(SimpleRateThrottle):
 class ClientAddressThrottle(SimpleRateThrottle):
     scope = "client_address"
 
+    def get_ident(self, request):
+        # DRF's own reads X-Forwarded-For from anyone: a rotating header would never be throttled
+        return client_address(request)
+
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
@@ -42,7 +48,7 @@ def _failure_key(ident: str) -> str:
 
 def record_failure(request) -> None:
     """Count one failed authentication of this request's address (called by the API's exception handler)."""
-    key = _failure_key(ClientAddressThrottle().get_ident(request))
+    key = _failure_key(client_address(request))
     if cache.add(key, 1, FAILURE_WINDOW * 2) is False:
         try:
             cache.incr(key)
@@ -50,7 +56,7 @@ def record_failure(request) -> None:
             cache.add(key, 1, FAILURE_WINDOW * 2)
 
 
-class FailedAuthenticationThrottle(SimpleRateThrottle):
+class FailedAuthenticationThrottle(ClientAddressThrottle):
     """Refuses an address that failed authentication too often in the current minute."""
 
     scope = "failed_authentication"
@@ -59,7 +65,7 @@ class FailedAuthenticationThrottle(SimpleRateThrottle):
         pass
 
     def allow_request(self, request, view):
-        failures = cache.get(_failure_key(self.get_ident(request)), 0)
+        failures = cache.get(_failure_key(client_address(request)), 0)
         return failures < settings.API_AUTH_FAILURES_PER_MINUTE
 
     def wait(self):

@@ -32,3 +32,16 @@ def test_lockout_after_repeated_failures(world, axes_on):
     # another address is not locked out by this one's failures
     other = Client(REMOTE_ADDR="198.51.100.8").post(login, {"username": "adm-root", "password": PASSWORD})
     assert other.status_code == 302
+
+
+def test_a_rotating_forwarded_for_does_not_escape_the_lockout(world, axes_on):
+    client = Client(REMOTE_ADDR="198.51.100.9")
+    login = "/admin/login/?next=/admin/"
+    codes = [
+        client.post(
+            login, {"username": "adm-root", "password": "wrong"}, HTTP_X_FORWARDED_FOR=f"203.0.113.{i}"
+        ).status_code
+        for i in range(axes_on.AXES_FAILURE_LIMIT + 3)
+    ]
+    assert codes[: axes_on.AXES_FAILURE_LIMIT - 1] == [200] * (axes_on.AXES_FAILURE_LIMIT - 1)
+    assert set(codes[axes_on.AXES_FAILURE_LIMIT - 1 :]) == {429}

@@ -244,3 +244,99 @@ def test_api_tokens_expire_by_default_and_rotate(api, world, db_access, capsys):
     finally:
         with trusted_scope():
             ApiToken.objects.filter(name="rotating").delete()
+
+
+# -- the client address: never from a header the caller writes ------------------------------------------------------
+def test_a_rotating_forwarded_for_does_not_escape_the_failure_throttle(api, world, low_limits):
+    """60 guesses, each claiming another address: the peer's address counts them all, so the 4th is refused."""
+    codes = [
+        api.get(
+            "/api/entities/",
+            HTTP_AUTHORIZATION=f"Token hsp_{A}.guess-{i}",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{i}",
+        ).status_code
+        for i in range(60)
+    ]
+    assert codes[:3] == [401] * 3 and set(codes[3:]) == {429}
+
+
+def test_a_forged_address_cannot_lock_another_one_out(api, world, low_limits):
+    """Failures sent with X-Forwarded-For naming a victim count against the sender, not the victim."""
+    for _ in range(5):
+        api.get("/api/entities/", HTTP_AUTHORIZATION=f"Token hsp_{A}.x", HTTP_X_FORWARDED_FOR="198.51.100.99")
+    victim = Client(REMOTE_ADDR="198.51.100.99").get("/api/entities/", **world.token_auth("ann@A"))
+    assert victim.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "remote, forwarded, expected",
+    [
+        ("203.0.113.5", "1.2.3.4", "203.0.113.5"),  # not from a proxy: the header is the caller's
+        ("10.0.0.2", "1.2.3.4, 198.51.100.7", "198.51.100.7"),  # the proxy appended the client; the rest is forged
+        ("10.0.0.2", "198.51.100.7, 10.0.0.3", "198.51.100.7"),  # two trusted hops
+        ("10.0.0.2", "not-an-address", "10.0.0.2"),
+        ("10.0.0.2", "", "10.0.0.2"),
+    ],
+)
+def test_forwarded_for_is_read_only_from_trusted_proxies(settings, remote, forwarded, expected):
+    import ipaddress
+
+    from django.test import RequestFactory
+
+    from tenants.client_address import client_address
+
+    settings.TRUSTED_PROXIES = (ipaddress.ip_network("10.0.0.0/24"),)
+    request = RequestFactory().get("/api/entities/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_address(request) == expected
+
+
+def test_a_bad_trusted_proxy_setting_is_one_clear_line():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from hospitality.config import trusted_proxies
+
+    assert [str(n) for n in trusted_proxies({"FORWARDED_ALLOW_IPS": "10.0.0.0/8, 192.0.2.7"})] == [
+        "10.0.0.0/8",
+        "192.0.2.7/32",
+    ]
+    with pytest.raises(ImproperlyConfigured, match="FORWARDED_ALLOW_IPS.*'proxy' is not an IP address"):
+        trusted_proxies({"FORWARDED_ALLOW_IPS": "proxy"})
+
+
+@pytest.mark.parametrize("version", ["1.0", "2.0"])
+def test_on_lambda_the_address_is_api_gateways_source_ip(version):
+    """apig-wsgi takes a REST API (v1) event's first X-Forwarded-For value as REMOTE_ADDR; the handler's wrapper
+    puts API Gateway's own source address back."""
+    from apig_wsgi import make_lambda_handler
+
+    from hospitality.lambda_handler import _source_address
+
+    seen = {}
+
+    def app(environ, start_response):
+        seen["remote"] = environ["REMOTE_ADDR"]
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b""]
+
+    headers = {"x-forwarded-for": "6.6.6.6, 198.51.100.50", "host": "api.example"}
+    if version == "2.0":
+        event = {
+            "version": "2.0",
+            "rawPath": "/api/entities/",
+            "rawQueryString": "",
+            "headers": headers,
+            "requestContext": {"http": {"method": "GET", "sourceIp": "198.51.100.50", "protocol": "HTTP/1.1"}},
+            "isBase64Encoded": False,
+        }
+    else:
+        event = {
+            "httpMethod": "GET",
+            "path": "/api/entities/",
+            "headers": headers,
+            "queryStringParameters": None,
+            "requestContext": {"identity": {"sourceIp": "198.51.100.50"}},
+            "body": None,
+            "isBase64Encoded": False,
+        }
+    make_lambda_handler(_source_address(app))(event, None)
+    assert seen["remote"] == "198.51.100.50"
