@@ -17,6 +17,9 @@ keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
+# The access log names the path without its query string (%(U)s, not the request line): a credential sent in a query
+# string is refused by the API, and must not be written down either.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'
 errorlog = "-"
 # Behind a load balancer that terminates TLS: trust its X-Forwarded-* headers only from the addresses it uses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

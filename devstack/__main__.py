@@ -13,6 +13,8 @@ from pathlib import Path
 from .postgres import PostgresError
 from .stack import PROJECT_ROOT, Stack, spec
 
+# how the printed commands run manage.py: from the project root, with the venv's interpreter (it reads .local/env)
+MANAGE = ".venv/bin/python manage.py"
 BOLD, GREEN, RED, RESET = ("\033[1m", "\033[32m", "\033[31m", "\033[0m") if sys.stdout.isatty() else ("",) * 4
 
 
@@ -116,33 +118,40 @@ def cmd_prepare(stack: Stack, total_steps: int = 3) -> Steps:
     return steps
 
 
-def cmd_run(stack: Stack, extra: list[str], server: str = "runserver") -> int:
-    cmd_prepare(stack)
-    creds = stack.credentials()
-    admin = creds["demo_admin"]
-    demo_file = stack.spec.root / "demo-credentials.json"
+def banner(stack: Stack, base: str, demo_file: Path, production: bool) -> str:
+    """What `make run` prints (URLs, logins, commands that work as printed); `make serve` (production) prints no
+    secret, only where to find them."""
+    admin = stack.credentials()["demo_admin"]
     demo = json.loads(demo_file.read_text())
-    addr = os.environ.get("RUNSERVER_ADDR", "127.0.0.1:8000")
-    base = f"http://{addr}"
-    token = demo["api_tokens"]["alice@tenant-seaside-001"]
-    jwt = demo["jwts"].get("bob@tenant-mountain-002", "")
-    print(
-        f"""
+    if production:
+        admin_line = f"user {admin['username']} / password in {stack.secrets_file}"
+        password_line = f"Demo users' password and API tokens: {demo_file}"
+        token_curl = f'curl -H "Authorization: Token $({MANAGE} issue_token --tenant tenant-seaside-001 --user alice)"'
+    else:
+        admin_line = f"user {admin['username']} / password {admin['password']}"
+        password_line = f"Demo users' password: {demo['users']['alice']}   (all credentials: {demo_file})"
+        token_curl = f"curl -H 'Authorization: Token {demo['api_tokens']['alice@tenant-seaside-001']}'"
+    return f"""
 {BOLD}hospitality is starting on {base}{RESET}
   Tenant API  {base}/api/bookings/      (docs: {base}/docs/, schema: {base}/schema/openapi.json)
-  Admin       {base}/admin/             user {admin["username"]} / password {admin["password"]}
+  Admin       {base}/admin/             {admin_line}
   Health      {base}/health
   Data API    {stack.emulator_url()}   (local emulator; the tenant path uses it: USE_DATA_API=true)
   Env file    {stack.spec.env_file}     (`source` it for manage.py or the AWS CLI)
 
   Demo tenants: tenant-seaside-001 (alice, owner), tenant-mountain-002 (bob, manager), tenant-city-003 (carol)
-  Demo users' password: {demo["users"]["alice"]}   (all credentials: {demo_file})
-  curl -H 'Authorization: Token {token}' {base}/api/bookings/
-  curl -H 'Authorization: Bearer {jwt[:24]}…' {base}/api/entities/   (full JWT in {demo_file.name})
+  {password_line}
+  {token_curl} {base}/api/bookings/
+  curl -H "Authorization: Bearer $({MANAGE} issue_jwt --user bob --tenant tenant-mountain-002)" {base}/api/entities/
 Stop the server with Ctrl-C; `make stop` stops PostgreSQL and the emulator.
-""",
-        flush=True,
-    )
+"""
+
+
+def cmd_run(stack: Stack, extra: list[str], server: str = "runserver") -> int:
+    cmd_prepare(stack)
+    addr = os.environ.get("RUNSERVER_ADDR", "127.0.0.1:8000")
+    demo_file = stack.spec.root / "demo-credentials.json"
+    print(banner(stack, f"http://{addr}", demo_file, production=server == "gunicorn"), flush=True)
     os.chdir(PROJECT_ROOT)
     if server == "gunicorn":  # the production server and its config file (gunicorn.conf.py), DEBUG off
         argv = [sys.executable, "-m", "gunicorn", "--bind", addr, *extra]
@@ -175,24 +184,62 @@ def cmd_test(stack: Stack, extra: list[str], browser_only: bool = False) -> int:
     """All suites on an isolated stack; the browser suite too when Debian's chromium is installed (`make
     test-browser` and .ci/run install it)."""
     with_browser = browser_only or CHROMIUM.exists()
-    total = 3 if browser_only else (6 if with_browser else 5)
+    total = 4 if browser_only else (7 if with_browser else 6)
+    if extra:
+        total = 4
     steps = Steps(total)
     steps.run("Starting the isolated test stack (fresh database)", stack.up)
     steps.run("Applying migrations and row-level security (as hospitality_owner)", _migrate, stack)
     step = iter(range(3, total + 1))
 
+    outputs: list[Path] = []
+    for stale in stack.spec.root.glob("pytest-*.log"):
+        stale.unlink()
+
     def pytest(title: str, args: list[str], **env: str) -> int:
-        print(f"{BOLD}[{next(step)}/{total}] {title}{RESET}", flush=True)
-        return subprocess.run(
-            [sys.executable, "-m", "pytest", *args], cwd=PROJECT_ROOT, env=_django_env(stack, **env)
-        ).returncode
+        number = next(step)
+        print(f"{BOLD}[{number}/{total}] {title}{RESET}", flush=True)
+        output = stack.spec.root / f"pytest-{number}.log"
+        outputs.append(output)
+        # what the run prints, also kept for the secrets scan
+        with (
+            open(output, "w") as kept,
+            subprocess.Popen(
+                [sys.executable, "-m", "pytest", *args],
+                cwd=PROJECT_ROOT,
+                env=_django_env(stack, **env),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            ) as proc,
+        ):
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+                kept.write(line)
+        return proc.returncode
+
+    def no_secret_logged() -> int:
+        from .log_audit import known_secrets, log_files, scan
+
+        print(f"{BOLD}[{next(step)}/{total}] No secret in any log line of this run{RESET}", flush=True)
+        env = {**os.environ, **_django_env(stack)}
+        paths = sorted(set(outputs) | set(log_files(stack.spec.root)))
+        findings, lines = scan(paths, known_secrets(stack.credentials(), env))
+        for finding in findings[:50]:
+            print(f"{RED}secret in a log line: {finding}{RESET}")
+        print(f"  {lines} lines of {len(paths)} files scanned, {len(findings)} secrets found")
+        return 1 if findings else 0
 
     browser = ("pytest, the browser suite (Debian chromium + Playwright, against gunicorn)", ["tests/browser"])
     try:
         if browser_only:
-            return pytest(*browser, USE_DATA_API="true")
+            return pytest(*browser, USE_DATA_API="true") or no_secret_logged()
         if extra:  # a chosen subset runs once
-            return pytest("pytest, the chosen tests (USE_DATA_API=true)", extra, USE_DATA_API="true")
+            return (
+                pytest("pytest, the chosen tests (USE_DATA_API=true)", extra, USE_DATA_API="true") or no_secret_logged()
+            )
         codes = [
             pytest(
                 "pytest, tenant path over the Data API (USE_DATA_API=true)",
@@ -217,6 +264,7 @@ def cmd_test(stack: Stack, extra: list[str], browser_only: bool = False) -> int:
             codes.append(pytest(*browser, USE_DATA_API="true"))
         else:
             print(f"{BOLD}browser suite not run: {CHROMIUM} is not installed (`make test-browser` installs it){RESET}")
+        codes.append(no_secret_logged())
         return next((c for c in codes if c), 0)
     finally:
         if os.environ.get("KEEP_TEST_STACK") != "1":

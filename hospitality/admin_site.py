@@ -6,6 +6,8 @@ import functools
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.core.exceptions import BadRequest
+from django.db import DataError
 
 from tenants.context import trusted_scope
 
@@ -21,10 +23,15 @@ class HospitalityAdminSite(admin.AdminSite):
         @functools.wraps(inner)
         def trusted(request, *args, **kwargs):
             with trusted_scope():
-                response = inner(request, *args, **kwargs)
-                # TemplateResponses render after the view returns: their queries must still be trusted
-                if hasattr(response, "render") and not response.is_rendered:
-                    response.render()
+                try:
+                    response = inner(request, *args, **kwargs)
+                    # TemplateResponses render after the view returns: their queries must still be trusted
+                    if hasattr(response, "render") and not response.is_rendered:
+                        response.render()
+                except DataError as exc:
+                    # a value typed into the URL that the database refuses (a NUL, a malformed regular
+                    # expression, an id of the wrong shape): the request's fault, a 400
+                    raise BadRequest("A filter value or id in this URL is not valid.") from exc
                 return response
 
         return trusted

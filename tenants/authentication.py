@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import time
 
 import jwt
 from django.conf import settings
@@ -48,6 +49,24 @@ def _context(tenant_id, user_id, role, *, external: bool = False) -> TenantConte
     elif not isinstance(user_id, (str, int)) or not str(user_id).isdigit() or len(str(user_id)) > 18:
         raise InvalidCredentials("The credentials do not name a valid user.")
     return TenantContext(tenant_id=tenant_id, user_id=str(user_id), role=role, external=external)
+
+
+def mint_jwt(tenant_id: str, user_id: str, role: str, lifetime: int | None = None) -> str:
+    """A tenant JWT this server accepts (local development, the demo, a trusted CLI): the claims
+    JWTAuthentication reads, living `lifetime` seconds, at most TENANT_JWT_MAX_LIFETIME (the default). Only for a
+    shared-secret algorithm: with a public key, the identity provider holds the signing key."""
+    if not settings.TENANT_JWT_SECRET or not settings.TENANT_JWT_ALGORITHM.startswith("HS"):
+        raise ValueError("this server verifies JWTs with a public key; the identity provider issues them")
+    lifetime = settings.TENANT_JWT_MAX_LIFETIME if lifetime is None else lifetime
+    if not 1 <= lifetime <= settings.TENANT_JWT_MAX_LIFETIME:
+        raise ValueError(f"a lifetime of 1 to {settings.TENANT_JWT_MAX_LIFETIME} seconds (TENANT_JWT_MAX_LIFETIME)")
+    now = int(time.time())
+    claims = {"tenantId": tenant_id, "userId": user_id, "role": role, "iat": now, "exp": now + lifetime}
+    if settings.TENANT_JWT_ISSUER:
+        claims["iss"] = settings.TENANT_JWT_ISSUER
+    if settings.TENANT_JWT_AUDIENCE:
+        claims["aud"] = settings.TENANT_JWT_AUDIENCE
+    return jwt.encode(claims, settings.TENANT_JWT_SECRET, algorithm=settings.TENANT_JWT_ALGORITHM)
 
 
 class JWTAuthentication(authentication.BaseAuthentication):

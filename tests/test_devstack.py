@@ -107,3 +107,28 @@ def test_make_run_refuses_bad_switches_before_starting_anything(var, value, mess
     assert result.returncode == 2
     assert result.stderr.strip() == message
     assert "Starting PostgreSQL" not in result.stdout
+
+
+def test_make_serve_prints_no_secret_and_make_run_prints_logins(tmp_path):
+    """`make serve` runs as production does: its banner says where the credentials are, never what they are."""
+    import json
+
+    from devstack.__main__ import MANAGE, banner
+    from devstack.stack import Stack, spec
+
+    stack = Stack(spec("test"))
+    if not stack.secrets_file.exists():
+        stack.credentials()
+    demo_file = tmp_path / "demo-credentials.json"
+    demo = {
+        "users": {"alice": "alice-password-1234"},
+        "api_tokens": {"alice@tenant-seaside-001": "hsp_tenant-seaside-001.tokensecretvalue12345"},
+    }
+    demo_file.write_text(json.dumps(demo))
+    admin_password = stack.credentials()["demo_admin"]["password"]
+    secrets = [admin_password, "alice-password-1234", "hsp_tenant-seaside-001.tokensecretvalue12345"]
+    served = banner(stack, "http://127.0.0.1:8000", demo_file, production=True)
+    assert not [s for s in secrets if s in served]
+    assert str(stack.secrets_file) in served and f"{MANAGE} issue_token" in served and f"{MANAGE} issue_jwt" in served
+    developed = banner(stack, "http://127.0.0.1:8000", demo_file, production=False)
+    assert all(s in developed for s in secrets)

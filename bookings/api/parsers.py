@@ -55,17 +55,25 @@ class LimitedJSONParser(JSONParser):
             data = json.loads(raw.decode("utf-8")) if raw.strip() else {}
         except (ValueError, UnicodeDecodeError) as exc:
             raise exceptions.ParseError(f"JSON parse error - {exc}") from None
-        if contains_nul(data):
-            raise exceptions.ParseError("NUL characters (\\u0000) are not accepted.")
+        problem = unstorable_text(data)
+        if problem:
+            raise exceptions.ParseError(problem)
         return data
 
 
-def contains_nul(value) -> bool:
-    """A NUL in any key or string value (depth is already bounded)."""
+def unstorable_text(value) -> str | None:
+    """What no key or string value may hold (depth is already bounded): a NUL, or a lone surrogate (`\\ud800`
+    escaped alone is valid JSON, but no UTF-8 text: it would fail later, deeper, when encoded)."""
     if isinstance(value, str):
-        return "\x00" in value
+        if "\x00" in value:
+            return "NUL characters (\\u0000) are not accepted."
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "Unpaired surrogate escapes (\\ud800-\\udfff alone) are not text; they are not accepted."
+        return None
     if isinstance(value, dict):
-        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
+        return next(filter(None, (unstorable_text(k) or unstorable_text(v) for k, v in value.items())), None)
     if isinstance(value, list):
-        return any(contains_nul(v) for v in value)
-    return False
+        return next(filter(None, (unstorable_text(v) for v in value)), None)
+    return None

@@ -123,6 +123,10 @@ def test_a_row_too_large_for_the_data_api_is_a_clear_error(api, world, db_access
     [
         '{"name": "nul\\u0000name", "entity_type": "venue"}',
         '{"name": "ok", "entity_type": "venue", "metadata": {"k\\u0000": 1}}',
+        # lone surrogates: valid JSON escapes, but no text (a 500 when encoded for the database)
+        '{"name": "lone\\ud800", "entity_type": "venue"}',
+        '{"name": "ok", "entity_type": "venue", "metadata": {"\\udfff": 1}}',
+        '{"name": "ok", "entity_type": "venue", "metadata": {"k": ["\\ud83d"]}}',
         '{"name": "ok", "entity_type": "venue", "metadata": ' + "[" * 50_000 + "]" * 50_000 + "}",
         '{"name": "ok", "entity_type": "venue", "metadata": {"a": ' + '{"a": ' * 40 + "1" + "}" * 40 + "}}",
     ],
@@ -340,3 +344,70 @@ def test_on_lambda_the_address_is_api_gateways_source_ip(version):
         }
     make_lambda_handler(_source_address(app))(event, None)
     assert seen["remote"] == "198.51.100.50"
+
+
+@pytest.mark.parametrize("formatter", ["json", "text"])
+def test_a_token_in_a_query_string_is_never_logged(api, world, formatter, db_access):
+    """Refused (credentials travel in headers only), and not written down: every log line is redacted, whichever
+    format the deployment logs in."""
+    import io
+    import logging
+
+    from hospitality.log_format import JsonFormatter, TextFormatter
+
+    token, jwt_value = world.tokens["ann@A"], world.jwt("ann", A)
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(JsonFormatter() if formatter == "json" else TextFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        for query in (f"token={token}", f"access_token={jwt_value}", f"api_key={token}&password=hunter2-secret"):
+            response = api.get(f"/api/bookings/?{query}")
+            assert response.status_code == 401
+            logging.getLogger("django.request").warning("probe %s", f"/api/bookings/?{query}")
+    finally:
+        root.removeHandler(handler)
+    logged = out.getvalue()
+    assert "/api/bookings/?" in logged
+    for secret in (token, token.split(".", 1)[1], jwt_value, "hunter2-secret"):
+        assert secret not in logged
+
+
+def test_every_api_answer_is_private_even_a_404(api, world):
+    for response in (
+        api.get("/api/no-such-endpoint/"),
+        api.get("/api/no-such-endpoint/", **world.auth()),
+        api.get(f"/api/bookings/{world.bookings['tenant-beta-002'][0].pk}/", **world.auth()),
+        api.get("/api/bookings/"),
+    ):
+        assert response.status_code in (401, 404)
+        assert response["Cache-Control"] == "private, no-store"
+        assert "Authorization" in response["Vary"]
+
+
+def test_issue_jwt_mints_what_this_server_accepts(api, world):
+    """The command `make run` and the README print (`manage.py issue_jwt --user … --tenant …`), run as printed in a
+    shell from the project root: its JWT is accepted, and lives no longer than the server allows."""
+    import shlex
+
+    from devstack.__main__ import MANAGE
+
+    command = f"{MANAGE} issue_jwt --user {shlex.quote(world.users['ann'].username)} --tenant {A}"
+    printed = subprocess.run(command, shell=True, cwd=ROOT, capture_output=True, text=True, check=True)
+    token = printed.stdout.strip()
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == settings.TENANT_JWT_MAX_LIFETIME
+    response = api.get("/api/bookings/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 200 and response.json()["count"] == len(world.bookings[A])
+    too_long = subprocess.run(
+        f"{command} --lifetime {settings.TENANT_JWT_MAX_LIFETIME + 1}", shell=True, cwd=ROOT, capture_output=True
+    )
+    assert too_long.returncode != 0 and b"TENANT_JWT_MAX_LIFETIME" in too_long.stderr
+    stranger = subprocess.run(
+        f"{MANAGE} issue_jwt --user {world.users['ben'].username} --tenant {A}",
+        shell=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
+    assert stranger.returncode != 0 and b"not an active member" in stranger.stderr

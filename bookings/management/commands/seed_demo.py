@@ -8,13 +8,13 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-import jwt
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from bookings.models import Booking, BookingStatus, Entity, EntityType, RelationshipType, TenantRelationship
+from tenants.authentication import mint_jwt
 from tenants.context import trusted_scope
 from tenants.management.progress import ProgressMixin
 from tenants.models import ApiToken, Membership, Role, Tenant
@@ -66,20 +66,9 @@ class Command(ProgressMixin, BaseCommand):
                 _, token = ApiToken.issue(tenant=Tenant.objects.get(id=tenant_id), user=user, name="demo")
                 credentials["api_tokens"][key] = token
                 if settings.TENANT_JWT_SECRET and settings.TENANT_JWT_ALGORITHM.startswith("HS"):
-                    now = int(time.time())
-                    credentials["jwts"][key] = jwt.encode(
-                        {
-                            "tenantId": tenant_id,
-                            "userId": str(user.pk),
-                            "role": str(role),
-                            "iss": settings.TENANT_JWT_ISSUER,
-                            "aud": settings.TENANT_JWT_AUDIENCE,
-                            "iat": now,
-                            "exp": now + 7 * 24 * 3600,
-                        },
-                        settings.TENANT_JWT_SECRET,
-                        algorithm=settings.TENANT_JWT_ALGORITHM,
-                    )
+                    # valid for as long as this server accepts (TENANT_JWT_MAX_LIFETIME); `manage.py issue_jwt`
+                    # mints another
+                    credentials["jwts"][key] = mint_jwt(tenant_id, str(user.pk), str(role))
             for tenant_id, _ in TENANTS:
                 if Entity.objects.filter(tenant_id=tenant_id).exists():
                     self.stdout.write(f"  {tenant_id}: demo data already present, kept")
