@@ -132,3 +132,20 @@ def test_make_serve_prints_no_secret_and_make_run_prints_logins(tmp_path):
     assert str(stack.secrets_file) in served and f"{MANAGE} issue_token" in served and f"{MANAGE} issue_jwt" in served
     developed = banner(stack, "http://127.0.0.1:8000", demo_file, production=False)
     assert all(s in developed for s in secrets)
+
+
+def test_the_log_scan_finds_secrets_and_credential_shapes(tmp_path):
+    from devstack.log_audit import known_secrets, scan
+
+    log = tmp_path / "run.log"
+    log.write_text(
+        "ok line\n"
+        "GET /api/bookings/?token=hsp_tenant-alpha-001.AbCdEfGhIjKlMnOpQrStUvWx 401\n"
+        "connecting with password s3cret-password-value\n"
+        "Bearer eyJhbGciOiJIUzI1NiJ9.eyJ0ZW5hbnRJZCI6InQifQ.c2lnbmF0dXJlLXZhbHVlLTEyMzQ\n"
+        "GET /api/bookings/?token=hsp_[redacted] 401\n"
+    )
+    secrets = known_secrets({"roles": {"hospitality_app": {"password": "s3cret-password-value"}}}, {})
+    findings, lines = scan([log, tmp_path / "missing.log"], secrets)
+    assert lines == 5
+    assert [f.split(": ", 1)[1] for f in findings] == ["API token", "password of hospitality_app", "JWT"]
