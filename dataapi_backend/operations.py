@@ -4,6 +4,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.backends.postgresql import operations as pg_operations
 from django.db.backends.postgresql.operations import get_json_dumps
 
@@ -50,6 +51,11 @@ class DatabaseOperations(pg_operations.DatabaseOperations):
             return self.compose_sql(sql, params)
         except (TypeError, ValueError):
             return sql
+
+    def prepare_sql_script(self, sql: str) -> list[str]:
+        # The postgresql backend hands psycopg a script whole; the Data API runs one statement per call (Aurora
+        # refuses more), so scripts (RunSQL strings, sqlflush) are split as Django's base backend splits them.
+        return BaseDatabaseOperations.prepare_sql_script(self, sql)
 
     def execute_sql_flush(self, sql_list: list[str]) -> None:
         # PostgreSQL's flush is one TRUNCATE of every table, atomic on its own: outside a transaction it needs none,

@@ -14,6 +14,7 @@ from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import psycopg
+import sqlparse
 from psycopg_pool import ConnectionPool
 
 from . import errors
@@ -60,6 +61,14 @@ class StatementResult:
     typnames: list[str] = dataclasses.field(default_factory=list)
     array_loaders: list[Any] = dataclasses.field(default_factory=list)
     columns: list[dict[str, Any]] | None = None
+
+
+def statement_count(sql: str) -> int:
+    """Statements in `sql`, as PostgreSQL would run them: semicolons inside strings, quoted identifiers,
+    dollar-quoted bodies and comments do not count, nor does a trailing semicolon or comment."""
+    if ";" not in sql:
+        return 1  # the common case, without parsing
+    return sum(1 for part in sqlparse.split(sql) if sqlparse.format(part, strip_comments=True).strip(" \t\n\r;"))
 
 
 class Engine:
@@ -153,6 +162,8 @@ class Engine:
             raise errors.BadRequestException(
                 f"SQL statement is too long: {len(sql)} characters, the limit is {self.config.max_sql_chars}"
             )
+        if statement_count(sql) > 1:
+            raise errors.ValidationException("Multistatements aren't supported.")
 
     def execute_statement(
         self,

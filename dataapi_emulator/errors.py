@@ -35,6 +35,8 @@ ServiceUnavailableError = _error("ServiceUnavailableError", 503)
 DatabaseUnavailableException = _error("DatabaseUnavailableException", 504)
 # Generic AWS errors that are not in the rds-data model but that every AWS endpoint can return.
 ThrottlingException = _error("ThrottlingException", 400)
+# What AWS answers to a call carrying more than one statement on Serverless v2 and provisioned clusters.
+ValidationException = _error("ValidationException", 400)
 MissingAuthenticationTokenException = _error("MissingAuthenticationTokenException", 403)
 InvalidSignatureException = _error("InvalidSignatureException", 403)
 UnknownOperationException = _error("UnknownOperationException", 404)

@@ -68,7 +68,14 @@ def _django_env(stack: Stack, **overrides) -> dict[str, str]:
 
 
 # What the server process does not need: the owner's credentials (migrations) and the Django-suite superuser.
-SERVER_OMITS = ("OWNER_DATABASE_URL", "DB_OWNER_SECRET_ARN", "SUITE_DATABASE_URL", "DB_SUITE_SECRET_ARN")
+SERVER_OMITS = (
+    "OWNER_DATABASE_URL",
+    "DB_OWNER_SECRET_ARN",
+    "SUITE_DATABASE_URL",
+    "DB_SUITE_SECRET_ARN",
+    "MASTER_DATABASE_URL",
+    "DB_MASTER_SECRET_ARN",
+)
 
 
 def _server_env(stack: Stack, **overrides) -> dict[str, str]:

@@ -26,6 +26,10 @@ ROLES = ("hospitality_owner", "hospitality_admin", "hospitality_app")
 # The test stack only: a superuser for running Django's own test suite on the backend (it creates databases and
 # extensions); never part of the application's roles.
 SUITE_ROLE = "hospitality_suite"
+# The cluster's master as Aurora has it (a member of rds_superuser there): CREATEROLE and CREATEDB, not a superuser.
+# The roles and the database are made by it, through the same bootstrap as on AWS, so that whatever needs a
+# superuser fails here first.
+MASTER_ROLE = "hospitality_master"
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
 
@@ -42,7 +46,7 @@ class StackSpec:
 
     @property
     def roles(self) -> tuple[str, ...]:
-        return (*ROLES, SUITE_ROLE) if self.suite_role else ROLES
+        return (*ROLES, MASTER_ROLE, SUITE_ROLE) if self.suite_role else (*ROLES, MASTER_ROLE)
 
     @property
     def root(self) -> Path:
@@ -134,41 +138,36 @@ class Stack:
     def ensure_database(self) -> None:
         from psycopg import sql
 
+        from tenants.bootstrap import bootstrap
+
         creds = self.credentials()
         with self._superuser() as conn:
-            conn.execute((SQL_DIR / "00_roles.sql").read_text())
-            if self.spec.suite_role:
-                if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [SUITE_ROLE]).fetchone():
-                    conn.execute(sql.SQL("CREATE ROLE {} LOGIN SUPERUSER").format(sql.Identifier(SUITE_ROLE)))
-            for role in self.spec.roles:
+            for role, attributes in ((MASTER_ROLE, "CREATEROLE CREATEDB"), (SUITE_ROLE, "SUPERUSER")):
+                if role not in self.spec.roles:
+                    continue
+                if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
+                    conn.execute(sql.SQL("CREATE ROLE {} LOGIN " + attributes).format(sql.Identifier(role)))
                 conn.execute(
                     sql.SQL("ALTER ROLE {} PASSWORD {}").format(
                         sql.Identifier(role), sql.Literal(creds["roles"][role]["password"])
                     )
                 )
+            if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'hospitality_admin'").fetchone():
+                # clusters bootstrapped before the trusted path had its own policy gave it BYPASSRLS, which an
+                # Aurora master cannot grant: take it back so that this stack is what AWS can be
+                conn.execute("ALTER ROLE hospitality_admin NOBYPASSRLS")
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.spec.database]).fetchone()
             if exists and self.spec.fresh_database:
                 conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(self.spec.database)))
-                exists = None
-            if not exists:
-                conn.execute(
-                    sql.SQL("CREATE DATABASE {} OWNER hospitality_owner TEMPLATE template0 ENCODING 'UTF8'").format(
-                        sql.Identifier(self.spec.database)
-                    )
-                )
-            conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(self.spec.database)))
-            conn.execute(
-                sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
-                    sql.Identifier(self.spec.database), sql.SQL(", ").join(sql.Identifier(r) for r in ROLES)
-                )
+
+        def as_master(database: str):
+            import psycopg
+
+            return psycopg.connect(
+                self.dsn(MASTER_ROLE, database).replace("postgres://", "postgresql://"), autocommit=True
             )
-        with self._superuser(self.spec.database) as conn:
-            # Extensions need a superuser; everything after this runs as the owner through Django.
-            for ext in ("pgcrypto", "btree_gist"):
-                available = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = %s", [ext]).fetchone()
-                if available:
-                    conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(ext)))
-            conn.execute((SQL_DIR / "01_database.sql").read_text())
+
+        bootstrap(as_master, self.spec.database, {role: creds["roles"][role]["password"] for role in ROLES})
 
     # -- emulator process -------------------------------------------------------------------------------------
     def _write_emulator_config(self) -> bool:
@@ -271,6 +270,9 @@ class Stack:
             "DB_SECRET_ARN": roles["hospitality_app"]["secret_arn"],
             "DB_ADMIN_SECRET_ARN": roles["hospitality_admin"]["secret_arn"],
             "DB_OWNER_SECRET_ARN": roles["hospitality_owner"]["secret_arn"],
+            # the cluster's master (CREATEROLE, CREATEDB), for `manage.py bootstrap_database`
+            "DB_MASTER_SECRET_ARN": roles[MASTER_ROLE]["secret_arn"],
+            "MASTER_DATABASE_URL": self.dsn(MASTER_ROLE, "postgres"),
             "DATABASE_NAME": self.spec.database,
             "AWS_REGION": REGION,
             "DATA_API_ENDPOINT": self.emulator_url(),

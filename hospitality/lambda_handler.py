@@ -12,9 +12,7 @@ is created on the first Data API call and reused for the life of the environment
 
 from __future__ import annotations
 
-import io
 import os
-import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hospitality.settings")
 
@@ -55,44 +53,13 @@ def _warm_up() -> None:
 
 _warm_up()
 
-# What the management function may run: schema and policy work as the owner. `shell`, `dbshell` and `flush` are left
-# out on purpose: an invoke permission must not become arbitrary code or a wiped database as the schema owner.
-MANAGEMENT_COMMANDS = frozenset(
-    {"check", "migrate", "showmigrations", "sqlmigrate", "rls_apply", "rls_verify", "context_keys"}
-)
-
 
 def handler(event, context):
     return _http(event, context)
 
 
 def manage(event, context):
-    """Run one allow-listed management command; its output and exit status come back in the response."""
-    from django.core.management import call_command
-    from django.core.management.base import CommandError
+    """Run one allow-listed management command (hospitality/management_events.py)."""
+    from hospitality.management_events import run
 
-    argv = event.get("manage") if isinstance(event, dict) else None
-    if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
-        return {"exit_status": 2, "output": 'expected an event like {"manage": ["migrate", "--noinput"]}'}
-    name, args = argv[0], argv[1:]
-    if name not in MANAGEMENT_COMMANDS:
-        return {
-            "exit_status": 2,
-            "output": f"{name!r} is not a command this function runs; allowed: "
-            f"{', '.join(sorted(MANAGEMENT_COMMANDS))}",
-        }
-    out, err = io.StringIO(), io.StringIO()
-    started = time.monotonic()
-    try:
-        call_command(name, *args, stdout=out, stderr=err, no_color=True)
-        status = 0
-    except CommandError as exc:
-        err.write(f"CommandError: {exc}\n")
-        status = exc.returncode
-    except SystemExit as exc:  # a command that exits itself (rls_verify exits 1 on findings)
-        status = exc.code if isinstance(exc.code, int) else 1
-    return {
-        "exit_status": status,
-        "output": out.getvalue() + err.getvalue(),
-        "seconds": round(time.monotonic() - started, 3),
-    }
+    return run(event)

@@ -25,6 +25,12 @@ DROP POLICY IF EXISTS app_delete ON public.{table};
 CREATE POLICY app_delete ON public.{table} FOR DELETE TO hospitality_app
   USING ((SELECT app.current_user_role()) = ANY ({writers}));
 
+-- The trusted path (staff admin, operator commands) sees and changes every tenant's rows by role: hospitality_admin
+-- is no superuser and has no BYPASSRLS (a cluster master that is not a superuser cannot grant it). The RESTRICTIVE
+-- policy above applies to the app role only, so nothing narrows this one.
+DROP POLICY IF EXISTS trusted_all ON public.{table};
+CREATE POLICY trusted_all ON public.{table} FOR ALL TO hospitality_admin USING (true) WITH CHECK (true);
+
 -- DML only: never ALL, never TRUNCATE / REFERENCES / TRIGGER.
 REVOKE ALL ON public.{table} FROM hospitality_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON public.{table} TO hospitality_app;

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import sqlparse
 from django.apps import apps
 from django.db import connections, transaction
 
@@ -16,13 +17,15 @@ from .aliases import TRUSTED_ALIAS
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 APP_ROLE, ADMIN_ROLE, OWNER_ROLE = "hospitality_app", "hospitality_admin", "hospitality_owner"
-# policy name → (PERMISSIVE/RESTRICTIVE, command) as pg_policies shows them; every one is TO hospitality_app
+# policy name → (PERMISSIVE/RESTRICTIVE, command, role) as pg_policies shows them
 EXPECTED_POLICIES = {
-    "tenant_isolation": ("RESTRICTIVE", "ALL"),
-    "app_select": ("PERMISSIVE", "SELECT"),
-    "app_insert": ("PERMISSIVE", "INSERT"),
-    "app_update": ("PERMISSIVE", "UPDATE"),
-    "app_delete": ("PERMISSIVE", "DELETE"),
+    "tenant_isolation": ("RESTRICTIVE", "ALL", APP_ROLE),
+    "app_select": ("PERMISSIVE", "SELECT", APP_ROLE),
+    "app_insert": ("PERMISSIVE", "INSERT", APP_ROLE),
+    "app_update": ("PERMISSIVE", "UPDATE", APP_ROLE),
+    "app_delete": ("PERMISSIVE", "DELETE", APP_ROLE),
+    # the trusted path's sight of every tenant (no BYPASSRLS: only a superuser could grant it)
+    "trusted_all": ("PERMISSIVE", "ALL", ADMIN_ROLE),
 }
 # Which member roles may write each tenant table (the API's permissions say the same; README "Roles"). Staff
 # handle bookings; the property catalogue and relationships are the managers'.
@@ -48,8 +51,24 @@ def sql_files() -> list[Path]:
     return sorted(SQL_DIR.glob("[0-9][0-9]_*.sql"))
 
 
+def statements(script: str) -> list[str]:
+    """The statements of an SQL script, one per Data API call (Aurora refuses several in one): split where
+    PostgreSQL would end them, so semicolons in strings, dollar-quoted bodies and comments stay; pieces that are only
+    comments are dropped."""
+    return [s for s in (p.strip() for p in sqlparse.split(script)) if sqlparse.format(s, strip_comments=True).strip()]
+
+
+def run_script(cursor, script: str) -> int:
+    """Run an SQL script statement by statement on `cursor`; returns how many ran."""
+    parts = statements(script)
+    for statement in parts:
+        cursor.execute(statement)
+    return len(parts)
+
+
 def apply(using: str = TRUSTED_ALIAS, log=lambda msg: None) -> list[str]:
-    """Run every sql/ file in order, in one transaction; the policy file once per tenant table."""
+    """Run every sql/ file in order, one statement per call, all in one transaction (a failure leaves nothing half
+    applied); the policy file once per tenant table."""
     applied = []
     connection = connections[using]
     with transaction.atomic(using=using), connection.cursor() as cursor:
@@ -59,11 +78,11 @@ def apply(using: str = TRUSTED_ALIAS, log=lambda msg: None) -> list[str]:
                 continue  # roles are cluster-wide and created by whoever provisions the cluster (needs CREATEROLE)
             if "{table}" in text:
                 for table in tenant_tables():
-                    cursor.execute(per_table_sql(text, table))
-                    log(f"{path.name} → {table}")
+                    count = run_script(cursor, per_table_sql(text, table))
+                    log(f"{path.name} → {table} ({count} statements)")
             else:
-                cursor.execute(text)
-                log(path.name)
+                count = run_script(cursor, text)
+                log(f"{path.name} ({count} statements)")
             applied.append(path.name)
     return applied
 
@@ -110,16 +129,16 @@ def audit(using: str = TRUSTED_ALIAS) -> list[Finding]:
             }
             for name in sorted(set(policies) - set(EXPECTED_POLICIES)):
                 findings.append(Finding("unexpected-policy", f"{table}: policy {name} is not in the allow-list"))
-            for name, (permissive, cmd) in EXPECTED_POLICIES.items():
+            for name, (permissive, cmd, role) in EXPECTED_POLICIES.items():
                 got = policies.get(name)
                 if got is None:
                     findings.append(Finding("missing-policy", f"{table}: policy {name} is missing"))
-                elif got[0] != permissive or got[1] != cmd or got[2] != [APP_ROLE]:
+                elif got[0] != permissive or got[1] != cmd or got[2] != [role]:
                     findings.append(
                         Finding(
                             "policy-changed",
                             f"{table}: policy {name} is {got[0]} {got[1]} TO "
-                            f"{got[2]}, expected {permissive} {cmd} TO {APP_ROLE}",
+                            f"{got[2]}, expected {permissive} {cmd} TO {role}",
                         )
                     )
                 elif name == "tenant_isolation" and (got[3] != TENANT_PREDICATE or got[4] != TENANT_PREDICATE):

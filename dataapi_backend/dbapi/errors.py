@@ -286,6 +286,7 @@ AWS_CLASSES: dict[str, type[Error]] = {
     "InvalidResourceStateException": OperationalError,
     "DatabaseNotFoundException": OperationalError,
     "UnsupportedResultException": NotSupportedError,
+    "ValidationException": ProgrammingError,
 }
 HINTS = {
     "TransactionNotFoundException": (
@@ -297,6 +298,8 @@ HINTS = {
     "SecretsErrorException": "check DB_SECRET_ARN / OPTIONS['secret_arn'] and the IAM permission "
     "secretsmanager:GetSecretValue",
     "AccessDeniedException": "the IAM principal lacks rds-data permissions on the cluster",
+    "ValidationException": "one SQL statement per call: split scripts into statements (Django's "
+    "connection.ops.prepare_sql_script, or sqlparse.split)",
 }
 
 

@@ -134,20 +134,27 @@ def generated(moto_url):
 class Resolver:
     """Evaluates the intrinsic functions the functions' environments use, against the local stack."""
 
-    def __init__(self, generated: dict, moto_url: str):
+    def __init__(self, generated: dict, moto_url: str, stack: dict | None = None):
+        """`stack`: the cluster ARN, database name and secret ARNs to resolve to (the local stack's by default)."""
         env = os.environ
-        self.refs = {
+        stack = stack or {
+            "cluster": env["DB_CLUSTER_ARN"],
+            "database": env["DATABASE_NAME"],
             "AppSecret": env["DB_SECRET_ARN"],
             "AdminSecret": env["DB_ADMIN_SECRET_ARN"],
             "OwnerSecret": env["DB_OWNER_SECRET_ARN"],
-            "DatabaseName": env["DATABASE_NAME"],
+            "MasterSecret": env["DB_MASTER_SECRET_ARN"],
+        }
+        self.refs = {
+            **{k: v for k, v in stack.items() if k.endswith("Secret")},
+            "DatabaseName": stack["database"],
             "HttpApi": API_ID,
             "AWS::Region": REGION,
             "AWS::URLSuffix": "amazonaws.com",
             "AWS::Partition": "aws",
             **{logical: arn for logical, (arn, _) in generated.items()},
         }
-        self.attrs = {"Cluster.DBClusterArn": env["DB_CLUSTER_ARN"]}
+        self.attrs = {"Cluster.DBClusterArn": stack["cluster"]}
         self.secrets = boto3.client(
             "secretsmanager",
             region_name=REGION,
@@ -193,9 +200,8 @@ def template():
     return parsed["Resources"]
 
 
-@pytest.fixture(scope="module")
-def function_env(template, generated, moto_url):
-    resolver = Resolver(generated, moto_url)
+def environments(template, resolver: Resolver, moto_url: str, data_api_endpoint: str):
+    """logical id → (handler, the environment Lambda gives that function), resolved by `resolver`."""
 
     def build(logical: str) -> tuple[str, dict]:
         props = template[logical]["Properties"]
@@ -211,13 +217,18 @@ def function_env(template, generated, moto_url):
             "PATH": "/usr/bin:/bin",
             "TZ": ":UTC",
             # the local stand-ins for AWS endpoints (boto3 reads these; the code has no test switch)
-            "AWS_ENDPOINT_URL_RDS_DATA": os.environ["DATA_API_ENDPOINT"],
+            "AWS_ENDPOINT_URL_RDS_DATA": data_api_endpoint,
             "AWS_ENDPOINT_URL_SECRETS_MANAGER": moto_url,
             "AWS_ENDPOINT_URL_CLOUDWATCH": moto_url,
         }
         return props["Handler"], {**lambda_env, **env}
 
     return build
+
+
+@pytest.fixture(scope="module")
+def function_env(template, generated, moto_url):
+    return environments(template, Resolver(generated, moto_url), moto_url, os.environ["DATA_API_ENDPOINT"])
 
 
 def invoke(task_root: Path, tmp_path: Path, handler: str, env: dict, events: list) -> list:
@@ -278,6 +289,28 @@ def body_of(response: dict):
         if response["headers"].get("content-type", "").startswith("application/json")
         else response["body"]
     )
+
+
+def cookie_jar(response: dict) -> dict:
+    """The cookies an HTTP API v2 response sets (apig-wsgi returns them in `cookies`)."""
+    jar = {}
+    for cookie in response.get("cookies") or []:
+        name, _, rest = cookie.partition("=")
+        jar[name.strip()] = rest.split(";", 1)[0]
+    return jar
+
+
+def form_event(path: str, body: str, cookies: dict) -> dict:
+    """A browser's form POST: urlencoded body, its cookies, and the Origin/Referer Django's CSRF check compares."""
+    host = f"https://{API_ID}.execute-api.{REGION}.amazonaws.com"
+    event = http_event(
+        "POST",
+        path,
+        {"content-type": "application/x-www-form-urlencoded", "origin": host, "referer": host + path},
+    )
+    event["body"] = body
+    event["cookies"] = [f"{k}={v}" for k, v in cookies.items()]
+    return event
 
 
 # -- a tenant with a member, an API token and a booking, committed through the trusted path ----------------------
@@ -409,7 +442,7 @@ def test_staff_admin_function(task_root, function_env, tmp_path, tenant_data):
 def test_management_function(task_root, function_env, tmp_path):
     handler, env = function_env("ManagementFunction")
     assert handler == "hospitality.lambda_handler.manage"
-    migrate, verify, refused, malformed = invoke(
+    migrate, verify, refused, malformed, backwards = invoke(
         task_root,
         tmp_path,
         handler,
@@ -419,12 +452,139 @@ def test_management_function(task_root, function_env, tmp_path):
             {"manage": ["rls_verify"]},
             {"manage": ["shell", "-c", "print(1)"]},
             {"migrate": True},
+            {"manage": ["migrate", "bookings", "zero"]},
         ],
     )
     assert migrate["exit_status"] == 0 and "No migrations to apply" in migrate["output"], migrate
     assert verify["exit_status"] == 0 and "RLS audit passed" in verify["output"], verify
     assert refused["exit_status"] == 2 and "not a command this function runs" in refused["output"]
     assert malformed["exit_status"] == 2 and '{"manage"' in malformed["output"]
+    # a backwards migration would drop data: refused, and nothing changed (rls_verify still passes below)
+    assert backwards["exit_status"] == 2 and "would unapply" in backwards["output"], backwards
+    (tmp_path / "again").mkdir()
+    [verify_again] = invoke(task_root, tmp_path / "again", handler, env, [{"manage": ["showmigrations", "bookings"]}])
+    assert "[ ]" not in verify_again["output"], verify_again
+
+
+# -- a first deployment: an empty cluster holding only its master secret --------------------------------------------
+FIRST_TENANT = "tenant-first-001"
+
+
+@pytest.fixture(scope="module")
+def empty_cluster(tmp_path_factory, moto_url):
+    """A new PostgreSQL cluster whose only login is the master, as Aurora creates it (CREATEROLE and CREATEDB, not a
+    superuser), behind its own strict Data API emulator; the template's database secrets in Secrets Manager (moto)
+    hold generated passwords, as CloudFormation's GenerateSecretString leaves them."""
+    import psycopg
+
+    from dataapi_emulator.config import EmulatorConfig, Secret
+    from dataapi_emulator.server import EmulatorServer
+    from devstack.postgres import LocalPostgres
+
+    pg = LocalPostgres(tmp_path_factory.mktemp("cluster"), free_port())
+    pg.init()
+    pg.start()
+    master_password = secrets.token_urlsafe(24)
+    with psycopg.connect(pg.superuser_conninfo(), autocommit=True) as su:
+        su.execute(f"CREATE ROLE cluster_master LOGIN CREATEROLE CREATEDB PASSWORD '{master_password}'")
+    sm = boto3.client(
+        "secretsmanager", region_name=REGION, endpoint_url=moto_url, aws_access_key_id="l", aws_secret_access_key="l"
+    )
+    logins = {
+        "MasterSecret": ("cluster_master", master_password),
+        "OwnerSecret": ("hospitality_owner", secrets.token_urlsafe(24)),
+        "AdminSecret": ("hospitality_admin", secrets.token_urlsafe(24)),
+        "AppSecret": ("hospitality_app", secrets.token_urlsafe(24)),
+    }
+    arns = {
+        logical: sm.create_secret(
+            Name=f"hospitality/first/{logical}-{secrets.token_hex(3)}",
+            SecretString=json.dumps({"username": user, "password": password}),
+        )["ARN"]
+        for logical, (user, password) in logins.items()
+    }
+    cluster = f"arn:aws:rds:{REGION}:123456789012:cluster:hospitality-first"
+    emulator = EmulatorServer(
+        EmulatorConfig(
+            pg_port=pg.port,
+            clusters=[cluster],
+            secrets={arns[k]: Secret(username=u, password=pw) for k, (u, pw) in logins.items()},
+        )
+    ).start()
+    yield {"cluster": cluster, "database": "hospitality_first", **arns, "endpoint": emulator.url}
+    emulator.stop()
+    pg.stop()
+
+
+def test_a_first_deployment_from_an_empty_cluster_through_management_events(
+    task_root, template, generated, moto_url, empty_cluster, tmp_path
+):
+    """The README's AWS sequence, event by event, on the packaged artifact: bootstrap as the (non-superuser)
+    master, migrate, policies, keys, the first staff user, a tenant with a member and a token; then the tenant
+    function serves that token and the staff user logs in to the staff function."""
+    env_of = environments(template, Resolver(generated, moto_url, empty_cluster), moto_url, empty_cluster["endpoint"])
+    handler, env = env_of("ManagementFunction")
+    events = [
+        {"manage": ["bootstrap_database"]},
+        {"manage": ["migrate", "--noinput"]},
+        {"manage": ["rls_apply"]},
+        {"manage": ["context_keys", "sync"]},
+        {"manage": ["rls_verify"]},
+        {"manage": ["ensure_staff_user", "--username", "ops", "--generate-password"]},
+        {
+            "manage": [
+                "add_member",
+                "--tenant",
+                FIRST_TENANT,
+                "--tenant-name",
+                "First",
+                "--user",
+                "first-owner",
+                "--role",
+                "owner",
+            ]
+        },
+        {"manage": ["issue_token", "--tenant", FIRST_TENANT, "--user", "first-owner"]},
+        {"manage": ["bootstrap_database"]},  # idempotent: a second run changes nothing and fails on nothing
+        {"manage": ["migrate", "bookings", "zero"]},
+    ]
+    results = invoke(task_root, tmp_path, handler, env, events)
+    for event, result in zip(events[:-1], results[:-1], strict=True):
+        assert result["exit_status"] == 0, (event, result)
+    assert "RLS audit passed" in results[4]["output"]
+    password = re.search(r"password \(shown once, store it now\): (\S+)", results[5]["output"])[1]
+    token = results[7]["output"].strip().splitlines()[-1]
+    assert token.startswith(f"hsp_{FIRST_TENANT}.")
+    assert results[-1]["exit_status"] == 2 and "would unapply" in results[-1]["output"]
+
+    handler, env = env_of("TenantApiFunction")
+    (tmp_path / "tenant").mkdir()
+    [listed] = invoke(
+        task_root,
+        tmp_path / "tenant",
+        handler,
+        env,
+        [http_event("GET", "/api/bookings/", {"authorization": f"Token {token}"})],
+    )
+    assert listed["statusCode"] == 200, listed
+    assert body_of(listed)["count"] == 0
+
+    handler, env = env_of("StaffAdminFunction")
+    (tmp_path / "staff").mkdir()
+    (page,) = invoke(task_root, tmp_path / "staff", handler, env, [http_event("GET", "/admin/login/")])
+    assert page["statusCode"] == 200
+    cookies = cookie_jar(page)
+    csrf = cookies["csrftoken"]
+    login_body = f"csrfmiddlewaretoken={csrf}&username=ops&password={password}&next=/admin/"
+    (tmp_path / "login").mkdir()
+    (logged_in,) = invoke(
+        task_root,
+        tmp_path / "login",
+        handler,
+        env,
+        [form_event("/admin/login/", login_body, cookies)],
+    )
+    assert logged_in["statusCode"] == 302 and logged_in["headers"]["location"] == "/admin/", logged_in
 
 
 IMPORT_ALL = """

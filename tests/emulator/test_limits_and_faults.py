@@ -17,6 +17,45 @@ def test_sql_over_65536_characters_is_refused(rds, target):
 
 
 @pytest.mark.emulator_only
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 1; SELECT 2",
+        "SELECT 1;SELECT 2;",
+        "CREATE TEMP TABLE IF NOT EXISTS t (x int); DROP TABLE t",
+        "SELECT 1; -- and then\nSELECT 2",
+        "DO $$ BEGIN PERFORM 1; END $$; SELECT 1",
+    ],
+)
+def test_more_than_one_statement_per_call_is_refused(rds, target, sql):
+    """On Serverless v2 and provisioned clusters a call carries one statement (Serverless v1 ran several and
+    returned the first result): refused before anything runs."""
+    with pytest.raises(ClientError) as excinfo:
+        rds.execute_statement(sql=sql, **target.db())
+    assert error_of(excinfo) == ("ValidationException", "Multistatements aren't supported.")
+    with pytest.raises(ClientError) as excinfo:
+        rds.batch_execute_statement(sql=sql, parameterSets=[[]], **target.db())
+    assert error_of(excinfo)[0] == "ValidationException"
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 1;",
+        "SELECT 1; -- a trailing comment",
+        "SELECT 1 /* ; */ ;  ",
+        "SELECT ';' AS semicolon, 'a;b'",
+        'SELECT 1 AS ";"',
+        "SELECT length($$ a; b; $$) -- ;",
+        "DO $body$ BEGIN PERFORM 1; PERFORM 2; END $body$",
+        "-- leading comment; with a semicolon\nSELECT 1",
+    ],
+)
+def test_one_statement_with_semicolons_inside_is_one_statement(rds, target, sql):
+    assert rds.execute_statement(sql=sql, **target.db())["numberOfRecordsUpdated"] >= 0
+
+
+@pytest.mark.emulator_only
 def test_request_body_over_4_mib_is_refused(target):
     body = json.dumps(
         {

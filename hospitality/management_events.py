@@ -1,0 +1,112 @@
+"""The management function's events: `{"manage": ["migrate", "--noinput"]}` runs one allow-listed command as the
+schema owner and answers `{"exit_status", "output", "seconds"}`, whatever happens.
+
+What may run is the operator's toolbox from an empty cluster to a serving deployment (roles, migrations, policies,
+keys, the first staff user, tenants, members, tokens, the seed's adoption), and nothing that becomes arbitrary
+code or a wiped database as the schema owner (`shell`, `dbshell`, `flush`). Arguments are checked: `migrate` only
+moves forwards unless the event says `"allow_backwards": true` (the result then lists what was unapplied), and
+never fakes or prunes migration records.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+
+log = logging.getLogger("hospitality.management")
+
+MANAGEMENT_COMMANDS = frozenset(
+    {
+        "check",
+        "migrate",
+        "showmigrations",
+        "sqlmigrate",
+        "bootstrap_database",
+        "rls_apply",
+        "rls_verify",
+        "context_keys",
+        "ensure_staff_user",
+        "add_member",
+        "issue_token",
+        "rotate_token",
+        "adopt_seed_database",
+    }
+)
+REFUSED_MIGRATE_OPTIONS = {"fake": "--fake", "prune": "--prune", "run_syncdb": "--run-syncdb"}
+
+
+class Refused(Exception):
+    """The event asks for something this function does not do; nothing ran."""
+
+
+def backwards_migrations(args: list[str]) -> list[str]:
+    """What `migrate <args>` would unapply, from the migration plan (nothing runs). Refuses the options that write
+    migration records without running them."""
+    from django.core.management import load_command_class
+    from django.db import connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    options = load_command_class("django.core", "migrate").create_parser("manage", "migrate").parse_args(args)
+    for option, flag in REFUSED_MIGRATE_OPTIONS.items():
+        if getattr(options, option, False):
+            raise Refused(f"migrate {flag} is not run by the management function (it edits migration records)")
+    executor = MigrationExecutor(connections[options.database])
+    if options.app_label and options.migration_name:
+        if options.migration_name == "zero":
+            targets = [(options.app_label, None)]
+        else:
+            migration = executor.loader.get_migration_by_prefix(options.app_label, options.migration_name)
+            targets = [(migration.app_label, migration.name)]
+    elif options.app_label:
+        targets = [key for key in executor.loader.graph.leaf_nodes() if key[0] == options.app_label]
+    else:
+        targets = executor.loader.graph.leaf_nodes()
+    return [f"{m.app_label}.{m.name}" for m, backwards in executor.migration_plan(targets) if backwards]
+
+
+def run(event) -> dict:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    argv = event.get("manage") if isinstance(event, dict) else None
+    if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
+        return {"exit_status": 2, "output": 'expected an event like {"manage": ["migrate", "--noinput"]}'}
+    name, args = argv[0], argv[1:]
+    if name not in MANAGEMENT_COMMANDS:
+        allowed = ", ".join(sorted(MANAGEMENT_COMMANDS))
+        return {"exit_status": 2, "output": f"{name!r} is not a command this function runs; allowed: {allowed}"}
+    out, err = io.StringIO(), io.StringIO()
+    started = time.monotonic()
+    result: dict = {}
+    try:
+        if name == "migrate":
+            unapplied = backwards_migrations(args)
+            if unapplied and event.get("allow_backwards") is not True:
+                raise Refused(
+                    f"this migrate would unapply {len(unapplied)} migration(s) and may drop data: "
+                    f"{', '.join(unapplied)}; nothing was changed. Send the event again with "
+                    '"allow_backwards": true to run it.'
+                )
+            if unapplied:
+                result["unapplied"] = unapplied
+        call_command(name, *args, stdout=out, stderr=err, no_color=True)
+        status = 0
+    except Refused as exc:
+        err.write(f"refused: {exc}\n")
+        status = 2
+    except CommandError as exc:
+        err.write(f"CommandError: {exc}\n")
+        status = exc.returncode
+    except SystemExit as exc:  # a command that exits itself (rls_verify exits 1 on findings)
+        status = exc.code if isinstance(exc.code, int) else 1
+    except Exception as exc:  # an operator always gets an answer; the traceback goes to the logs
+        log.exception("management command %s failed", name)
+        err.write(f"error: {type(exc).__name__}: {exc} (traceback in the function's logs)\n")
+        status = 1
+    return {
+        "exit_status": status,
+        "output": out.getvalue() + err.getvalue(),
+        "seconds": round(time.monotonic() - started, 3),
+        **result,
+    }

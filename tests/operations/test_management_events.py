@@ -1,0 +1,91 @@
+"""The management function's events (hospitality/management_events.py), in process against the test stack: what it
+runs, what it refuses and why, and that every failure comes back as an exit status and output."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
+
+from hospitality import management_events
+from hospitality.management_events import MANAGEMENT_COMMANDS, run
+
+pytestmark = pytest.mark.django_db
+
+
+def applied() -> set:
+    return set(MigrationRecorder(connection).applied_migrations())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["bookings", "zero"], ["bookings", "0001"], ["tenants", "zero"], ["auth", "0001"]],
+)
+def test_a_backwards_migrate_is_refused_and_changes_nothing(args):
+    before = applied()
+    result = run({"manage": ["migrate", *args]})
+    assert result["exit_status"] == 2
+    assert "would unapply" in result["output"] and '"allow_backwards": true' in result["output"]
+    assert applied() == before
+
+
+def test_a_forwards_migrate_runs():
+    result = run({"manage": ["migrate", "--noinput"]})
+    assert result["exit_status"] == 0 and "unapplied" not in result, result
+
+
+def test_the_backwards_plan_names_what_would_be_unapplied():
+    unapplied = management_events.backwards_migrations(["bookings", "zero"])
+    assert unapplied and all(name.startswith("bookings.") for name in unapplied)
+    assert management_events.backwards_migrations([]) == []
+
+
+@pytest.mark.parametrize("flag", ["--fake", "--prune", "--run-syncdb"])
+def test_migrate_options_that_edit_records_are_refused(flag):
+    result = run({"manage": ["migrate", flag], "allow_backwards": True})
+    assert result["exit_status"] == 2 and flag in result["output"]
+
+
+@pytest.mark.parametrize("name", ["shell", "dbshell", "flush", "createsuperuser", "runserver", "loaddata"])
+def test_commands_outside_the_toolbox_are_refused(name):
+    result = run({"manage": [name]})
+    assert result["exit_status"] == 2 and "not a command this function runs" in result["output"]
+
+
+@pytest.mark.parametrize("event", [{}, {"manage": "migrate"}, {"manage": []}, {"manage": [1]}, [], None])
+def test_malformed_events_get_an_answer(event):
+    assert run(event)["exit_status"] == 2
+
+
+def test_an_unexpected_exception_is_an_answer_with_the_traceback_in_the_logs(monkeypatch, caplog):
+    def boom(*args, **kwargs):
+        raise RuntimeError("the cluster went away")
+
+    monkeypatch.setattr("django.core.management.call_command", boom)
+    with caplog.at_level(logging.ERROR, logger="hospitality.management"):
+        result = run({"manage": ["rls_verify"]})
+    assert result["exit_status"] == 1 and "RuntimeError: the cluster went away" in result["output"]
+    assert "Traceback" not in result["output"]
+    assert any(r.exc_info for r in caplog.records if r.name == "hospitality.management")
+
+
+def test_a_bad_argument_is_an_answer():
+    result = run({"manage": ["migrate", "--no-such-option"]})
+    assert result["exit_status"] in (1, 2) and "no-such-option" in result["output"]
+
+
+def test_the_toolbox_holds_what_an_operator_needs_from_an_empty_cluster():
+    assert {
+        "bootstrap_database",
+        "migrate",
+        "rls_apply",
+        "rls_verify",
+        "context_keys",
+        "ensure_staff_user",
+        "add_member",
+        "issue_token",
+        "rotate_token",
+        "adopt_seed_database",
+    } <= MANAGEMENT_COMMANDS
