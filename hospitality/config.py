@@ -119,7 +119,14 @@ def postgres_url(env: Mapping[str, str], var: str, server_side_binding: bool = F
 #   all          everything in one process: local development, a container or VM behind gunicorn
 FUNCTIONS = ("all", "tenant-api", "staff-admin", "management")
 # The tenant API must not hold any credential of the trusted path: one bug there would then reach every tenant.
-TRUSTED_VARS = ("DATABASE_URL", "DB_ADMIN_SECRET_ARN", "DB_OWNER_SECRET_ARN", "OWNER_DATABASE_URL")
+TRUSTED_VARS = (
+    "DATABASE_URL",
+    "DB_ADMIN_SECRET_ARN",
+    "DB_OWNER_SECRET_ARN",
+    "OWNER_DATABASE_URL",
+    "DB_MASTER_SECRET_ARN",
+    "MASTER_DATABASE_URL",
+)
 
 
 def env_choice(env: Mapping[str, str], var: str, choices: tuple[str, ...], default: str) -> str:

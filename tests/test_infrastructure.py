@@ -58,25 +58,40 @@ def _statements(template, role: str) -> dict:
 
 
 @pytest.mark.parametrize(
-    "function, role, secret, variable",
+    "function, role, secrets, variables",
     [
-        ("TenantApiFunction", "TenantApiRole", "AppSecret", "DB_SECRET_ARN"),
-        ("StaffAdminFunction", "StaffAdminRole", "AdminSecret", "DB_ADMIN_SECRET_ARN"),
-        ("ManagementFunction", "ManagementRole", "OwnerSecret", "DB_OWNER_SECRET_ARN"),
+        ("TenantApiFunction", "TenantApiRole", ["AppSecret"], {"DB_SECRET_ARN": "AppSecret"}),
+        ("StaffAdminFunction", "StaffAdminRole", ["AdminSecret"], {"DB_ADMIN_SECRET_ARN": "AdminSecret"}),
+        # the operator's function: the owner's secret for its work, the master's and the roles' for
+        # bootstrap_database (the master creates the roles with the passwords of their secrets)
+        (
+            "ManagementFunction",
+            "ManagementRole",
+            ["OwnerSecret", "MasterSecret", "AdminSecret", "AppSecret"],
+            {
+                "DB_OWNER_SECRET_ARN": "OwnerSecret",
+                "DB_MASTER_SECRET_ARN": "MasterSecret",
+                "DB_ADMIN_SECRET_ARN": "AdminSecret",
+                "DB_SECRET_ARN": "AppSecret",
+            },
+        ),
     ],
 )
-def test_each_function_can_read_exactly_one_database_secret(template, function, role, secret, variable):
+def test_each_function_can_read_only_its_database_secrets(template, function, role, secrets, variables):
     props = template[function]["Properties"]
     assert props["Role"] == {"Fn::GetAtt": [role, "Arn"]} and "VpcConfig" not in props
     by_sid = _statements(template, role)
     assert by_sid["DataApiOnThisClusterOnly"]["Resource"] == {"Fn::GetAtt": ["Cluster", "DBClusterArn"]}
     assert all(a.startswith("rds-data:") for a in by_sid["DataApiOnThisClusterOnly"]["Action"])
     secret_statements = [s for s in by_sid.values() if any(a.startswith("secretsmanager:") for a in s["Action"])]
-    assert [s["Resource"] for s in secret_statements] == [{"Ref": secret}]
+    granted = [
+        r for s in secret_statements for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+    ]
+    assert granted == [{"Ref": secret} for secret in secrets]
     assert not any("*" in str(s["Action"]) for s in by_sid.values())
     env = props["Environment"]["Variables"]
-    database_secrets = {k for k in env if k in ("DB_SECRET_ARN", "DB_ADMIN_SECRET_ARN", "DB_OWNER_SECRET_ARN")}
-    assert database_secrets == {variable} and env[variable] == {"Ref": secret}
+    database_secrets = {k for k in env if k.startswith("DB_") and k.endswith("SECRET_ARN")}
+    assert database_secrets == set(variables) and all(env[k] == {"Ref": v} for k, v in variables.items())
     # signing keys arrive as dynamic references, never as literals in the template
     assert env["DJANGO_SECRET_KEY"] == {"Fn::Sub": "{{resolve:secretsmanager:${DjangoSecretKey}}}"}
 
@@ -103,15 +118,82 @@ def test_seed_outputs(template):
     assert template["DataApiAccessPolicy"]["Type"] == "AWS::IAM::ManagedPolicy"
 
 
-def test_admin_and_docs_routes_reach_the_staff_function(template):
+def route_target(routes: dict, method: str, path: str) -> str:
+    """Which integration API Gateway (HTTP API) picks for a request: an exact route (method over ANY), else the
+    greedy `{proxy+}` route with the longest prefix — it matches one or more further path segments, never none —
+    else $default."""
+    exact, greedy = [], []
+    for key, target in routes.items():
+        if key == "$default":
+            continue
+        verb, route = key.split(" ", 1)
+        if verb not in (method, "ANY"):
+            continue
+        if route.endswith("/{proxy+}"):
+            prefix = route.removesuffix("{proxy+}")
+            if path.startswith(prefix) and path[len(prefix) :].strip("/"):
+                greedy.append((len(prefix), verb == method, target))
+        elif route == path:
+            exact.append((verb == method, target))
+    if exact:
+        return max(exact)[1]
+    if greedy:
+        return max(greedy)[2]
+    return routes["$default"]
+
+
+STAFF_URLS = [
+    "/admin/",
+    "/admin",
+    "/admin/login/",
+    "/admin/login/?next=/admin/",
+    "/admin/bookings/booking/0190a1b2-0000-7000-8000-000000000001/change/",
+    "/admin/auth/user/",
+    "/docs",
+    "/docs/",
+    "/schema/openapi.json",
+    "/static/admin/css/base.css",
+]
+TENANT_URLS = [
+    "/api/bookings/",
+    "/api/bookings/0190a1b2-0000-7000-8000-000000000001/",
+    "/api/entities/",
+    "/api/whoami/",
+    "/api/",
+    "/api/no-such-endpoint/",
+    "/health",
+]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_every_url_reaches_the_function_that_serves_it(template, method):
+    from urllib.parse import urlsplit
+
     routes = {
-        r["Properties"]["RouteKey"]: r["Properties"]["Target"]
+        r["Properties"]["RouteKey"]: r["Properties"]["Target"]["Fn::Sub"].removeprefix("integrations/${").rstrip("}")
         for r in template.values()
         if r["Type"] == "AWS::ApiGatewayV2::Route"
     }
-    assert routes.pop("$default") == {"Fn::Sub": "integrations/${TenantApiIntegration}"}
-    assert routes and all(t == {"Fn::Sub": "integrations/${StaffAdminIntegration}"} for t in routes.values())
-    assert all(k.split()[1].startswith(("/admin", "/docs", "/schema", "/static")) for k in routes)
+    for url in STAFF_URLS:
+        assert route_target(routes, method, urlsplit(url).path) == "StaffAdminIntegration", url
+    for url in TENANT_URLS:
+        assert route_target(routes, method, urlsplit(url).path) == "TenantApiIntegration", url
+    # and each integration points at its function
+    assert template["StaffAdminIntegration"]["Properties"]["IntegrationUri"] == {
+        "Fn::GetAtt": ["StaffAdminFunction", "Arn"]
+    }
+    assert template["TenantApiIntegration"]["Properties"]["IntegrationUri"] == {
+        "Fn::GetAtt": ["TenantApiFunction", "Arn"]
+    }
+
+
+def test_the_route_model_is_api_gateways(template):
+    """The matcher itself: a greedy route needs a segment, exact beats greedy, the longest prefix wins."""
+    routes = {"$default": "D", "ANY /a/{proxy+}": "A", "GET /a/b/{proxy+}": "B", "ANY /a": "X"}
+    assert route_target(routes, "GET", "/a/") == "D"
+    assert route_target(routes, "GET", "/a") == "X"
+    assert route_target(routes, "GET", "/a/c") == "A"
+    assert route_target(routes, "GET", "/a/b/c") == "B" and route_target(routes, "POST", "/a/b/c") == "A"
 
 
 @pytest.mark.parametrize(

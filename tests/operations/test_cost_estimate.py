@@ -17,3 +17,18 @@ def test_seed_figures(capsys):
 def test_negative_volume_is_refused():
     with pytest.raises(CommandError, match="volumes must be 0 or more"):
         call_command("cost_estimate", requests=-1)
+
+
+def test_secrets_are_counted_from_the_template(capsys):
+    """Every secret the template creates is billed: the database roles, the master, and the generated keys."""
+    from cfnlint.decode import decode
+
+    from operations.management.commands.cost_estimate import TEMPLATE, template_secrets
+
+    parsed, _ = decode(str(TEMPLATE))
+    created = [r for r in parsed["Resources"].values() if r["Type"] == "AWS::SecretsManager::Secret"]
+    assert template_secrets() == len(created) == 8
+    call_command("cost_estimate")
+    out = capsys.readouterr().out
+    assert f"{len(created)} Secrets Manager secrets" in out
+    assert f"Secrets Manager          $     {len(created) * 0.40:.2f}" in out

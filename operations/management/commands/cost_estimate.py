@@ -1,9 +1,22 @@
 """Monthly cost of the Data API path vs the pg path (provisioned Aurora + VPC NAT gateway), with the seed guide's
 prices as defaults. Every Data API call is billed: a tenant request costs (queries + 3) calls."""
 
+import re
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
 HOURS = 730
+TEMPLATE = Path(__file__).resolve().parents[3] / "infrastructure" / "template.yaml"
+
+
+def template_secrets(template: Path = TEMPLATE) -> int | None:
+    """How many Secrets Manager secrets the deployment template creates (None without the template)."""
+    try:
+        text = template.read_text()
+    except FileNotFoundError:
+        return None
+    return len(re.findall(r"^\s+Type:\s*AWS::SecretsManager::Secret\s*$", text, flags=re.MULTILINE))
 
 
 class Command(BaseCommand):
@@ -22,7 +35,12 @@ class Command(BaseCommand):
         a("--acu", type=float, default=0.5, help="average Aurora Serverless v2 ACUs (0.5-2 in the seed)")
         a("--acu-hour-price", type=float, default=0.12)
         a("--data-api-price-per-million", type=float, default=0.35)
-        a("--secrets", type=int, default=3, help="Secrets Manager secrets (one per role)")
+        a(
+            "--secrets",
+            type=int,
+            default=None,
+            help="Secrets Manager secrets (default: as many as infrastructure/template.yaml creates)",
+        )
         a("--secret-price", type=float, default=0.40)
         a("--pg-instance-hour-price", type=float, default=0.10, help="provisioned Aurora db.t3.medium")
         a("--nat-hour-price", type=float, default=0.045)
@@ -32,6 +50,10 @@ class Command(BaseCommand):
     def handle(self, *args, **o):
         if any(o[k] < 0 for k in ("requests", "queries_per_request", "acu", "nat_gb")):
             raise CommandError("volumes must be 0 or more")
+        if o["secrets"] is None:
+            o["secrets"] = template_secrets()
+            if o["secrets"] is None:
+                raise CommandError(f"{TEMPLATE} is not here to count its secrets; give --secrets")
         calls = o["requests"] * (o["queries_per_request"] + 3)
         data_api = {
             "Aurora Serverless v2": o["acu"] * HOURS * o["acu_hour_price"],
@@ -45,6 +67,7 @@ class Command(BaseCommand):
         total_api, total_pg = sum(data_api.values()), sum(pg.values())
         w = self.stdout.write
         w(f"{o['requests']:,.0f} requests × ({o['queries_per_request']:g} queries + 3) = {calls:,.0f} Data API calls")
+        w(f"{o['secrets']} Secrets Manager secrets")
         w("Data API + Aurora Serverless v2:")
         for k, v in data_api.items():
             w(f"  {k:<24} ${v:>9.2f}")
