@@ -48,14 +48,16 @@ def dsn(url: str) -> str:
     return url.replace("postgres://", "postgresql://")
 
 
-def request_times(app: psycopg.Connection, token_hash: str) -> list[float]:
+ENTER = "SELECT * FROM app.enter_tenant_with_token(%s, NULL, 'UTC')"
+
+
+def request_times(app: psycopg.Connection, token_hash: str, enter: str = ENTER) -> list[float]:
+    """Database time of one list request (enter, count, page), RUNS times after 20 warm-up runs, in ms."""
     times = []
     for i in range(RUNS + 20):
         started = time.perf_counter()
         with app.transaction():
-            [(tenant, *_)] = app.execute(
-                "SELECT * FROM app.enter_tenant_with_token(%s, NULL, 'UTC')", [token_hash]
-            ).fetchall()
+            [(tenant, *_)] = app.execute(enter, [token_hash]).fetchall()
             for statement in STATEMENTS:
                 app.execute(statement).fetchall()
         if i >= 20:  # warm-up excluded

@@ -17,23 +17,10 @@ import time
 
 import psycopg
 
-from .context_proof_bench import ROOT, ROUNDS, RUNS, STATEMENTS, dsn, stack_env
+from .context_proof_bench import ENTER, ROOT, ROUNDS, RUNS, dsn, request_times, stack_env
 
-PINNED = "SELECT * FROM app.enter_tenant_with_token(%s, 30000, 'UTC')"
+PINNED = ENTER.replace("NULL", "30000")
 BARE = "SELECT *, set_config('statement_timeout', '30000ms', true) FROM app.check_token(%s)"
-
-
-def request_times(app: psycopg.Connection, enter: str, token_hash: str) -> list[float]:
-    times = []
-    for i in range(RUNS + 20):
-        started = time.perf_counter()
-        with app.transaction():
-            [(tenant, *_)] = app.execute(enter, [token_hash]).fetchall()
-            for statement in STATEMENTS:
-                app.execute(statement).fetchall()
-        if i >= 20:  # warm-up excluded
-            times.append((time.perf_counter() - started) * 1000)
-    return times
 
 
 def main() -> None:
@@ -43,8 +30,8 @@ def main() -> None:
     with psycopg.connect(dsn(env["TENANT_DATABASE_URL"]), autocommit=True) as app:
         pinned, bare = [], []
         for _ in range(ROUNDS):
-            pinned.append(statistics.median(request_times(app, PINNED, token_hash)))
-            bare.append(statistics.median(request_times(app, BARE, token_hash)))
+            pinned.append(statistics.median(request_times(app, token_hash, PINNED)))
+            bare.append(statistics.median(request_times(app, token_hash, BARE)))
     a, b = statistics.median(pinned), statistics.median(bare)
     print(
         f"tenant list endpoint, database time per request (enter + count + page of 50), median of {ROUNDS} "

@@ -159,7 +159,7 @@ TENANT_URLS = [
     "/api/bookings/0190a1b2-0000-7000-8000-000000000001/",
     "/api/entities/",
     "/api/whoami/",
-    "/api/",
+    "/api",
     "/api/no-such-endpoint/",
     "/health",
 ]
@@ -178,6 +178,9 @@ def test_every_url_reaches_the_function_that_serves_it(template, method):
         assert route_target(routes, method, urlsplit(url).path) == "StaffAdminIntegration", url
     for url in TENANT_URLS:
         assert route_target(routes, method, urlsplit(url).path) == "TenantApiIntegration", url
+    # `/api/` itself serves nothing, and no route can take it (a greedy route needs a segment): the staff
+    # function's 404 answers it
+    assert route_target(routes, method, "/api/") == "StaffAdminIntegration"
     # and each integration points at its function
     assert template["StaffAdminIntegration"]["Properties"]["IntegrationUri"] == {
         "Fn::GetAtt": ["StaffAdminFunction", "Arn"]
