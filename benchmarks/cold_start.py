@@ -24,6 +24,8 @@ import time
 import zipfile
 from pathlib import Path
 
+from infrastructure.package import runtime_python
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACT = ROOT / "dist" / "lambda.zip"
 RESULTS = ROOT / "benchmarks" / "results" / "cold_start.jsonl"
@@ -116,13 +118,14 @@ def function_env(stack: dict, token: str, function: str) -> dict[str, str]:
 
 def measure(code: str, task_root: Path, env: dict, n: int, label: str, flags: tuple[str, ...] = ()) -> float:
     times = []
+    python = runtime_python()  # the template's runtime: the artifact's wheels and bytecode are for it
     for i in range(n):
         run_flags = flags
         if "pycache_prefix" in flags:  # a fresh, empty cache each run: every module compiles from source
             run_flags = ("-X", f"pycache_prefix={tempfile.mkdtemp(prefix='cold-pyc-')}")
         started = time.time()
         out = subprocess.run(
-            [sys.executable, "-I", "-S", *run_flags, "-c", code, str(task_root)],
+            [python, "-I", "-S", *run_flags, "-c", code, str(task_root)],
             env=env,
             cwd=task_root,
             capture_output=True,

@@ -1,7 +1,8 @@
 """`make package`: build dist/lambda.zip, the one artifact the template's three functions run.
 
-It holds the runtime lock (requirements.txt) only, as wheels for the Lambda runtime the template names (CPython 3.11,
-x86_64, Amazon Linux 2's glibc 2.26, so manylinux2014 wheels), the runtime packages of this project, and bytecode
+It holds the runtime lock (requirements.txt) only, as wheels for the Lambda runtime the template names (CPython 3.13,
+x86_64 on Amazon Linux 2023, glibc 2.34: manylinux2014 (glibc 2.17) wheels where a package has them, else
+manylinux_2_28 ones; both run there), the runtime packages of this project, and bytecode
 compiled ahead with unchecked-hash invalidation (a zip's timestamps then cannot make Python recompile on a read-only
 /var/task at every cold start). No tests, no development stack, no emulator, no benchmarks.
 
@@ -25,8 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCK = ROOT / "requirements.txt"
-RUNTIME = "3.11"
-PLATFORM = "manylinux2014_x86_64"
+RUNTIME = "3.13"
+PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64")
 # Lambda's limits for a function's code: 50 MB zipped for a direct upload, 250 MB unzipped.
 ZIP_LIMIT, UNZIPPED_LIMIT = 50 * 2**20, 250 * 2**20
 PROJECT_PACKAGES = ("hospitality", "tenants", "bookings", "operations", "dataapi_backend", "sql")
@@ -45,6 +46,7 @@ def _install_wheels(target: Path) -> None:
             "install",
             "--quiet",
             "--disable-pip-version-check",
+            "--root-user-action=ignore",
             "--no-deps",
             "--no-compile",
             "--only-binary=:all:",
@@ -52,8 +54,7 @@ def _install_wheels(target: Path) -> None:
             "cp",
             "--python-version",
             RUNTIME,
-            "--platform",
-            PLATFORM,
+            *(arg for platform in PLATFORMS for arg in ("--platform", platform)),
             "--target",
             str(target),
             "-r",
@@ -138,13 +139,31 @@ def _zip(source: Path, output: Path) -> tuple[int, int, int]:
     return output.stat().st_size, unzipped, files
 
 
+def runtime_python() -> str:
+    """An interpreter of the Lambda runtime's version (the artifact's bytecode and compiled wheels are for it):
+    $LAMBDA_PYTHON, this one, python3.13 on the PATH, or pyenv's."""
+    candidates = [os.environ.get("LAMBDA_PYTHON", ""), sys.executable, shutil.which(f"python{RUNTIME}") or ""]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates += sorted(str(p) for p in pyenv_root.glob(f"versions/{RUNTIME}*/bin/python{RUNTIME}"))
+    for candidate in filter(None, candidates):
+        found = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True, text=True
+        )
+        if found.returncode == 0 and found.stdout.strip() == RUNTIME:
+            return candidate
+    raise SystemExit(
+        f"the Lambda artifact needs CPython {RUNTIME} (its runtime) to build and to boot: install it (e.g. "
+        f"`pyenv install {RUNTIME}`) or point LAMBDA_PYTHON at one"
+    )
+
+
 def build(output: Path, work: Path) -> dict:
     if f"{sys.version_info[0]}.{sys.version_info[1]}" != RUNTIME:
         raise SystemExit(f"build with Python {RUNTIME} (the template's runtime): bytecode is version-specific")
     started = time.monotonic()
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    print(f"==> wheels from {LOCK.name} for CPython {RUNTIME} {PLATFORM}", flush=True)
+    print(f"==> wheels from {LOCK.name} for CPython {RUNTIME} {' / '.join(PLATFORMS)}", flush=True)
     _install_wheels(work)
     print("==> project packages: " + ", ".join(PROJECT_PACKAGES), flush=True)
     _copy_project(work)
@@ -185,6 +204,11 @@ def main(argv: list[str] | None = None) -> None:
         help="append the sizes as one JSON line here ('' to skip)",
     )
     args = parser.parse_args(argv)
+    if f"{sys.version_info[0]}.{sys.version_info[1]}" != RUNTIME:
+        # the build needs only the standard library and pip: run it under the runtime's interpreter
+        python = runtime_python()
+        os.chdir(ROOT)
+        os.execv(python, [python, "-m", "infrastructure.package", *(sys.argv[1:] if argv is None else argv)])
     result = build(args.output.resolve(), args.work.resolve())
     if args.record:
         record = Path(args.record)
