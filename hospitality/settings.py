@@ -1,4 +1,4 @@
-"""One settings module, driven by the environment (django-environ). See the README's configuration table.
+"""One settings module, driven by the environment (django-environ). See docs/configuration.md.
 
 Locally nothing needs to be set: `make run` writes `.local/env`, read here as defaults (real environment variables
 win). `HOSPITALITY_ENV_FILE` points at another file (the test stack's) or at nothing (`HOSPITALITY_ENV_FILE=`).

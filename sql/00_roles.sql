@@ -1,4 +1,4 @@
--- Database roles of the design (README "Database roles"). Idempotent: creates missing roles and (re)asserts the
+-- Database roles of the design (docs/architecture.md, "Roles"). Idempotent: creates missing roles and (re)asserts the
 -- attributes a role with CREATEROLE may set, so a role altered by hand is put back. Runs as the cluster's master:
 -- on Aurora a member of rds_superuser, NOT a superuser, so nothing here names SUPERUSER, REPLICATION or BYPASSRLS
 -- (PostgreSQL refuses even NOSUPERUSER from a non-superuser). New roles have none of them; the audit (rls_verify)

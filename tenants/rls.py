@@ -27,7 +27,7 @@ EXPECTED_POLICIES = {
     # the trusted path's sight of every tenant (no BYPASSRLS: only a superuser could grant it)
     "trusted_all": ("PERMISSIVE", "ALL", ADMIN_ROLE),
 }
-# Which member roles may write each tenant table (the API's permissions say the same; README "Roles"). Staff
+# Which member roles may write each tenant table (the API's permissions say the same; docs/security.md "Roles"). Staff
 # handle bookings; the property catalogue and relationships are the managers'.
 WRITERS = {"bookings": ("owner", "manager", "staff"), "api_idempotency_keys": ("owner", "manager", "staff")}
 DEFAULT_WRITERS = ("owner", "manager")

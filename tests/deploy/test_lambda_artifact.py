@@ -522,9 +522,9 @@ def empty_cluster(tmp_path_factory, moto_url):
 def test_a_first_deployment_from_an_empty_cluster_through_management_events(
     task_root, template, generated, moto_url, empty_cluster, tmp_path
 ):
-    """The README's AWS sequence, event by event, on the packaged artifact: bootstrap as the (non-superuser)
-    master, migrate, policies, keys, the first staff user, a tenant with a member and a token; then the tenant
-    function serves that token and the staff user logs in to the staff function."""
+    """docs/aws.md's first-deployment sequence, event by event, on the packaged artifact: bootstrap as the
+    (non-superuser) master, migrate, policies, keys, the first staff user, a tenant with a member and a token; then
+    the tenant function serves that token and the staff user logs in to the staff function."""
     env_of = environments(template, Resolver(generated, moto_url, empty_cluster), moto_url, empty_cluster["endpoint"])
     handler, env = env_of("ManagementFunction")
     events = [

@@ -1,7 +1,7 @@
 """Conformance fixtures: talk to the Data API only through boto3 (and HTTP for the emulator's control API).
 
 Targets the local emulator when DATA_API_ENDPOINT is set; real Aurora when it is not and DB_CLUSTER_ARN,
-DB_SECRET_ARN, DB_ADMIN_SECRET_ARN, DB_OWNER_SECRET_ARN and DATABASE_NAME are set (see README).
+DB_SECRET_ARN, DB_ADMIN_SECRET_ARN, DB_OWNER_SECRET_ARN and DATABASE_NAME are set (see docs/aws.md).
 """
 
 from __future__ import annotations

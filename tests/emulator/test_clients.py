@@ -82,7 +82,7 @@ def test_aws_cli_reports_service_errors(target):
 
 def test_javascript_sdk(target):
     npm = shutil.which("npm")
-    assert npm, "Node.js and npm are part of every machine image of this project (see README)"
+    assert npm, "Node.js and npm are part of every machine image of this project (see docs/development.md)"
     workdir = ROOT / ".local" / "js-sdk"
     workdir.mkdir(parents=True, exist_ok=True)
     for name in ("package.json", "select.mjs"):

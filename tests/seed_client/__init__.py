@@ -19,7 +19,7 @@ FILES = ("package.json", "package-lock.json", "schema.mjs", "client.mjs")
 def install() -> Path:
     """npm ci from the lockfile, again only when the lockfile changed."""
     npm = shutil.which("npm")
-    assert npm, "Node.js and npm are on every machine of this project (README: Migrating from the TypeScript stack)"
+    assert npm, "Node.js and npm are on every machine of this project (docs/seed-migration.md)"
     WORKDIR.mkdir(parents=True, exist_ok=True)
     lock_changed = not (WORKDIR / "package-lock.json").exists() or not filecmp.cmp(
         SOURCE / "package-lock.json", WORKDIR / "package-lock.json", shallow=False

@@ -1,5 +1,5 @@
 """Member roles, enforced twice: by the API's permissions (403 with the error shape) and by the database's write
-policies (a view that forgot the check still cannot let a viewer write). Who may write what (README "Roles"):
+policies (a view that forgot the check still cannot let a viewer write). Who may write what (docs/security.md, "Roles"):
 owner and manager everything; staff bookings only; viewer nothing."""
 
 from __future__ import annotations
