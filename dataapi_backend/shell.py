@@ -16,34 +16,40 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any, TextIO
 
+import sqlparse
+
 from . import dbapi
 
 _TRANSACTION_CONTROL = {"BEGIN", "START TRANSACTION", "COMMIT", "END", "ROLLBACK", "ABORT"}
 
 
+def _still_open(text: str) -> bool:
+    """A string, quoted identifier or dollar-quoted body begun and not yet closed (sqlparse leaves its opening
+    quote or tag as an error token): the `;` seen so far may be inside it."""
+    tokens = sqlparse.parse(text)[0].flatten()  # type: ignore[no-untyped-call]
+    return any(token.ttype in sqlparse.tokens.Error for token in tokens)
+
+
 def statements(lines: Iterator[str]) -> Iterator[str]:
-    """Statements from input lines, split at `;` outside quotes (good enough for interactive SQL)."""
-    buffer: list[str] = []
-    quote: str | None = None
+    """Statements from input lines, each as soon as it is complete: ended by a `;` outside strings, quoted
+    identifiers, dollar-quoted bodies (a function's) and comments — the Data API runs one statement per call."""
+    buffer = ""
     for line in lines:
-        if not buffer and line.strip() in ("\\q", "exit", "quit"):
+        if not buffer.strip() and line.strip() in ("\\q", "exit", "quit"):
             return
-        start = 0
-        for i, char in enumerate(line):
-            if quote:
-                quote = None if char == quote else quote
-            elif char in "'\"":
-                quote = char
-            elif char == ";":
-                buffer.append(line[start:i])
-                text = "".join(buffer).strip()
-                if text:
-                    yield text
-                buffer, start = [], i + 1
-        buffer.append(line[start:])
-    text = "".join(buffer).strip()
-    if text:
-        yield text
+        buffer += line
+        if ";" not in line or _still_open(buffer):
+            continue
+        parts = sqlparse.split(buffer)
+        done = parts if parts and parts[-1].rstrip().endswith(";") else parts[:-1]
+        buffer = "" if len(done) == len(parts) else parts[-1] + "\n"
+        yield from filter(None, map(_statement_text, done))
+    yield from filter(None, map(_statement_text, sqlparse.split(buffer)))
+
+
+def _statement_text(piece: str) -> str:
+    """The statement without its comments and final `;` (what the shell recognises BEGIN/COMMIT by)."""
+    return str(sqlparse.format(piece, strip_comments=True)).strip().rstrip(";").strip()
 
 
 def render(description: Sequence[Any], rows: list[tuple[Any, ...]]) -> str:

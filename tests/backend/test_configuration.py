@@ -94,8 +94,8 @@ def test_dbshell_runs_sql_over_the_data_api(capfd):
 
 @pytest.mark.django_db(databases=["dataapi"], transaction=True)
 def test_dbshell_reads_statements_and_transactions_from_stdin():
-    """What a user pipes into `manage.py dbshell`: statements split at `;`, BEGIN/ROLLBACK as a Data API
-    transaction, errors with their SQLSTATE and exit status 1."""
+    """What a user pipes into `manage.py dbshell`: statements split where PostgreSQL ends them (one call each),
+    BEGIN/ROLLBACK as a Data API transaction, errors with their SQLSTATE and exit status 1."""
     import subprocess
 
     from django.db import connections
@@ -108,6 +108,12 @@ def test_dbshell_reads_statements_and_transactions_from_stdin():
         "SELECT count(*) AS n FROM dbshell_probe; ROLLBACK;\n"
         "SELECT 'a;b' AS quoted; SELECT * FROM dbshell_probe;\n"
     )
+    # a function's body keeps its semicolons: one statement, one call (the Data API refuses several)
+    function = (
+        "CREATE FUNCTION pg_temp.dbshell_fn() RETURNS int LANGUAGE plpgsql AS $body$\n"
+        "BEGIN\n  PERFORM 1;  -- a comment; with a semicolon\n  RETURN 7;\nEND\n$body$;\n"
+        "SELECT 'done' AS fn_created;\n"
+    )
     result = subprocess.run(args, input=script, capture_output=True, text=True, timeout=60, check=False)
     assert result.stdout.split("\n")[:4] == [
         "OK, 0 row(s) affected",
@@ -119,3 +125,5 @@ def test_dbshell_reads_statements_and_transactions_from_stdin():
     assert 'relation "dbshell_probe" does not exist' in result.stderr  # rolled back
     assert "SQLSTATE: 42P01" in result.stderr
     assert result.returncode == 1
+    created = subprocess.run(args, input=function, capture_output=True, text=True, timeout=60, check=False)
+    assert created.returncode == 0 and "fn_created" in created.stdout, created.stderr
