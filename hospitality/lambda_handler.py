@@ -19,6 +19,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hospitality.settings")
 from apig_wsgi import make_lambda_handler  # noqa: E402 - DJANGO_SETTINGS_MODULE must be set first
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
+from hospitality import snapstart  # noqa: E402
+
 
 def _source_address(app):
     """REMOTE_ADDR from API Gateway's request context: for REST API (v1) events apig-wsgi takes the first
@@ -52,6 +54,8 @@ def _warm_up() -> None:
 
 
 _warm_up()
+# SnapStart (tenant and staff functions): what a restored snapshot must not carry over (hospitality/snapstart.py)
+SNAPSTART_HOOKS = snapstart.register()
 
 
 def handler(event, context):

@@ -22,6 +22,11 @@ _cache: dict[str, tuple[float, object]] = {}
 _cache_lock = threading.Lock()
 
 
+def forget_cached() -> None:
+    """Drop the cached probes (after a snapshot restore they describe another moment)."""
+    _cache.clear()
+
+
 def _cached(key: str, compute, ttl: float = CACHE_SECONDS):
     now = time.monotonic()
     with _cache_lock:

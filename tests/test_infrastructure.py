@@ -181,13 +181,33 @@ def test_every_url_reaches_the_function_that_serves_it(template, method):
     # `/api/` itself serves nothing, and no route can take it (a greedy route needs a segment): the staff
     # function's 404 answers it
     assert route_target(routes, method, "/api/") == "StaffAdminIntegration"
-    # and each integration points at its function
-    assert template["StaffAdminIntegration"]["Properties"]["IntegrationUri"] == {
-        "Fn::GetAtt": ["StaffAdminFunction", "Arn"]
-    }
-    assert template["TenantApiIntegration"]["Properties"]["IntegrationUri"] == {
-        "Fn::GetAtt": ["TenantApiFunction", "Arn"]
-    }
+    # and each integration calls its function's published alias
+    for integration, alias, function in (
+        ("StaffAdminIntegration", "StaffAdminLive", "StaffAdminFunction"),
+        ("TenantApiIntegration", "TenantApiLive", "TenantApiFunction"),
+    ):
+        assert template[integration]["Properties"]["IntegrationUri"] == {"Ref": alias}
+        assert template[alias]["Properties"]["FunctionName"] == {"Ref": function}
+
+
+def test_snapstart_on_the_tenant_and_staff_functions(template):
+    """SnapStart (a parameter, on by default: the runtime is python3.13) restores published versions only, so
+    API Gateway calls each function through an alias of a version that a new CodeKey replaces."""
+    parameters = decode(str(TEMPLATE))[0]["Parameters"]
+    assert parameters["SnapStart"]["Default"] == "Enabled"
+    for function, version, alias, permission in (
+        ("TenantApiFunction", "TenantApiVersion", "TenantApiLive", "TenantApiInvokePermission"),
+        ("StaffAdminFunction", "StaffAdminVersion", "StaffAdminLive", "StaffAdminInvokePermission"),
+    ):
+        props = template[function]["Properties"]
+        assert props["Runtime"] == "python3.13"
+        assert props["SnapStart"] == {"ApplyOn": {"Fn::If": ["UseSnapStart", "PublishedVersions", "None"]}}
+        assert template[version]["Properties"]["FunctionName"] == {"Ref": function}
+        assert "${CodeKey}" in template[version]["Properties"]["Description"]["Fn::Sub"]
+        assert template[alias]["Properties"]["FunctionVersion"] == {"Fn::GetAtt": [version, "Version"]}
+        assert template[permission]["Properties"]["FunctionName"] == {"Ref": alias}
+    # the management function is invoked now and then: no snapshot to keep
+    assert "SnapStart" not in template["ManagementFunction"]["Properties"]
 
 
 def test_the_route_model_is_api_gateways(template):

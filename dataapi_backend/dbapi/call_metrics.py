@@ -73,6 +73,13 @@ def metrics_for(name: str) -> Metrics:
         return _registry[name]
 
 
+def reset_all() -> None:
+    """Zero every alias's counters (a restored snapshot must not report the calls made before it was taken)."""
+    with _registry_lock:
+        for metrics in _registry.values():
+            metrics.reset()
+
+
 def all_metrics() -> dict[str, Metrics]:
     with _registry_lock:
         return dict(_registry)

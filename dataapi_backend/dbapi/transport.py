@@ -67,6 +67,13 @@ _clients: dict[ClientSettings, RDSDataServiceClient] = {}
 _clients_lock = threading.Lock()
 
 
+def forget_clients() -> None:
+    """Drop the process's clients: the next connection creates its own, with fresh credentials and HTTP
+    connections (after a snapshot restore, a client would carry the snapshotted ones)."""
+    with _clients_lock:
+        _clients.clear()
+
+
 def get_client(settings: ClientSettings) -> RDSDataServiceClient:
     """The process-wide client for these settings (boto3 clients are thread-safe; creating one is not cheap)."""
     client = _clients.get(settings)

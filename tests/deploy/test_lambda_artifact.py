@@ -469,6 +469,75 @@ def test_management_function(task_root, function_env, tmp_path):
     assert "[ ]" not in verify_again["output"], verify_again
 
 
+# -- SnapStart: the runtime hooks, called as the Lambda runtime calls them -----------------------------------------
+# Lambda's Python runtimes (3.12+) provide `snapshot_restore_py`; this stand-in records what registers with it.
+SNAPSHOT_RUNTIME = """
+before, after = [], []
+def register_before_snapshot(hook):
+    before.append(hook)
+    return hook
+def register_after_restore(hook):
+    after.append(hook)
+    return hook
+"""
+SNAPSTART_RUNNER = """
+import json, os, random, sys
+task_root, runtime_dir, events_file, out_file = sys.argv[1:5]
+sys.path.insert(0, task_root)
+sys.path.insert(0, runtime_dir)
+import snapshot_restore_py as runtime
+from hospitality import lambda_handler
+from dataapi_backend.dbapi import call_metrics, transport
+events = json.load(open(events_file))
+out = {"registered": [len(runtime.before), len(runtime.after)], "warm": lambda_handler.handler(events[0], None)}
+clients_before = {id(c) for c in transport._clients.values()}
+random_before = random.getstate()
+for hook in runtime.before:
+    hook()
+# a restore: this memory in another execution environment, with credentials of its own
+os.environ["AWS_ACCESS_KEY_ID"] = "restored-environment"
+for hook in runtime.after:
+    hook()
+out["clients_after_restore"] = len(transport._clients)
+out["calls_after_restore"] = sum(sum(m.snapshot()["calls"].values()) for m in call_metrics.all_metrics().values())
+out["random_reseeded"] = random.getstate() != random_before
+out["first"] = lambda_handler.handler(events[1], None)
+out["fresh_client"] = bool(transport._clients) and not clients_before & {id(c) for c in transport._clients.values()}
+json.dump(out, open(out_file, "w"))
+"""
+
+
+def test_snapstart_hooks_make_a_restored_snapshot_safe(
+    task_root, function_env, tenant_data, installed_context_key, tmp_path
+):
+    """The tenant function registers its hooks at init; after "before snapshot" and "after restore" the AWS client
+    is dropped (credentials and connections of the snapshot), counters are zero, randomness is reseeded, and the
+    first request after the restore is served, on a new client."""
+    handler, env = function_env("TenantApiFunction")
+    runtime_dir = tmp_path / "runtime"
+    runtime_dir.mkdir()
+    (runtime_dir / "snapshot_restore_py.py").write_text(SNAPSHOT_RUNTIME)
+    runner, events_file, out_file = tmp_path / "runner.py", tmp_path / "events.json", tmp_path / "out.json"
+    runner.write_text(SNAPSTART_RUNNER)
+    request = http_event("GET", "/api/bookings/", {"authorization": f"Token {tenant_data['token']}"})
+    events_file.write_text(json.dumps([request, request]))
+    result = subprocess.run(
+        [LAMBDA_PYTHON, "-I", "-S", str(runner), str(task_root), str(runtime_dir), str(events_file), str(out_file)],
+        env={**env, "LAMBDA_TASK_ROOT": str(task_root)},
+        cwd=task_root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    out = json.loads(out_file.read_text())
+    assert out["registered"] == [1, 1]
+    assert out["warm"]["statusCode"] == 200 and body_of(out["warm"])["count"] == 1
+    assert out["clients_after_restore"] == 0 and out["calls_after_restore"] == 0 and out["random_reseeded"]
+    assert out["first"]["statusCode"] == 200 and body_of(out["first"])["count"] == 1
+    assert out["fresh_client"]
+
+
 # -- a first deployment: an empty cluster holding only its master secret --------------------------------------------
 FIRST_TENANT = "tenant-first-001"
 
