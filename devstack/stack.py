@@ -21,7 +21,6 @@ from pathlib import Path
 from .postgres import LocalPostgres
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SQL_DIR = PROJECT_ROOT / "sql"
 ROLES = ("hospitality_owner", "hospitality_admin", "hospitality_app")
 # The test stack only: a superuser for running Django's own test suite on the backend (it creates databases and
 # extensions); never part of the application's roles.
