@@ -99,7 +99,7 @@ class Stack:
     def credentials(self) -> dict:
         if self.secrets_file.exists():
             creds = json.loads(self.secrets_file.read_text())
-            if set(creds["roles"]) == set(self.spec.roles) and "context_key" in creds:
+            if set(creds["roles"]) == set(self.spec.roles) and "seed_context_key" in creds:
                 return creds
         self.spec.root.mkdir(parents=True, exist_ok=True)
         suffix = _secret_suffix()
@@ -117,6 +117,7 @@ class Stack:
             "django_secret_key": secrets.token_urlsafe(50),
             "jwt_secret": secrets.token_urlsafe(48),
             "context_key": secrets.token_urlsafe(48),
+            "seed_context_key": secrets.token_urlsafe(48),
             "demo_user_password": _password()[:16],
         }
         fd = os.open(self.secrets_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -259,7 +260,10 @@ class Stack:
             "DJANGO_DEBUG": "true",
             "DATA_API_METRICS_FILE": str(self.spec.root / "metrics.jsonl"),
             "TENANT_JWT_SECRET": creds["jwt_secret"],
-            "TENANT_CONTEXT_KEYS": f"local-1:{creds['context_key']}",
+            # Django signs with the first; the second is the TypeScript app's own (clients/typescript), installed by
+            # the same `context_keys sync` and revocable alone
+            "TENANT_CONTEXT_KEYS": f"local-1:{creds['context_key']},seed-1:{creds['seed_context_key']}",
+            "SEED_CONTEXT_KEY": f"seed-1:{creds['seed_context_key']}",
             # the tenant path goes through the Data API (the emulator); USE_DATA_API=false switches to direct pg
             "USE_DATA_API": "true",
             "DATABASE_URL": self.dsn("hospitality_admin"),

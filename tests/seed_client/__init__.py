@@ -1,9 +1,10 @@
 """The seed's own Drizzle client (package.json + package-lock.json + *.mjs here), installed with `npm ci` under
-.local/seed-client and run one command per process. Used by the coexistence and adoption tests."""
+.local/seed-client (with the drop-in module clients/typescript copied in: .npmrc install-links) and run one command
+per process. Used by the coexistence and adoption tests; `npm_ci` also installs the drop-in module for its tests."""
 
 from __future__ import annotations
 
-import filecmp
+import hashlib
 import json
 import os
 import shutil
@@ -12,29 +13,45 @@ from pathlib import Path
 from typing import Callable
 
 SOURCE = Path(__file__).resolve().parent
-WORKDIR = SOURCE.parents[1] / ".local" / "seed-client"
-FILES = ("package.json", "package-lock.json", "schema.mjs", "client.mjs")
+ROOT = SOURCE.parents[1]
+WORKDIR = ROOT / ".local" / "seed-client"  # as deep as SOURCE: "file:../../clients/typescript" resolves the same
+FILES = ("package.json", "package-lock.json", ".npmrc", "schema.mjs", "client.mjs")
+DROP_IN = ROOT / "clients" / "typescript"
+
+
+def _fingerprint(*directories: Path) -> str:
+    """What an install depends on: the lockfiles and the drop-in module's own files."""
+    digest = hashlib.sha256()
+    for directory in directories:
+        for path in sorted(directory.glob("*")):
+            if path.is_file():
+                digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def npm_ci(workdir: Path, fingerprint: str) -> None:
+    """npm ci from the lockfile, again only when what it installs changed."""
+    npm = shutil.which("npm")
+    assert npm, "Node.js and npm are on every machine of this project (docs/development.md)"
+    stamp = workdir / "node_modules" / ".installed-from"
+    if stamp.exists() and stamp.read_text() == fingerprint:
+        return
+    installed = subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert installed.returncode == 0, installed.stderr
+    stamp.write_text(fingerprint)
 
 
 def install() -> Path:
-    """npm ci from the lockfile, again only when the lockfile changed."""
-    npm = shutil.which("npm")
-    assert npm, "Node.js and npm are on every machine of this project (docs/seed-migration.md)"
     WORKDIR.mkdir(parents=True, exist_ok=True)
-    lock_changed = not (WORKDIR / "package-lock.json").exists() or not filecmp.cmp(
-        SOURCE / "package-lock.json", WORKDIR / "package-lock.json", shallow=False
-    )
     for name in FILES:
         shutil.copy(SOURCE / name, WORKDIR / name)
-    if lock_changed or not (WORKDIR / "node_modules" / "drizzle-orm").exists():
-        installed = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=WORKDIR,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert installed.returncode == 0, installed.stderr
+    npm_ci(WORKDIR, _fingerprint(SOURCE, DROP_IN))
     return WORKDIR
 
 
@@ -46,6 +63,9 @@ def client(**env_overrides: str) -> Callable[..., dict]:
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_REGION": os.environ.get("AWS_REGION", "us-east-1"),
+        # the drop-in module's key: the TypeScript app's own key id, installed beside Django's
+        "TENANT_CONTEXT_KEY": os.environ["SEED_CONTEXT_KEY"],
+        "TENANT_EXTERNAL_IDENTITIES": "false",
         **env_overrides,
     }
 

@@ -100,7 +100,7 @@ def test_drizzle_cannot_reach_another_tenant(world, drizzle):
     ann, ben = str(world.users["ann"].pk), str(world.users["ben"].pk)
     # entering a tenant one is not a member of: refused, nothing read
     refused = drizzle("list", B, ann)
-    assert not refused["ok"] and "tenant access denied" in refused["error"]
+    assert not refused["ok"] and "tenant context refused for tenant" in refused["error"]
     # B's booking is invisible to A's transaction: updates and deletes touch nothing
     foreign = str(world.bookings[B][0].pk)
     assert drizzle("update", A, ann, id=foreign, status="cancelled")["rows"] == []

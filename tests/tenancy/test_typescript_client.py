@@ -1,0 +1,62 @@
+"""The drop-in TypeScript module (clients/typescript: the seed's `withRLS(context, fn)` for drizzle-orm's
+aws-data-api/pg driver) runs its own tests (`node --test`) against this database through the emulator, after its
+types are checked (`tsc --noEmit --strict` on the seed's usage), both installed with `npm ci` from its lockfile."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from ..seed_client import DROP_IN, _fingerprint, npm_ci
+from .conftest import A, B
+
+pytestmark = pytest.mark.emulator_only  # the module always talks to the Data API
+
+
+@pytest.fixture(scope="module")
+def installed():
+    npm_ci(DROP_IN, _fingerprint(DROP_IN))
+    return DROP_IN
+
+
+def run(installed, *command: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        list(command),
+        cwd=installed,
+        env={**os.environ, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_the_seed_usage_type_checks(installed):
+    checked = run(installed, shutil.which("npm") or "npm", "run", "--silent", "check-types")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_the_modules_own_tests_pass_against_the_database(installed, world):
+    world_env = {
+        "tenantA": A,
+        "tenantB": B,
+        "userA": str(world.users["ann"].pk),
+        "bookingsA": len(world.bookings[A]),
+    }
+    tested = run(
+        installed,
+        "node",
+        "--test",
+        "--test-reporter=tap",
+        "test/",
+        TEST_WORLD=json.dumps(world_env),
+        TENANT_CONTEXT_KEY=os.environ["SEED_CONTEXT_KEY"],
+    )
+    summary = dict(
+        line[2:].split(" ", 1) for line in tested.stdout.splitlines() if line.startswith("# ") and " " in line[2:]
+    )
+    assert tested.returncode == 0 and summary.get("fail") == "0", tested.stdout[-4000:] + tested.stderr
+    assert int(summary["pass"]) >= 9 and summary.get("skipped") == "0" and summary.get("cancelled") == "0"
