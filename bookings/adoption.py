@@ -88,6 +88,12 @@ PREFLIGHT = [
     ("tenant_relationships", "external_id longer than 200 characters", "length(external_id) > 200"),
     ("tenant_relationships", "relationship_type longer than 20 characters", "length(relationship_type) > 20"),
     (
+        "bookings",
+        "room_id booked under two properties (a room has one property here)",
+        "room_id <> property_id AND room_id IN (SELECT room_id FROM {bookings} WHERE room_id <> property_id "
+        "GROUP BY room_id HAVING count(DISTINCT property_id) > 1)",
+    ),
+    (
         "tenant_relationships",
         "the same (entity, type, external id) twice",
         "(tenant_id, entity_id, relationship_type, external_id) IN (SELECT tenant_id, entity_id, relationship_type, "
@@ -186,12 +192,14 @@ class Adoption:
             return cursor.fetchall() if cursor.description else []
 
     def detect(self) -> dict[str, int]:
-        """The seed's tables and their row counts; raises when this is not (or no longer) a seed database."""
+        """The seed's tables and their row counts; raises when this is not (or no longer) a seed database. Read
+        from the catalog, not information_schema: that shows only tables the caller holds a privilege on, and the
+        schema owner usually holds none on tables the cluster's master created."""
         existing = {
             r[0]
             for r in self._rows(
-                "SELECT table_name FROM information_schema.tables "
-                "WHERE table_schema = 'public' AND table_name = ANY(%s)",
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname = ANY(%s)",
                 [[*SEED_COLUMNS, "django_migrations"]],
             )
         }
@@ -206,32 +214,49 @@ class Adoption:
         if missing:
             raise AdoptionError(f"not a seed database: table(s) {', '.join(missing)} missing in schema public")
         for table, expected in SEED_COLUMNS.items():
-            have = {
+            have = [
                 r[0]
                 for r in self._rows(
-                    "SELECT column_name FROM information_schema.columns WHERE "
-                    "table_schema = 'public' AND table_name = %s",
-                    [table],
+                    "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
+                    "AND NOT attisdropped ORDER BY attnum",
+                    [f"public.{table}"],
                 )
-            }
+            ]
             absent = [c for c in expected if c not in have]
             if absent:
                 raise AdoptionError(f"{table} lacks the seed column(s) {', '.join(absent)}: not the seed's schema")
-        me = self._rows("SELECT current_user")[0][0]
-        not_owned = [
-            t
-            for (t,) in self._rows(
-                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
-                "'public' AND c.relname = ANY(%s) AND NOT pg_has_role(current_user, c.relowner, 'USAGE')",
-                [list(SEED_COLUMNS)],
-            )
-        ]
-        if not_owned:
-            raise AdoptionError(
-                f"{me} does not own {', '.join(not_owned)}: as their owner or the master user, run "
-                + "; ".join(f"ALTER TABLE {t} OWNER TO {me}" for t in not_owned)
-            )
+            extra = [c for c in have if c not in expected]
+            if extra:  # the copy takes the seed's columns only: these would be lost
+                raise AdoptionError(
+                    f"{table} has column(s) {', '.join(extra)} that the seed's schema has not and this one has no "
+                    "place for: move their data elsewhere (or drop them), then run again"
+                )
+        self.check_ownership()
         return {t: self._rows(f"SELECT count(*) FROM {t}")[0][0] for t in SEED_COLUMNS}
+
+    def check_ownership(self) -> None:
+        """The adoption renames and drops the seed's tables: they must be the caller's. Usually the cluster's master
+        created them; it can hand them over only to a role it is a member of (PostgreSQL checks both ends), hence
+        the GRANT in the fix when it is not one yet."""
+        me = self._rows("SELECT current_user")[0][0]
+        not_owned = self._rows(
+            "SELECT c.relname, pg_get_userbyid(c.relowner), pg_has_role(c.relowner, current_user, 'MEMBER') "
+            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' "
+            "AND c.relname = ANY(%s) AND NOT pg_has_role(current_user, c.relowner, 'USAGE') ORDER BY 1",
+            [list(SEED_COLUMNS)],
+        )
+        if not not_owned:
+            return
+        fixes: list[str] = []
+        for owner in sorted({o for _, o, _ in not_owned}):
+            fix = [f"GRANT {me} TO {owner}"] if not any(m for _, o, m in not_owned if o == owner) else []
+            fix += [f"ALTER TABLE {t} OWNER TO {me}" for t, o, _ in not_owned if o == owner]
+            fixes.append(f"as {owner} (their owner; on Aurora the cluster's master user): " + "; ".join(fix) + ";")
+        raise AdoptionError(
+            f"{me} does not own {', '.join(t for t, _, _ in not_owned)}: the adoption renames and replaces them. "
+            + " ".join(fixes)
+            + " Then run the adoption again."
+        )
 
     def preflight(self, members: list[Member]) -> tuple[list[str], list[str]]:
         """(distinct tenant ids, problems) of the seed's data against this schema's rules."""
@@ -279,30 +304,42 @@ class Adoption:
                 self._rows(f'ALTER INDEX "{name}" RENAME TO "{(ASIDE + name)[:63]}"')
             self._rows(f"ALTER TABLE {table} RENAME TO {ASIDE}{table}")
 
-    def copy(self, table: str, progress: Callable[[str, int, int], None]) -> int:
+    def copy(self, table: str, progress: Callable[[str, int, int], None], source: str = "", target: str = "") -> int:
         """INSERT ... SELECT of the seed's columns in keyset batches (by id), so a large table shows progress and no
-        statement runs for long; the columns this schema adds take their database defaults."""
+        statement runs for long; the columns this schema adds take their database defaults. From the renamed
+        original into the new table, or the other way for a revert."""
+        source, target = source or ASIDE + table, target or table
         columns = ", ".join(SEED_COLUMNS[table])
-        total = self._rows(f"SELECT count(*) FROM {ASIDE}{table}")[0][0]
+        total = self._rows(f"SELECT count(*) FROM {source}")[0][0]
         done, last = 0, None
         progress(table, 0, total)
         while done < total:
             after, params = ("WHERE id > %s", [last]) if last is not None else ("", [])
             upper, count = self._rows(
-                f"SELECT max(id::text)::uuid, count(*) FROM (SELECT id FROM {ASIDE}{table} "
-                f"{after} ORDER BY id LIMIT {BATCH}) b",
+                f"SELECT max(id::text)::uuid, count(*) FROM (SELECT id FROM {source} {after} "
+                f"ORDER BY id LIMIT {BATCH}) b",
                 params,
             )[0]
             if not count:
                 break
             self._rows(
-                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {ASIDE}{table} "
+                f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {source} "
                 f"{after} {'AND' if params else 'WHERE'} id <= %s",
                 [*params, upper],
             )
             done, last = done + count, upper
             progress(table, done, total)
         return done
+
+    def link_rooms(self) -> int:
+        """Give each room its property, as the seed's bookings pair them (the preflight refused a room booked under
+        two): the seed has no such column, and without it no booking of an adopted room could pass the rule that
+        a room belongs to the booking's property. Returns how many rooms were linked."""
+        self._rows(
+            "UPDATE entities e SET parent_id = p.property_id FROM (SELECT DISTINCT room_id, property_id FROM bookings "
+            "WHERE room_id <> property_id) p WHERE e.id = p.room_id AND e.parent_id IS NULL"
+        )
+        return self._rows("SELECT count(*) FROM entities WHERE parent_id IS NOT NULL")[0][0]
 
     def checksum(self, table: str, relation: str | None = None) -> tuple[int, str]:
         """Row count and an md5 over every seed column of every row, in id order (text forms)."""

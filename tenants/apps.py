@@ -22,11 +22,15 @@ def rls_audit_check(app_configs, databases=None, **kwargs):
     from . import rls
 
     return [
-        checks.Error(
+        (checks.Warning if f.transitional else checks.Error)(
             f.message,
-            id=f"tenants.E{index:03d}",
-            hint=f"audit finding '{f.code}': run "
-            "`manage.py rls_apply`, then `manage.py rls_verify` for the full report",
+            id=f"tenants.{'W' if f.transitional else 'E'}{index:03d}",
+            hint=f"audit finding '{f.code}': "
+            + (
+                "transitional, see docs/seed-migration.md"
+                if f.transitional
+                else "run `manage.py rls_apply`, then `manage.py rls_verify` for the full report"
+            ),
         )
         for index, f in enumerate(rls.audit("default"), start=100)
     ]

@@ -7,6 +7,8 @@ The audit is one function returning findings, used by `manage.py rls_verify`, by
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import re
 from pathlib import Path
 
 import sqlparse
@@ -41,6 +43,30 @@ def per_table_sql(text: str, table: str) -> str:
 
 # pg_policies shows the predicate as PostgreSQL deparses it (tenant_id is varchar: hence the ::text)
 TENANT_PREDICATE = "((tenant_id)::text = ( SELECT app.current_tenant_id() AS current_tenant_id))"
+
+
+# The seed app's transition window (docs/seed-migration.md "Cutover"): after the adoption, the seed app's own login
+# role keeps the seed's context semantics (the tenant is whatever `set_config('app.current_tenant_id', …)` says, no
+# proof) on the seed's tables until a date written into the policy itself, so that the window closes by itself
+# even if nobody runs the command that removes it. Never for the Django roles: the audit refuses the policy TO them.
+WINDOW_POLICY = "seed_window"
+WINDOW_PREDICATE = (
+    "now() < '{ends}'::timestamptz AND tenant_id = (SELECT nullif(current_setting('app.current_tenant_id', true), ''))"
+)
+WINDOW_DEPARSED = re.compile(
+    r"\(\(now\(\) < '(?P<ends>[^']+)'::timestamp with time zone\) AND \(\(tenant_id\)::text = \( SELECT "
+    r"NULLIF\(current_setting\('app\.current_tenant_id'::text, true\), ''::text\) AS \"nullif\"\)\)\)"
+)
+
+
+def window_policy_sql(table: str, role: str, ends: datetime.datetime) -> list[str]:
+    """The statements opening (or moving the end of) the seed window on one table; `role` is quoted already."""
+    predicate = WINDOW_PREDICATE.format(ends=ends.astimezone(datetime.timezone.utc).isoformat())
+    return [
+        f"DROP POLICY IF EXISTS {WINDOW_POLICY} ON public.{table}",
+        f"CREATE POLICY {WINDOW_POLICY} ON public.{table} FOR ALL TO {role} "
+        f"USING ({predicate}) WITH CHECK ({predicate})",
+    ]
 
 
 def tenant_tables() -> list[str]:
@@ -91,13 +117,20 @@ def apply(using: str = TRUSTED_ALIAS, log=lambda msg: None) -> list[str]:
 class Finding:
     code: str
     message: str
+    # a state the operator chose for a while (the seed app's window): reported everywhere, failing nothing
+    transitional: bool = False
 
     def __str__(self):
         return f"[{self.code}] {self.message}"
 
 
+def failures(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if not f.transitional]
+
+
 def audit(using: str = TRUSTED_ALIAS) -> list[Finding]:
     findings: list[Finding] = []
+    windows: dict[tuple[str, datetime.datetime], list[str]] = {}
     tables = tenant_tables()
     with connections[using].cursor() as cursor:
 
@@ -128,7 +161,10 @@ def audit(using: str = TRUSTED_ALIAS) -> list[Finding]:
                 )
             }
             for name in sorted(set(policies) - set(EXPECTED_POLICIES)):
-                findings.append(Finding("unexpected-policy", f"{table}: policy {name} is not in the allow-list"))
+                if name == WINDOW_POLICY and (ends := window_end(rows, policies[name])):
+                    windows.setdefault((policies[name][2][0], ends), []).append(table)
+                else:
+                    findings.append(Finding("unexpected-policy", f"{table}: policy {name} is not in the allow-list"))
             for name, (permissive, cmd, role) in EXPECTED_POLICIES.items():
                 got = policies.get(name)
                 if got is None:
@@ -143,6 +179,9 @@ def audit(using: str = TRUSTED_ALIAS) -> list[Finding]:
                     )
                 elif name == "tenant_isolation" and (got[3] != TENANT_PREDICATE or got[4] != TENANT_PREDICATE):
                     findings.append(Finding("policy-changed", f"{table}: tenant_isolation predicate is {got[3]!r}"))
+
+        for (role, ends), on in sorted(windows.items()):
+            findings.append(window_finding(role, ends, on, rows("SELECT now() >= %s", [ends])[0][0]))
 
         # 2. roles: the app role is no superuser, has no BYPASSRLS, owns nothing, cannot SET ROLE to anyone
         for role, superuser, bypass in rows(
@@ -273,3 +312,36 @@ def audit(using: str = TRUSTED_ALIAS) -> list[Finding]:
             if public:
                 findings.append(Finding("definer-public", f"SECURITY DEFINER {name} is executable by PUBLIC"))
     return findings
+
+
+def window_end(rows, policy: tuple) -> datetime.datetime | None:
+    """The end of a seed window policy as the audit reads it back, or None when the policy is not exactly the
+    window (then it is an unexpected policy like any other): permissive, every command, to one role that is none of
+    ours and that the app role cannot become, the predicate as written by WINDOW_PREDICATE."""
+    permissive, cmd, roles, qual, check = policy
+    match = WINDOW_DEPARSED.fullmatch(qual or "")
+    if permissive != "PERMISSIVE" or cmd != "ALL" or len(roles) != 1 or not match or check != qual:
+        return None
+    role = roles[0]
+    if (
+        role in (APP_ROLE, ADMIN_ROLE, OWNER_ROLE, "public")
+        or rows("SELECT pg_has_role(%s, %s, 'MEMBER')", [APP_ROLE, role])[0][0]
+    ):
+        return None
+    return rows("SELECT %s::timestamptz", [match["ends"]])[0][0]
+
+
+def window_finding(role: str, ends: datetime.datetime, tables: list[str], ended: bool) -> Finding:
+    when = f"{ends.astimezone(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC"
+    if ended:
+        message = (
+            f"the seed app's transition window for role {role} ended {when}: its set_config context is refused since; "
+            "remove the window with `manage.py adopt_seed_database --finalize`"
+        )
+    else:
+        message = (
+            f"the seed app's transition window is open until {when}: role {role} enters tenants with "
+            f"set_config alone (no proof) on {', '.join(tables)}; close it with "
+            "`manage.py adopt_seed_database --finalize` once the seed app signs its context"
+        )
+    return Finding("seed-window", message, transitional=True)

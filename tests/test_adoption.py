@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from bookings import seed_shape
 from bookings.adoption import SEED_COLUMNS
 
 from .seed_client import client
@@ -93,11 +95,18 @@ def superuser(dbname: str):
     return psycopg.connect(f"{dsn}/{dbname}", autocommit=True)
 
 
+def connect_as(variable: str):
+    dsn = os.environ[variable].replace("postgres://", "postgresql://").rsplit("/", 1)[0]
+    return psycopg.connect(f"{dsn}/{SCRATCH}", autocommit=True)
+
+
 def owner():
-    return psycopg.connect(
-        os.environ["OWNER_DATABASE_URL"].replace("postgres://", "postgresql://").rsplit("/", 1)[0] + f"/{SCRATCH}",
-        autocommit=True,
-    )
+    return connect_as("OWNER_DATABASE_URL")
+
+
+def master():
+    """The cluster's master user: on Aurora, whose secret the seed app uses and who created the seed's tables."""
+    return connect_as("MASTER_DATABASE_URL")
 
 
 def snapshot() -> dict:
@@ -111,6 +120,12 @@ def snapshot() -> dict:
                 f"SELECT count(*), md5(string_agg({expr}, E'\\n' ORDER BY id)) FROM {table}"
             ).fetchone()
     return out
+
+
+def shape() -> dict:
+    """The seed's tables as the catalog describes them (columns, constraints, indexes, RLS, policies, grants, owner)."""
+    with superuser(SCRATCH) as conn:
+        return seed_shape.capture(lambda sql, params=(): conn.execute(sql, params).fetchall(), list(SEED_COLUMNS))
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
@@ -129,20 +144,35 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+def hand_over() -> None:
+    """Refused as long as the master owns the seed's tables, the adoption prints the fix; run it as the master."""
+    refused = manage("adopt_seed_database", "--dry-run")
+    assert refused.returncode != 0
+    fix = re.search(r"as hospitality_master \(their owner[^)]*\): (.*?;) Then run", refused.stderr)
+    assert fix, refused.stderr
+    assert "ALTER TABLE bookings OWNER TO hospitality_owner;" in fix[1]
+    with master() as conn:
+        for statement in filter(None, (s.strip() for s in fix[1].split(";"))):
+            conn.execute(statement)
+
+
 @pytest.fixture
 def seed_database(tmp_path):
+    """The usual case: the master created the database's tables and rows (as the seed's drizzle-kit did)."""
     with superuser("postgres") as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {SCRATCH} OWNER hospitality_owner TEMPLATE template0 ENCODING 'UTF8'")
         conn.execute(f"REVOKE ALL ON DATABASE {SCRATCH} FROM PUBLIC")
         conn.execute(
-            f"GRANT CONNECT, TEMPORARY ON DATABASE {SCRATCH} TO hospitality_owner, hospitality_admin, hospitality_app"
+            f"GRANT CONNECT ON DATABASE {SCRATCH} TO hospitality_owner, hospitality_admin, hospitality_app, "
+            "hospitality_master"
         )
     with superuser(SCRATCH) as conn:
         for ext in ("pgcrypto", "btree_gist"):
             conn.execute(f"CREATE EXTENSION IF NOT EXISTS {ext}")
         conn.execute((ROOT / "sql" / "01_database.sql").read_text())
-    with owner() as conn:
+        conn.execute("GRANT CREATE ON SCHEMA public TO hospitality_master")
+    with master() as conn:
         conn.execute(SEED_DDL)
         for statement in filter(str.strip, SEED_ROWS.split(";\n")):
             conn.execute(statement, {"a": ALPHA, "b": BETA})
@@ -157,7 +187,7 @@ def seed_database(tmp_path):
 
 
 def seed_tables_exist() -> bool:
-    with owner() as conn:
+    with superuser(SCRATCH) as conn:
         return (
             conn.execute(
                 "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = ANY(%s)",
@@ -167,9 +197,58 @@ def seed_tables_exist() -> bool:
         )
 
 
+def seed_app(**env: str):
+    """The seed app as it runs today: its own withRLS (set_config calls) with the master's secret."""
+    return client(
+        **{
+            "DATABASE_NAME": SCRATCH,
+            "SEED_CLIENT": "legacy",
+            "DB_SECRET_ARN": os.environ["DB_MASTER_SECRET_ARN"],
+            **env,
+        }
+    )
+
+
+def django(script: str, **env: str) -> dict:
+    """Run `script` in `manage.py shell` on the scratch database (the API over the Data API, the identity provider's
+    users); it prints one JSON line."""
+    trusted = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + f"/{SCRATCH}"  # the admin's role, as deployed
+    done = manage(
+        "shell",
+        "-c",
+        API_PRELUDE + script,
+        USE_DATA_API="true",
+        TENANT_EXTERNAL_IDENTITIES="true",
+        DATABASE_URL=trusted,
+        **env,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+API_PRELUDE = """
+import json, time, jwt
+from django.conf import settings
+from django.test import Client
+def bearer(tenant, user, role):
+    now = int(time.time())
+    return "Bearer " + jwt.encode({"tenantId": tenant, "userId": user, "role": role, "iss": settings.TENANT_JWT_ISSUER,
+                                   "aud": settings.TENANT_JWT_AUDIENCE, "iat": now, "exp": now + 300},
+                                  settings.TENANT_JWT_SECRET, algorithm="HS256")
+c = Client()
+"""
+BEARER_ALPHA = f'HTTP_AUTHORIZATION=bearer("{ALPHA}", "auth0|alpha-owner", "owner")'
+BEARER_BETA = f'HTTP_AUTHORIZATION=bearer("{BETA}", "auth0|beta-manager", "manager")'
+HEALTH_TOKEN = "health-token-for-the-adoption-test"
+
+
 def test_adopting_a_seed_database(seed_database):
     before = snapshot()
     assert before["bookings"][0] == 12025
+    hand_over()
+
+    refused = manage("adopt_seed_database", "--dry-run", "--seed-role", "hospitality_app")
+    assert refused.returncode != 0 and "never one of this project's roles" in refused.stderr
 
     dry = manage("adopt_seed_database", "--dry-run", "--members", str(seed_database))
     assert dry.returncode == 0, dry.stderr + dry.stdout
@@ -178,12 +257,13 @@ def test_adopting_a_seed_database(seed_database):
     assert "dry run: every step succeeded" in dry.stdout
     assert snapshot() == before  # the dry run rolled everything back
 
-    adopted = manage("adopt_seed_database", "--members", str(seed_database))
+    adopted = manage("adopt_seed_database", "--members", str(seed_database), "--seed-role", "hospitality_master")
     assert adopted.returncode == 0, adopted.stderr + adopted.stdout
-    assert "adopted in" in adopted.stdout
+    assert "adopted in" in adopted.stdout and "3 rooms linked to their property" in adopted.stdout
+    assert "the seed app (hospitality_master) keeps its set_config context" in adopted.stdout
     assert snapshot() == before  # every seed column of every row, unchanged
 
-    with owner() as conn:
+    with superuser(SCRATCH) as conn:
         flags = conn.execute(
             "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = "
             "ANY(%s) AND relkind = 'r'",
@@ -191,46 +271,187 @@ def test_adopting_a_seed_database(seed_database):
         ).fetchall()
         assert sorted(flags) == [(t, True, True) for t in sorted(SEED_COLUMNS)]
         policies = {r[0] for r in conn.execute("SELECT policyname FROM pg_policies WHERE tablename = 'bookings'")}
-        assert "tenant_isolation_policy" not in policies and "tenant_isolation" in policies
+        assert "tenant_isolation_policy" not in policies and {"tenant_isolation", "seed_window"} <= policies
         assert conn.execute("SELECT count(*) FROM django_migrations WHERE app = 'bookings'").fetchone()[0] >= 2
+    # the window, named with its end date wherever the audit speaks, failing nothing
     verify = manage("rls_verify")
     assert verify.returncode == 0 and "RLS audit passed" in verify.stdout, verify.stderr
+    assert "[seed-window] the seed app's transition window is open until" in verify.stdout
+    assert "role hospitality_master enters tenants with set_config alone" in verify.stdout
+    health = django(
+        f'print(json.dumps(c.get("/health", HTTP_X_HEALTH_TOKEN="{HEALTH_TOKEN}").json()["rls"]))',
+        HEALTH_TOKEN=HEALTH_TOKEN,
+    )
+    assert health["ok"] and "transition window is open until" in health["transitional"][0]
 
     again = manage("adopt_seed_database")
     assert again.returncode == 0 and "nothing to adopt" in again.stdout
 
-    # the Django API, over the Data API, as the identity provider's users: each tenant's rows and no other's
-    counts = manage("shell", "-c", API_CHECK, USE_DATA_API="true", TENANT_EXTERNAL_IDENTITIES="true")
-    assert counts.returncode == 0, counts.stderr
-    assert json.loads(counts.stdout.strip().splitlines()[-1]) == {"alpha": 12000, "beta": 25, "alpha_as_beta": 403}
+    # the Django API, over the Data API, as the identity provider's users: each tenant's rows and no other's; an
+    # adopted booking takes a status-only change (its room now has its property), in the API and the admin's form
+    api = django(
+        f"""
+alpha = c.get("/api/bookings/?page_size=1", {BEARER_ALPHA})
+beta = c.get("/api/bookings/?page_size=1", {BEARER_BETA})
+cross = c.get("/api/bookings/", HTTP_AUTHORIZATION=bearer("{ALPHA}", "auth0|beta-manager", "manager"))
+first = alpha.json()["results"][0]
+patched = c.patch(f"/api/bookings/{{first['id']}}/", {{"status": "cancelled"}}, content_type="application/json",
+                  {BEARER_ALPHA})
+from django.forms.models import model_to_dict
+from bookings.admin import BookingForm
+from bookings.models import Booking
+from tenants.context import trusted_scope
+with trusted_scope():
+    booking = Booking.objects.exclude(pk=first["id"]).filter(tenant_id="{ALPHA}").first()
+    form = BookingForm(instance=booking, data={{**model_to_dict(booking), "status": "confirmed"}})
+    admin_ok = form.is_valid()
+    moved = BookingForm(instance=booking, data={{**model_to_dict(booking), "room": booking.property_id,
+                                                 "property": booking.room_id}})
+    misfit = moved.errors.get("room")
+print(json.dumps({{"alpha": alpha.json()["count"], "beta": beta.json()["count"], "alpha_as_beta": cross.status_code,
+                  "patched": [patched.status_code, patched.json().get("status")], "admin": [admin_ok, form.errors],
+                  "misfit": misfit}}))
+"""
+    )
+    assert (api["alpha"], api["beta"], api["alpha_as_beta"]) == (12000, 25, 403)
+    assert api["patched"] == [200, "cancelled"] and api["admin"] == [True, {}]
+    assert api["misfit"] == ["This room does not belong to the chosen property."]  # a new pairing is still checked
 
-    # the seed's Drizzle client, unchanged, against the adopted database
+    # the seed app, unchanged, through the window: its tenant's rows, its writes, nothing without a tenant
+    legacy = seed_app()
+    listed = legacy("list", BETA, "auth0|beta-manager", "manager")
+    assert listed["ok"] and len(listed["rows"]) == 25 and {r["tenantId"] for r in listed["rows"]} == {BETA}
+    assert legacy("raw-list", BETA, "auth0|beta-manager")["rows"] == []
+    beta_row = listed["rows"][0]
+    inserted = legacy(
+        "insert",
+        BETA,
+        "auth0|beta-manager",
+        propertyId=beta_row["propertyId"],
+        roomId=beta_row["roomId"],
+        guestId="seed-app-during-window",
+        checkIn="2028-01-01",
+        checkOut="2028-01-03",
+    )
+    assert inserted["ok"], inserted
+    alpha_id = django(f'print(json.dumps(c.get("/api/bookings/?page_size=1", {BEARER_ALPHA}).json()["results"][0]))')[
+        "id"
+    ]
+    assert legacy("update", BETA, "auth0|beta-manager", id=alpha_id, status="cancelled")["rows"] == []
+    assert django(f'print(json.dumps(c.get("/api/bookings/?page_size=1", {BEARER_BETA}).json()["count"]))') == 26
+    # the tenant role never gets the seed's semantics: its set_config is no context
+    as_app = seed_app(DB_SECRET_ARN=os.environ["DB_SECRET_ARN"])
+    assert as_app("list", BETA, "auth0|beta-manager", "manager")["rows"] == []
+
+    # the seed app switches to the drop-in module (the tenant role's secret, its own key id): the same rows
     drizzle = client(DATABASE_NAME=SCRATCH, TENANT_EXTERNAL_IDENTITIES="true")
     beta = drizzle("list", BETA, "auth0|beta-manager", "manager")
-    assert beta["ok"] and len(beta["rows"]) == 25 and {r["tenantId"] for r in beta["rows"]} == {BETA}
+    assert beta["ok"] and len(beta["rows"]) == 26 and {r["tenantId"] for r in beta["rows"]} == {BETA}
     assert not drizzle("list", ALPHA, "auth0|beta-manager", "manager")["ok"]
 
+    # the window closes; the unchanged seed app is refused from then on, the drop-in module is not
+    finalized = manage("adopt_seed_database", "--finalize")
+    assert finalized.returncode == 0 and "finalized" in finalized.stdout, finalized.stderr
+    assert "its secret must not stay in the seed app's configuration" in finalized.stdout
+    verify = manage("rls_verify")
+    assert verify.returncode == 0 and "seed-window" not in verify.stdout + verify.stderr
+    assert legacy("list", BETA, "auth0|beta-manager", "manager")["rows"] == []
+    late = legacy(
+        "insert",
+        BETA,
+        "auth0|beta-manager",
+        propertyId=beta_row["propertyId"],
+        roomId=beta_row["roomId"],
+        guestId="seed-app-after-window",
+        checkIn="2028-02-01",
+        checkOut="2028-02-03",
+    )
+    assert not late["ok"] and "row-level security" in late["error"]
+    assert len(drizzle("list", BETA, "auth0|beta-manager", "manager")["rows"]) == 26
+    no_way_back = manage("adopt_seed_database", "--revert")
+    assert no_way_back.returncode != 0 and "finalized" in no_way_back.stderr
 
-API_CHECK = f"""
-import json, time, jwt
-from django.conf import settings
-from django.test import Client
-def bearer(tenant, user, role):
-    now = int(time.time())
-    return "Bearer " + jwt.encode({{"tenantId": tenant, "userId": user, "role": role, "iss": settings.TENANT_JWT_ISSUER,
-                                   "aud": settings.TENANT_JWT_AUDIENCE, "iat": now, "exp": now + 300}},
-                                  settings.TENANT_JWT_SECRET, algorithm="HS256")
-c = Client()
-alpha = c.get("/api/bookings/?page_size=1", HTTP_AUTHORIZATION=bearer("{ALPHA}", "auth0|alpha-owner", "owner"))
-beta = c.get("/api/bookings/?page_size=1", HTTP_AUTHORIZATION=bearer("{BETA}", "auth0|beta-manager", "manager"))
-cross = c.get("/api/bookings/", HTTP_AUTHORIZATION=bearer("{ALPHA}", "auth0|beta-manager", "manager"))
-print(json.dumps({{"alpha": alpha.json()["count"], "beta": beta.json()["count"], "alpha_as_beta": cross.status_code}}))
+
+def test_reverting_gives_the_seed_its_tables_with_every_row_both_apps_wrote(seed_database):
+    before_shape = shape()
+    hand_over()
+    adopted = manage("adopt_seed_database", "--members", str(seed_database), "--seed-role", "hospitality_master")
+    assert adopted.returncode == 0, adopted.stderr + adopted.stdout
+
+    legacy = seed_app()
+    beta_row = legacy("list", BETA, "auth0|beta-manager", "manager")["rows"][0]
+    written = [
+        legacy(
+            "insert",
+            BETA,
+            "auth0|beta-manager",
+            propertyId=beta_row["propertyId"],
+            roomId=beta_row["roomId"],
+            guestId="by-the-seed-app",
+            checkIn="2028-01-01",
+            checkOut="2028-01-02",
+        )["rows"][0]["id"],
+        client(DATABASE_NAME=SCRATCH, TENANT_EXTERNAL_IDENTITIES="true")(
+            "insert",
+            BETA,
+            "auth0|beta-manager",
+            "manager",
+            propertyId=beta_row["propertyId"],
+            roomId=beta_row["roomId"],
+            guestId="by-the-drop-in-module",
+            checkIn="2028-01-03",
+            checkOut="2028-01-04",
+        )["rows"][0]["id"],
+        django(
+            f"""
+posted = c.post("/api/bookings/", {{"property": "{beta_row["propertyId"]}", "room": "{beta_row["roomId"]}",
+                "guest_id": "by-the-django-api", "guest_name": "Via Django", "check_in": "2028-01-05",
+                "check_out": "2028-01-06"}},
+                content_type="application/json", {BEARER_BETA})
+print(json.dumps(posted.json()["id"] if posted.status_code == 201 else posted.json()))
 """
+        ),
+    ]
+    after_writes = snapshot()
+    assert after_writes["bookings"][0] == 12028
+
+    dry = manage("adopt_seed_database", "--revert", "--dry-run")
+    assert dry.returncode == 0 and "dry run: every step of --revert succeeded" in dry.stdout, dry.stderr
+    reverted = manage("adopt_seed_database", "--revert")
+    assert reverted.returncode == 0 and "reverted" in reverted.stdout, reverted.stderr
+    give_back = re.search(r"as hospitality_master, give the seed's tables back: (.*;)", reverted.stdout)
+    assert give_back, reverted.stdout
+    with master() as conn:
+        for statement in filter(None, (s.strip() for s in give_back[1].split(";"))):
+            conn.execute(statement)
+
+    # the seed's own shape and ownership, every row either app wrote, nothing of this project left
+    after_shape = shape()
+    assert {
+        (table, part): after_shape[table][part]
+        for table in SEED_COLUMNS
+        for part in after_shape[table]
+        if after_shape[table][part] != before_shape[table][part]
+    } == {}
+    assert snapshot() == after_writes
+    with superuser(SCRATCH) as conn:
+        left = conn.execute(
+            "SELECT array_agg(tablename::text ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'"
+        ).fetchone()[0]
+        assert left == sorted(SEED_COLUMNS)
+        assert conn.execute("SELECT to_regnamespace('app')").fetchone()[0] is None
+    found = legacy("find", BETA, "auth0|beta-manager", "manager", ids=written)
+    assert found["ok"] and sorted(r["guestId"] for r in found["rows"]) == [
+        "by-the-django-api",
+        "by-the-drop-in-module",
+        "by-the-seed-app",
+    ]
 
 
 def test_a_failure_part_way_leaves_the_database_as_it_was(seed_database):
     """A table in the way of the migrations (here: one named like ours) fails the run after the seed's tables were
     renamed aside: the transaction rolls back, and everything is where it was."""
+    hand_over()
     with owner() as conn:
         conn.execute("CREATE TABLE tenants_tenant (id int)")
     before = snapshot()
@@ -248,7 +469,16 @@ def test_a_failure_part_way_leaves_the_database_as_it_was(seed_database):
 
 
 def test_data_this_schema_refuses_is_reported_before_any_change(seed_database):
+    hand_over()
     with owner() as conn:
+        conn.execute(
+            f"INSERT INTO entities (tenant_id, entity_type, name, created_by) VALUES ('{BETA}', 'hotel', "
+            "'Beta Annex', 'seed-app')"
+        )
+        conn.execute(
+            "UPDATE bookings SET property_id = (SELECT id FROM entities WHERE name = 'Beta Annex') "
+            "WHERE guest_id = 'idp|beta-5'"
+        )
         conn.execute("UPDATE bookings SET check_out = check_in WHERE guest_id = 'idp|beta-3'")
         conn.execute(
             "UPDATE bookings SET room_id = (SELECT id FROM entities WHERE name = 'Alpha Room 1') "
@@ -259,4 +489,6 @@ def test_data_this_schema_refuses_is_reported_before_any_change(seed_database):
     assert refused.returncode != 0
     assert "bookings: 1 row(s) with check_out not after check_in" in refused.stderr
     assert "bookings: 1 row(s) with room_id of another tenant" in refused.stderr
+    # Beta Room 1 is booked under Beta Lodge and under Beta Annex: which property is it in?
+    assert "row(s) with room_id booked under two properties" in refused.stderr
     assert "Nothing was changed" in refused.stderr and snapshot() == before

@@ -4,7 +4,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from .. import selectors
-from ..models import Booking, Entity, TenantRelationship
+from ..models import ROOM_MISFIT, Booking, Entity, TenantRelationship, pairing_changed, room_fits
 
 READ_ONLY = ("id", "created_at", "created_by", "updated_at")
 
@@ -87,9 +87,8 @@ class BookingInput(BoundedMetadata, serializers.ModelSerializer):
     def validate(self, attrs):
         prop = attrs.get("property", getattr(self.instance, "property", None))
         room = attrs.get("room", getattr(self.instance, "room", None))
-        # a room of the property, or the property itself (a table, a whole venue)
-        if prop is not None and room is not None and room.pk != prop.pk and room.parent_id != prop.pk:
-            raise serializers.ValidationError({"room": "This room does not belong to the chosen property."})
+        if pairing_changed(self.instance, prop, room) and not room_fits(prop, room):
+            raise serializers.ValidationError({"room": ROOM_MISFIT})
         check_in = attrs.get("check_in", getattr(self.instance, "check_in", None))
         check_out = attrs.get("check_out", getattr(self.instance, "check_out", None))
         if check_in and check_out and check_out <= check_in:

@@ -85,6 +85,50 @@ def test_a_room_of_another_tenant_is_a_field_error(world):
     assert list(errors) == ["room"] and "Select a valid choice" in errors["room"][0]
 
 
+def test_a_booking_whose_room_has_no_property_takes_a_status_change(world):
+    """As adopted from the seed: a room without a parent and a booking without a guest name. Changing the status
+    (the pair as it is) saves; giving it another pairing is still checked."""
+    with trusted_scope():
+        room = Entity.objects.create(tenant_id=T1, entity_type="room", name="Adopted Room", created_by="seed-app")
+        booking = Booking.objects.create(
+            tenant_id=T1,
+            property=world.hotels[T1],
+            room=room,
+            guest_id="idp|adopted",
+            check_in="2027-05-01",
+            check_out="2027-05-02",
+            created_by="seed-app",
+        )
+    try:
+        root = world.client("root")
+        changed = root.post(
+            url("booking", "change", booking.pk),
+            booking_form(
+                world,
+                T1,
+                room=room,
+                guest_name="",
+                guest_id="idp|adopted",
+                status="confirmed",
+                check_in="2027-05-01",
+                check_out="2027-05-02",
+            ),
+        )
+        assert changed.status_code == 302, changed.context["adminform"].form.errors
+        with trusted_scope():
+            booking.refresh_from_db()
+        assert (booking.status, booking.guest_name) == ("confirmed", "")
+        moved = root.post(
+            url("booking", "change", booking.pk),
+            booking_form(world, T1, room=world.rooms[T1], property=str(room.pk), guest_name=""),
+        )
+        assert moved.context["adminform"].form.errors == {"room": ["This room does not belong to the chosen property."]}
+    finally:
+        with trusted_scope():
+            booking.delete()
+            room.delete()
+
+
 def test_a_room_of_another_property_is_a_field_error(world):
     with trusted_scope():
         other = Entity.objects.create(tenant_id=T1, entity_type="hotel", name="Other T1 Hotel", created_by="t")

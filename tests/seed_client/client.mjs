@@ -7,10 +7,10 @@
 //
 //   node client.mjs <command> <tenantId> <userId> <role> [json-arguments]
 //   commands: list | insert {"propertyId","roomId","guestId","checkIn","checkOut"} | update {"id","status"}
-//             | delete {"id"} | raw-list (no tenant entered: must see nothing)
+//             | delete {"id"} | find {"ids"} | raw-list (no tenant entered: must see nothing)
 import { RDSDataClient } from "@aws-sdk/client-rds-data";
 import { DrizzleRLSClient } from "@hospitality/drizzle-rls-client";
-import { asc, eq, sql } from "drizzle-orm";
+import { asc, eq, inArray, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/aws-data-api/pg";
 import { bookings } from "./schema.mjs";
 
@@ -42,6 +42,7 @@ const commands = {
   update: () => withTenant((tx) => tx.update(bookings).set({ status: input.status, updatedAt: new Date() })
     .where(eq(bookings.id, input.id)).returning()),
   delete: () => withTenant((tx) => tx.delete(bookings).where(eq(bookings.id, input.id)).returning()),
+  find: () => withTenant((tx) => tx.select().from(bookings).where(inArray(bookings.id, input.ids))),
   "raw-list": () => db.select().from(bookings),
 };
 

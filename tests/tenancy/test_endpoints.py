@@ -163,6 +163,34 @@ def test_entity_and_relationship_crud(api, world, measure, cleanup):
     assert put.json()["name"] == "Roof Bar 2" and put.json()["is_active"] is False
 
 
+def test_a_booking_whose_room_has_no_property_takes_changes_that_keep_its_pair(api, world, cleanup):
+    """A room adopted from the seed without a parent: a status-only PATCH (and one naming the same pair) succeeds;
+    naming a pair the rule refuses is still a field error."""
+    with trusted_scope():
+        room = Entity.objects.create(tenant_id=A, entity_type="room", name="Adopted API Room", created_by="seed")
+        booking = Booking.objects.create(
+            tenant_id=A,
+            property=world.entities[A],
+            room=room,
+            guest_id="idp|adopted",
+            check_in="2027-05-01",
+            check_out="2027-05-02",
+            created_by="seed",
+        )
+    cleanup += [(Entity, room.pk), (Booking, booking.pk)]
+    url = f"/api/bookings/{booking.pk}/"
+    for change in ({"status": "confirmed"}, {"property": str(world.entities[A].pk), "room": str(room.pk)}):
+        patched = api.patch(url, change, content_type="application/json", **world.auth())
+        assert patched.status_code == 200, patched.json()
+    swapped = api.patch(
+        url,
+        {"property": str(room.pk), "room": str(world.entities[A].pk)},
+        content_type="application/json",
+        **world.auth(),
+    )
+    assert swapped.status_code == 400 and "room" in swapped.json()["extra"]["fields"]
+
+
 def test_validation_errors_are_field_level(api, world):
     response = api.post(
         "/api/bookings/",

@@ -284,3 +284,30 @@ def test_custom_context_variables_are_transaction_local_and_validated(world, db_
             pass
 
     assert sqlstate_of(bad_name) == "22023"
+
+
+def test_the_seed_window_is_transitional_only_as_written_and_never_for_our_roles(world, db_access):
+    """The seed app's window (docs/seed-migration.md): reported with its end date and failing nothing when it is
+    exactly the window, to a role of the seed app's; anything else named like it is an unexpected policy."""
+    import datetime as dt
+
+    def window(role: str, ends: dt.datetime) -> None:
+        for statement in rls.window_policy_sql("bookings", role, ends):
+            owner_sql(statement)
+
+    soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=3)
+    try:
+        window("hospitality_master", soon)
+        findings = rls.audit()
+        assert rls.failures(findings) == [] and [f.code for f in findings] == ["seed-window"]
+        assert f"open until {soon:%Y-%m-%d %H:%M} UTC" in findings[0].message and "bookings" in findings[0].message
+        window("hospitality_master", soon - dt.timedelta(days=30))
+        assert "ended" in rls.audit()[0].message
+        window("hospitality_app", soon)  # the tenant role's context stays signed
+        assert [f.code for f in rls.failures(rls.audit())] == ["unexpected-policy"]
+        owner_sql("DROP POLICY seed_window ON bookings")
+        owner_sql("CREATE POLICY seed_window ON bookings FOR ALL TO hospitality_master USING (true) WITH CHECK (true)")
+        assert [f.code for f in rls.failures(rls.audit())] == ["unexpected-policy"]
+    finally:
+        owner_sql("DROP POLICY IF EXISTS seed_window ON bookings")
+    assert rls.audit() == []

@@ -1,5 +1,7 @@
-"""`manage.py adopt_seed_database [--members FILE] [--dry-run]`: see bookings/adoption.py."""
+"""`manage.py adopt_seed_database [--members FILE] [--seed-role ROLE] [--dry-run]`, then `--finalize` or
+`--revert`: see bookings/adoption.py and bookings/cutover.py, and docs/seed-migration.md for the rollout."""
 
+import datetime
 import time
 
 from django.conf import settings
@@ -8,7 +10,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections, transaction
 
+from bookings import seed_shape
 from bookings.adoption import SEED_COLUMNS, Adoption, AdoptionError, AlreadyAdopted, read_members
+from bookings.cutover import Cutover
 from tenants import rls
 from tenants.context import trusted_scope
 from tenants.management.progress import ProgressMixin
@@ -38,9 +42,43 @@ class Command(ProgressMixin, BaseCommand):
             action="store_true",
             help="print the plan, run everything inside the transaction, then roll it back",
         )
+        parser.add_argument(
+            "--seed-role",
+            help="the seed app's own login role (the user of its DB_SECRET_ARN secret): it keeps the seed's "
+            "set_config context on the adopted tables until the window ends (with the adoption, or --open-window)",
+        )
+        parser.add_argument(
+            "--window-days",
+            type=int,
+            default=14,
+            help="how long the seed app's window stays open, in days (default 14; it ends by itself then)",
+        )
+        action = parser.add_mutually_exclusive_group()
+        action.add_argument(
+            "--open-window", action="store_true", help="open (or move the end of) the window on an adopted database"
+        )
+        action.add_argument(
+            "--finalize",
+            action="store_true",
+            help="close the seed app's window for good and drop the way back: only signed contexts from then on",
+        )
+        action.add_argument(
+            "--revert",
+            action="store_true",
+            help="before --finalize: give the database back to the seed's own tables, with every row either app wrote",
+        )
         parser.add_argument("--database", default="default", choices=tuple(connections))
 
-    def handle(self, *args, members, dry_run, database, **options):
+    def handle(self, *args, members, dry_run, database, seed_role, window_days, **options):
+        if not 1 <= window_days <= 90:
+            raise CommandError("--window-days: between 1 and 90 days (the window is meant to close)")
+        self.window_ends = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=window_days)
+        self.seed_role = seed_role
+        if options["open_window"] and not seed_role:
+            raise CommandError("--open-window needs --seed-role: the seed app's own login role")
+        for action in ("open_window", "finalize", "revert"):
+            if options[action]:
+                return self.after_adoption(action, database, dry_run)
         adoption = Adoption(database)
         try:
             wanted = read_members(members)
@@ -82,10 +120,57 @@ class Command(ProgressMixin, BaseCommand):
                 + f" rows; {len(plan.tenant_ids)} tenants; RLS applied and audited"
             )
         )
+        if seed_role:
+            self.stdout.write(
+                f"the seed app ({seed_role}) keeps its set_config context on {', '.join(SEED_COLUMNS)} until "
+                f"{self.window_ends:%Y-%m-%d %H:%M} UTC; once it signs its context, close the window with "
+                "`manage.py adopt_seed_database --finalize` (until then `--revert` goes back)"
+            )
+        else:
+            self.stdout.write(
+                "no --seed-role: the seed app's set_config context counts for nothing from now on (it must sign its "
+                "context); `--revert` goes back until `--finalize`"
+            )
+
+    def after_adoption(self, action: str, database: str, dry_run: bool) -> None:
+        cutover = Cutover(Adoption(database))
+        notes: list[str] = []
+        try:
+            with trusted_scope(), transaction.atomic(using=database):
+                if action == "open_window":
+                    cutover.open_window(self.seed_role, self.window_ends)
+                    done = (
+                        f"the seed app's window is open for {self.seed_role} until "
+                        f"{self.window_ends:%Y-%m-%d %H:%M} UTC"
+                    )
+                elif action == "finalize":
+                    notes = cutover.finalize()
+                    done = (
+                        "finalized: the seed app's window is closed and the way back dropped; only signed contexts "
+                        "enter a tenant"
+                    )
+                else:
+                    notes = cutover.revert(self.progress, self.stdout.write)
+                    done = "reverted: the seed's tables are back, with every row either app wrote"
+                if dry_run:
+                    raise DryRunDone()
+        except DryRunDone:
+            self.stdout.write(
+                self.style.SUCCESS(f"dry run: every step of --{action.replace('_', '-')} succeeded and was rolled back")
+            )
+            return
+        except (AdoptionError, DatabaseError) as exc:
+            raise CommandError(f"--{action.replace('_', '-')} failed, nothing changed: {exc}") from None
+        self.stdout.write(self.style.SUCCESS(done))
+        for note in notes:
+            self.stdout.write(self.style.WARNING(f"  ! {note}"))
 
     def _adopt(self, adoption: Adoption, plan, database: str) -> None:
-        self.stdout.write("  checksums of the seed's rows")
+        if self.seed_role:
+            Cutover(adoption).check_seed_role(self.seed_role)
+        self.stdout.write("  checksums of the seed's rows; the seed's tables as they are (for --revert)")
         before = {t: adoption.checksum(t) for t in SEED_COLUMNS}
+        shape = seed_shape.capture(adoption._rows, list(SEED_COLUMNS))
         self.stdout.write("  renaming the seed's tables aside")
         adoption.rename_aside()
         self.stdout.write("  applying migrations")
@@ -106,6 +191,7 @@ class Command(ProgressMixin, BaseCommand):
         self.stdout.write("  copying rows")
         for table in SEED_COLUMNS:
             adoption.copy(table, self.progress)
+        self.stdout.write(f"  {adoption.link_rooms():,} rooms linked to their property (from the seed's bookings)")
         adoption.check_references()
         for table, expected in before.items():
             got = adoption.checksum(table)
@@ -120,6 +206,10 @@ class Command(ProgressMixin, BaseCommand):
         rls.apply(database)
         if settings.TENANT_CONTEXT_KEYS:  # the keys tenant contexts are signed with (see context_keys)
             call_command("context_keys", "sync", database=database, stdout=self.stdout)
-        findings = rls.audit(database)
+        cutover = Cutover(adoption)
+        cutover.record(shape)
+        if self.seed_role:
+            cutover.open_window(self.seed_role, self.window_ends)
+        findings = rls.failures(rls.audit(database))
         if findings:
             raise AdoptionError("RLS audit: " + "; ".join(str(f) for f in findings))
