@@ -4,8 +4,9 @@ schema owner and answers `{"exit_status", "output", "seconds"}`, whatever happen
 What may run is the operator's toolbox from an empty cluster to a serving deployment (roles, migrations, policies,
 keys, the first staff user, tenants, members, tokens, the seed's adoption), and nothing that becomes arbitrary
 code or a wiped database as the schema owner (`shell`, `dbshell`, `flush`). Arguments are checked: `migrate` only
-moves forwards unless the event says `"allow_backwards": true` (the result then lists what was unapplied), and
-never fakes or prunes migration records.
+moves forwards and `adopt_seed_database --revert` runs only as a dry run unless the event says
+`"allow_backwards": true` (the result then lists what was unapplied), and migrate never fakes or prunes migration
+records.
 """
 
 from __future__ import annotations
@@ -90,6 +91,13 @@ def run(event) -> dict:
                 )
             if unapplied:
                 result["unapplied"] = unapplied
+        if name == "adopt_seed_database" and "--revert" in args and "--dry-run" not in args:
+            if event.get("allow_backwards") is not True:
+                raise Refused(
+                    "adopt_seed_database --revert drops this project's tables (users, tenants, tokens) and gives the "
+                    'database back to the seed; nothing was changed. Try it with "--dry-run", then send the event '
+                    'again with "allow_backwards": true to run it.'
+                )
         call_command(name, *args, stdout=out, stderr=err, no_color=True)
         status = 0
     except Refused as exc:

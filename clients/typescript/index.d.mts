@@ -25,7 +25,7 @@ export interface RLSClientConfig {
   region?: string;
   /** DATA_API_ENDPOINT (a local emulator). */
   endpoint?: string;
-  /** TENANT_CONTEXT_KEY: "kid:secret", a key the database holds (`manage.py context_keys sync`). */
+  /** TENANT_CONTEXT_KEY: "kid:secret" or JSON {"kid","secret"}, a key the database holds (context_keys sync). */
   contextKey?: string;
   /** userId is the identity provider's id (default true; TENANT_EXTERNAL_IDENTITIES=false for numeric ids). */
   externalIdentities?: boolean;

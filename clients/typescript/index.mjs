@@ -36,9 +36,25 @@ export class RLSConfigError extends Error {
   }
 }
 
-/** "kid:secret" (the format of TENANT_CONTEXT_KEYS; the first key when several are given). */
+/**
+ * "kid:secret" (the format of TENANT_CONTEXT_KEYS; the first key when several are given), or the JSON
+ * {"kid", "secret"} that the template's SeedContextKey secret holds.
+ */
 export function parseContextKey(value) {
-  const first = String(value ?? "").split(",")[0].trim();
+  const text = String(value ?? "").trim();
+  if (text.startsWith("{")) {
+    let parsed;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = {};
+    }
+    if (typeof parsed.kid !== "string" || !parsed.kid || typeof parsed.secret !== "string" || !parsed.secret) {
+      throw new RLSConfigError('contextKey: JSON must be {"kid": "...", "secret": "..."}');
+    }
+    return { keyId: parsed.kid, secret: parsed.secret };
+  }
+  const first = text.split(",")[0].trim();
   const colon = first.indexOf(":");
   if (colon < 1 || colon === first.length - 1) {
     throw new RLSConfigError(

@@ -97,3 +97,16 @@ def test_the_seed_adoption_runs_as_an_event():
     result = run({"manage": ["adopt_seed_database", "--dry-run"]})
     assert result["exit_status"] == 0, result
     assert "nothing to adopt" in result["output"]
+
+
+def test_reverting_the_adoption_needs_allow_backwards():
+    """`--revert` drops this project's tables: refused (nothing runs) unless asked twice; a dry run is not refused
+    (here: nothing to revert on a database that was never adopted)."""
+    refused = run({"manage": ["adopt_seed_database", "--revert"]})
+    assert refused["exit_status"] == 2 and '"allow_backwards": true' in refused["output"]
+    for event in (
+        {"manage": ["adopt_seed_database", "--revert", "--dry-run"]},
+        {"manage": ["adopt_seed_database", "--revert"], "allow_backwards": True},
+    ):
+        answered = run(event)
+        assert answered["exit_status"] == 1 and "no adoption to act on" in answered["output"], answered

@@ -21,6 +21,8 @@ describe("without a database", () => {
     assert.deepEqual(parseContextKey("seed-1:s3cr:et,old:x"), { keyId: "seed-1", secret: "s3cr:et" });
     assert.throws(() => parseContextKey("no-colon"), RLSConfigError);
     assert.throws(() => parseContextKey(undefined), /kid:secret/);
+    assert.deepEqual(parseContextKey('{"kid": "seed-1", "secret": "abc"}'), { keyId: "seed-1", secret: "abc" });
+    assert.throws(() => parseContextKey('{"kid": "seed-1"}'), /JSON must be/);
   });
 
   it("maps the seed's customVars: app.user_role to the role, the rest to app.ctx.*", () => {
