@@ -27,7 +27,7 @@ def test_secrets_are_counted_from_the_template(capsys):
 
     parsed, _ = decode(str(TEMPLATE))
     created = [r for r in parsed["Resources"].values() if r["Type"] == "AWS::SecretsManager::Secret"]
-    assert template_secrets() == len(created) == 8
+    assert template_secrets() == len(created) == 9
     call_command("cost_estimate")
     out = capsys.readouterr().out
     assert f"{len(created)} Secrets Manager secrets" in out
