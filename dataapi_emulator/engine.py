@@ -22,7 +22,7 @@ from .config import EmulatorConfig
 from .encoding import bind
 from .faults import Faults
 from .metadata import Catalog
-from .pools import Pools
+from .pools import Pools, terminated_session
 from .stats import Stats
 from .transactions import Transaction, Transactions, not_found
 from .watchdog import Watchdog
@@ -43,11 +43,6 @@ def database_error(exc: psycopg.Error) -> errors.DataApiError:
     if diag.statement_position:
         text += f"\n  Position: {diag.statement_position}"
     return errors.DatabaseErrorException(f"{text}; SQLState: {exc.sqlstate}")
-
-
-def _terminated_session(exc: psycopg.Error, conn: psycopg.Connection) -> bool:
-    """The server ended this session before the statement ran (FATAL 57P01/57P02/57P03, or the socket closed)."""
-    return exc.sqlstate in ("57P01", "57P02", "57P03") or (exc.sqlstate is None and conn.broken)
 
 
 @dataclasses.dataclass
@@ -191,7 +186,7 @@ class Engine:
                     cur = self._run(conn, query, params if params else None, continue_after_timeout)
                     return self._result(conn, pool, cur, include_result_metadata)
                 except psycopg.Error as exc:
-                    if attempt + 1 < attempts and _terminated_session(exc, conn):
+                    if attempt + 1 < attempts and terminated_session(exc, conn):
                         pool.check()  # the server likely ended its siblings too: replace every dead idle one
                         continue
                     raise database_error(exc) from None

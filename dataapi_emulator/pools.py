@@ -23,6 +23,11 @@ from .encoding import configure_adapters
 CHECK_IDLE_AFTER = 2.0
 
 
+def terminated_session(exc: psycopg.Error, conn: psycopg.Connection) -> bool:
+    """The server ended this session before the statement ran (FATAL 57P01/57P02/57P03, or the socket closed)."""
+    return exc.sqlstate in ("57P01", "57P02", "57P03") or (exc.sqlstate is None and conn.broken)
+
+
 class Pools:
     def __init__(self, config: EmulatorConfig):
         self.config = config

@@ -13,7 +13,7 @@ from psycopg_pool import ConnectionPool
 
 from . import errors
 from .config import EmulatorConfig
-from .pools import Pools
+from .pools import Pools, terminated_session
 
 
 @dataclasses.dataclass(eq=False)
@@ -41,12 +41,20 @@ class Transactions:
         self._lock = threading.Lock()
 
     def begin(self, pool: ConnectionPool, *, secret_arn: str, resource_arn: str) -> Transaction:
-        conn = self.pools.borrow(pool)
-        try:
-            conn.execute("BEGIN")
-        except psycopg.Error:
-            self.pools.release(pool, conn)
-            raise
+        # A pooled session the server terminated while idle fails BEGIN before anything ran on it: take another
+        # (the server likely ended its siblings too: the pool replaces every dead idle one), as the Data API's own
+        # connection management does, instead of answering with the dead session's error.
+        for attempt in range(2):
+            conn = self.pools.borrow(pool)
+            try:
+                conn.execute("BEGIN")
+                break
+            except psycopg.Error as exc:
+                self.pools.release(pool, conn)
+                if attempt == 0 and terminated_session(exc, conn):
+                    pool.check()
+                    continue
+                raise
         now = time.monotonic()
         tx = Transaction(secrets.token_urlsafe(132)[:176], secret_arn, resource_arn, pool, conn, now, now)
         with self._lock:

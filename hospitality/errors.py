@@ -13,7 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from tenants.exceptions import DATABASE_UNAVAILABLE
+from dataapi_backend.dbapi import RowTooLarge
+from tenants.exceptions import DATABASE_UNAVAILABLE, error_body, outcome_of
 
 log = logging.getLogger("hospitality.api")
 
@@ -41,41 +42,36 @@ def exception_handler(exc, context):
         log.info("integrity error on %s: %s", context["request"].path, exc)
         set_rollback()
         return Response(
-            {"message": "The request conflicts with existing data.", "code": "conflict", "extra": {}},
-            status=status.HTTP_409_CONFLICT,
+            error_body("The request conflicts with existing data.", "conflict"), status=status.HTTP_409_CONFLICT
         )
     if isinstance(exc, DataError):
         # a value the database refused (out of range, malformed for its type): the client's input
         log.info("data error on %s: %s", context["request"].path, exc)
         set_rollback()
         return Response(
-            {"message": "A value is not valid for the database.", "code": "invalid_data", "extra": {}},
-            status=status.HTTP_400_BAD_REQUEST,
+            error_body("A value is not valid for the database.", "invalid_data"), status=status.HTTP_400_BAD_REQUEST
         )
-    if (
-        isinstance(exc, DatabaseError)
-        and "per row" in str(exc)
-        and getattr(exc.__cause__, "aws_code", None) == "BadRequestException"
-    ):
+    if isinstance(exc, DatabaseError) and isinstance(exc.__cause__, RowTooLarge):
         # a row over the Data API's 64 KB, written by another client: retrying cannot help; say so
         log.warning("row too large for the Data API on %s: %s", context["request"].path, exc)
         set_rollback()
         return Response(
-            {
-                "message": "A row of this result is larger than the Data API returns (64 KB per row); it "
-                "was written by another client. Narrow the request or have an operator trim it.",
-                "code": "row_too_large",
-                "extra": {"retryable": False},
-            },
+            error_body(
+                "A row of this result is larger than the Data API returns (64 KB per row); it was written by "
+                "another client. Narrow the request or have an operator trim it.",
+                "row_too_large",
+                retryable=False,
+            ),
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
     if isinstance(exc, OperationalError):
         # Throttling or a resuming database past the retry budget, an expired Data API transaction, an unreachable
-        # database: nothing was committed (the request's transaction is rolled back); the client may retry.
-        log.warning("database unavailable on %s: %s", context["request"].path, exc)
+        # database, a lost connection: the request's transaction is rolled back, so nothing was committed whatever
+        # the statement's own outcome; the client may retry.
+        log.warning("database unavailable on %s (%s): %s", context["request"].path, outcome_of(exc), exc)
         set_rollback()
         return Response(
-            {"message": DATABASE_UNAVAILABLE, "code": "database_unavailable", "extra": {"retryable": True}},
+            error_body(DATABASE_UNAVAILABLE, "database_unavailable", retryable=True),
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "2"},
         )
@@ -91,13 +87,9 @@ def exception_handler(exc, context):
 
         record_failure(context["request"])
     if isinstance(exc, exceptions.ValidationError):
-        body = {"message": "Invalid input.", "code": "invalid", "extra": {"fields": exc.detail}}
+        body = error_body("Invalid input.", "invalid", fields=exc.detail)
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
-        body = {
-            "message": str(detail),
-            "code": _first_code(exc.get_codes()) if hasattr(exc, "get_codes") else "error",
-            "extra": {},
-        }
+        body = error_body(str(detail), _first_code(exc.get_codes()) if hasattr(exc, "get_codes") else "error")
     response.data = body
     return response

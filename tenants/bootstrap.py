@@ -55,7 +55,8 @@ def _run(cursor, sql: str, step: str) -> None:
     try:
         cursor.execute(sql)
     except Exception as exc:
-        if "permission denied" in str(exc) or "must be" in str(exc):
+        # insufficient_privilege: "permission denied…", "must be member of role…", "must be owner of…" (both drivers)
+        if getattr(exc, "sqlstate", None) == "42501":
             raise BootstrapError(
                 f"{step}: {str(exc).splitlines()[0]} — run this as the cluster's master user (CREATEROLE and "
                 "CREATEDB; on Aurora the master secret), or have it run `GRANT hospitality_owner TO <you>`"

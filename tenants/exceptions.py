@@ -1,9 +1,30 @@
 from rest_framework import status
 from rest_framework.exceptions import APIException, AuthenticationFailed, NotAuthenticated
 
+from dataapi_backend.dbapi import NOT_SENT, REJECTED, UNKNOWN
+
 # The answer when nothing can have been saved and the client may simply retry (the API's exception handler and the
 # tenancy middleware's commit handling both give it).
 DATABASE_UNAVAILABLE = "The database is temporarily unavailable; nothing was saved. Retry the request."
+COMMIT_UNKNOWN = (
+    "The database did not confirm the commit: the change may or may not have been saved. Check before retrying."
+)
+
+
+def error_body(message: str, code: str, **extra) -> dict:
+    """The API's one error shape, whoever answers (DRF's handler, the tenancy middleware, idempotency)."""
+    return {"message": message, "code": code, "extra": extra}
+
+
+def outcome_of(exc: BaseException) -> str:
+    """What became of the database call behind a Django DatabaseError: the Data API driver says it (`outcome`); a
+    psycopg error (the direct path) answered with an SQLSTATE was refused by the database, one without lost its
+    connection, so its fate is unknown."""
+    cause = exc.__cause__ or exc
+    outcome = getattr(cause, "outcome", None)
+    if outcome in (NOT_SENT, REJECTED, UNKNOWN):
+        return outcome
+    return REJECTED if getattr(cause, "sqlstate", None) else UNKNOWN
 
 
 class TenantAccessDenied(APIException):

@@ -16,8 +16,10 @@ from http import HTTPStatus
 from django.db import DatabaseError, IntegrityError
 from django.http import JsonResponse
 
+from dataapi_backend.dbapi import UNKNOWN
+
 from .context import TENANT_SCOPE, scope
-from .exceptions import DATABASE_UNAVAILABLE
+from .exceptions import COMMIT_UNKNOWN, DATABASE_UNAVAILABLE, error_body, outcome_of
 from .signals import tenant_request_finished
 from .tenancy import Tenancy, bound
 
@@ -25,23 +27,12 @@ API_PREFIX = "/api/"
 log = logging.getLogger("hospitality.api")
 
 
-# Commit failures after which nothing was saved: the service refused or never got the call (Data API codes), or
-# the database answered with an error and rolled back (any SQLSTATE).
-NOT_COMMITTED = {
-    "TransactionNotFoundException",
-    "ConnectionError",
-    "BadRequestException",
-    "ThrottlingException",
-    "DatabaseErrorException",
-    "AccessDeniedException",
-    "ForbiddenException",
-}
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def error_response(status: int, message: str, code: str, **extra) -> JsonResponse:
     """The API's error shape, for failures outside DRF's reach (after the view returned)."""
-    response = JsonResponse({"message": message, "code": code, "extra": extra}, status=status)
+    response = JsonResponse(error_body(message, code, **extra), status=status)
     if extra.get("retryable"):
         response["Retry-After"] = "2"
     return response
@@ -65,23 +56,19 @@ def failed_finish_response(request, exc: DatabaseError, committing: bool) -> Jso
         "request transaction failed to %s: %s",
         "commit" if committing else "roll back",
         exc,
-        extra={"tenant_id": request.tenancy.tenant_id, "aws_code": aws_code, "sqlstate": sqlstate},
+        extra={
+            "tenant_id": request.tenancy.tenant_id,
+            "aws_code": aws_code,
+            "sqlstate": sqlstate,
+            "outcome": outcome_of(exc),
+        },
     )
     if isinstance(exc, IntegrityError):  # a deferred constraint, checked at commit: rolled back
         return error_response(409, "The request conflicts with existing data.", "conflict")
-    not_committed = (
-        not committing
-        or request.method in SAFE_METHODS
-        or (aws_code in NOT_COMMITTED if aws_code else sqlstate is not None)
-    )
-    if not_committed:
+    # a rollback, a read-only request, or a commit that surely did not happen: nothing was saved
+    if not committing or request.method in SAFE_METHODS or outcome_of(exc) != UNKNOWN:
         return error_response(503, DATABASE_UNAVAILABLE, "database_unavailable", retryable=True)
-    return error_response(
-        502,
-        "The database did not confirm the commit: the change may or may not have been saved. Check before retrying.",
-        "commit_outcome_unknown",
-        retryable=False,
-    )
+    return error_response(502, COMMIT_UNKNOWN, "commit_outcome_unknown", retryable=False)
 
 
 class TenantTransactionMiddleware:

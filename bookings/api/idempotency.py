@@ -22,6 +22,7 @@ from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from tenants.exceptions import error_body
 from tenants.models import IdempotencyKey
 from tenants.validators import is_valid_external_id
 
@@ -90,11 +91,11 @@ class IdempotentWrites:
             except IntegrityError:
                 # the same key, in flight in another request: this one must not count (the middleware rolls back)
                 response = Response(
-                    {
-                        "message": "A request with this Idempotency-Key is in progress; retry later.",
-                        "code": "idempotency_key_in_use",
-                        "extra": {"retryable": True},
-                    },
+                    error_body(
+                        "A request with this Idempotency-Key is in progress; retry later.",
+                        "idempotency_key_in_use",
+                        retryable=True,
+                    ),
                     status=status.HTTP_409_CONFLICT,
                 )
                 response = super().finalize_response(request, response, *args, **kwargs)

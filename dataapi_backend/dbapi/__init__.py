@@ -15,6 +15,9 @@ from .call_metrics import Metrics, metrics_for
 from .connection import Connection
 from .cursor import Cursor
 from .errors import (
+    NOT_SENT,
+    REJECTED,
+    UNKNOWN,
     DatabaseError,
     DataError,
     Error,
@@ -24,7 +27,10 @@ from .errors import (
     NotSupportedError,
     OperationalError,
     ProgrammingError,
+    ResponseTooLarge,
+    RowTooLarge,
     Warning,  # noqa: A004 - PEP 249 name
+    lookup,
 )
 from .params import Json, TypedText
 from .transport import ClientSettings, RetryPolicy, Transport, get_client
@@ -99,6 +105,12 @@ def connect(
 
 __all__ = [
     "BINARY",
+    "NOT_SENT",
+    "REJECTED",
+    "UNKNOWN",
+    "ResponseTooLarge",
+    "RowTooLarge",
+    "lookup",
     "DATETIME",
     "NUMBER",
     "ROWID",

@@ -73,13 +73,16 @@ class Connection:
         # Never retried on an ambiguous failure: a repeated COMMIT cannot tell whether the first one landed.
         try:
             self.transport.call("CommitTransaction", self._target(transactionId=tx))
-        except errors.Error:
+        except errors.Error as failure:
             # If the commit did not happen the transaction still holds its locks until the idle timeout: release
-            # them. If it did, the rollback finds nothing (TransactionNotFound). Either way no work is repeated.
+            # them. If it did, the rollback finds nothing (TransactionNotFound). Either way no work is repeated, and
+            # a rollback that succeeds proves the commit did not happen: nothing was saved.
             try:
                 self.transport.call("RollbackTransaction", self._target(transactionId=tx))
             except errors.Error:
                 pass
+            else:
+                failure.outcome = errors.REJECTED
             raise
 
     def rollback(self) -> None:

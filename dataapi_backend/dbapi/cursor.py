@@ -11,7 +11,7 @@ from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
 from . import errors
-from .limits import MAX_REQUEST_BYTES, MAX_SQL_CHARS, SIZE_LIMIT_MESSAGE
+from .limits import MAX_REQUEST_BYTES, MAX_SQL_CHARS
 from .params import SqlParameter, translate, wire_size
 from .results import Converter, column_converter, type_oid
 
@@ -97,14 +97,13 @@ class Cursor:
             response = self.connection.execute_statement(
                 request, idempotent=read_only and "transactionId" not in request
             )
-        except errors.ProgrammingError as exc:
-            if SIZE_LIMIT_MESSAGE not in str(exc):
-                raise
+        except errors.ResponseTooLarge as exc:
             if not read_only:
                 raise errors.OperationalError(
                     "the result is larger than the Data API's 1 MiB response limit and the statement writes, so it "
                     "was not re-run to page it; return fewer rows or columns (e.g. RETURNING only the key)",
                     aws_code=exc.aws_code,
+                    outcome=errors.UNKNOWN,  # it ran: outside a transaction its writes stand
                 ) from exc
             self._rows.extend(itertools.chain.from_iterable(self._pages(text, parameters)))
             self.rowcount = len(self._rows)
@@ -290,8 +289,8 @@ class Cursor:
                 }
                 try:
                     response = conn.execute_statement(fetch)
-                except errors.ProgrammingError as exc:
-                    if SIZE_LIMIT_MESSAGE not in str(exc) or page == 1:
+                except errors.ResponseTooLarge:
+                    if page == 1:
                         raise
                     page = max(1, page // 4)
                     conn.execute_statement({**conn.statement_target(), "sql": f"MOVE ABSOLUTE {position} IN {name}"})

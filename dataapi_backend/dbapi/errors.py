@@ -1,12 +1,27 @@
-"""PEP 249 exception hierarchy, each carrying the SQLSTATE and the AWS error code, classified like psycopg.
+"""PEP 249 exception hierarchy, each carrying the SQLSTATE, the AWS error code and the call's outcome, classified
+like psycopg.
 
 Classification: the exact SQLSTATE picks a named subclass (UniqueViolation, SerializationFailure, ...); otherwise
 its two-character class picks the DB-API class, so Django's DatabaseErrorWrapper maps errors as it does for psycopg.
+The Data API's own limits are classes too (ResponseTooLarge, RowTooLarge), read once here from AWS's message.
+
+`outcome` says what became of the call, for the layers above that must answer a client:
+  NOT_SENT  the statement never ran: refused before it (throttled, resuming, unreachable, invalid, denied);
+  REJECTED  the database ran it and refused it: it had no effect (an SQLSTATE error; an ended transaction);
+  UNKNOWN   the call was cut off (a lost connection, a 5xx on a write): it may or may not have taken effect.
 """
 
 from __future__ import annotations
 
 import re
+
+from .limits import SIZE_LIMIT_MESSAGE
+
+NOT_SENT, REJECTED, UNKNOWN = "not_sent", "rejected", "unknown"
+
+
+# SQLSTATE → the class named for it, filled as the classes below are defined (Error.__init_subclass__)
+BY_SQLSTATE: dict[str, type[Error]] = {}
 
 
 class Warning(Exception):  # noqa: A001 - PEP 249 name
@@ -16,12 +31,27 @@ class Warning(Exception):  # noqa: A001 - PEP 249 name
 class Error(Exception):
     sqlstate: str | None = None
     aws_code: str | None = None
+    outcome: str | None = None  # NOT_SENT, REJECTED or UNKNOWN where a call was made; None for local errors
 
-    def __init__(self, message: str = "", *, sqlstate: str | None = None, aws_code: str | None = None):
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        sqlstate: str | None = None,
+        aws_code: str | None = None,
+        outcome: str | None = None,
+    ):
         super().__init__(message)
         if sqlstate is not None:
             self.sqlstate = sqlstate
         self.aws_code = aws_code
+        if outcome is not None:
+            self.outcome = outcome
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "sqlstate" in cls.__dict__ and cls.sqlstate:  # a named SQLSTATE (psycopg.errors' way)
+            BY_SQLSTATE[cls.sqlstate] = cls
 
     @property
     def pgcode(self) -> str | None:  # psycopg2's name, for code that still reads it
@@ -72,6 +102,18 @@ class ProgrammingError(DatabaseError):
 
 class NotSupportedError(DatabaseError):
     pass
+
+
+class ResponseTooLarge(ProgrammingError):
+    """The result is over the Data API's 1 MiB response limit: nothing was returned (a read may be paged)."""
+
+    outcome = REJECTED
+
+
+class RowTooLarge(ProgrammingError):
+    """A row of the result is over the Data API's 64 KB per-row limit: no paging can return it."""
+
+    outcome = REJECTED
 
 
 # SQLSTATE class → DB-API class (PostgreSQL Appendix A; the same grouping psycopg uses).
@@ -217,37 +259,9 @@ class FeatureNotSupported(NotSupportedError):
     sqlstate = "0A000"
 
 
-BY_SQLSTATE: dict[str, type[Error]] = {
-    str(cls.sqlstate): cls
-    for cls in (
-        IntegrityConstraintViolation,
-        NotNullViolation,
-        ForeignKeyViolation,
-        UniqueViolation,
-        CheckViolation,
-        ExclusionViolation,
-        SerializationFailure,
-        DeadlockDetected,
-        InsufficientPrivilege,
-        UndefinedTable,
-        UndefinedColumn,
-        DuplicateDatabase,
-        DuplicateTable,
-        DuplicateObject,
-        SyntaxError,
-        InvalidCatalogName,
-        QueryCanceled,
-        InFailedSqlTransaction,
-        StringDataRightTruncation,
-        NumericValueOutOfRange,
-        InvalidTextRepresentation,
-        InvalidDatetimeFormat,
-        DatetimeFieldOverflow,
-        DivisionByZero,
-        LockNotAvailable,
-        FeatureNotSupported,
-    )
-}
+def lookup(sqlstate: str) -> type[Error]:
+    """The class named for this SQLSTATE (KeyError when there is none), like psycopg.errors.lookup."""
+    return BY_SQLSTATE[sqlstate]
 
 
 def error_class(sqlstate: str | None) -> type[Error]:
@@ -260,12 +274,16 @@ _SQLSTATE_RE = re.compile(r";\s*SQLState:\s*([0-9A-Z]{5})\s*$")
 
 
 def from_database_error(message: str, aws_code: str = "DatabaseErrorException") -> Error:
-    """A DatabaseErrorException's message ('ERROR: ...; SQLState: 23505') → the classified exception."""
+    """A DatabaseErrorException's message ('ERROR: ...; SQLState: 23505') → the classified exception. Without a
+    SQLSTATE the database did not answer the statement: the connection between the Data API and PostgreSQL was lost
+    (a restart, a failover), so the statement's fate is unknown and the transaction, if any, is gone."""
     m = _SQLSTATE_RE.search(message)
     sqlstate = m.group(1) if m else None
     text = message[: m.start()] if m else message
     text = text.removeprefix("ERROR: ")
-    return error_class(sqlstate)(text, sqlstate=sqlstate, aws_code=aws_code)
+    if sqlstate is None:
+        return OperationalError(f"the database connection was lost: {text}", aws_code=aws_code, outcome=UNKNOWN)
+    return error_class(sqlstate)(text, sqlstate=sqlstate, aws_code=aws_code, outcome=REJECTED)
 
 
 # AWS error codes that do not carry a SQLSTATE.
@@ -303,11 +321,38 @@ HINTS = {
 }
 
 
+# What became of a call that failed with these codes (any other: UNKNOWN).
+OUTCOMES = {
+    "BadRequestException": NOT_SENT,
+    "ValidationException": NOT_SENT,
+    "ThrottlingException": NOT_SENT,
+    "ThrottledException": NOT_SENT,
+    "TooManyRequestsException": NOT_SENT,
+    "DatabaseResumingException": NOT_SENT,
+    "DatabaseNotFoundException": NOT_SENT,
+    "SecretsErrorException": NOT_SENT,
+    "InvalidSecretException": NOT_SENT,
+    "AccessDeniedException": NOT_SENT,
+    "ForbiddenException": NOT_SENT,
+    "HttpEndpointNotEnabledException": NOT_SENT,
+    "InvalidResourceStateException": NOT_SENT,
+    "UnsupportedResultException": REJECTED,
+    "TransactionNotFoundException": REJECTED,  # ended and rolled back: nothing of it was committed
+    "StatementTimeoutException": REJECTED,  # cancelled: its work is undone
+}
+# The Data API's 64 KB per-row limit, as its BadRequestException says it (the 1 MiB total: SIZE_LIMIT_MESSAGE)
+_ROW_LIMIT_RE = re.compile(r"\bper row\b")
+
+
 def from_aws(code: str, message: str) -> Error:
     if code == "DatabaseErrorException":
         return from_database_error(message, code)
+    if code == "BadRequestException" and SIZE_LIMIT_MESSAGE in message:
+        return ResponseTooLarge(f"{code}: {message}", aws_code=code)
+    if code == "BadRequestException" and _ROW_LIMIT_RE.search(message):
+        return RowTooLarge(f"{code}: {message}", aws_code=code)
     cls = AWS_CLASSES.get(code, OperationalError if code.endswith("Exception") else DatabaseError)
     hint = HINTS.get(code)
     text = f"{code}: {message}" + (f" ({hint})" if hint else "")
     sqlstate = "57014" if code == "StatementTimeoutException" else None
-    return cls(text, sqlstate=sqlstate, aws_code=code)
+    return cls(text, sqlstate=sqlstate, aws_code=code, outcome=OUTCOMES.get(code, UNKNOWN))

@@ -169,11 +169,15 @@ class Transport:
                 failure = errors.from_aws(code, message)
             except (EndpointConnectionError, ConnectTimeoutError) as exc:
                 code, retry_ok = "ConnectionError", True  # the request never reached the service
-                failure = errors.OperationalError(f"cannot reach the Data API endpoint: {exc}", aws_code=code)
+                failure = errors.OperationalError(
+                    f"cannot reach the Data API endpoint: {exc}", aws_code=code, outcome=errors.NOT_SENT
+                )
             except (ReadTimeoutError, ConnectionClosedError) as exc:
                 code, retry_ok = "ConnectionLost", idempotent  # the statement may have run
                 failure = errors.OperationalError(
-                    f"the Data API connection was lost during {operation}; its outcome is unknown: {exc}", aws_code=code
+                    f"the Data API connection was lost during {operation}; its outcome is unknown: {exc}",
+                    aws_code=code,
+                    outcome=errors.UNKNOWN,
                 )
             elapsed_ms = (time.perf_counter() - started) * 1000
             self.metrics.record(operation, elapsed_ms, code)

@@ -22,8 +22,8 @@ def raises_with_state(exc_class, sqlstate, cause_class, fn):
 def test_unique_violation():
     Author.objects.create(name="dup")
     exc = raises_with_state(IntegrityError, "23505", errors.UniqueViolation, lambda: Author.objects.create(name="dup"))
-    assert "duplicate key value violates unique constraint" in str(exc)
-    assert exc.__cause__.aws_code == "DatabaseErrorException"
+    assert exc.__cause__.diag.message_primary.startswith("duplicate key value violates unique constraint")
+    assert exc.__cause__.aws_code == "DatabaseErrorException" and exc.__cause__.outcome == errors.REJECTED
 
 
 def test_diagnostics_read_like_psycopg_3():
@@ -99,7 +99,6 @@ def test_undefined_table():
         ("23999", dbapi.IntegrityError),
         ("XX000", dbapi.InternalError),
         ("57014", dbapi.OperationalError),
-        (None, dbapi.DatabaseError),
     ],
 )
 def test_classification_by_exact_state_then_class(sqlstate, cls):
@@ -107,7 +106,46 @@ def test_classification_by_exact_state_then_class(sqlstate, cls):
     exc = errors.from_database_error(message)
     assert type(exc) is cls or isinstance(exc, cls)
     assert exc.sqlstate == sqlstate
-    assert str(exc) == "boom"
+    assert str(exc) == "boom" and exc.outcome == dbapi.REJECTED
+    assert dbapi.lookup("23505") is errors.UniqueViolation
+
+
+def test_a_database_error_without_sqlstate_is_a_lost_connection_of_unknown_outcome():
+    """What the Data API answers when its connection to PostgreSQL dies mid-statement: no SQLSTATE. Operational
+    (the API answers 503/502, never 500), and nobody can say whether the statement took effect."""
+    exc = errors.from_database_error("ERROR: An I/O error occurred while sending to the backend.")
+    assert type(exc) is dbapi.OperationalError and exc.sqlstate is None and exc.outcome == dbapi.UNKNOWN
+    assert str(exc).startswith("the database connection was lost: An I/O error")
+
+
+@pytest.mark.parametrize(
+    "code, message, cls, outcome",
+    [
+        (
+            "BadRequestException",
+            "Database returned more than the allowed response size limit",
+            dbapi.ResponseTooLarge,
+            dbapi.REJECTED,
+        ),
+        (
+            "BadRequestException",
+            "Database returned a row of 70000 bytes; the Data API limit is 65536 bytes per row",
+            dbapi.RowTooLarge,
+            dbapi.REJECTED,
+        ),
+        ("BadRequestException", "syntax", dbapi.ProgrammingError, dbapi.NOT_SENT),
+        ("ThrottlingException", "slow down", dbapi.OperationalError, dbapi.NOT_SENT),
+        ("DatabaseResumingException", "resuming", dbapi.OperationalError, dbapi.NOT_SENT),
+        ("TransactionNotFoundException", "gone", dbapi.OperationalError, dbapi.REJECTED),
+        ("StatementTimeoutException", "late", dbapi.OperationalError, dbapi.REJECTED),
+        ("InternalServerErrorException", "oops", dbapi.OperationalError, dbapi.UNKNOWN),
+        ("ServiceUnavailableError", "down", dbapi.OperationalError, dbapi.UNKNOWN),
+        ("DatabaseErrorException", "ERROR: dup; SQLState: 23505", errors.UniqueViolation, dbapi.REJECTED),
+    ],
+)
+def test_every_aws_failure_carries_its_class_and_outcome(code, message, cls, outcome):
+    exc = errors.from_aws(code, message)
+    assert type(exc) is cls and exc.outcome == outcome and exc.aws_code == code
 
 
 def test_aws_errors_name_the_problem():

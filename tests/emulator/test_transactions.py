@@ -241,3 +241,20 @@ def test_a_pooled_session_terminated_by_the_server_is_replaced(rds, target):
     assert rds.execute_statement(sql="SELECT current_user", **target.db())["records"] == [
         [{"stringValue": "hospitality_app"}]
     ]
+
+
+@pytest.mark.emulator_only
+def test_a_transaction_never_begins_on_a_terminated_pooled_session(rds, target):
+    """BeginTransaction on a session that died under the pool: nothing ran on it yet, so another session takes
+    over; the transaction begins, runs and commits (no DatabaseErrorException without SQLSTATE)."""
+    rds.execute_statement(sql="SELECT 1", **target.db())
+    killed = rds.execute_statement(
+        sql="SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE usename = 'hospitality_app' AND application_name = 'dataapi-emulator') t",
+        **target.db(target.suite_secret),
+    )
+    assert killed["records"][0][0]["longValue"] >= 1
+    tx = rds.begin_transaction(**target.db())["transactionId"]
+    got = rds.execute_statement(sql="SELECT current_user", transactionId=tx, **target.db())
+    assert got["records"] == [[{"stringValue": "hospitality_app"}]]
+    assert rds.commit_transaction(transactionId=tx, **target.kw())["transactionStatus"] == "Transaction Committed"

@@ -105,8 +105,26 @@ def test_a_write_whose_commit_found_no_transaction_is_a_503_and_nothing_is_saved
 
 
 @data_api
-def test_a_write_whose_commit_outcome_is_unknown_says_so(api, world, faults, caplog):
+def test_a_commit_that_failed_but_could_be_rolled_back_saved_nothing(api, world, faults):
+    """The commit's 5xx alone says nothing; the rollback that follows does: it found the transaction, so the commit
+    did not happen and the client may simply retry."""
     faults(rules=[{"operation": "CommitTransaction", "error": "InternalServerErrorException", "count": 1}])
+    response = api.post(
+        "/api/entities/",
+        {"name": "Commit Refused", "entity_type": "venue"},
+        content_type="application/json",
+        **world.auth("ann", A),
+    )
+    assert response.status_code == 503 and response.json()["code"] == "database_unavailable"
+    assert response.json()["extra"] == {"retryable": True} and entity_count("Commit Refused") == 0
+
+
+@data_api
+def test_a_write_whose_commit_outcome_is_unknown_says_so(api, world, faults, caplog):
+    """The commit ran and its answer was lost: the rollback finds no transaction, and nobody can tell."""
+    faults(
+        rules=[{"operation": "CommitTransaction", "error": "InternalServerErrorException", "count": 1, "after": True}]
+    )
     response = api.post(
         "/api/entities/",
         {"name": "Commit Unknown", "entity_type": "venue"},
@@ -121,6 +139,7 @@ def test_a_write_whose_commit_outcome_is_unknown_says_so(api, world, faults, cap
         "InternalServerErrorException",
         response["X-Request-Id"],
     )
+    assert record.outcome == "unknown"
     with trusted_scope():
         Entity.objects.filter(tenant_id=A, name="Commit Unknown").delete()
 
@@ -226,8 +245,10 @@ def test_fault_matrix(api, world, inject, victim, step, method):
     body = api_error(response)
     writes = method in ("post", "patch", "delete")
     committed_anyway = step == "commit-lost" and writes
-    if step in ("commit", "commit-lost") and writes:
-        # a COMMIT that failed without an answer may have run: the client must not assume either way
+    # a COMMIT that failed without an answer may have run: the client must not assume either way. On the Data API
+    # a commit refused before it ran is told apart by the rollback that follows (it finds the transaction); a cut
+    # direct connection leaves no way to ask.
+    if writes and (step == "commit-lost" or (step == "commit" and not settings.USE_DATA_API)):
         assert (response.status_code, body["code"]) == (502, "commit_outcome_unknown")
         assert body["extra"] == {"retryable": False}
     else:
@@ -286,3 +307,29 @@ def test_a_failed_rollback_keeps_the_client_error(api, world, inject, victim, me
     assert response.status_code == status and body["extra"].get("retryable") is None, body
     assert state() == {"Matrix Victim"}
     assert call(api, world, "item", victim.pk).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "cause, status, code",
+    [
+        # the Data API lost its connection to PostgreSQL mid-statement: no SQLSTATE (a killed backend, a failover)
+        ("ERROR: server closed the connection unexpectedly", 503, "database_unavailable"),
+        # the server ended the session (57P01): the transaction is gone with it
+        ("ERROR: terminating connection due to administrator command; SQLState: 57P01", 503, "database_unavailable"),
+    ],
+)
+def test_a_lost_database_connection_is_a_retryable_503_never_a_500(cause, status, code):
+    """Read through Django's error wrapper and the API's exception handler, as a view meets it: the request's
+    transaction is rolled back, so whatever the statement's own fate, nothing was committed."""
+    from django.db import connections
+    from rest_framework.test import APIRequestFactory
+
+    from dataapi_backend.dbapi import errors as driver_errors
+    from hospitality.errors import exception_handler
+
+    request = APIRequestFactory().get("/api/entities/")
+    with pytest.raises(Exception) as caught, connections[TENANT_ALIAS].wrap_database_errors:
+        raise driver_errors.from_database_error(cause)
+    response = exception_handler(caught.value, {"request": request, "view": None})
+    assert (response.status_code, response.data["code"]) == (status, code)
+    assert response.data["extra"] == {"retryable": True}
