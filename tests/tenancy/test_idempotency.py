@@ -47,20 +47,21 @@ def post(api, world, name: str, key: str | None, **extra):
 def test_a_retry_with_the_same_key_replays_the_first_outcome(api, world, cleanup, tenant_calls):
     cleanup.append("Idem ")
     key = uuid.uuid4().hex
+    api.get("/api/whoami/", **world.auth())  # the process's once-only work (learning the server's zone) first
     with tenant_calls() as plain:
         assert post(api, world, "Idem Plain", None).status_code == 201
     with tenant_calls() as keyed:
         first = post(api, world, "Idem Once", key)
     assert first.status_code == 201
-    if keyed.calls is not None:  # the key's cost: its lookup and its insert, in the same transaction
+    if keyed.calls is not None:  # the key's cost: its claim and its outcome, in the same transaction
         assert plain.calls == {"BeginTransaction": 1, "ExecuteStatement": 2, "CommitTransaction": 1}
         assert keyed.calls == {"BeginTransaction": 1, "ExecuteStatement": 4, "CommitTransaction": 1}
     with tenant_calls() as calls:
         again = post(api, world, "Idem Once", key)
     assert again.status_code == 201 and again.json() == first.json() and again["Idempotent-Replayed"] == "true"
     assert sorted(created_named("Idem ")) == ["Idem Once", "Idem Plain"]
-    if calls.calls is not None:  # the replay: Begin, enter, the lookup, Commit — no write
-        assert calls.calls == {"BeginTransaction": 1, "ExecuteStatement": 2, "CommitTransaction": 1}
+    if calls.calls is not None:  # the replay: Begin, enter, the claim it lost, the stored outcome, Commit
+        assert calls.calls == {"BeginTransaction": 1, "ExecuteStatement": 3, "CommitTransaction": 1}
 
 
 def test_the_same_key_for_another_request_is_a_422(api, world, cleanup):
@@ -198,3 +199,56 @@ def test_clients_retrying_every_error(api, world, db_access, faults, with_keys):
         with trusted_scope():
             Booking.objects.filter(tenant_id=A, guest_name__startswith=prefix).delete()
             IdempotencyKey.objects.filter(tenant_id=A).delete()
+
+
+@pytest.mark.parametrize("method", ["post", "patch", "delete"])
+def test_twins_in_flight_get_the_first_outcome_whatever_the_method(world, db_access, cleanup, method):
+    """Several copies of one keyed request at once (a client that times out and resends while the first still
+    runs): one writes, each of the others waits on the key's claim and replays its outcome — never a 404 for a row
+    its own twin just deleted, never a 409 for its own request, never a second write."""
+    import threading
+
+    from django.db import connections
+    from django.test import Client
+
+    cleanup.append("Idem Twin")
+    with trusted_scope():
+        victim = Entity.objects.create(tenant_id=A, entity_type="venue", name="Idem Twin Victim", created_by="t")
+    key, url = uuid.uuid4().hex, f"/api/entities/{victim.pk}/"
+    send = {
+        "post": lambda c: c.post(
+            "/api/entities/",
+            {"name": "Idem Twin New", "entity_type": "venue"},
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=key,
+            **world.auth(),
+        ),
+        "patch": lambda c: c.patch(
+            url,
+            {"name": "Idem Twin Renamed"},
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=key,
+            **world.auth(),
+        ),
+        "delete": lambda c: c.delete(url, HTTP_IDEMPOTENCY_KEY=key, **world.auth()),
+    }[method]
+    twins, start, answers = 4, threading.Barrier(4), []
+
+    def twin():
+        try:
+            start.wait()
+            response = send(Client())
+            answers.append((response.status_code, response.get("Idempotent-Replayed")))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=twin) for _ in range(twins)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    success = {"post": 201, "patch": 200, "delete": 204}[method]
+    # exactly one ran; each twin waited for it and replayed its outcome
+    assert sorted(answers, key=str) == sorted([(success, None)] + [(success, "true")] * (twins - 1), key=str)
+    expected = {"post": ["Idem Twin New", "Idem Twin Victim"], "patch": ["Idem Twin Renamed"], "delete": []}[method]
+    assert sorted(created_named("Idem Twin")) == expected
