@@ -3,6 +3,8 @@ directory. Every value can be overridden from the environment, as a container pl
 
 import os
 
+from hospitality.unread_body import close_if_body_too_large
+
 wsgi_app = "hospitality.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Requests spend most of their time waiting on Data API calls (HTTPS), so threads go further than processes.
@@ -13,6 +15,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
+# A body the app refuses unread must not cost the client its next request on a kept connection
+# (hospitality/unread_body.py): announce the close when it is too large to drain.
+pre_request = close_if_body_too_large
 # Recycle workers now and then so that a slow leak never becomes an outage; jitter avoids all restarting at once.
 max_requests = 2000
 max_requests_jitter = 200

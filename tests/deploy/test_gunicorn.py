@@ -3,6 +3,7 @@ stack, answering /health, a tenant call and the admin's static files as a contai
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import subprocess
@@ -11,6 +12,9 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+import pytest
+from django.conf import settings
 
 from tests.ports import free_port
 
@@ -25,8 +29,11 @@ def _get(url: str) -> tuple[int, dict, bytes]:
         return exc.code, dict(exc.headers), exc.read()
 
 
-def test_gunicorn_serves_the_app_with_its_config_file():
+@pytest.fixture(scope="module")
+def gunicorn(tmp_path_factory):
+    """The project's gunicorn.conf.py, one worker: (base URL, port, the file its output goes to)."""
     port = free_port()
+    log = tmp_path_factory.mktemp("gunicorn") / "output.log"
     env = {
         **os.environ,
         "DJANGO_DEBUG": "false",
@@ -35,30 +42,70 @@ def test_gunicorn_serves_the_app_with_its_config_file():
         "GUNICORN_WORKERS": "1",
         "GUNICORN_THREADS": "2",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    with open(log, "wb") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                status, _, body = _get(base + "/health")
+                _get(base + "/health")
                 break
             except (urllib.error.URLError, ConnectionError):
                 assert proc.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
                 time.sleep(0.2)
-        assert status == 200 and json.loads(body) == {"status": "ok"}
-        status, headers, body = _get(base + "/api/bookings/")
-        assert status == 401 and headers["Content-Type"] == "application/json" and b"message" in body
-        status, headers, _ = _get(base + "/static/admin/css/base.css")
-        assert status == 200 and headers["Content-Type"].startswith("text/css")
+        yield base, port, log
     finally:
         proc.terminate()
-        output, _ = proc.communicate(timeout=30)
-    assert "gthread" in output  # the config file's worker class was read
+        proc.wait(timeout=30)
+
+
+def test_gunicorn_serves_the_app_with_its_config_file(gunicorn):
+    base, _, output = gunicorn
+    status, _, body = _get(base + "/health")
+    assert status == 200 and json.loads(body) == {"status": "ok"}
+    status, headers, body = _get(base + "/api/bookings/")
+    assert status == 401 and headers["Content-Type"] == "application/json" and b"message" in body
+    status, headers, _ = _get(base + "/static/admin/css/base.css")
+    assert status == 200 and headers["Content-Type"].startswith("text/css")
+
+
+def test_a_body_refused_unread_does_not_cost_the_next_request_on_the_connection(gunicorn):
+    """What a keep-alive client does: a request whose body the API refuses without reading it (here 401, no
+    credentials), then the next request on the same connection. A body the API could accept is drained, so the
+    connection serves the next request; a larger one is answered with `Connection: close`, so the client knows to
+    reconnect instead of losing its next request."""
+    _, port, _ = gunicorn
+    limit = settings.API_MAX_BODY_BYTES
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        for size in (200 * 1024, limit):  # past gunicorn's own 64 KiB drain, within what the API accepts
+            conn.request(
+                "POST",
+                "/api/bookings/",
+                body=b"{" + b" " * (size - 2) + b"}",
+                headers={"Content-Type": "application/json"},
+            )
+            refused = conn.getresponse()
+            refused.read()
+            assert refused.status == 401 and refused.getheader("Connection") == "keep-alive"
+            conn.request("GET", "/health")
+            after = conn.getresponse()
+            assert after.status == 200 and json.loads(after.read()) == {"status": "ok"}
+        conn.request("POST", "/api/bookings/", body=b" " * (limit + 1), headers={"Content-Type": "application/json"})
+        too_large = conn.getresponse()
+        too_large.read()
+        assert too_large.getheader("Connection") == "close" and too_large.status in (401, 413)
+    finally:
+        conn.close()
+
+
+def test_gunicorn_read_its_config_file(gunicorn):
+    _, _, log = gunicorn
+    assert "gthread" in log.read_text()  # the config file's worker class
