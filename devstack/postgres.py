@@ -108,7 +108,11 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
 class LocalPostgres:
     """One data directory, one port on 127.0.0.1, one Unix socket directory; idempotent start and stop."""
 
-    def __init__(self, root: Path, port: int, binaries: Binaries | None = None):
+    def __init__(self, root: Path, port: int, binaries: Binaries | None = None, durable: bool = True):
+        """`durable`: PostgreSQL's own defaults (a commit it acknowledged survives a crash). Off only where the data
+        is thrown away anyway (the test stack, recreated by every run): fsync, synchronous_commit and full page
+        writes off make its runs faster, and a crash may lose acknowledged commits."""
+        self.durable = durable
         self.root = root.resolve()
         self.data_dir = self.root / "data"
         self.log_file = self.root / "postgres.log"
@@ -227,8 +231,8 @@ class LocalPostgres:
         self._chown(self.log_file)
         options = (
             f"-p {self.port} -h 127.0.0.1 -k {self.socket_dir} "
-            "-c max_connections=200 -c shared_buffers=128MB -c fsync=off -c synchronous_commit=off "
-            "-c full_page_writes=off -c log_min_messages=warning -c log_statement=none"
+            "-c max_connections=200 -c shared_buffers=128MB -c log_min_messages=warning -c log_statement=none"
+            + ("" if self.durable else " -c fsync=off -c synchronous_commit=off -c full_page_writes=off")
         )
         result = self._run(
             [

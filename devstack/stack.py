@@ -89,7 +89,8 @@ class Stack:
     def __init__(self, stack_spec: StackSpec, log=print):
         self.spec = stack_spec
         self.log = log
-        self.pg = LocalPostgres(stack_spec.root / "postgres", stack_spec.pg_port)
+        # the dev stack keeps what `make run` was given; the test stack is recreated by every run
+        self.pg = LocalPostgres(stack_spec.root / "postgres", stack_spec.pg_port, durable=not stack_spec.fresh_database)
         self.secrets_file = stack_spec.root / "secrets.json"
         self.emulator_config = stack_spec.root / "emulator.json"
         self.emulator_pid_file = stack_spec.root / "emulator.pid"

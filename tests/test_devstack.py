@@ -149,3 +149,27 @@ def test_the_log_scan_finds_secrets_and_credential_shapes(tmp_path):
     findings, lines = scan([log, tmp_path / "missing.log"], secrets)
     assert lines == 5
     assert [f.split(": ", 1)[1] for f in findings] == ["API token", "password of hospitality_app", "JWT"]
+
+
+@pytest.mark.parametrize("durable", [True, False])
+def test_the_dev_stack_is_durable_and_the_test_stack_is_fast(tmp_path, durable):
+    """`make run` keeps acknowledged commits through a crash (PostgreSQL's defaults); the test stack, recreated by
+    every run, trades that for speed."""
+    pg = LocalPostgres(tmp_path / "pg", free_port(), durable=durable)
+    try:
+        pg.init()
+        pg.start()
+        with psycopg.connect(pg.superuser_conninfo()) as conn:
+            settings = dict(
+                conn.execute(
+                    "SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', "
+                    "'full_page_writes')"
+                ).fetchall()
+            )
+    finally:
+        pg.stop()
+    expected = "on" if durable else "off"
+    assert settings == {"fsync": expected, "synchronous_commit": expected, "full_page_writes": expected}
+    from devstack.stack import Stack, spec
+
+    assert Stack(spec("dev")).pg.durable and not Stack(spec("test")).pg.durable
