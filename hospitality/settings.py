@@ -75,6 +75,7 @@ TENANT_JWT_AUDIENCE = os.environ.get("TENANT_JWT_AUDIENCE", "hospitality-api")
 # The timeout budget (hospitality/config.py Timeouts, checked for its order at startup): the Data API client's read
 # timeout and retry budget come from it, and every tenant transaction's statement_timeout (set by app.enter_tenant).
 TIMEOUTS = timeouts(os.environ)
+TENANT_STATEMENT_TIMEOUT = TIMEOUTS.statement  # what tenants reads (tenants/conf.py)
 # The keys tenant contexts are signed with (app.enter_tenant verifies them; sql/10_tenant_context.sql).
 TENANT_CONTEXT_KEYS = context_keys(os.environ, required=SERVES_TENANT_API)
 # Only behind an authenticator that strips and sets these headers itself (API Gateway authorizer, service mesh).

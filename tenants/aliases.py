@@ -12,6 +12,8 @@ import hashlib
 
 from django.conf import settings
 
+from .conf import conf
+
 TENANT_ALIAS = "tenant"  # the tenant path: the Data API, or direct PostgreSQL when USE_DATA_API=false
 PG_ALIAS = "tenant_pg"  # direct PostgreSQL beside the Data API during a rollout (DATA_API_ROLLOUT_PERCENTAGE)
 TRUSTED_ALIAS = "default"  # the trusted path (admin, commands): a BYPASSRLS role
@@ -36,9 +38,9 @@ def default_alias() -> str:
 
 def alias_for(tenant_id: str | None) -> str:
     if (
-        settings.USE_DATA_API
+        conf.USE_DATA_API
         and PG_ALIAS in settings.DATABASES
-        and not uses_data_api(tenant_id, use_data_api=True, percentage=settings.DATA_API_ROLLOUT_PERCENTAGE)
+        and not uses_data_api(tenant_id, use_data_api=True, percentage=conf.DATA_API_ROLLOUT_PERCENTAGE)
     ):
         return PG_ALIAS
     return TENANT_ALIAS

@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.core import checks
 
 from .aliases import TRUSTED_ALIAS
+from .conf import conf
 
 
 class TenantsConfig(AppConfig):
@@ -49,7 +50,7 @@ def settings_check(app_configs, **kwargs):
                 id="tenants.C001",
             )
         )
-    if not settings.TENANT_JWT_SECRET and not settings.TENANT_JWT_PUBLIC_KEY:
+    if not conf.TENANT_JWT_SECRET and not conf.TENANT_JWT_PUBLIC_KEY:
         issues.append(
             checks.Warning(
                 "no JWT key is configured: tenant apps can only use API tokens",
@@ -57,7 +58,7 @@ def settings_check(app_configs, **kwargs):
                 id="tenants.W001",
             )
         )
-    alg = settings.TENANT_JWT_ALGORITHM
+    alg = conf.TENANT_JWT_ALGORITHM
     if alg.lower() == "none" or alg not in {
         "HS256",
         "HS384",

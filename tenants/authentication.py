@@ -9,9 +9,9 @@ import hashlib
 import time
 
 import jwt
-from django.conf import settings
 from rest_framework import authentication
 
+from .conf import conf
 from .context import TenantContext
 from .exceptions import InvalidCredentials, InvalidTenantId
 from .validators import is_valid_external_id, is_valid_tenant_id
@@ -55,18 +55,18 @@ def mint_jwt(tenant_id: str, user_id: str, role: str, lifetime: int | None = Non
     """A tenant JWT this server accepts (local development, the demo, a trusted CLI): the claims
     JWTAuthentication reads, living `lifetime` seconds, at most TENANT_JWT_MAX_LIFETIME (the default). Only for a
     shared-secret algorithm: with a public key, the identity provider holds the signing key."""
-    if not settings.TENANT_JWT_SECRET or not settings.TENANT_JWT_ALGORITHM.startswith("HS"):
+    if not conf.TENANT_JWT_SECRET or not conf.TENANT_JWT_ALGORITHM.startswith("HS"):
         raise ValueError("this server verifies JWTs with a public key; the identity provider issues them")
-    lifetime = settings.TENANT_JWT_MAX_LIFETIME if lifetime is None else lifetime
-    if not 1 <= lifetime <= settings.TENANT_JWT_MAX_LIFETIME:
-        raise ValueError(f"a lifetime of 1 to {settings.TENANT_JWT_MAX_LIFETIME} seconds (TENANT_JWT_MAX_LIFETIME)")
+    lifetime = conf.TENANT_JWT_MAX_LIFETIME if lifetime is None else lifetime
+    if not 1 <= lifetime <= conf.TENANT_JWT_MAX_LIFETIME:
+        raise ValueError(f"a lifetime of 1 to {conf.TENANT_JWT_MAX_LIFETIME} seconds (TENANT_JWT_MAX_LIFETIME)")
     now = int(time.time())
     claims = {"tenantId": tenant_id, "userId": user_id, "role": role, "iat": now, "exp": now + lifetime}
-    if settings.TENANT_JWT_ISSUER:
-        claims["iss"] = settings.TENANT_JWT_ISSUER
-    if settings.TENANT_JWT_AUDIENCE:
-        claims["aud"] = settings.TENANT_JWT_AUDIENCE
-    return jwt.encode(claims, settings.TENANT_JWT_SECRET, algorithm=settings.TENANT_JWT_ALGORITHM)
+    if conf.TENANT_JWT_ISSUER:
+        claims["iss"] = conf.TENANT_JWT_ISSUER
+    if conf.TENANT_JWT_AUDIENCE:
+        claims["aud"] = conf.TENANT_JWT_AUDIENCE
+    return jwt.encode(claims, conf.TENANT_JWT_SECRET, algorithm=conf.TENANT_JWT_ALGORITHM)
 
 
 class JWTAuthentication(authentication.BaseAuthentication):
@@ -81,17 +81,13 @@ class JWTAuthentication(authentication.BaseAuthentication):
             return None
         if len(auth) != 2 or len(auth[1]) > MAX_HEADER:
             raise InvalidCredentials("Malformed Bearer header.")
-        algorithm = settings.TENANT_JWT_ALGORITHM
-        key = (
-            settings.TENANT_JWT_PUBLIC_KEY
-            if algorithm.startswith(("RS", "ES", "PS", "Ed"))
-            else settings.TENANT_JWT_SECRET
-        )
+        algorithm = conf.TENANT_JWT_ALGORITHM
+        key = conf.TENANT_JWT_PUBLIC_KEY if algorithm.startswith(("RS", "ES", "PS", "Ed")) else conf.TENANT_JWT_SECRET
         if not key:
             raise InvalidCredentials("JWT authentication is not configured on this server.")
         # iss and aud are pinned unless the operator set them to "" explicitly (identity layers such as the seed's
         # that issue neither); exp is always required.
-        issuer, audience = settings.TENANT_JWT_ISSUER, settings.TENANT_JWT_AUDIENCE
+        issuer, audience = conf.TENANT_JWT_ISSUER, conf.TENANT_JWT_AUDIENCE
         required = [
             "exp",
             "iat",
@@ -114,10 +110,10 @@ class JWTAuthentication(authentication.BaseAuthentication):
             raise InvalidCredentials() from None
         if not isinstance(claims["role"], str):
             raise InvalidCredentials()
-        if claims["exp"] - claims["iat"] > settings.TENANT_JWT_MAX_LIFETIME:
+        if claims["exp"] - claims["iat"] > conf.TENANT_JWT_MAX_LIFETIME:
             raise InvalidCredentials("The token lives longer than this server accepts.")
         return _authenticated(
-            _context(claims["tenantId"], claims["userId"], claims["role"], external=settings.TENANT_EXTERNAL_IDENTITIES)
+            _context(claims["tenantId"], claims["userId"], claims["role"], external=conf.TENANT_EXTERNAL_IDENTITIES)
         )
 
     def authenticate_header(self, request):
@@ -151,7 +147,7 @@ class UpstreamHeaderAuthentication(authentication.BaseAuthentication):
     authenticator sets them. Membership is still checked by the database."""
 
     def authenticate(self, request):
-        if not settings.TRUST_UPSTREAM_TENANT_HEADERS:
+        if not conf.TRUST_UPSTREAM_TENANT_HEADERS:
             return None
         tenant_id = request.headers.get("X-Tenant-Id")
         user_id = request.headers.get("X-User-Id")
@@ -160,9 +156,7 @@ class UpstreamHeaderAuthentication(authentication.BaseAuthentication):
         if tenant_id is None or user_id is None:
             raise InvalidCredentials("X-Tenant-Id and X-User-Id must be sent together.")
         return _authenticated(
-            _context(
-                tenant_id, user_id, request.headers.get("X-User-Role"), external=settings.TENANT_EXTERNAL_IDENTITIES
-            )
+            _context(tenant_id, user_id, request.headers.get("X-User-Role"), external=conf.TENANT_EXTERNAL_IDENTITIES)
         )
 
 

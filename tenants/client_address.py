@@ -1,7 +1,7 @@
 """The caller's address, for throttles and the admin lockout: never what a header the caller controls says.
 
 REMOTE_ADDR is the peer of the connection (on Lambda, API Gateway's `requestContext` source address, which the
-handler puts there). X-Forwarded-For is read only when that peer is a proxy listed in settings.TRUSTED_PROXIES
+handler puts there). X-Forwarded-For is read only when that peer is a proxy listed in conf.TRUSTED_PROXIES
 (`FORWARDED_ALLOW_IPS`): then the hops are read from the right, skipping trusted proxies, and the first one that
 is not one is the client. Everything left of it may be forged and is ignored.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from django.conf import settings
+from .conf import conf
 
 
 def _is_trusted(address: str, proxies) -> bool:
@@ -24,7 +24,7 @@ def _is_trusted(address: str, proxies) -> bool:
 def client_address(request) -> str:
     meta = request.META
     remote = meta.get("REMOTE_ADDR", "") or ""
-    proxies = settings.TRUSTED_PROXIES
+    proxies = conf.TRUSTED_PROXIES
     if not proxies or not _is_trusted(remote, proxies):
         return remote
     nearest = remote

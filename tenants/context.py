@@ -18,11 +18,11 @@ from typing import Protocol
 
 from django.db import OperationalError
 
+from .conf import conf
 from .validators import is_valid_tenant_id
 
 TENANT_SCOPE, TRUSTED_SCOPE = "tenant", "trusted"
 CONTEXT_LIFETIME = 60  # seconds a signed assertion stays valid (the database refuses more than 600)
-_scope: contextvars.ContextVar[str | None] = contextvars.ContextVar("hospitality_db_scope", default=None)
 
 
 class ServesTenant(Protocol):
@@ -37,8 +37,18 @@ class _Block:
     alias: str
 
 
-# the unit of work in progress, whose alias the router sends tenant models to
-_unit: contextvars.ContextVar[ServesTenant | None] = contextvars.ContextVar("hospitality_tenant_unit", default=None)
+@dataclasses.dataclass(frozen=True)
+class Work:
+    """The unit of work in progress, as the router and the scopes see it: which scope (tenant, trusted), which
+    unit serves tenant models (a request's Tenancy, a tenant block) and the tenant of a tenant block. Changed only
+    by the context managers below, each restoring what was there."""
+
+    scope: str | None = None
+    unit: ServesTenant | None = None
+    block: TenantContext | None = None
+
+
+_work: contextvars.ContextVar[Work] = contextvars.ContextVar("hospitality_unit_of_work", default=Work())  # noqa: B039 - frozen
 
 
 class SessionReset(OperationalError):
@@ -69,31 +79,27 @@ class TenantContext:
         if (self.token_hash is None or self.tenant_id is not None) and not is_valid_tenant_id(self.tenant_id):
             raise ValueError("invalid tenant id")
 
-    def enter_statement(self, time_zone: str | None) -> tuple[str, list]:
-        """The entering statement: pins the transaction's settings (search_path, row_security, the timeout budget,
-        `time_zone`: the connection's zone, ...) and enters; it answers (tenant, user, role, session_reset)."""
-        from django.conf import settings
-
-        statement_ms = int(settings.TIMEOUTS.statement * 1000)
+    def enter_statement(self, time_zone: str | None, statement_ms: int, key: tuple[str, bytes]) -> tuple[str, list]:
+        """The entering statement: pins the transaction's settings (search_path, row_security, `statement_ms`: the
+        timeout budget, `time_zone`: the connection's zone, ...) and enters, the assertion signed with `key`; it
+        answers (tenant, user, role, session_reset)."""
         if self.token_hash is not None:
             return (
                 "SELECT tenant_id, user_id, role, session_reset FROM app.enter_tenant_with_token(%s, %s, %s)",
                 [self.token_hash, statement_ms, time_zone],
             )
-        assertion, signature = self.signed()
+        assertion, signature = self.signed(key)
         return (
             "SELECT tenant_id, user_id, role, session_reset "
             "FROM app.enter_tenant_with_assertion(%s, %s, %s::jsonb, %s, %s)",
             [assertion, signature, json.dumps(self.variables), statement_ms, time_zone],
         )
 
-    def signed(self) -> tuple[str, str]:
-        """What this application asserts, signed: the database enters the tenant only if the signature verifies
-        under a key it holds (the first of TENANT_CONTEXT_KEYS signs) and the membership exists. Short-lived, so a
-        captured assertion is soon worthless."""
-        from django.conf import settings
-
-        kid, secret = settings.TENANT_CONTEXT_KEYS[0]
+    def signed(self, key: tuple[str, bytes]) -> tuple[str, str]:
+        """What this application asserts, signed with `key` (key id, secret): the database enters the tenant only if
+        the signature verifies under a key it holds and the membership exists. Short-lived, so a captured assertion
+        is soon worthless."""
+        kid, secret = key
         assertion = json.dumps(
             {
                 "kid": kid,
@@ -108,39 +114,43 @@ class TenantContext:
         return assertion, hmac.new(secret, assertion.encode(), hashlib.sha256).hexdigest()
 
 
+def entering(context: TenantContext, time_zone: str | None) -> tuple[str, list]:
+    """`context`'s entering statement with this application's budget and signing key (the first configured)."""
+    return context.enter_statement(
+        time_zone, int(conf.TENANT_STATEMENT_TIMEOUT * 1000), (conf.TENANT_CONTEXT_KEYS or [("", b"")])[0]
+    )
+
+
 def current_scope() -> str | None:
-    return _scope.get()
+    return _work.get().scope
 
 
 def current_tenant_alias() -> str | None:
-    unit = _unit.get()
+    unit = _work.get().unit
     return unit.alias if unit is not None else None
 
 
 @contextlib.contextmanager
-def _bound(var: contextvars.ContextVar, value):
-    token = var.set(value)
+def _working(**changes):
+    token = _work.set(dataclasses.replace(_work.get(), **changes))
     try:
         yield
     finally:
-        var.reset(token)
+        _work.reset(token)
 
 
 def serving(unit: ServesTenant):
     """Route tenant models to `unit.alias` for the block."""
-    return _bound(_unit, unit)
+    return _working(unit=unit)
 
 
 def scope(name: str):
-    return _bound(_scope, name)
+    return _working(scope=name)
 
 
 def trusted_scope():
     """Admin views and operator commands: tenant models go to the trusted alias (BYPASSRLS role)."""
     return scope(TRUSTED_SCOPE)
-
-
-_block: contextvars.ContextVar[TenantContext | None] = contextvars.ContextVar("hospitality_tenant_block", default=None)
 
 
 @contextlib.contextmanager
@@ -149,7 +159,7 @@ def tenant_block(context: TenantContext, using: str | None = None):
     statement enters the tenant. Nesting another tenant is refused; nesting the same tenant is a no-op."""
     from django.db import connections, transaction
 
-    outer = _block.get()
+    outer = _work.get().block
     if outer is not None:
         if (outer.tenant_id, outer.user_id) != (context.tenant_id, context.user_id):
             raise TenantContextError("a nested tenant block for another tenant is refused; finish the outer block")
@@ -160,16 +170,12 @@ def tenant_block(context: TenantContext, using: str | None = None):
     from .aliases import alias_for
 
     alias = using or alias_for(context.tenant_id)
-    token = _block.set(context)
-    try:
-        with scope(TENANT_SCOPE), serving(_Block(alias)), transaction.atomic(using=alias):
-            sql, params = context.enter_statement(connections[alias].timezone_name)
-            with connections[alias].cursor() as cursor:
-                cursor.execute(sql, params)
-                if cursor.fetchone()[3]:
-                    # the session began this transaction read-only (left so by someone with the app role's
-                    # secret): its defaults are put back for the next transaction, this one cannot write
-                    raise SessionReset()
-            yield
-    finally:
-        _block.reset(token)
+    with _working(scope=TENANT_SCOPE, unit=_Block(alias), block=context), transaction.atomic(using=alias):
+        sql, params = entering(context, connections[alias].timezone_name)
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            if cursor.fetchone()[3]:
+                # the session began this transaction read-only (left so by someone with the app role's secret):
+                # its defaults are put back for the next transaction, this one cannot write
+                raise SessionReset()
+        yield

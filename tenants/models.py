@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from .aliases import TRUSTED_ALIAS
+from .conf import conf
 from .validators import validate_external_id, validate_tenant_id
 
 
@@ -118,7 +119,7 @@ class ApiToken(models.Model):
         """Generate this token's secret; only its hash and a hint are kept. Returns the token: show it once. A
         token without an expiry gets the default lifetime (API_TOKEN_LIFETIME_DAYS)."""
         if self.expires_at is None:
-            self.expires_at = timezone.now() + datetime.timedelta(days=settings.API_TOKEN_LIFETIME_DAYS)
+            self.expires_at = timezone.now() + datetime.timedelta(days=conf.API_TOKEN_LIFETIME_DAYS)
         token = f"{self.PREFIX}{self.tenant_id}.{secrets.token_urlsafe(32)}"
         self.token_hash = hash_token(token)
         self.hint = token.split(".", 1)[0] + "." + token.split(".", 1)[1][:4]

@@ -15,7 +15,7 @@ import dataclasses
 from django.db import DatabaseError, OperationalError, connections, transaction
 
 from .aliases import alias_for, default_alias, tenant_aliases
-from .context import SessionReset, TenantContext, serving
+from .context import SessionReset, TenantContext, entering, serving
 from .exceptions import InvalidCredentials, TenantAccessDenied, TenantContextMissing
 
 
@@ -108,7 +108,7 @@ class Tenancy:
     def _enter(self, run, cursor, time_zone: str | None) -> None:
         context = self.context
         assert context is not None
-        enter_sql, enter_params = context.enter_statement(time_zone)
+        enter_sql, enter_params = entering(context, time_zone)
         try:
             run(enter_sql, enter_params)
             tenant_id, user_id, role, session_reset = cursor.fetchone()

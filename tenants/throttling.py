@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import time
 
-from django.conf import settings
 from django.core.cache import cache
 from rest_framework.throttling import SimpleRateThrottle
 
 from .client_address import client_address
+from .conf import conf
 
 FAILURE_WINDOW = 60
 
@@ -66,7 +66,7 @@ class FailedAuthenticationThrottle(ClientAddressThrottle):
 
     def allow_request(self, request, view):
         failures = cache.get(_failure_key(client_address(request)), 0)
-        return failures < settings.API_AUTH_FAILURES_PER_MINUTE
+        return failures < conf.API_AUTH_FAILURES_PER_MINUTE
 
     def wait(self):
         return FAILURE_WINDOW - time.time() % FAILURE_WINDOW

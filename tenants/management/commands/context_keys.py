@@ -5,11 +5,11 @@ application (it signs with the first key, the database accepts both); once every
 drop the old one from TENANT_CONTEXT_KEYS and `sync --prune`.
 """
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections, transaction
 
 from tenants.aliases import TRUSTED_ALIAS
+from tenants.conf import conf
 
 BLOCK = 64  # SHA-256's block size: HMAC pads (RFC 2104)
 
@@ -46,7 +46,7 @@ class Command(BaseCommand):
             raise CommandError(f"{exc} (run it as the schema owner, after rls_apply)") from None
 
     def sync(self, cursor, prune: bool) -> None:
-        keys = settings.TENANT_CONTEXT_KEYS
+        keys = conf.TENANT_CONTEXT_KEYS
         if not keys:
             raise CommandError("TENANT_CONTEXT_KEYS is not set: nothing to install")
         # oldest first, so the first configured key (the one the application signs with) is the newest installed

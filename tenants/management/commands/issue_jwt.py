@@ -1,7 +1,7 @@
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from tenants.authentication import mint_jwt
+from tenants.conf import conf
 from tenants.context import trusted_scope
 from tenants.models import Membership
 
@@ -29,4 +29,4 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         self.stdout.write(token)
         if lifetime is None:
-            self.stderr.write(f"valid for {settings.TENANT_JWT_MAX_LIFETIME} s")
+            self.stderr.write(f"valid for {conf.TENANT_JWT_MAX_LIFETIME} s")
