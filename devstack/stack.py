@@ -262,9 +262,9 @@ class Stack:
             "DATA_API_METRICS_FILE": str(self.spec.root / "metrics.jsonl"),
             "TENANT_JWT_SECRET": creds["jwt_secret"],
             # Django signs with the first; the second is the TypeScript app's own (clients/typescript), installed by
-            # the same `context_keys sync` and revocable alone
-            "TENANT_CONTEXT_KEYS": f"local-1:{creds['context_key']},seed-1:{creds['seed_context_key']}",
-            "SEED_CONTEXT_KEY": f"seed-1:{creds['seed_context_key']}",
+            # the same `context_keys sync` and revocable alone (the template's ids are key-1 and seed-1)
+            "TENANT_CONTEXT_KEYS": f"local-1:{creds['context_key']},local-seed-1:{creds['seed_context_key']}",
+            "SEED_CONTEXT_KEY": f"local-seed-1:{creds['seed_context_key']}",
             # the tenant path goes through the Data API (the emulator); USE_DATA_API=false switches to direct pg
             "USE_DATA_API": "true",
             "DATABASE_URL": self.dsn("hospitality_admin"),
