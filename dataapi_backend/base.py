@@ -77,10 +77,7 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
             **params,
             retry=retry,
             metrics=dbapi.metrics_for(self.alias),
-            timezone=self.timezone,
-            json_as_text=True,
-            naive_timezone=self._naive_timezone(),
-            time_zone=self.timezone_name,
+            adaptation=self._adaptation(),
         )
         # contrib.postgres registers hstore/citext type info on the driver connection; give it a private map.
         # Values are decoded by dataapi_backend.dbapi.results, never by psycopg.
@@ -96,19 +93,24 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
 
     def init_connection_state(self) -> None:
         # No per-connection setup statements (no SET TIME ZONE, no SET ROLE): there is no session to configure;
-        # the time zone is set by each transaction that needs it (dbapi.Connection.time_zone) and the role is the
+        # the time zone is set by each transaction that needs it (dbapi.Adaptation.sql_zone) and the role is the
         # secret's.
         BaseDatabaseWrapper.init_connection_state(self)
 
-    def _naive_timezone(self) -> zoneinfo.ZoneInfo | None:
-        return None if settings.USE_TZ or not self.timezone_name else zoneinfo.ZoneInfo(self.timezone_name)
+    def _adaptation(self) -> dbapi.Adaptation:
+        """Django's zones as the driver applies them: results in self.timezone (None under USE_TZ=False: naive,
+        meaning TIME_ZONE), SQL run in timezone_name, JSON left for JSONField to decode."""
+        naive = None if settings.USE_TZ or not self.timezone_name else zoneinfo.ZoneInfo(self.timezone_name)
+        return dbapi.Adaptation(
+            result_zone=self.timezone, naive_zone=naive, sql_zone=self.timezone_name, json_as_text=True
+        )
 
     def ensure_timezone(self) -> bool:
         # Time zones are applied to parameters and results on the client, never with a session-level SET.
         if self.connection is not None:
-            self.connection.timezone = self.timezone
-            self.connection.naive_timezone = self._naive_timezone()
-            self.connection.time_zone = self.timezone_name
+            adaptation = self._adaptation()
+            if adaptation != self.connection.adaptation:
+                self.connection.adaptation = adaptation
         return False
 
     @async_unsafe

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
+from .adaptation import Adaptation
 from .call_metrics import Metrics, metrics_for
 from .connection import Connection
 from .cursor import Cursor
@@ -81,10 +82,7 @@ def connect(
     retry: RetryPolicy | None = None,
     metrics: Metrics | None = None,
     debug: bool = False,
-    timezone: _dt.tzinfo | None = _dt.timezone.utc,
-    json_as_text: bool = False,
-    naive_timezone: _dt.tzinfo | None = None,
-    time_zone: str | None = None,
+    adaptation: Adaptation | None = None,
     **client_options: Any,
 ) -> Connection:
     client = get_client(ClientSettings(region_name=region_name, endpoint_url=endpoint_url, **client_options))
@@ -96,15 +94,13 @@ def connect(
         secret_arn=secret_arn,
         database=database,
         transport=transport,
-        timezone=timezone,
-        json_as_text=json_as_text,
-        naive_timezone=naive_timezone,
-        time_zone=time_zone,
+        adaptation=adaptation,
     )
 
 
 __all__ = [
     "BINARY",
+    "Adaptation",
     "NOT_SENT",
     "REJECTED",
     "UNKNOWN",

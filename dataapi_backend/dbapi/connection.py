@@ -4,11 +4,11 @@ transaction is open, its transactionId. Transactions begin lazily, on the first 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any, Self
 
 from . import errors
+from .adaptation import Adaptation
 from .cursor import Cursor
 from .transaction_control import TransactionControl, same_zone
 from .transport import Transport
@@ -22,24 +22,15 @@ class Connection:
         secret_arn: str,
         database: str | None,
         transport: Transport,
-        timezone: dt.tzinfo | None = dt.timezone.utc,
-        json_as_text: bool = False,
-        naive_timezone: dt.tzinfo | None = None,
-        time_zone: str | None = None,
+        adaptation: Adaptation | None = None,
     ):
         self.resource_arn = resource_arn
         self.secret_arn = secret_arn
         self.database = database
         self.transport = transport
-        self.timezone = timezone
-        self.json_as_text = json_as_text
-        # timezone=None: return naive datetimes; they (and naive parameters) mean naive_timezone (else UTC)
-        self.naive_timezone = naive_timezone
-        # The zone SQL runs in (what psycopg sets as its session time zone; Django's timezone_name): it decides
-        # date casts, truncation and extraction of timestamptz values and implicit date/timestamp casts. None: the
-        # server's default. There is no session to set it on, so a transaction sets it for itself (set_config(...,
-        # true)) unless new sessions already start in it (the database's default TimeZone, learned once).
-        self.time_zone = time_zone
+        # how values cross to and from this connection's SQL; replaced whole (never changed) when Django's zone
+        # changes, so a cursor's converters and the statements it sends agree
+        self.adaptation = adaptation or Adaptation()
         self.transaction_id: str | None = None
         # the last statement of the open transaction failed on the server: PostgreSQL now refuses everything but
         # ROLLBACK (TO SAVEPOINT) — what psycopg reports as an INERROR transaction status
@@ -134,35 +125,37 @@ class Connection:
 
     def begin(self) -> str:
         """Open the Data API transaction now (normally done lazily by the first statement); the statements then
-        sent in it run in the connection's time zone (see statement_target)."""
+        sent in it run in the connection's time zone (see begin_statement_target)."""
         if self.transaction_id is None:
             request = self._target()
             if self.database:
                 request["database"] = self.database
-            self.zone_to_set()  # learns the database's zone outside any transaction, before one can set it
+            self.learn_zone_to_set()  # learns the database's zone outside any transaction, before one can set it
             # Safe to retry: a transaction begun by a lost attempt is never used and times out on its own.
             self.transaction_id = self.transport.call("BeginTransaction", request, idempotent=True)["transactionId"]
             # what waits (a savepoint asked for before the first statement) stays: the transaction starts here
             self._control.zone = _server_zones.get((self.resource_arn, self.secret_arn, self.database))
         return self.transaction_id
 
-    def zone_to_set(self) -> str | None:
+    def learn_zone_to_set(self) -> str | None:
         """The time zone a transaction must set for itself: None when there is none to set or the database's
-        sessions start in it already (then neither a transaction nor a statement pays an extra call)."""
-        if self.time_zone is None:
+        sessions start in it already (then neither a transaction nor a statement pays an extra call). The first
+        call per process and target asks the database (one ExecuteStatement)."""
+        sql_zone = self.adaptation.sql_zone
+        if sql_zone is None:
             return None
         key = (self.resource_arn, self.secret_arn, self.database)
         server_zone = _server_zones.get(key)
         if server_zone is None:
             if self.transaction_id is not None:
-                return self.time_zone  # not learnable inside a transaction that may have set it: set it again
+                return sql_zone  # not learnable inside a transaction that may have set it: set it again
             request = {**self._target(), "sql": "SELECT current_setting('TimeZone')"}
             if self.database:
                 request["database"] = self.database
             response = self.transport.call("ExecuteStatement", request, idempotent=True)
             # once per process and target: a role's or database's default changes only with ALTER ... SET
             server_zone = _server_zones[key] = response["records"][0][0]["stringValue"]
-        return None if same_zone(self.time_zone, server_zone) else self.time_zone
+        return None if same_zone(sql_zone, server_zone) else sql_zone
 
     def execute_statement(self, request: dict[str, Any], *, idempotent: bool = False) -> dict[str, Any]:
         """ExecuteStatement, keeping track of a failed transaction (see transaction_failed)."""
@@ -199,8 +192,9 @@ class Connection:
             self.transaction_failed = False  # e.g. ROLLBACK TO SAVEPOINT succeeded
         return response
 
-    def statement_target(self) -> dict[str, Any]:
-        """Where a statement goes: the open transaction (begun lazily when autocommit is off), or autocommit."""
+    def begin_statement_target(self) -> dict[str, Any]:
+        """Where a statement goes: the open transaction (begun now, with its call, when autocommit is off and none
+        is open), or autocommit."""
         request = self._target()
         if self.database:
             request["database"] = self.database
@@ -212,7 +206,7 @@ class Connection:
                 lambda sql, parameters: self.execute_statement(
                     {**request, "sql": sql, **({"parameters": parameters} if parameters else {})}
                 ),
-                zone=self.time_zone,
+                zone=self.adaptation.sql_zone,
                 failed=self.transaction_failed,
             )
         return request

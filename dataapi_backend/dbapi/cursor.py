@@ -68,7 +68,7 @@ class Cursor:
                 return self
             text, parameters = to_send, []
         else:
-            text, parameters = translate(sql, params, self.connection.naive_timezone)
+            text, parameters = translate(sql, params, self.connection.adaptation.naive_zone)
         self._check_limits(text, parameters)
         read_only = is_read_only(text)
         if self.stream and read_only:
@@ -80,7 +80,7 @@ class Cursor:
             conn.autocommit
             and conn.transaction_id is None
             and _QUERY_OR_DML.match(text)
-            and conn.zone_to_set() is not None
+            and conn.learn_zone_to_set() is not None
         ):
             # What SQL computes from times must happen in the connection's time zone, which only a transaction can
             # set (the Data API has no session): the statement runs in one of its own (3 more calls), unless the
@@ -90,7 +90,11 @@ class Cursor:
         return self._execute_one(text, parameters, read_only)
 
     def _execute_one(self, text: str, parameters: list[SqlParameter], read_only: bool) -> Self:
-        request: dict[str, Any] = {**self.connection.statement_target(), "sql": text, "includeResultMetadata": True}
+        request: dict[str, Any] = {
+            **self.connection.begin_statement_target(),
+            "sql": text,
+            "includeResultMetadata": True,
+        }
         if parameters:
             request["parameters"] = parameters
         try:
@@ -118,7 +122,7 @@ class Cursor:
         size = 0
         text = None
         for params in seq_of_params:
-            text, parameters = translate(sql, params, self.connection.naive_timezone)
+            text, parameters = translate(sql, params, self.connection.adaptation.naive_zone)
             row = wire_size(parameters)
             if batches[-1] and size + row > MAX_REQUEST_BYTES - len(text) - 4096:
                 batches.append([])
@@ -131,7 +135,7 @@ class Cursor:
         self._check_limits(text, [])
         total = 0
         for batch in batches:
-            request = {**self.connection.statement_target(), "sql": text, "parameterSets": batch}
+            request = {**self.connection.begin_statement_target(), "sql": text, "parameterSets": batch}
             response = self.connection.execute_batch(request)
             total += len(response.get("updateResults", batch))
         self.rowcount = total
@@ -216,11 +220,8 @@ class Cursor:
             )
 
     def _converters(self, metadata: list[dict[str, Any]]) -> list[Converter]:
-        conn = self.connection
-        return [
-            column_converter(m.get("typeName", "text"), conn.timezone, conn.json_as_text, conn.naive_timezone)
-            for m in metadata
-        ]
+        adaptation = self.connection.adaptation
+        return [column_converter(m.get("typeName", "text"), adaptation) for m in metadata]
 
     def _describe(self, metadata: list[dict[str, Any]]) -> None:
         self.description = [
@@ -274,7 +275,7 @@ class Cursor:
         # unguessable: a pooled session may carry a WITH HOLD cursor someone declared under a predictable name
         name = f"dataapi_pages_{secrets.token_hex(8)}"
         with conn.own_transaction():
-            declare = {**conn.statement_target(), "sql": f"DECLARE {name} SCROLL CURSOR FOR {text}"}
+            declare = {**conn.begin_statement_target(), "sql": f"DECLARE {name} SCROLL CURSOR FOR {text}"}
             if parameters:
                 declare["parameters"] = parameters
             conn.execute_statement(declare)
@@ -283,7 +284,7 @@ class Cursor:
             total = 0
             while True:
                 fetch = {
-                    **conn.statement_target(),
+                    **conn.begin_statement_target(),
                     "sql": f"FETCH FORWARD {page} FROM {name}",
                     "includeResultMetadata": converters is None,
                 }
@@ -293,7 +294,9 @@ class Cursor:
                     if page == 1:
                         raise
                     page = max(1, page // 4)
-                    conn.execute_statement({**conn.statement_target(), "sql": f"MOVE ABSOLUTE {position} IN {name}"})
+                    conn.execute_statement(
+                        {**conn.begin_statement_target(), "sql": f"MOVE ABSOLUTE {position} IN {name}"}
+                    )
                     continue
                 if converters is None:
                     metadata = response.get("columnMetadata") or []
@@ -308,4 +311,4 @@ class Cursor:
                     yield rows
                 if len(records) < page:
                     break
-            conn.execute_statement({**conn.statement_target(), "sql": f"CLOSE {name}"})
+            conn.execute_statement({**conn.begin_statement_target(), "sql": f"CLOSE {name}"})

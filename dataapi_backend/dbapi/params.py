@@ -9,7 +9,6 @@ addresses, arrays (the Data API refuses array parameters, so they travel as arra
 from __future__ import annotations
 
 import base64
-import contextvars
 import datetime as dt
 import decimal
 import ipaddress
@@ -19,10 +18,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from .errors import DataError, NotSupportedError, ProgrammingError
-
-# The zone naive datetimes mean (Django's USE_TZ=False: TIME_ZONE). psycopg relied on the session's TIME ZONE for
-# that; the Data API has no session to configure, so the zone travels with the value. Set per translate() call.
-_naive_tz: contextvars.ContextVar[dt.tzinfo | None] = contextvars.ContextVar("dataapi_naive_tz", default=None)
 
 Field = dict[str, Any]  # one Data API Field: {"stringValue": ...}, {"longValue": ...}, {"isNull": True}, ...
 SqlParameter = dict[str, Any]  # {"name", "value": Field, "typeHint"?}
@@ -70,9 +65,10 @@ def _string(v: str) -> Converted:
 NUL_IN_TEXT = "PostgreSQL text fields cannot contain NUL (0x00) bytes"
 
 
-def _datetime(v: dt.datetime) -> Converted:
+def _datetime(v: dt.datetime, naive_tz: dt.tzinfo | None) -> Converted:
+    # naive_tz: the zone naive datetimes mean (Django's USE_TZ=False: TIME_ZONE). psycopg relied on the session's
+    # TIME ZONE for that; the Data API has no session to configure, so the zone travels with the value.
     if v.tzinfo is None or v.utcoffset() is None:
-        naive_tz = _naive_tz.get()
         if naive_tz is None:
             return {"stringValue": v.isoformat(sep=" ")}, "TIMESTAMP", None
         v = v.replace(tzinfo=naive_tz)
@@ -116,7 +112,6 @@ CONVERTERS: dict[type, Callable[[Any], Converted]] = {
     float: _float,
     str: _string,
     decimal.Decimal: lambda v: ({"stringValue": str(v)}, "DECIMAL", None),
-    dt.datetime: _datetime,
     dt.date: lambda v: ({"stringValue": v.isoformat()}, "DATE", None),
     dt.time: _time,
     dt.timedelta: _interval,
@@ -126,7 +121,6 @@ CONVERTERS: dict[type, Callable[[Any], Converted]] = {
     memoryview: _blob,
     Json: lambda v: ({"stringValue": v.text}, None, "jsonb"),
     TypedText: lambda v: ({"stringValue": v.text}, None, v.pg_type),
-    TypedRange: lambda v: ({"stringValue": range_literal(v.value)}, None, v.pg_type),
     ipaddress.IPv4Address: lambda v: ({"stringValue": str(v)}, None, "inet"),
     ipaddress.IPv6Address: lambda v: ({"stringValue": str(v)}, None, "inet"),
     ipaddress.IPv4Interface: lambda v: ({"stringValue": str(v)}, None, "inet"),
@@ -141,8 +135,7 @@ _BASES: tuple[type, ...] = (
     float,
     str,
     decimal.Decimal,
-    dt.datetime,
-    dt.date,
+    dt.date,  # datetime subclasses are taken before these (convert)
     dt.time,
     dt.timedelta,
     uuid.UUID,
@@ -248,7 +241,7 @@ def is_range(value: Any) -> bool:
     return type(value).__name__ == "Range" and hasattr(value, "bounds")
 
 
-def range_literal(value: Any) -> str:
+def range_literal(value: Any, naive_tz: dt.tzinfo | None = None) -> str:
     """A Range's text form, as PostgreSQL reads it for any range type."""
     if value.isempty:
         return "empty"
@@ -257,7 +250,7 @@ def range_literal(value: Any) -> str:
         if b is None:
             return ""
         if isinstance(b, dt.datetime):
-            if b.tzinfo is None and (naive_tz := _naive_tz.get()) is not None:
+            if b.tzinfo is None and naive_tz is not None:
                 b = b.replace(tzinfo=naive_tz)  # as for scalar datetimes: a naive bound means TIME_ZONE
             return f'"{b.isoformat(sep=" ")}"'
         return f'"{b}"'
@@ -265,7 +258,7 @@ def range_literal(value: Any) -> str:
     return f"{value.bounds[0]}{text(value.lower)},{text(value.upper)}{value.bounds[1]}"
 
 
-def _range(value: Any) -> Converted:
+def _range(value: Any, naive_tz: dt.tzinfo | None) -> Converted:
     """A Range whose type nothing names (the compiler names it from the model field where there is one: see
     dataapi_backend.compiler) → its literal and a type guessed from the bounds."""
     if value.isempty:
@@ -276,7 +269,7 @@ def _range(value: Any) -> Converted:
         if isinstance(bound, cls):
             pg = name or ("tstzrange" if getattr(bound, "tzinfo", None) is not None else "tsrange")
             break
-    return {"stringValue": range_literal(value)}, None, pg
+    return {"stringValue": range_literal(value, naive_tz)}, None, pg
 
 
 def _hstore_literal(mapping: Mapping[Any, Any]) -> str:
@@ -286,32 +279,39 @@ def _hstore_literal(mapping: Mapping[Any, Any]) -> str:
     return ", ".join(f"{quote(k)}=>{quote(v)}" for k, v in mapping.items())
 
 
-def convert(value: Any) -> Converted:
-    """One Python value → (Field, typeHint or None, cast or None)."""
-    fn = CONVERTERS.get(type(value))
+def convert(value: Any, naive_tz: dt.tzinfo | None = None) -> Converted:
+    """One Python value → (Field, typeHint or None, cast or None); naive datetimes mean `naive_tz` (None: none)."""
+    kind = type(value)
+    if kind is dt.datetime:
+        return _datetime(value, naive_tz)
+    if kind is TypedRange:
+        return {"stringValue": range_literal(value.value, naive_tz)}, None, value.pg_type
+    fn = CONVERTERS.get(kind)
     if fn is not None:
         return fn(value)
     if isinstance(value, (list, tuple)):
         return _array(value)
     if is_range(value):
-        return _range(value)
+        return _range(value, naive_tz)
     if isinstance(value, dict):
         # A plain dict is django.contrib.postgres's HStoreField (JSONField values arrive wrapped in Json).
         return {"stringValue": _hstore_literal(value)}, None, "hstore"
+    if isinstance(value, dt.datetime):  # a subclass (e.g. a test's FakeDatetime)
+        return _datetime(value, naive_tz)
     for base in _BASES:
         if isinstance(value, base):
             plain: Any = base
             return CONVERTERS[base](plain(value) if base in (int, str, float) else value)
     adapter = getattr(value, "__conform__", None) or getattr(value, "as_dataapi_param", None)
     if adapter is not None:
-        return convert(adapter())
+        return convert(adapter(), naive_tz)
     raise ProgrammingError(f"cannot send a parameter of type {type(value).__name__} to the Data API")
 
 
-def _parameter(name: str, value: Any) -> tuple[SqlParameter, str | None, bool]:
+def _parameter(name: str, value: Any, naive_tz: dt.tzinfo | None) -> tuple[SqlParameter, str | None, bool]:
     """The SqlParameter, its cast, and whether that cast is a guess from the Python value (arrays, ranges, hstore:
     the element or bound types say int, not int4 or int8), which the SQL's own cast then overrides."""
-    field, hint, cast = convert(value)
+    field, hint, cast = convert(value, naive_tz)
     param: SqlParameter = {"name": name, "value": field}
     if hint:
         param["typeHint"] = hint
@@ -322,15 +322,8 @@ def _parameter(name: str, value: Any) -> tuple[SqlParameter, str | None, bool]:
 def translate(
     sql: str, params: Sequence[Any] | Mapping[str, Any], naive_tz: dt.tzinfo | None = None
 ) -> tuple[str, list[SqlParameter]]:
-    token = _naive_tz.set(naive_tz)
-    try:
-        return _translate(sql, params)
-    finally:
-        _naive_tz.reset(token)
-
-
-def _translate(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[str, list[SqlParameter]]:
-    """Django/psycopg pyformat SQL + params → Data API SQL with `:pN` placeholders + SqlParameters.
+    """Django/psycopg pyformat SQL + params → Data API SQL with `:pN` placeholders + SqlParameters; naive datetimes
+    mean `naive_tz` (the connection's Adaptation.naive_zone).
 
     `%%` becomes `%`; `%s` takes the next positional parameter; `%(name)s` takes params[name], one placeholder per
     distinct name. Everything else (quotes, `::casts`, colons in literals) is copied as is.
@@ -358,7 +351,7 @@ def _translate(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[str
             if used >= len(seq):
                 raise ProgrammingError(f"not enough parameters for the SQL: {len(seq)} given")
             name = f"p{used + 1}"
-            param, cast, guessed = _parameter(name, seq[used])
+            param, cast, guessed = _parameter(name, seq[used], naive_tz)
             parameters.append(param)
             used += 1
             i = j + 2
@@ -374,7 +367,7 @@ def _translate(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[str
                 name, cast, guessed = named[key]
             else:
                 name = f"p{len(named) + 1}"
-                param, cast, guessed = _parameter(name, mapping[key])
+                param, cast, guessed = _parameter(name, mapping[key], naive_tz)
                 parameters.append(param)
                 named[key] = (name, cast, guessed)
         else:

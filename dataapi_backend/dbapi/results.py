@@ -15,6 +15,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from .adaptation import Adaptation
+
+DEFAULT_ADAPTATION = Adaptation()
+
 UTC = dt.timezone.utc
 _Decimal = decimal.Decimal
 _fromiso_dt = dt.datetime.fromisoformat
@@ -313,15 +317,15 @@ def _naive_range_bound(naive_tz: dt.tzinfo | None) -> Callable[[str], dt.datetim
     return bound
 
 
-def column_converter(
-    type_name: str, tz: dt.tzinfo | None = UTC, json_as_text: bool = False, naive_tz: dt.tzinfo | None = None
-) -> Converter:
-    """The function that turns this column's Field dicts into Python values."""
+def column_converter(type_name: str, adaptation: Adaptation = DEFAULT_ADAPTATION) -> Converter:
+    """The function that turns this column's Field dicts into Python values, as the connection's `adaptation`
+    says (the zone of aware results or the one naive results are in, JSON as text)."""
+    tz, naive_tz = adaptation.result_zone, adaptation.naive_zone
     if type_name == "timestamptz":
         return make_timestamptz(tz, naive_tz)
     if type_name == "tstzrange" and tz is None:
         return _via(_range_parser(_naive_range_bound(naive_tz)))
-    if json_as_text and type_name in ("json", "jsonb"):
+    if adaptation.json_as_text and type_name in ("json", "jsonb"):
         return _text
     if type_name.startswith("_"):
         return _array_converter(type_name[1:])

@@ -167,8 +167,9 @@ def test_lists_of_network_addresses_are_inet_and_cidr_arrays():
 
 
 def test_tstzrange_bounds_read_back_naive_in_the_naive_time_zone():
+    from dataapi_backend.dbapi.adaptation import Adaptation
     from dataapi_backend.dbapi.results import column_converter
 
-    convert_tz = column_converter("tstzrange", tz=None, naive_tz=ZoneInfo("America/Chicago"))
+    convert_tz = column_converter("tstzrange", Adaptation(result_zone=None, naive_zone=ZoneInfo("America/Chicago")))
     value = convert_tz({"stringValue": '["2016-01-01 06:00:00+00","2016-01-02 06:00:00+00")'})
     assert (value.lower, value.upper) == (dt.datetime(2016, 1, 1), dt.datetime(2016, 1, 2))

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from dataapi_backend.dbapi.adaptation import Adaptation
 from dataapi_backend.dbapi.results import column_converter, parse_interval, type_oid
 
 UTC = dt.timezone.utc
@@ -42,13 +43,15 @@ def test_decoding_table(type_name, field, expected):
 
 
 def test_timestamptz_moves_to_the_connection_time_zone():
-    value = column_converter("timestamptz", tz=ZoneInfo("America/New_York"))({"stringValue": "2024-03-10 11:49:00"})
+    value = column_converter("timestamptz", Adaptation(result_zone=ZoneInfo("America/New_York")))(
+        {"stringValue": "2024-03-10 11:49:00"}
+    )
     assert value == dt.datetime(2024, 3, 10, 11, 49, tzinfo=UTC)
     assert value.tzinfo == ZoneInfo("America/New_York") and value.hour == 7
 
 
 def test_jsonb_stays_text_for_django_when_asked():
-    assert column_converter("jsonb", json_as_text=True)({"stringValue": '{"a": 1}'}) == '{"a": 1}'
+    assert column_converter("jsonb", Adaptation(json_as_text=True))({"stringValue": '{"a": 1}'}) == '{"a": 1}'
 
 
 @pytest.mark.parametrize(
