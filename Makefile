@@ -79,6 +79,7 @@ bench: $(STAMP)
 	@$(PY) -m benchmarks.context_proof_bench
 	@$(PY) -m benchmarks.session_pin_bench
 	@$(PY) -m benchmarks.transport_bench
+	@$(PY) -m benchmarks.gunicorn_bench
 	@$(PY) -m infrastructure.package
 	@$(PY) -m benchmarks.cold_start
 

@@ -1,5 +1,6 @@
 """`tenants` in a project that defines none of its settings: every one has its default (tenants/conf.py), the
-system checks say what is missing instead of failing, and an API token's entering statement carries the default budget."""
+system checks say what is missing instead of failing, and an API token's entering statement carries the default
+budget."""
 
 from __future__ import annotations
 
