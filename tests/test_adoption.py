@@ -226,6 +226,21 @@ def django(script: str, **env: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def book(app, like: dict, guest: str, check_in: str, check_out: str) -> dict:
+    """`app` books, as beta's manager, a stay in the property and room of the booking `like`."""
+    return app(
+        "insert",
+        BETA,
+        "auth0|beta-manager",
+        "manager",
+        propertyId=like["propertyId"],
+        roomId=like["roomId"],
+        guestId=guest,
+        checkIn=check_in,
+        checkOut=check_out,
+    )
+
+
 API_PRELUDE = """
 import json, time, jwt
 from django.conf import settings
@@ -323,16 +338,7 @@ print(json.dumps({{"alpha": alpha.json()["count"], "beta": beta.json()["count"],
     assert listed["ok"] and len(listed["rows"]) == 25 and {r["tenantId"] for r in listed["rows"]} == {BETA}
     assert legacy("raw-list", BETA, "auth0|beta-manager")["rows"] == []
     beta_row = listed["rows"][0]
-    inserted = legacy(
-        "insert",
-        BETA,
-        "auth0|beta-manager",
-        propertyId=beta_row["propertyId"],
-        roomId=beta_row["roomId"],
-        guestId="seed-app-during-window",
-        checkIn="2028-01-01",
-        checkOut="2028-01-03",
-    )
+    inserted = book(legacy, beta_row, "seed-app-during-window", "2028-01-01", "2028-01-03")
     assert inserted["ok"], inserted
     alpha_id = django(f'print(json.dumps(c.get("/api/bookings/?page_size=1", {BEARER_ALPHA}).json()["results"][0]))')[
         "id"
@@ -356,16 +362,7 @@ print(json.dumps({{"alpha": alpha.json()["count"], "beta": beta.json()["count"],
     verify = manage("rls_verify")
     assert verify.returncode == 0 and "seed-window" not in verify.stdout + verify.stderr
     assert legacy("list", BETA, "auth0|beta-manager", "manager")["rows"] == []
-    late = legacy(
-        "insert",
-        BETA,
-        "auth0|beta-manager",
-        propertyId=beta_row["propertyId"],
-        roomId=beta_row["roomId"],
-        guestId="seed-app-after-window",
-        checkIn="2028-02-01",
-        checkOut="2028-02-03",
-    )
+    late = book(legacy, beta_row, "seed-app-after-window", "2028-02-01", "2028-02-03")
     assert not late["ok"] and "row-level security" in late["error"]
     assert len(drizzle("list", BETA, "auth0|beta-manager", "manager")["rows"]) == 26
     no_way_back = manage("adopt_seed_database", "--revert")
@@ -378,30 +375,11 @@ def test_reverting_gives_the_seed_its_tables_with_every_row_both_apps_wrote(seed
     adopted = manage("adopt_seed_database", "--members", str(seed_database), "--seed-role", "hospitality_master")
     assert adopted.returncode == 0, adopted.stderr + adopted.stdout
 
-    legacy = seed_app()
+    legacy, drop_in = seed_app(), client(DATABASE_NAME=SCRATCH, TENANT_EXTERNAL_IDENTITIES="true")
     beta_row = legacy("list", BETA, "auth0|beta-manager", "manager")["rows"][0]
     written = [
-        legacy(
-            "insert",
-            BETA,
-            "auth0|beta-manager",
-            propertyId=beta_row["propertyId"],
-            roomId=beta_row["roomId"],
-            guestId="by-the-seed-app",
-            checkIn="2028-01-01",
-            checkOut="2028-01-02",
-        )["rows"][0]["id"],
-        client(DATABASE_NAME=SCRATCH, TENANT_EXTERNAL_IDENTITIES="true")(
-            "insert",
-            BETA,
-            "auth0|beta-manager",
-            "manager",
-            propertyId=beta_row["propertyId"],
-            roomId=beta_row["roomId"],
-            guestId="by-the-drop-in-module",
-            checkIn="2028-01-03",
-            checkOut="2028-01-04",
-        )["rows"][0]["id"],
+        book(legacy, beta_row, "by-the-seed-app", "2028-01-01", "2028-01-02")["rows"][0]["id"],
+        book(drop_in, beta_row, "by-the-drop-in-module", "2028-01-03", "2028-01-04")["rows"][0]["id"],
         django(
             f"""
 posted = c.post("/api/bookings/", {{"property": "{beta_row["propertyId"]}", "room": "{beta_row["roomId"]}",

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from bookings.models import Booking, Entity
 from tenants.context import trusted_scope
 from tenants.models import ApiToken, Tenant, hash_token
+from tests.adopted import adopted_booking
 
 from .conftest import T1, T2, url
 
@@ -88,17 +89,7 @@ def test_a_room_of_another_tenant_is_a_field_error(world):
 def test_a_booking_whose_room_has_no_property_takes_a_status_change(world):
     """As adopted from the seed: a room without a parent and a booking without a guest name. Changing the status
     (the pair as it is) saves; giving it another pairing is still checked."""
-    with trusted_scope():
-        room = Entity.objects.create(tenant_id=T1, entity_type="room", name="Adopted Room", created_by="seed-app")
-        booking = Booking.objects.create(
-            tenant_id=T1,
-            property=world.hotels[T1],
-            room=room,
-            guest_id="idp|adopted",
-            check_in="2027-05-01",
-            check_out="2027-05-02",
-            created_by="seed-app",
-        )
+    room, booking = adopted_booking(T1, world.hotels[T1], "Adopted Room")
     try:
         root = world.client("root")
         changed = root.post(

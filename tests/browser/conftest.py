@@ -10,11 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -24,7 +20,7 @@ from django.db import connections
 from bookings.models import Booking, Entity
 from tenants.context import trusted_scope
 from tenants.models import ApiToken, Membership, StaffTenant, Tenant
-from tests.ports import free_port
+from tests.gunicorn_server import gunicorn
 
 # Playwright's sync API keeps an event loop in this thread, which Django's async-safety check mistakes for async code;
 # the suite's own ORM calls (fixtures, checks) are plain synchronous calls between browser steps.
@@ -51,37 +47,9 @@ PASSWORD = "browser-suite-password-2027"
 @pytest.fixture(scope="session")
 def server():
     """gunicorn, as production runs it outside Lambda (plain http here, so cookies are not Secure-only)."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECURE_COOKIES": "false",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DJANGO_SETTINGS_MODULE": "hospitality.settings",
-        "GUNICORN_WORKERS": "2",
-        "GUNICORN_THREADS": "4",
-    }
-    log = open(ROOT / ".local" / "browser-gunicorn.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/health", timeout=2)
-            break
-        except (urllib.error.URLError, ConnectionError):
-            assert proc.poll() is None and time.monotonic() < deadline, "gunicorn did not start (see its log)"
-            time.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
+    log = ROOT / ".local" / "browser-gunicorn.log"
+    with gunicorn(log, DJANGO_SECURE_COOKIES="false", GUNICORN_WORKERS="2", GUNICORN_THREADS="4") as (base, _):
+        yield base
 
 
 def _cleanup():

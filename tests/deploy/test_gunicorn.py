@@ -5,10 +5,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -16,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.ports import free_port
+from tests.gunicorn_server import gunicorn as serving
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,39 +28,9 @@ def _get(url: str) -> tuple[int, dict, bytes]:
 @pytest.fixture(scope="module")
 def gunicorn(tmp_path_factory):
     """The project's gunicorn.conf.py, one worker: (base URL, port, the file its output goes to)."""
-    port = free_port()
     log = tmp_path_factory.mktemp("gunicorn") / "output.log"
-    env = {
-        **os.environ,
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SETTINGS_MODULE": "hospitality.settings",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "GUNICORN_WORKERS": "1",
-        "GUNICORN_THREADS": "2",
-        "GUNICORN_KEEPALIVE_REQUESTS": "10",
-    }
-    with open(log, "wb") as sink:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                _get(base + "/health")
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert proc.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
+    with serving(log, GUNICORN_WORKERS="1", GUNICORN_THREADS="2", GUNICORN_KEEPALIVE_REQUESTS="10") as (base, port):
         yield base, port, log
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_gunicorn_serves_the_app_with_its_config_file(gunicorn):

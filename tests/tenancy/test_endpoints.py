@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from bookings.models import Booking, Entity, TenantRelationship
 from tenants.aliases import TENANT_ALIAS
 from tenants.context import trusted_scope
+from tests.adopted import adopted_booking
 
 from .conftest import A
 
@@ -166,17 +167,7 @@ def test_entity_and_relationship_crud(api, world, measure, cleanup):
 def test_a_booking_whose_room_has_no_property_takes_changes_that_keep_its_pair(api, world, cleanup):
     """A room adopted from the seed without a parent: a status-only PATCH (and one naming the same pair) succeeds;
     naming a pair the rule refuses is still a field error."""
-    with trusted_scope():
-        room = Entity.objects.create(tenant_id=A, entity_type="room", name="Adopted API Room", created_by="seed")
-        booking = Booking.objects.create(
-            tenant_id=A,
-            property=world.entities[A],
-            room=room,
-            guest_id="idp|adopted",
-            check_in="2027-05-01",
-            check_out="2027-05-02",
-            created_by="seed",
-        )
+    room, booking = adopted_booking(A, world.entities[A], "Adopted API Room")
     cleanup += [(Entity, room.pk), (Booking, booking.pk)]
     url = f"/api/bookings/{booking.pk}/"
     for change in ({"status": "confirmed"}, {"property": str(world.entities[A].pk), "room": str(room.pk)}):

@@ -1,0 +1,53 @@
+"""gunicorn as production runs it outside Lambda (the project's gunicorn.conf.py), on a free port against the test
+stack, for the suites that need a real server (the browser suite, the deployment tests)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from tests.ports import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@contextlib.contextmanager
+def gunicorn(log: Path, **env: str) -> Iterator[tuple[str, int]]:
+    """(base URL, port) of a running gunicorn, DEBUG off, plain http; `env` overrides (GUNICORN_*, DJANGO_*)."""
+    port = free_port()
+    server_env = {
+        **os.environ,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_SETTINGS_MODULE": "hospitality.settings",
+        **env,
+    }
+    with open(log, "wb") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=server_env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(base + "/health", timeout=2).close()
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert proc.poll() is None and time.monotonic() < deadline, f"gunicorn did not start (log: {log})"
+                time.sleep(0.2)
+        yield base, port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
