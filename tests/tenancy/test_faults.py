@@ -309,6 +309,7 @@ def test_a_failed_rollback_keeps_the_client_error(api, world, inject, victim, me
     assert call(api, world, "item", victim.pk).status_code == 200
 
 
+@data_api
 @pytest.mark.parametrize(
     "cause, status, code",
     [
