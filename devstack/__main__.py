@@ -187,6 +187,17 @@ def _seed(stack: Stack, demo_file) -> None:
 CHROMIUM = Path("/usr/bin/chromium")
 
 
+def test_groups() -> list[list[str]]:
+    """Every test package but the browser suite (it needs chromium: its own step), then the top-level modules."""
+    tests = PROJECT_ROOT / "tests"
+    packages = sorted(
+        p.name
+        for p in tests.iterdir()
+        if p.is_dir() and p.name != "browser" and (p / "__init__.py").exists() and any(p.glob("test_*.py"))
+    )
+    return [[f"tests/{name}"] for name in packages] + [sorted(f"tests/{f.name}" for f in tests.glob("test_*.py"))]
+
+
 def cmd_test(stack: Stack, extra: list[str], browser_only: bool = False) -> int:
     """All suites on an isolated stack; the browser suite too when Debian's chromium is installed (`make
     test-browser` and .ci/run install it)."""
@@ -206,7 +217,20 @@ def cmd_test(stack: Stack, extra: list[str], browser_only: bool = False) -> int:
     def pytest(title: str, args: list[str], **env: str) -> int:
         number = next(step)
         print(f"{BOLD}[{number}/{total}] {title}{RESET}", flush=True)
-        output = stack.spec.root / f"pytest-{number}.log"
+        return run_pytest(args, stack.spec.root / f"pytest-{number}.log", **env)
+
+    def pytest_each(title: str, groups: list[list[str]], **env: str) -> int:
+        """One pytest process per group: each test package must pass on its own (nothing it relies on may come
+        from another package's imports or fixtures having run first in the same process)."""
+        number = next(step)
+        print(f"{BOLD}[{number}/{total}] {title}{RESET}", flush=True)
+        codes = []
+        for index, group in enumerate(groups, start=1):
+            print(f"{BOLD}  {' '.join(group)}{RESET}", flush=True)
+            codes.append(run_pytest(group, stack.spec.root / f"pytest-{number}-{index}.log", **env))
+        return next((c for c in codes if c), 0)
+
+    def run_pytest(args: list[str], output: Path, **env: str) -> int:
         outputs.append(output)
         # what the run prints, also kept for the secrets scan
         with (
@@ -248,14 +272,14 @@ def cmd_test(stack: Stack, extra: list[str], browser_only: bool = False) -> int:
                 pytest("pytest, the chosen tests (USE_DATA_API=true)", extra, USE_DATA_API="true") or no_secret_logged()
             )
         codes = [
-            pytest(
-                "pytest, tenant path over the Data API (USE_DATA_API=true)",
-                ["--ignore=tests/browser"],
+            pytest_each(
+                "pytest, tenant path over the Data API (USE_DATA_API=true), each test package on its own",
+                test_groups(),
                 USE_DATA_API="true",
             ),
             pytest(
                 "pytest, the tenancy and domain suites again over direct PostgreSQL (USE_DATA_API=false)",
-                ["tests/tenancy", "tests/bookings"],
+                ["tests/isolation", "tests/api", "tests/seed", "tests/bookings"],
                 USE_DATA_API="false",
             ),
             # the trusted path over the Data API, as the staff admin function runs it on Lambda

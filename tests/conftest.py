@@ -5,6 +5,9 @@ import os
 
 import pytest
 
+# the tenant suites' fixtures (tests/isolation, tests/api, tests/seed): one session-wide world of two tenants
+from tests.support import api, db_access, tenant_calls, world  # noqa: F401
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_blocker):

@@ -27,7 +27,7 @@ DATABASE_ROUTERS = ["tests.backend.routers.BackendTestsRouter", *DATABASE_ROUTER
 # (tests/admin/test_login_protection.py), which switch it back on.
 AXES_ENABLED = False
 # The suites make thousands of API calls (many of them failing on purpose) from one address within minutes: the
-# abuse limits have their own tests (tests/tenancy/test_abuse_limits.py), which set their own, low limits.
+# abuse limits have their own tests (tests/isolation/test_hardening.py), which set their own, low limits.
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {"tenant_caller": "1000000/min", "client_address": "1000000/min"},

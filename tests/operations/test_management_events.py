@@ -92,7 +92,7 @@ def test_the_toolbox_holds_what_an_operator_needs_from_an_empty_cluster():
 
 
 def test_the_seed_adoption_runs_as_an_event():
-    """Allow-listed and answered (tests/test_adoption.py adopts a real seed database): on a database this project
+    """Allow-listed and answered (tests/seed/test_adoption.py adopts a real seed database): on a database this project
     already manages there is nothing to adopt, and it says so."""
     result = run({"manage": ["adopt_seed_database", "--dry-run"]})
     assert result["exit_status"] == 0, result

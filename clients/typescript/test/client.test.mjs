@@ -1,5 +1,5 @@
 // Against a hospitality database over the Data API (the local emulator in `make test`: run by
-// tests/tenancy/test_typescript_client.py, which commits two tenants and passes who is who in TEST_WORLD).
+// tests/seed/test_typescript_client.py, which commits two tenants and passes who is who in TEST_WORLD).
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { sql } from "drizzle-orm";
@@ -69,7 +69,7 @@ describe("without a database", () => {
 });
 
 describe("against the database", () => {
-  before(() => assert.ok(world.tenantA, "TEST_WORLD: set by tests/tenancy/test_typescript_client.py"));
+  before(() => assert.ok(world.tenantA, "TEST_WORLD: set by tests/seed/test_typescript_client.py"));
 
   it("sees exactly its tenant's rows", async () => {
     const tenants = await rls().withRLS({ tenantId: world.tenantA, userId: world.userA }, tenantIds);

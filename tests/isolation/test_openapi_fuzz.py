@@ -17,8 +17,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from bookings.models import Booking, Entity, TenantRelationship
 from tenants.context import trusted_scope
-
-from .conftest import A
+from tests.support import A
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
 

@@ -10,9 +10,7 @@ from django.contrib.auth import get_user_model
 from bookings.models import Booking, Entity, TenantRelationship
 from tenants.context import TenantContext, tenant_block, trusted_scope
 from tenants.models import ApiToken, Membership, Tenant
-
-from .conftest import PASSWORD, A
-from .test_policies import sql, sqlstate_of
+from tests.support import PASSWORD, A, sql, sqlstate_of
 
 ROLES = ("owner", "manager", "staff", "viewer")
 WRITES = {

@@ -21,8 +21,7 @@ from bookings.models import Booking
 from tenants import rls
 from tenants.aliases import TENANT_ALIAS
 from tenants.context import trusted_scope
-
-from .conftest import A, B, tenant_emulator, transport
+from tests.support import A, B, tenant_emulator, transport
 
 SESSIONS = 3  # sessions planted on the Data API path; every check is served on each of them, and once more
 

@@ -10,8 +10,7 @@ from django.conf import settings
 
 from tenants.context import trusted_scope
 from tenants.models import Membership
-
-from .conftest import A, B
+from tests.support import A, B
 
 ANN_EXTERNAL = "auth0|ann-5f7c1e"
 BEN_EXTERNAL = "auth0|ben-9a2b"

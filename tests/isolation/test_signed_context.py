@@ -16,9 +16,7 @@ from django.db import connections, transaction
 from tenants import rls
 from tenants.aliases import TENANT_ALIAS
 from tenants.context import TenantContext, tenant_block
-
-from .conftest import A, B
-from .test_policies import owner_sql, sql, sqlstate_of
+from tests.support import A, B, owner_sql, sql, sqlstate_of
 
 ALIAS = TENANT_ALIAS
 

@@ -17,13 +17,12 @@ import pytest
 
 from bookings import seed_shape
 from bookings.adoption import SEED_COLUMNS
+from tests.seed_client import client
 
-from .seed_client import client
-
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCRATCH = "hospitality_adopt"
 ALPHA, BETA = "tenant-seed-alpha-001", "tenant-seed-beta-002"
-pytestmark = pytest.mark.emulator_only  # needs the test stack's superuser and emulator
+pytestmark = [pytest.mark.emulator_only, pytest.mark.data_api_only]  # the test stack's superuser and emulator; once
 
 # What `drizzle-kit generate` writes for the guide's schema (uuid_generate_v7() is the seed's own function).
 SEED_DDL = """

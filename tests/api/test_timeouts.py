@@ -5,8 +5,7 @@ Data API's read timeout, the app's request budget and API Gateway's 29 s."""
 from django.conf import settings
 
 from tenants.aliases import TENANT_ALIAS
-
-from .conftest import A
+from tests.support import A
 
 
 def test_every_tenant_transaction_runs_under_the_statement_timeout(world, db_access):

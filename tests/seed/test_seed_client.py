@@ -10,9 +10,8 @@ import pytest
 
 from bookings.models import Booking
 from tenants.context import trusted_scope
-
-from ..seed_client import client
-from .conftest import A, B
+from tests.seed_client import client
+from tests.support import A, B
 
 pytestmark = pytest.mark.emulator_only  # the seed's client always talks to the Data API (the emulator here)
 

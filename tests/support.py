@@ -1,5 +1,6 @@
-"""The isolation suite runs through the real stack: Django's test client → middleware → DRF → the tenant alias
-(dataapi_backend → emulator → PostgreSQL, or psycopg with USE_DATA_API=false) → RLS.
+"""What the tenant suites share (tests/isolation: the threat suite; tests/api; tests/seed): two tenants, their users,
+tokens, entities and bookings, reached through the real stack: Django's test client → middleware → DRF → the
+tenant alias (dataapi_backend → emulator → PostgreSQL, or psycopg with USE_DATA_API=false) → RLS.
 
 Rows must be committed to be seen across aliases and roles, so this suite does not wrap tests in transactions:
 a session fixture commits two tenants' data through the trusted path, and tests that write clean up after
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import time
 from decimal import Decimal
 
@@ -16,13 +18,13 @@ import jwt
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.test import Client
 
 from bookings.models import Booking, Entity, TenantRelationship
 from dataapi_emulator.control import EmulatorControl
 from tenants.aliases import TENANT_ALIAS
-from tenants.context import trusted_scope
+from tenants.context import TenantContext, tenant_block, trusted_scope
 from tenants.models import ApiToken, Membership, Tenant
 
 A, B = "tenant-alpha-001", "tenant-beta-002"
@@ -127,9 +129,14 @@ def api(world, db_access):
 
 
 @pytest.fixture
-def tenant_calls():
-    """Data API calls made by the tenant alias during the block (None on the direct PostgreSQL path)."""
+def tenant_calls(db_access):
+    """Data API calls made by the tenant alias during the block (None on the direct PostgreSQL path). The process's
+    once-only call (learning the database's time zone, on the first transaction of a process) is made first, so
+    that counts are the same whichever test runs first."""
     connection = connections[TENANT_ALIAS]
+    connection.ensure_connection()
+    if hasattr(connection.connection, "learn_zone_to_set"):
+        connection.connection.learn_zone_to_set()
 
     class Counter:
         def __enter__(self):
@@ -166,3 +173,30 @@ def raw_tenant_sql(sql: str, params=()):
     with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         cursor.execute(sql, list(params))
         return cursor.fetchall() if cursor.description else cursor.rowcount
+
+
+# -- SQL helpers of the isolation tests --------------------------------------------------------------------------
+def as_tenant(world, tenant, user):
+    return tenant_block(TenantContext(tenant, str(world.users[user].pk), "owner"))
+
+
+def sql(statement, params=()):
+    with connections[TENANT_ALIAS].cursor() as cursor:
+        cursor.execute(statement, list(params))
+        return cursor.fetchall() if cursor.description else cursor.rowcount
+
+
+def sqlstate_of(fn) -> str:
+    with pytest.raises(DatabaseError) as excinfo:
+        fn()
+    return excinfo.value.__cause__.sqlstate
+
+
+def owner_sql(statement):
+    """DDL as the owner role (the migrations' role), through the trusted path's server."""
+    import psycopg
+
+    with psycopg.connect(
+        os.environ["OWNER_DATABASE_URL"].replace("postgres://", "postgresql://"), autocommit=True
+    ) as conn:
+        conn.execute(statement)

@@ -14,8 +14,7 @@ from devstack.pg_proxy import proxied_alias
 from tenants.aliases import TENANT_ALIAS
 from tenants.context import trusted_scope
 from tenants.models import IdempotencyKey
-
-from .conftest import A, tenant_emulator
+from tests.support import A, tenant_emulator
 
 
 def created_named(prefix: str) -> list[str]:
@@ -47,7 +46,6 @@ def post(api, world, name: str, key: str | None, **extra):
 def test_a_retry_with_the_same_key_replays_the_first_outcome(api, world, cleanup, tenant_calls):
     cleanup.append("Idem ")
     key = uuid.uuid4().hex
-    api.get("/api/whoami/", **world.auth())  # the process's once-only work (learning the server's zone) first
     with tenant_calls() as plain:
         assert post(api, world, "Idem Plain", None).status_code == 201
     with tenant_calls() as keyed:

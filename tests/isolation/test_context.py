@@ -9,8 +9,7 @@ from django.db import DatabaseError, connections, transaction
 
 from tenants.aliases import TENANT_ALIAS
 from tenants.context import TenantContextError
-
-from .conftest import A, B, raw_tenant_sql, transport
+from tests.support import A, B, raw_tenant_sql, transport
 
 BOOKINGS = "/api/bookings/"
 
@@ -20,7 +19,7 @@ def guests(response):
 
 
 # 1. no credentials → 401 before any DB call; with no context at SQL level: 0 rows, INSERT refused, 0 rows touched
-def test_1_no_credentials_is_401_before_any_database_call(api, tenant_calls):
+def test_no_credentials_is_401_before_any_database_call(api, tenant_calls):
     with tenant_calls() as calls:
         response = api.get(BOOKINGS)
     assert response.status_code == 401
@@ -33,7 +32,7 @@ def test_1_no_credentials_is_401_before_any_database_call(api, tenant_calls):
     assert calls.total in (None, 0)
 
 
-def test_1_no_context_at_sql_level_reads_nothing_and_writes_nothing(world, db_access):
+def test_no_context_at_sql_level_reads_nothing_and_writes_nothing(world, db_access):
     assert raw_tenant_sql("SELECT count(*) FROM bookings") == [(0,)]
     assert raw_tenant_sql("UPDATE bookings SET guest_name = 'x'") == 0
     assert raw_tenant_sql("DELETE FROM bookings") == 0
@@ -48,7 +47,7 @@ def test_1_no_context_at_sql_level_reads_nothing_and_writes_nothing(world, db_ac
 
 
 # 2. member of another tenant, or a tenant that does not exist → the same 403 body
-def test_2_foreign_and_unknown_tenants_get_the_same_403(api, world):
+def test_foreign_and_unknown_tenants_get_the_same_403(api, world):
     foreign = api.get(BOOKINGS, **world.auth("ann", B))
     unknown = api.get(BOOKINGS, **world.auth("ann", "tenant-nowhere-999"))
     non_member = api.get(BOOKINGS, **world.auth("cid", A))
@@ -77,7 +76,7 @@ def test_2_foreign_and_unknown_tenants_get_the_same_403(api, world):
         "garbage",
     ],
 )
-def test_3_tampered_jwt_is_401(api, world, tamper):
+def test_tampered_jwt_is_401(api, world, tamper):
     import jwt as pyjwt
 
     good = world.jwt("ann", A)
@@ -121,7 +120,7 @@ def test_3_tampered_jwt_is_401(api, world, tamper):
         "tenant-alpha-001\n",
     ],
 )
-def test_4_invalid_tenant_id_is_400(api, world, tenant_id, tenant_calls):
+def test_invalid_tenant_id_is_400(api, world, tenant_id, tenant_calls):
     with tenant_calls() as calls:
         response = api.get(BOOKINGS, **world.auth("ann", tenant_id))
     assert response.status_code == 400
@@ -130,7 +129,7 @@ def test_4_invalid_tenant_id_is_400(api, world, tenant_id, tenant_calls):
 
 
 # 5. the context and the queries share one transaction
-def test_5_context_and_queries_share_one_transaction(api, world):
+def test_context_and_queries_share_one_transaction(api, world):
     response = api.get("/api/whoami/", **world.auth("ann", A))
     assert response.json() == {
         "tenant_id": A,
@@ -141,14 +140,14 @@ def test_5_context_and_queries_share_one_transaction(api, world):
 
 
 # 6. nothing session-level: after a request, the same pooled connection carries no context
-def test_6_context_does_not_outlive_the_request(api, world):
+def test_context_does_not_outlive_the_request(api, world):
     assert api.get(BOOKINGS, **world.auth("ann", A)).status_code == 200
     for _ in range(5):  # the emulator reuses its pooled connections: any leak would show here
         assert raw_tenant_sql("SELECT coalesce(current_setting('app.current_tenant_id', true), '')") == [("",)]
         assert raw_tenant_sql("SELECT count(*) FROM bookings") == [(0,)]
 
 
-def test_6_a_leaked_session_setting_is_overridden_by_the_request_context(api, world):
+def test_a_leaked_session_setting_is_overridden_by_the_request_context(api, world):
     alias = TENANT_ALIAS
     with connections[alias].cursor() as cursor:  # a buggy component leaks a session-level SET for tenant A
         cursor.execute("SET app.current_tenant_id = 'tenant-alpha-001'")
@@ -166,7 +165,7 @@ def test_6_a_leaked_session_setting_is_overridden_by_the_request_context(api, wo
 
 
 # 7. nesting another tenant is refused
-def test_7_nesting_another_tenant_is_refused(world, db_access):
+def test_nesting_another_tenant_is_refused(world, db_access):
     from tenants.context import TenantContext, tenant_block
 
     with tenant_block(TenantContext(A, str(world.users["ann"].pk), "owner")):
@@ -176,7 +175,7 @@ def test_7_nesting_another_tenant_is_refused(world, db_access):
 
 
 # 8. a GUC present but empty → 0 rows, not an error
-def test_8_empty_setting_reads_nothing(world, db_access):
+def test_empty_setting_reads_nothing(world, db_access):
     alias = TENANT_ALIAS
     with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         cursor.execute("SELECT set_config('app.current_tenant_id', '', true)")
@@ -185,7 +184,7 @@ def test_8_empty_setting_reads_nothing(world, db_access):
 
 
 # 10 (also test_concurrency.py): interleaved tenants
-def test_10_interleaved_threads_see_only_their_tenant(api, world):
+def test_interleaved_threads_see_only_their_tenant(api, world):
     errors = []
 
     def run(user, tenant):
@@ -210,7 +209,7 @@ def test_10_interleaved_threads_see_only_their_tenant(api, world):
 
 
 # 11. work after the request (on_commit) runs with no tenant
-def test_11_on_commit_work_runs_without_the_tenant(api, world, monkeypatch):
+def test_on_commit_work_runs_without_the_tenant(api, world, monkeypatch):
     from bookings.api import views
 
     seen = []
@@ -236,7 +235,7 @@ def test_11_on_commit_work_runs_without_the_tenant(api, world, monkeypatch):
     assert seen == [[("", 0)]]
 
 
-def test_11_tenant_models_outside_any_scope_fail_closed(world, db_access):
+def test_tenant_models_outside_any_scope_fail_closed(world, db_access):
     from bookings.models import Booking
 
     with pytest.raises(TenantContextError, match="is tenant data"):
@@ -245,7 +244,7 @@ def test_11_tenant_models_outside_any_scope_fail_closed(world, db_access):
 
 # 12. a transaction id from elsewhere is refused (clients never supply one): covered by the emulator conformance
 # suite (test_transaction_id_is_bound_to_the_secret_that_began_it); here: a finished request's transaction is gone
-def test_12_request_transaction_is_closed_after_the_response(api, world):
+def test_request_transaction_is_closed_after_the_response(api, world):
     connection = connections[TENANT_ALIAS]
     api.get(BOOKINGS, **world.auth("ann", A))
     assert connection.in_atomic_block is False

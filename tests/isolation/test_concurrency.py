@@ -5,7 +5,7 @@ import threading
 from django.db import connections
 from django.test import Client
 
-from .conftest import A, B
+from tests.support import A, B
 
 ROUNDS = 100  # per thread; 4 threads → 400 requests
 

@@ -7,8 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from hospitality.config import database_config
 from tenants.aliases import rollout_bucket, uses_data_api
-
-from .conftest import A, B
+from tests.support import A, B
 
 
 def test_bucket_is_stable_per_tenant():

@@ -14,8 +14,7 @@ from dataapi_emulator.control import EmulatorControl
 from devstack.pg_proxy import proxied_alias
 from tenants.aliases import TENANT_ALIAS
 from tenants.context import trusted_scope
-
-from .conftest import A, tenant_emulator
+from tests.support import A, tenant_emulator
 
 
 def data_api(test):

@@ -11,8 +11,8 @@ import subprocess
 
 import pytest
 
-from ..seed_client import DROP_IN, _fingerprint, npm_ci
-from .conftest import A, B
+from tests.seed_client import DROP_IN, _fingerprint, npm_ci
+from tests.support import A, B
 
 pytestmark = pytest.mark.emulator_only  # the module always talks to the Data API
 

@@ -18,8 +18,7 @@ from tenants.exceptions import TenantContextMissing
 from tenants.middleware import TenantTransactionMiddleware
 from tenants.signals import tenant_request_finished
 from tenants.tenancy import EnteredIdentity, Tenancy
-
-from .conftest import A
+from tests.support import A
 
 pytestmark = pytest.mark.usefixtures("db_access")
 

@@ -8,9 +8,7 @@ from django.db import connections, transaction
 from bookings.models import Booking, Entity
 from tenants.aliases import TENANT_ALIAS
 from tenants.context import trusted_scope
-
-from .conftest import A, B
-from .test_policies import as_tenant, sql
+from tests.support import A, B, as_tenant, sql, sqlstate_of
 
 # The seed's columns (aws-data-api-migration-guide.md, "Define Drizzle Schema"): type, NOT NULL, has a default.
 # Text columns we keep as varchar with a length (tenant_id references tenants_tenant) are accepted as text.
@@ -185,7 +183,6 @@ def test_an_entity_cannot_be_its_own_parent(api, world, hotel_with_rooms):
 
 def test_a_room_cannot_point_at_another_tenants_property(world, db_access, hotel_with_rooms):
     """The composite foreign key refuses it even when the API is bypassed."""
-    from .test_policies import sqlstate_of
 
     def move():
         with as_tenant(world, A, "ann"), transaction.atomic(using=TENANT_ALIAS):

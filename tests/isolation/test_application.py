@@ -7,12 +7,11 @@ from django.core.management.base import CommandError
 from django.db import connections
 
 from tenants.context import TenantContextError
-
-from .conftest import PASSWORD, A, B, transport
+from tests.support import PASSWORD, A, B, transport
 
 
 # 27. non-staff users and tenant credentials cannot reach the admin
-def test_27_admin_refuses_tenant_credentials_and_non_staff(api, world):
+def test_admin_refuses_tenant_credentials_and_non_staff(api, world):
     response = api.get("/admin/bookings/booking/", **world.auth("ann", A))
     assert response.status_code == 302 and "/admin/login/" in response.headers["Location"]
     response = api.get("/admin/bookings/booking/", **world.token_auth("ann@A"))
@@ -22,7 +21,7 @@ def test_27_admin_refuses_tenant_credentials_and_non_staff(api, world):
     assert response.status_code == 302 and "/admin/login/" in response.headers["Location"]
 
 
-def test_27_staff_sees_every_tenant_on_the_trusted_path_and_edits(api, world):
+def test_staff_sees_every_tenant_on_the_trusted_path_and_edits(api, world):
     assert api.login(username="iso-staff", password=PASSWORD)
     listing = api.get("/admin/bookings/booking/?q=Guest")
     assert listing.status_code == 200
@@ -62,7 +61,7 @@ def test_27_staff_sees_every_tenant_on_the_trusted_path_and_edits(api, world):
 
 
 # 28. admin work then a tenant request in the same worker: the tenant request has its own transaction and role
-def test_28_admin_then_tenant_request_in_the_same_worker(api, world):
+def test_admin_then_tenant_request_in_the_same_worker(api, world):
     assert api.login(username="iso-staff", password=PASSWORD)
     assert api.get("/admin/bookings/booking/").status_code == 200
     api.logout()
@@ -73,14 +72,14 @@ def test_28_admin_then_tenant_request_in_the_same_worker(api, world):
 
 
 # 29. responses are private to who asked
-def test_29_responses_are_not_shared_caches(api, world):
+def test_responses_are_not_shared_caches(api, world):
     response = api.get("/api/bookings/", **world.auth("ann", A))
     assert response.headers["Cache-Control"] == "private, no-store"
     assert "Authorization" in response.headers["Vary"] and "X-Tenant-Id" in response.headers["Vary"]
 
 
 # 30. error bodies never echo the database's detail
-def test_30_errors_do_not_echo_database_detail(api, world):
+def test_errors_do_not_echo_database_detail(api, world):
     hotel = str(world.entities[A].pk)
     response = api.post(
         "/api/bookings/",
@@ -102,7 +101,7 @@ def test_30_errors_do_not_echo_database_detail(api, world):
 
 
 # 31. a command or job with no tenant: refusal, never the last tenant
-def test_31_code_without_a_tenant_is_refused(api, world):
+def test_code_without_a_tenant_is_refused(api, world):
     from bookings.models import Booking
 
     assert api.get("/api/bookings/", **world.auth("ann", A)).status_code == 200

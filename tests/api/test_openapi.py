@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from openapi_schema_validator import OAS30Validator
 
-from .conftest import A
+from tests.support import A
 
 
 @pytest.fixture(scope="module")

@@ -1,44 +1,16 @@
 """Isolation in the schema and its policies: every command on every tenant table, with and without a tenant
 context, as the app role past the API; foreign keys, uniques and defaults that could leak across tenants."""
 
-import pytest
-from django.db import DatabaseError, connections, transaction
+from django.db import connections, transaction
 
 from tenants import rls
 from tenants.aliases import TENANT_ALIAS
 from tenants.context import TenantContext, tenant_block
-
-from .conftest import A, B
-
-
-def as_tenant(world, tenant, user):
-    return tenant_block(TenantContext(tenant, str(world.users[user].pk), "owner"))
-
-
-def sql(statement, params=()):
-    with connections[TENANT_ALIAS].cursor() as cursor:
-        cursor.execute(statement, list(params))
-        return cursor.fetchall() if cursor.description else cursor.rowcount
-
-
-def sqlstate_of(fn) -> str:
-    with pytest.raises(DatabaseError) as excinfo:
-        fn()
-    return excinfo.value.__cause__.sqlstate
-
-
-def owner_sql(statement):
-    """DDL as the owner role (the migrations' role), through the trusted path's server."""
-    import psycopg
-
-    with psycopg.connect(
-        __import__("os").environ["OWNER_DATABASE_URL"].replace("postgres://", "postgresql://"), autocommit=True
-    ) as conn:
-        conn.execute(statement)
+from tests.support import A, B, as_tenant, owner_sql, sql, sqlstate_of
 
 
 # 13. INSERT with another tenant's tenant_id: raw SQL refused; the API ignores the body field
-def test_13_insert_for_another_tenant_is_refused(world, db_access):
+def test_insert_for_another_tenant_is_refused(world, db_access):
     def insert():
         with as_tenant(world, A, "ann"):
             sql(
@@ -50,7 +22,7 @@ def test_13_insert_for_another_tenant_is_refused(world, db_access):
     assert sqlstate_of(insert) == "42501"
 
 
-def test_13_api_ignores_tenant_id_in_the_body(api, world):
+def test_api_ignores_tenant_id_in_the_body(api, world):
     response = api.post(
         "/api/entities/",
         {"name": "Via API", "entity_type": "venue", "tenant_id": B, "tenant": B},
@@ -68,7 +40,7 @@ def test_13_api_ignores_tenant_id_in_the_body(api, world):
 
 
 # 14. moving one's own row to another tenant is refused
-def test_14_update_to_another_tenant_is_refused(world, db_access):
+def test_update_to_another_tenant_is_refused(world, db_access):
     booking = world.bookings[A][0]
 
     def move():
@@ -79,7 +51,7 @@ def test_14_update_to_another_tenant_is_refused(world, db_access):
 
 
 # 15. another tenant's row by primary key: 0 rows; the API says 404 exactly as for a missing id
-def test_15_foreign_rows_by_primary_key(api, world):
+def test_foreign_rows_by_primary_key(api, world):
     foreign = world.bookings[B][0].pk
     with as_tenant(world, A, "ann"):
         assert sql("UPDATE bookings SET guest_name = 'x' WHERE id = %s", [foreign]) == 0
@@ -93,7 +65,7 @@ def test_15_foreign_rows_by_primary_key(api, world):
 
 
 # 16. a permissive policy added later cannot widen access: the RESTRICTIVE tenant policy still applies
-def test_16_later_permissive_policy_does_not_leak(world, db_access):
+def test_later_permissive_policy_does_not_leak(world, db_access):
     owner_sql("CREATE POLICY oops_everything ON bookings FOR SELECT TO hospitality_app USING (true)")
     try:
         with as_tenant(world, A, "ann"):
@@ -104,7 +76,7 @@ def test_16_later_permissive_policy_does_not_leak(world, db_access):
 
 
 # 17. no bypass flag; SET ROLE denied
-def test_17_no_settable_bypass_and_no_set_role(world, db_access):
+def test_no_settable_bypass_and_no_set_role(world, db_access):
     with as_tenant(world, A, "ann"):
         sql("SELECT set_config('app.is_admin', 'true', true)")
         assert {r[0] for r in sql("SELECT DISTINCT tenant_id FROM bookings")} == {A}
@@ -118,7 +90,7 @@ def test_17_no_settable_bypass_and_no_set_role(world, db_access):
 
 
 # 18. the app role is no owner, superuser or BYPASSRLS; FORCE is on anyway
-def test_18_app_role_attributes_and_force(world, db_access):
+def test_app_role_attributes_and_force(world, db_access):
     with transaction.atomic(using=TENANT_ALIAS):
         assert sql("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user") == [(False, False)]
         assert sql(
@@ -128,7 +100,7 @@ def test_18_app_role_attributes_and_force(world, db_access):
 
 
 # 19. a value unique in another tenant is no signal; the API answers 409 without detail
-def test_19_uniques_include_the_tenant_and_409_has_no_detail(api, world):
+def test_uniques_include_the_tenant_and_409_has_no_detail(api, world):
     from bookings.models import Entity
     from tenants.context import trusted_scope
 
@@ -153,7 +125,7 @@ def test_19_uniques_include_the_tenant_and_409_has_no_detail(api, world):
 
 
 # 20. a booking pointing at another tenant's entity is refused by the composite foreign key
-def test_20_booking_cannot_point_into_another_tenant(world, db_access):
+def test_booking_cannot_point_into_another_tenant(world, db_access):
     foreign_entity = world.entities[B].pk
 
     def insert():
@@ -167,7 +139,7 @@ def test_20_booking_cannot_point_into_another_tenant(world, db_access):
     assert sqlstate_of(insert) == "23503"
 
 
-def test_20_api_treats_another_tenants_entity_as_missing(api, world):
+def test_api_treats_another_tenants_entity_as_missing(api, world):
     foreign = str(world.entities[B].pk)
     response = api.post(
         "/api/bookings/",
@@ -181,7 +153,7 @@ def test_20_api_treats_another_tenants_entity_as_missing(api, world):
 
 
 # 21. no TRUNCATE for the app role
-def test_21_truncate_is_denied(world, db_access):
+def test_truncate_is_denied(world, db_access):
     def truncate():
         with transaction.atomic(using=TENANT_ALIAS):
             sql("TRUNCATE bookings")
@@ -190,7 +162,7 @@ def test_21_truncate_is_denied(world, db_access):
 
 
 # 22. views are security_invoker; a definer view is an audit finding
-def test_22_definer_view_is_found_by_the_audit(world, db_access):
+def test_definer_view_is_found_by_the_audit(world, db_access):
     owner_sql("CREATE VIEW all_bookings_leak AS SELECT * FROM bookings")
     try:
         assert any(f.code == "view-definer" and "all_bookings_leak" in f.message for f in rls.audit())
@@ -200,7 +172,7 @@ def test_22_definer_view_is_found_by_the_audit(world, db_access):
 
 
 # 23. SECURITY DEFINER helpers: search_path pinned, EXECUTE revoked from PUBLIC
-def test_23_security_definer_functions_are_locked_down(world, db_access):
+def test_security_definer_functions_are_locked_down(world, db_access):
     with transaction.atomic(using=TENANT_ALIAS):
         rows = sql(
             "SELECT p.proname, p.proconfig::text, has_function_privilege('public', p.oid, 'EXECUTE') "
@@ -212,7 +184,7 @@ def test_23_security_definer_functions_are_locked_down(world, db_access):
 
 
 # 24. materialized views over tenant data are never granted to the app role
-def test_24_granted_materialized_view_is_found(world, db_access):
+def test_granted_materialized_view_is_found(world, db_access):
     owner_sql("CREATE MATERIALIZED VIEW booking_totals AS SELECT tenant_id, count(*) FROM bookings GROUP BY 1")
     try:
         assert not any(f.code == "matview-granted" for f in rls.audit())
@@ -223,7 +195,7 @@ def test_24_granted_materialized_view_is_found(world, db_access):
 
 
 # 25. row_security = off is an error, not a bypass
-def test_25_row_security_off_is_an_error(world, db_access):
+def test_row_security_off_is_an_error(world, db_access):
     def off():
         with as_tenant(world, A, "ann"):
             sql("SET LOCAL row_security = off")
@@ -233,11 +205,11 @@ def test_25_row_security_off_is_an_error(world, db_access):
 
 
 # 26 (and 9). the catalog audit is clean, and finds GUC defaults, disabled RLS and dropped policies
-def test_26_audit_is_clean(world, db_access):
+def test_audit_is_clean(world, db_access):
     assert rls.audit() == []
 
 
-def test_9_guc_default_is_found(world, db_access):
+def test_guc_default_is_found(world, db_access):
     owner_db = connections["default"].settings_dict["NAME"]
     import psycopg
 
@@ -250,7 +222,7 @@ def test_9_guc_default_is_found(world, db_access):
             conn.execute(f"ALTER ROLE hospitality_app IN DATABASE {owner_db} RESET app.current_tenant_id")
 
 
-def test_26_disabled_rls_and_dropped_policy_are_found_and_reapplied(world, db_access):
+def test_disabled_rls_and_dropped_policy_are_found_and_reapplied(world, db_access):
     owner_sql("ALTER TABLE tenant_relationships NO FORCE ROW LEVEL SECURITY")
     owner_sql("DROP POLICY app_delete ON tenant_relationships")
     try:

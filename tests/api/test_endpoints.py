@@ -8,8 +8,7 @@ from bookings.models import Booking, Entity, TenantRelationship
 from tenants.aliases import TENANT_ALIAS
 from tenants.context import trusted_scope
 from tests.adopted import adopted_booking
-
-from .conftest import A
+from tests.support import A
 
 
 @pytest.fixture

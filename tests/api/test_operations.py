@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from .conftest import A
+from tests.support import A
 
 
 def test_benchmark_smoke_run(world, db_access, settings, tmp_path, capsys):

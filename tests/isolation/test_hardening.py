@@ -25,8 +25,7 @@ from bookings.models import Entity
 from tenants.context import trusted_scope
 from tenants.models import ApiToken, Tenant
 from tenants.throttling import ClientAddressThrottle, TenantCallerThrottle
-
-from .conftest import A
+from tests.support import A
 
 ROOT = Path(__file__).resolve().parents[2]
 
