@@ -65,3 +65,26 @@ def test_there_is_no_cycle_between_packages():
         return any(nxt == target or (nxt not in seen and reaches(nxt, target, seen | {nxt})) for nxt in graph[start])
 
     assert [package for package in PACKAGES if reaches(package, package, {package})] == []
+
+
+def _python_sources(*skip: str) -> dict[Path, str]:
+    return {
+        path: path.read_text()
+        for path in ROOT.rglob("*.py")
+        if not any(part in {".venv", ".local", "build", "dist", "node_modules"} for part in path.parts)
+        and not any(str(path.relative_to(ROOT)).startswith(s) for s in skip)
+    }
+
+
+def test_failure_meaning_is_read_from_types_not_message_text():
+    """AWS's messages are read in one place (the driver's errors and limits); everything above reads classes and
+    outcomes."""
+    allowed = ("dataapi_backend/dbapi/errors.py", "dataapi_backend/dbapi/limits.py", "tests/test_architecture.py")
+    for path, text in _python_sources(*allowed).items():
+        for needle in ("in str(exc)", "NOT_COMMITTED", "SIZE_LIMIT_MESSAGE"):
+            assert needle not in text, f"{path.relative_to(ROOT)} reads failure meaning from {needle!r}"
+
+
+def test_one_context_variable_holds_the_unit_of_work():
+    uses = sum(text.count("ContextVar(") for path, text in _python_sources().items() if path.parts[-2] == "tenants")
+    assert uses == 1
