@@ -4,14 +4,26 @@ transaction is open, its transactionId. Transactions begin lazily, on the first 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterator
 from typing import Any, Self
 
 from . import errors
 from .adaptation import Adaptation
 from .cursor import Cursor
+from .params import SqlParameter
 from .transaction_control import TransactionControl, same_zone
 from .transport import Transport
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """What one statement answered: its rows as the Data API encodes them (the cursor decodes them: it knows the
+    columns), their column metadata when it was asked for, and how many rows it wrote."""
+
+    records: list[list[dict[str, Any]]] | None
+    columns: list[dict[str, Any]] | None
+    updated: int
 
 
 class Connection:
@@ -156,6 +168,32 @@ class Connection:
             # once per process and target: a role's or database's default changes only with ALTER ... SET
             server_zone = _server_zones[key] = response["records"][0][0]["stringValue"]
         return None if same_zone(sql_zone, server_zone) else sql_zone
+
+    def run(
+        self,
+        sql: str,
+        parameters: list[SqlParameter] | None = None,
+        *,
+        metadata: bool = False,
+        read_only: bool = False,
+    ) -> Result:
+        """One statement, where it goes now (the open transaction, begun first when autocommit is off; else
+        autocommit), built into its ExecuteStatement request here. `read_only`: a read that may be retried on an
+        ambiguous failure when it runs outside a transaction (nothing can be duplicated)."""
+        request: dict[str, Any] = {**self.begin_statement_target(), "sql": sql}
+        if metadata:
+            request["includeResultMetadata"] = True
+        if parameters:
+            request["parameters"] = parameters
+        response = self.execute_statement(request, idempotent=read_only and "transactionId" not in request)
+        return Result(
+            response.get("records"), response.get("columnMetadata"), response.get("numberOfRecordsUpdated", 0)
+        )
+
+    def run_batch(self, sql: str, parameter_sets: list[list[SqlParameter]]) -> int:
+        """One BatchExecuteStatement of `sql` for each parameter set (never retried: it writes); the sets run."""
+        request = {**self.begin_statement_target(), "sql": sql, "parameterSets": parameter_sets}
+        return len(self.execute_batch(request).get("updateResults", parameter_sets))
 
     def execute_statement(self, request: dict[str, Any], *, idempotent: bool = False) -> dict[str, Any]:
         """ExecuteStatement, keeping track of a failed transaction (see transaction_failed)."""

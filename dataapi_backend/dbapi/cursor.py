@@ -16,7 +16,7 @@ from .params import SqlParameter, translate, wire_size
 from .results import Converter, column_converter, type_oid
 
 if TYPE_CHECKING:
-    from .connection import Connection
+    from .connection import Connection, Result
 
 Column = collections.namedtuple("Column", "name type_code display_size internal_size precision scale null_ok")
 
@@ -90,17 +90,8 @@ class Cursor:
         return self._execute_one(text, parameters, read_only)
 
     def _execute_one(self, text: str, parameters: list[SqlParameter], read_only: bool) -> Self:
-        request: dict[str, Any] = {
-            **self.connection.begin_statement_target(),
-            "sql": text,
-            "includeResultMetadata": True,
-        }
-        if parameters:
-            request["parameters"] = parameters
         try:
-            response = self.connection.execute_statement(
-                request, idempotent=read_only and "transactionId" not in request
-            )
+            result = self.connection.run(text, parameters, metadata=True, read_only=read_only)
         except errors.ResponseTooLarge as exc:
             if not read_only:
                 raise errors.OperationalError(
@@ -112,7 +103,7 @@ class Cursor:
             self._rows.extend(itertools.chain.from_iterable(self._pages(text, parameters)))
             self.rowcount = len(self._rows)
             return self
-        self._load(response)
+        self._load(result)
         return self
 
     def executemany(self, sql: str, seq_of_params: Iterable[Sequence[Any] | Mapping[str, Any]]) -> Self:
@@ -133,12 +124,7 @@ class Cursor:
             self.rowcount = 0
             return self
         self._check_limits(text, [])
-        total = 0
-        for batch in batches:
-            request = {**self.connection.begin_statement_target(), "sql": text, "parameterSets": batch}
-            response = self.connection.execute_batch(request)
-            total += len(response.get("updateResults", batch))
-        self.rowcount = total
+        self.rowcount = sum(self.connection.run_batch(text, batch) for batch in batches)
         return self
 
     def fetchone(self) -> tuple[Any, ...] | None:
@@ -243,18 +229,14 @@ class Cursor:
             return [(c0(r[0]),) for r in records]
         return [tuple([c(f) for c, f in zip(converters, r, strict=True)]) for r in records]
 
-    def _load(self, response: dict[str, Any]) -> None:
-        metadata = response.get("columnMetadata")
-        records = response.get("records")
-        if metadata and records is not None:
-            self._describe(metadata)
-            self._rows.extend(self._decode(records, self._converters(metadata)))
-            self.rowcount = len(records)
+    def _load(self, result: Result) -> None:
+        if result.columns and result.records is not None:
+            self._describe(result.columns)
+            self._rows.extend(self._decode(result.records, self._converters(result.columns)))
             # RETURNING: the rows and the count of written rows agree; for SELECT the count is the rows read
-            if response.get("numberOfRecordsUpdated"):
-                self.rowcount = response["numberOfRecordsUpdated"]
+            self.rowcount = result.updated or len(result.records)
         else:
-            self.rowcount = response.get("numberOfRecordsUpdated", 0)
+            self.rowcount = result.updated
 
     def _fill(self) -> bool:
         """Pull the next page from the pager; False when exhausted."""
@@ -275,34 +257,24 @@ class Cursor:
         # unguessable: a pooled session may carry a WITH HOLD cursor someone declared under a predictable name
         name = f"dataapi_pages_{secrets.token_hex(8)}"
         with conn.own_transaction():
-            declare = {**conn.begin_statement_target(), "sql": f"DECLARE {name} SCROLL CURSOR FOR {text}"}
-            if parameters:
-                declare["parameters"] = parameters
-            conn.execute_statement(declare)
+            conn.run(f"DECLARE {name} SCROLL CURSOR FOR {text}", parameters)
             position, page = 0, self.page_rows
             converters = None
             total = 0
             while True:
-                fetch = {
-                    **conn.begin_statement_target(),
-                    "sql": f"FETCH FORWARD {page} FROM {name}",
-                    "includeResultMetadata": converters is None,
-                }
                 try:
-                    response = conn.execute_statement(fetch)
+                    result = conn.run(f"FETCH FORWARD {page} FROM {name}", metadata=converters is None)
                 except errors.ResponseTooLarge:
                     if page == 1:
                         raise
                     page = max(1, page // 4)
-                    conn.execute_statement(
-                        {**conn.begin_statement_target(), "sql": f"MOVE ABSOLUTE {position} IN {name}"}
-                    )
+                    conn.run(f"MOVE ABSOLUTE {position} IN {name}")
                     continue
                 if converters is None:
-                    metadata = response.get("columnMetadata") or []
+                    metadata = result.columns or []
                     self._describe(metadata)
                     converters = self._converters(metadata)
-                records = response.get("records") or []
+                records = result.records or []
                 if records:
                     rows = self._decode(records, converters)
                     position += len(rows)
@@ -311,4 +283,4 @@ class Cursor:
                     yield rows
                 if len(records) < page:
                     break
-            conn.execute_statement({**conn.begin_statement_target(), "sql": f"CLOSE {name}"})
+            conn.run(f"CLOSE {name}")
