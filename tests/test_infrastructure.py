@@ -142,3 +142,123 @@ def test_the_typescript_app_has_its_own_context_key(template):
         "secretsmanager:GetSecretValue"
     ]
     assert "SeedContextKey" not in str(template["DataApiAccessPolicy"]) + str(template["TenantApiRole"])
+
+
+def route_target(routes: dict, method: str, path: str) -> str:
+    """Which integration API Gateway (HTTP API) picks for a request: an exact route (method over ANY), else the
+    greedy `{proxy+}` route with the longest prefix — it matches one or more further path segments, never none —
+    else $default."""
+    exact, greedy = [], []
+    for key, target in routes.items():
+        if key == "$default":
+            continue
+        verb, route = key.split(" ", 1)
+        if verb not in (method, "ANY"):
+            continue
+        if route.endswith("/{proxy+}"):
+            prefix = route.removesuffix("{proxy+}")
+            if path.startswith(prefix) and path[len(prefix) :].strip("/"):
+                greedy.append((len(prefix), verb == method, target))
+        elif route == path:
+            exact.append((verb == method, target))
+    if exact:
+        return max(exact)[1]
+    if greedy:
+        return max(greedy)[2]
+    return routes["$default"]
+
+
+STAFF_URLS = [
+    "/admin/",
+    "/admin",
+    "/admin/login/",
+    "/admin/login/?next=/admin/",
+    "/admin/bookings/booking/0190a1b2-0000-7000-8000-000000000001/change/",
+    "/admin/auth/user/",
+    "/docs",
+    "/docs/",
+    "/schema/openapi.json",
+    "/static/admin/css/base.css",
+]
+TENANT_URLS = [
+    "/api/bookings/",
+    "/api/bookings/0190a1b2-0000-7000-8000-000000000001/",
+    "/api/entities/",
+    "/api/whoami/",
+    "/api",
+    "/api/no-such-endpoint/",
+    "/health",
+]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_every_url_reaches_the_function_that_serves_it(template, method):
+    from urllib.parse import urlsplit
+
+    routes = {
+        r["Properties"]["RouteKey"]: r["Properties"]["Target"]["Fn::Sub"].removeprefix("integrations/${").rstrip("}")
+        for r in template.values()
+        if r["Type"] == "AWS::ApiGatewayV2::Route"
+    }
+    for url in STAFF_URLS:
+        assert route_target(routes, method, urlsplit(url).path) == "StaffAdminIntegration", url
+    for url in TENANT_URLS:
+        assert route_target(routes, method, urlsplit(url).path) == "TenantApiIntegration", url
+    # `/api/` itself serves nothing, and no route can take it (a greedy route needs a segment): the staff
+    # function's 404 answers it
+    assert route_target(routes, method, "/api/") == "StaffAdminIntegration"
+    # and each integration calls its function's published alias
+    for integration, alias, function in (
+        ("StaffAdminIntegration", "StaffAdminLive", "StaffAdminFunction"),
+        ("TenantApiIntegration", "TenantApiLive", "TenantApiFunction"),
+    ):
+        assert template[integration]["Properties"]["IntegrationUri"] == {"Ref": alias}
+        assert template[alias]["Properties"]["FunctionName"] == {"Ref": function}
+
+
+def test_snapstart_on_the_tenant_and_staff_functions(template):
+    """SnapStart (a parameter, on by default: the runtime is python3.13) restores published versions only, so
+    API Gateway calls each function through an alias of a version that a new CodeKey replaces."""
+    parameters = decode(str(TEMPLATE))[0]["Parameters"]
+    assert parameters["SnapStart"]["Default"] == "Enabled"
+    for function, version, alias, permission in (
+        ("TenantApiFunction", "TenantApiVersion", "TenantApiLive", "TenantApiInvokePermission"),
+        ("StaffAdminFunction", "StaffAdminVersion", "StaffAdminLive", "StaffAdminInvokePermission"),
+    ):
+        props = template[function]["Properties"]
+        assert props["Runtime"] == "python3.13"
+        assert props["SnapStart"] == {"ApplyOn": {"Fn::If": ["UseSnapStart", "PublishedVersions", "None"]}}
+        assert template[version]["Properties"]["FunctionName"] == {"Ref": function}
+        assert "${CodeKey}" in template[version]["Properties"]["Description"]["Fn::Sub"]
+        assert template[alias]["Properties"]["FunctionVersion"] == {"Fn::GetAtt": [version, "Version"]}
+        assert template[permission]["Properties"]["FunctionName"] == {"Ref": alias}
+    # the management function is invoked now and then: no snapshot to keep
+    assert "SnapStart" not in template["ManagementFunction"]["Properties"]
+
+
+def test_the_route_model_is_api_gateways(template):
+    """The matcher itself: a greedy route needs a segment, exact beats greedy, the longest prefix wins."""
+    routes = {"$default": "D", "ANY /a/{proxy+}": "A", "GET /a/b/{proxy+}": "B", "ANY /a": "X"}
+    assert route_target(routes, "GET", "/a/") == "D"
+    assert route_target(routes, "GET", "/a") == "X"
+    assert route_target(routes, "GET", "/a/c") == "A"
+    assert route_target(routes, "GET", "/a/b/c") == "B" and route_target(routes, "POST", "/a/b/c") == "A"
+
+
+@pytest.mark.parametrize(
+    "alarm, metric, threshold, periods",
+    [
+        ("ErrorRateAlarm", "ErrorRate", 5, 2),
+        ("LatencyAlarm", "AverageLatency", 500, 2),
+        ("LatencyRollbackAlarm", "AverageLatency", 1000, 1),
+    ],
+)
+def test_seed_alarms(template, alarm, metric, threshold, periods):
+    props = template[alarm]["Properties"]
+    assert (
+        props["Namespace"],
+        props["MetricName"],
+        props["Threshold"],
+        props["ComparisonOperator"],
+        props["EvaluationPeriods"],
+    ) == ("HospitalityAI/DataAPI", metric, threshold, "GreaterThanThreshold", periods)
