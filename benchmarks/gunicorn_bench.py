@@ -13,7 +13,6 @@ import http.client
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 import threading
@@ -130,7 +129,7 @@ def main() -> None:
             f"  connections {label:<28} before the first recycle {before:6.1f} req/s, after {after:6.1f} req/s "
             f"({after / before:5.0%}; {recycles} recycles)"
         )
-    print(f"  target: after >= 90 % of before with the default (100): {statistics.fmean([ratios[100]]):.0%}")
+    print(f"  target: after >= 90 % of before with the default (100): {ratios[100]:.0%}")
 
 
 if __name__ == "__main__":

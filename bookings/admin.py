@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from tenants.admin_scope import TenantFirstAdmin
 
-from .models import ROOM_MISFIT, Booking, BookingStatus, Entity, TenantRelationship, pairing_changed, room_fits
+from .models import ROOM_MISFIT, Booking, BookingStatus, Entity, TenantRelationship, room_misfit
 
 
 @admin.register(Entity)
@@ -44,9 +44,7 @@ class BookingForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         prop, room = data.get("property"), data.get("room")
-        if pairing_changed(None if self.instance._state.adding else self.instance, prop, room) and not room_fits(
-            prop, room
-        ):
+        if room_misfit(None if self.instance._state.adding else self.instance, prop, room):
             self.add_error("room", ROOM_MISFIT)
         return data
 

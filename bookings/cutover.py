@@ -1,7 +1,7 @@
 """After the adoption, until the operator finalizes: the seed app's transition window and the way back.
 
 - The record (app.seed_adoption, the owner's alone): when the database was adopted, the seed's tables as they were
-  (bookings/seed_shape.py) and the seed app's login role with the end of its window.
+  (bookings/seed_shape.py) and the seed app's login role (the window's end is in its policies: tenants.rls).
 - The window: the seed app, unchanged (its own login role, its `set_config` calls), keeps reading and writing its
   tenants' rows on the adopted tables until a date, through one policy per table TO that role
   (tenants.rls.WINDOW_POLICY) and the grants that role needs. The Django roles never get it.
@@ -37,9 +37,7 @@ class NothingToDo(AdoptionError):
 
 @dataclasses.dataclass(frozen=True)
 class Record:
-    adopted_at: datetime.datetime
     seed_role: str | None
-    window_ends_at: datetime.datetime | None
     shape: dict
 
 
@@ -47,15 +45,13 @@ class Cutover:
     def __init__(self, adoption: Adoption):
         self.adoption = adoption
         self.rows = adoption._rows
-        self.quote = connections[adoption.using].ops.quote_name
 
     # -- the record -----------------------------------------------------------------------------------------------
     def record(self, shape: dict) -> None:
         """Keep the seed's shape (captured before the tables were renamed aside) with the adoption."""
         self.rows(
             f"CREATE TABLE {RECORD} (only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row), "
-            "adopted_at timestamptz NOT NULL DEFAULT now(), seed_role text, window_ends_at timestamptz, "
-            "shape jsonb NOT NULL)"
+            "adopted_at timestamptz NOT NULL DEFAULT now(), seed_role text, shape jsonb NOT NULL)"
         )
         self.rows(f"REVOKE ALL ON {RECORD} FROM PUBLIC")
         self.rows(f"INSERT INTO {RECORD} (shape) VALUES (%s::jsonb)", [json.dumps(shape)])
@@ -66,10 +62,8 @@ class Cutover:
                 "no adoption to act on: this database was not adopted by adopt_seed_database, or the adoption was "
                 "finalized (then only a restore goes back)"
             )
-        adopted_at, role, ends, shape = self.rows(
-            f"SELECT adopted_at, seed_role, window_ends_at, shape::text FROM {RECORD}"
-        )[0]
-        return Record(adopted_at, role, ends, json.loads(shape))
+        role, shape = self.rows(f"SELECT seed_role, shape::text FROM {RECORD}")[0]
+        return Record(role, json.loads(shape))
 
     # -- the window -----------------------------------------------------------------------------------------------
     def check_seed_role(self, role: str) -> None:
@@ -98,7 +92,7 @@ class Cutover:
         self.check_seed_role(role)
         if record.seed_role and record.seed_role != role:
             self.close_window(record.seed_role)
-        quoted = self.quote(role)
+        quoted = seed_shape.ident(role)
         for table in SEED_TABLES:
             for statement in rls.window_policy_sql(table, quoted, ends):
                 self.rows(statement)
@@ -106,10 +100,10 @@ class Cutover:
         self.rows(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(SEED_TABLES)} TO {quoted}")
         self.rows(f"GRANT USAGE ON SCHEMA app TO {quoted}")
         self.rows(f"GRANT EXECUTE ON FUNCTION app.uuid_generate_v7() TO {quoted}")
-        self.rows(f"UPDATE {RECORD} SET seed_role = %s, window_ends_at = %s", [role, ends])
+        self.rows(f"UPDATE {RECORD} SET seed_role = %s", [role])
 
     def close_window(self, role: str) -> None:
-        quoted = self.quote(role)
+        quoted = seed_shape.ident(role)
         for table in SEED_TABLES:
             self.rows(f"DROP POLICY IF EXISTS {rls.WINDOW_POLICY} ON public.{table}")
         self.rows(f"REVOKE ALL ON {', '.join(SEED_TABLES)} FROM {quoted}")
@@ -151,7 +145,7 @@ class Cutover:
         log("  row counts and checksums match; dropping this project's tables and the app schema")
         ours = set(connections[self.adoption.using].introspection.django_table_names(only_existing=True))
         ours |= {"django_migrations", *SEED_TABLES}
-        self.rows("DROP TABLE " + ", ".join(f"public.{self.quote(t)}" for t in sorted(ours)))
+        self.rows("DROP TABLE " + ", ".join(f"public.{seed_shape.ident(t)}" for t in sorted(ours)))
         self.rows("DROP SCHEMA app CASCADE")
         log("  restoring the seed's names, keys, indexes, policies and grants")
         for table in SEED_TABLES:

@@ -82,18 +82,14 @@ class Entity(TenantModel):
 ROOM_MISFIT = "This room does not belong to the chosen property."
 
 
-def room_fits(prop: Entity | None, room: Entity | None) -> bool:
-    """A room of the property, or the property itself (a table, a whole venue)."""
-    return prop is None or room is None or room.pk == prop.pk or room.parent_id == prop.pk
-
-
-def pairing_changed(booking: "Booking | None", prop: Entity | None, room: Entity | None) -> bool:
-    """Whether a write gives a booking a (property, room) pair it does not have yet. Only such a write is checked
-    with room_fits: rooms adopted from the seed may have no parent, and a change that leaves the pair as it is (a
-    status, a date) must not be refused for it."""
-    if booking is None:
-        return True
-    return (getattr(prop, "pk", None), getattr(room, "pk", None)) != (booking.property_id, booking.room_id)
+def room_misfit(booking: "Booking | None", prop: Entity | None, room: Entity | None) -> bool:
+    """Whether a write (to `booking`, None for a new one) pairs a room with a property it does not belong to: a room
+    belongs to its parent property, and a property is its own room (a table, a whole venue). Only a pair the booking
+    does not have yet is checked: rooms adopted from the seed may have no parent, and a change that leaves the pair
+    as it is (a status, a date) must not be refused for it."""
+    if prop is None or room is None or room.pk == prop.pk or room.parent_id == prop.pk:
+        return False
+    return booking is None or (prop.pk, room.pk) != (booking.property_id, booking.room_id)
 
 
 class BookingStatus(models.TextChoices):

@@ -80,15 +80,20 @@ def grants(rows: Rows, table: str) -> list[list[str]]:
 def surplus_grants(rows: Rows, shape: dict[str, Any]) -> list[str]:
     """REVOKEs for the grants the tables have now and had not (default privileges give new tables some)."""
     return [
-        f"REVOKE {privilege} ON public.{ident(table)} FROM {grantee if grantee == 'PUBLIC' else ident(grantee)}"
+        f"REVOKE {privilege} ON public.{ident(table)} FROM {grantee(role)}"
         for table, definition in shape.items()
-        for grantee, privilege in grants(rows, table)
-        if [grantee, privilege] not in definition["grants"]
+        for role, privilege in grants(rows, table)
+        if [role, privilege] not in definition["grants"]
     ]
 
 
 def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def grantee(name: str) -> str:
+    """A role as GRANT, REVOKE and CREATE POLICY name it (the catalog says public / PUBLIC for everyone)."""
+    return "PUBLIC" if name.upper() == "PUBLIC" else ident(name)
 
 
 def create_table(table: str, definition: dict, name: str) -> str:
@@ -118,16 +123,14 @@ def finishing(shape: dict[str, Any]) -> list[str]:
         if forced:
             rest.append(f"ALTER TABLE public.{ident(table)} FORCE ROW LEVEL SECURITY")
         for name, permissive, roles, cmd, qual, check in definition["policies"]:
-            to = ", ".join("PUBLIC" if r == "public" else ident(r) for r in roles)
+            to = ", ".join(grantee(r) for r in roles)
             rest.append(
                 f"CREATE POLICY {ident(name)} ON public.{ident(table)} AS {permissive} FOR {cmd} TO {to}"
                 + (f" USING ({qual})" if qual else "")
                 + (f" WITH CHECK ({check})" if check else "")
             )
-        for grantee, privilege in definition["grants"]:
-            rest.append(
-                f"GRANT {privilege} ON public.{ident(table)} TO {grantee if grantee == 'PUBLIC' else ident(grantee)}"
-            )
+        for role, privilege in definition["grants"]:
+            rest.append(f"GRANT {privilege} ON public.{ident(table)} TO {grantee(role)}")
     return keys + foreign + rest
 
 

@@ -52,6 +52,7 @@ def html_error_as_json(response) -> JsonResponse:
 def failed_finish_response(request, exc: DatabaseError, committing: bool) -> JsonResponse:
     cause = exc.__cause__
     aws_code, sqlstate = getattr(cause, "aws_code", None), getattr(cause, "sqlstate", None)
+    outcome = outcome_of(exc)
     log.error(
         "request transaction failed to %s: %s",
         "commit" if committing else "roll back",
@@ -60,13 +61,13 @@ def failed_finish_response(request, exc: DatabaseError, committing: bool) -> Jso
             "tenant_id": request.tenancy.tenant_id,
             "aws_code": aws_code,
             "sqlstate": sqlstate,
-            "outcome": outcome_of(exc),
+            "outcome": outcome,
         },
     )
     if isinstance(exc, IntegrityError):  # a deferred constraint, checked at commit: rolled back
         return error_response(409, "The request conflicts with existing data.", "conflict")
     # a rollback, a read-only request, or a commit that surely did not happen: nothing was saved
-    if not committing or request.method in SAFE_METHODS or outcome_of(exc) != UNKNOWN:
+    if not committing or request.method in SAFE_METHODS or outcome != UNKNOWN:
         return error_response(503, DATABASE_UNAVAILABLE, "database_unavailable", retryable=True)
     return error_response(502, COMMIT_UNKNOWN, "commit_outcome_unknown", retryable=False)
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from .. import selectors
-from ..models import ROOM_MISFIT, Booking, Entity, TenantRelationship, pairing_changed, room_fits
+from ..models import ROOM_MISFIT, Booking, Entity, TenantRelationship, room_misfit
 
 READ_ONLY = ("id", "created_at", "created_by", "updated_at")
 
@@ -87,7 +87,7 @@ class BookingInput(BoundedMetadata, serializers.ModelSerializer):
     def validate(self, attrs):
         prop = attrs.get("property", getattr(self.instance, "property", None))
         room = attrs.get("room", getattr(self.instance, "room", None))
-        if pairing_changed(self.instance, prop, room) and not room_fits(prop, room):
+        if room_misfit(self.instance, prop, room):
             raise serializers.ValidationError({"room": ROOM_MISFIT})
         check_in = attrs.get("check_in", getattr(self.instance, "check_in", None))
         check_out = attrs.get("check_out", getattr(self.instance, "check_out", None))

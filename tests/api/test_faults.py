@@ -29,6 +29,16 @@ def faults(db_access):
     control.clear_faults()
 
 
+def post_venue(api, world, name: str):
+    """ann creates a venue named `name` in tenant A through the API."""
+    return api.post(
+        "/api/entities/",
+        {"name": name, "entity_type": "venue"},
+        content_type="application/json",
+        **world.auth("ann", A),
+    )
+
+
 def entity_count(name: str) -> int:
     with trusted_scope():
         return Entity.objects.filter(tenant_id=A, name=name).count()
@@ -42,12 +52,7 @@ def test_throttling_and_resuming_are_retried_within_budget(api, world, faults):
             {"operation": "ExecuteStatement", "error": "ThrottlingException", "count": 2},
         ]
     )
-    response = api.post(
-        "/api/entities/",
-        {"name": "After Retries", "entity_type": "venue"},
-        content_type="application/json",
-        **world.auth("ann", A),
-    )
+    response = post_venue(api, world, "After Retries")
     assert response.status_code == 201
     assert entity_count("After Retries") == 1  # exactly once: no duplicated write
     with trusted_scope():
@@ -58,12 +63,7 @@ def test_throttling_and_resuming_are_retried_within_budget(api, world, faults):
 def test_expired_transaction_is_a_clean_503_and_nothing_is_written(api, world, faults):
     # the INSERT (third ExecuteStatement after enter) finds its transaction gone, as after the idle timeout
     faults(rules=[{"operation": "ExecuteStatement", "error": "TransactionNotFoundException", "count": 1}])
-    response = api.post(
-        "/api/entities/",
-        {"name": "Never Half Written", "entity_type": "venue"},
-        content_type="application/json",
-        **world.auth("ann", A),
-    )
+    response = post_venue(api, world, "Never Half Written")
     assert response.status_code == 503
     assert response.json() == {
         "message": "The database is temporarily unavailable; nothing was saved. Retry the request.",
@@ -93,12 +93,7 @@ def test_a_failed_commit_of_a_read_is_a_retryable_503_in_the_api_shape(api, worl
 @data_api
 def test_a_write_whose_commit_found_no_transaction_is_a_503_and_nothing_is_saved(api, world, faults):
     faults(rules=[{"operation": "CommitTransaction", "error": "TransactionNotFoundException", "count": 1}])
-    response = api.post(
-        "/api/entities/",
-        {"name": "Commit Expired", "entity_type": "venue"},
-        content_type="application/json",
-        **world.auth("ann", A),
-    )
+    response = post_venue(api, world, "Commit Expired")
     assert response.status_code == 503 and response.json()["extra"] == {"retryable": True}
     assert entity_count("Commit Expired") == 0
 
@@ -108,12 +103,7 @@ def test_a_commit_that_failed_but_could_be_rolled_back_saved_nothing(api, world,
     """The commit's 5xx alone says nothing; the rollback that follows does: it found the transaction, so the commit
     did not happen and the client may simply retry."""
     faults(rules=[{"operation": "CommitTransaction", "error": "InternalServerErrorException", "count": 1}])
-    response = api.post(
-        "/api/entities/",
-        {"name": "Commit Refused", "entity_type": "venue"},
-        content_type="application/json",
-        **world.auth("ann", A),
-    )
+    response = post_venue(api, world, "Commit Refused")
     assert response.status_code == 503 and response.json()["code"] == "database_unavailable"
     assert response.json()["extra"] == {"retryable": True} and entity_count("Commit Refused") == 0
 
@@ -124,12 +114,7 @@ def test_a_write_whose_commit_outcome_is_unknown_says_so(api, world, faults, cap
     faults(
         rules=[{"operation": "CommitTransaction", "error": "InternalServerErrorException", "count": 1, "after": True}]
     )
-    response = api.post(
-        "/api/entities/",
-        {"name": "Commit Unknown", "entity_type": "venue"},
-        content_type="application/json",
-        **world.auth("ann", A),
-    )
+    response = post_venue(api, world, "Commit Unknown")
     assert response.status_code == 502
     assert response.json()["code"] == "commit_outcome_unknown" and response.json()["extra"] == {"retryable": False}
     record = next(r for r in caplog.records if r.getMessage().startswith("request transaction failed to commit"))
