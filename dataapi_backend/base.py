@@ -1,5 +1,8 @@
 """DatabaseWrapper: Django's PostgreSQL backend with the psycopg driver replaced by `dataapi_backend.dbapi`.
 
+Its base classes are Django's postgresql backend without psycopg (`postgresql_core`): a process that only speaks
+the Data API never imports psycopg.
+
 `vendor` stays "postgresql" so contrib.postgres, `as_postgresql()` and Django's postgres code paths apply. Only what
 the driver changes is overridden; each override says why.
 """
@@ -15,7 +18,6 @@ import django
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.backends.postgresql import base as pg_base
 from django.db.backends.utils import CursorDebugWrapper
 from django.utils.asyncio import async_unsafe
 
@@ -25,6 +27,7 @@ from .creation import DatabaseCreation
 from .features import DatabaseFeatures
 from .introspection import DatabaseIntrospection
 from .operations import DatabaseOperations
+from .postgresql_core import base as pg_base
 from .schema import DatabaseSchemaEditor
 from .validation import DatabaseValidation, options_from_settings
 
@@ -37,12 +40,6 @@ if django.VERSION[:2] != SUPPORTED_DJANGO:
     )
 
 
-def psycopg_adapters() -> Any:
-    from psycopg import adapt, adapters
-
-    return adapt.AdaptersMap(adapters)
-
-
 # server_version_num per (cluster, database): one call per process, not one per connection (Lambda cold starts).
 _server_versions: dict[tuple[str, str], int] = {}
 _server_versions_lock = threading.Lock()
@@ -53,7 +50,7 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
     display_name = "PostgreSQL (RDS Data API)"
     Database = dbapi
     SchemaEditorClass = DatabaseSchemaEditor
-    client_class = DatabaseClient  # type: ignore[assignment]  # stubs name postgresql's own class
+    client_class = DatabaseClient
     creation_class = DatabaseCreation
     features_class = DatabaseFeatures
     introspection_class = DatabaseIntrospection
@@ -73,16 +70,12 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
     def get_new_connection(self, conn_params: dict[str, Any]) -> dbapi.Connection:
         params = dict(conn_params)
         retry = params.pop("retry")
-        connection = dbapi.connect(
+        return dbapi.connect(
             **params,
             retry=retry,
             metrics=dbapi.metrics_for(self.alias),
             adaptation=self._adaptation(),
         )
-        # contrib.postgres registers hstore/citext type info on the driver connection; give it a private map.
-        # Values are decoded by dataapi_backend.dbapi.results, never by psycopg.
-        connection.adapters = psycopg_adapters()
-        return connection
 
     def warm_up(self) -> None:
         """Create the process-wide boto3 client now, with no network call: on Lambda this runs in the init phase,

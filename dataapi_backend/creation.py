@@ -2,7 +2,7 @@ import sys
 import zoneinfo
 from typing import Any, NoReturn
 
-from django.db.backends.postgresql import creation as pg_creation
+from .postgresql_core import creation as pg_creation
 
 
 class DatabaseCreation(pg_creation.DatabaseCreation):
@@ -20,7 +20,7 @@ class DatabaseCreation(pg_creation.DatabaseCreation):
                 if keepdb:
                     return
                 cursor.execute(self._drop_sql(parameters["dbname"]))
-            super(pg_creation.DatabaseCreation, self)._execute_create_test_db(cursor, parameters, keepdb)
+            super()._execute_create_test_db(cursor, parameters, keepdb)
             self._start_sessions_in_time_zone(cursor, parameters["dbname"])
         except Exception as e:
             if getattr(e.__cause__, "sqlstate", None) != "42P04":

@@ -1,5 +1,6 @@
-from django.db.backends.postgresql import features as pg_features
 from django.utils.functional import cached_property
+
+from .postgresql_core import features as pg_features
 
 
 class DatabaseFeatures(pg_features.DatabaseFeatures):

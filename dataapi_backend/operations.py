@@ -5,11 +5,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db.backends.base.operations import BaseDatabaseOperations
-from django.db.backends.postgresql import operations as pg_operations
-from django.db.backends.postgresql.operations import get_json_dumps
 
 from .dbapi.limits import MAX_REQUEST_BYTES, MAX_SQL_CHARS
 from .dbapi.params import Json, TypedRange, TypedText, range_literal, text_form
+from .postgresql_core import operations as pg_operations
+from .postgresql_core.operations import get_json_dumps
 
 
 def quote_literal(value: Any) -> str:

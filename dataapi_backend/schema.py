@@ -1,8 +1,7 @@
 from typing import Any
 
-from django.db.backends.postgresql import schema as pg_schema
-
 from .operations import quote_literal
+from .postgresql_core import schema as pg_schema
 
 
 class DatabaseSchemaEditor(pg_schema.DatabaseSchemaEditor):

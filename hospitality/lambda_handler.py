@@ -51,6 +51,13 @@ def _warm_up() -> None:
         warm_up = getattr(connections[alias], "warm_up", None)
         if warm_up is not None:
             warm_up()
+    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") in AHEAD_OF_TRAFFIC:
+        # An init paid before any request arrives (a snapshot, or provisioned concurrency): also import what only
+        # some requests need, which an on-demand cold start leaves to them (JWT verification's PyJWT).
+        import jwt  # noqa: F401
+
+
+AHEAD_OF_TRAFFIC = ("snap-start", "provisioned-concurrency")
 
 
 _warm_up()

@@ -6,6 +6,7 @@ win). `HOSPITALITY_ENV_FILE` points at another file (the test stack's) or at not
 
 import datetime
 import os
+import sys
 from pathlib import Path
 
 import environ
@@ -106,6 +107,15 @@ INSTALLED_APPS = [
     "bookings",
     "operations",
 ]
+
+# A process whose every database is reached over the Data API never needs psycopg, yet importing DRF imports it
+# (about 200 ms of a Lambda cold start): DRF maps django.contrib.postgres's fields when that package imports, and it
+# imports psycopg. No model here uses those fields, so such a process marks the package absent, which DRF expects
+# (and a model that did use them would fail at start-up, not quietly).
+if "django.contrib.postgres" not in INSTALLED_APPS and all(
+    db["ENGINE"] == "dataapi_backend" for db in DATABASES.values()
+):
+    sys.modules.setdefault("django.contrib.postgres", None)
 
 _SESSION_MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",

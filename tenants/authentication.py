@@ -8,7 +8,6 @@ import dataclasses
 import hashlib
 import time
 
-import jwt
 from rest_framework import authentication
 
 from .conf import conf
@@ -66,6 +65,8 @@ def mint_jwt(tenant_id: str, user_id: str, role: str, lifetime: int | None = Non
         claims["iss"] = conf.TENANT_JWT_ISSUER
     if conf.TENANT_JWT_AUDIENCE:
         claims["aud"] = conf.TENANT_JWT_AUDIENCE
+    import jwt
+
     return jwt.encode(claims, conf.TENANT_JWT_SECRET, algorithm=conf.TENANT_JWT_ALGORITHM)
 
 
@@ -97,6 +98,10 @@ class JWTAuthentication(authentication.BaseAuthentication):
             *(["iss"] if issuer else []),
             *(["aud"] if audience else []),
         ]
+        # Imported here, not with the module: PyJWT loads cryptography's asymmetric algorithms (about 25 ms of a
+        # cold start that API-token and unauthenticated requests never need).
+        import jwt
+
         try:
             claims = jwt.decode(
                 auth[1].decode(),

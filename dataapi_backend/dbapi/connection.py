@@ -51,9 +51,18 @@ class Connection:
         self.closed = False
         # what goes out before the open transaction's next statement (waiting savepoints, its time zone)
         self._control = TransactionControl()
-        # django.contrib.postgres registers hstore/citext type info here (psycopg's place for it); the driver never
-        # reads it: values are decoded by dbapi.results
-        self.adapters: Any = None
+        self._adapters: Any = None
+
+    @property
+    def adapters(self) -> Any:
+        """psycopg's adapters map, where django.contrib.postgres registers hstore/citext type info (psycopg's place
+        for it). The driver never reads it (values are decoded by dbapi.results): it is made on first use, so a
+        process without contrib.postgres never imports psycopg."""
+        if self._adapters is None:
+            from psycopg import adapt, adapters
+
+            self._adapters = adapt.AdaptersMap(adapters)
+        return self._adapters
 
     # -- PEP 249 ---------------------------------------------------------------------------------------------
     def cursor(self, *, stream: bool = False, page_rows: int = 1000) -> Cursor:
