@@ -100,7 +100,10 @@ def get_client(settings: ClientSettings) -> RDSDataServiceClient:
                 user_agent=f"dataapi-backend botocore/{botocore.__version__} Python/{platform.python_version()}",
                 parameter_validation=False,
             )
+            from .response_parser import DataApiResponseParserFactory
+
             session = botocore.session.get_session()
+            session.register_component("response_parser_factory", DataApiResponseParserFactory())
             created: RDSDataServiceClient = session.create_client(  # type: ignore[assignment]
                 "rds-data", region_name=settings.region_name, endpoint_url=settings.endpoint_url, config=config
             )
