@@ -34,7 +34,8 @@ class Command(BaseCommand):
             "--latency-ms",
             type=float,
             default=20.0,
-            help="latency injected per Data API call by the emulator (0 to leave it alone)",
+            help="mean latency injected per Data API call by the emulator, spread evenly over ±1/8 of it (0 to leave "
+            "it alone)",
         )
         parser.add_argument("--output", default=str(Path(settings.BASE_DIR) / ".local" / "benchmarks"))
 
@@ -46,7 +47,9 @@ class Command(BaseCommand):
             raise CommandError("no tenant membership: run `manage.py seed_demo` first")
         endpoint = settings.DATABASES[TENANT_ALIAS]["OPTIONS"].get("endpoint_url")
         if endpoint and latency_ms:
-            self._emulator(endpoint).faults(latency_ms=latency_ms, jitter_ms=latency_ms / 4)
+            # the emulator adds 0..jitter to its latency: centred, so that calls take latency_ms on average
+            jitter = latency_ms / 4
+            self._emulator(endpoint).faults(latency_ms=latency_ms - jitter / 2, jitter_ms=jitter)
         context = TenantContext(member.tenant_id, str(member.user_id), member.role)
         token = self._jwt(member)
         results = {}
