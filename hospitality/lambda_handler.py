@@ -39,6 +39,10 @@ def _source_address(app):
 _http = make_lambda_handler(_source_address(get_wsgi_application()), binary_support=True)
 
 
+# AWS_LAMBDA_INITIALIZATION_TYPE values whose init runs before any request is waiting for it
+AHEAD_OF_TRAFFIC = ("snap-start", "provisioned-concurrency")
+
+
 def _warm_up() -> None:
     """Work every first request would do, done once in the init phase instead: the URLconf and the views it
     imports, and the boto3 rds-data client of each Data API alias (no network call; nothing read from Secrets
@@ -55,9 +59,6 @@ def _warm_up() -> None:
         # An init paid before any request arrives (a snapshot, or provisioned concurrency): also import what only
         # some requests need, which an on-demand cold start leaves to them (JWT verification's PyJWT).
         import jwt  # noqa: F401
-
-
-AHEAD_OF_TRAFFIC = ("snap-start", "provisioned-concurrency")
 
 
 _warm_up()
