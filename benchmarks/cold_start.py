@@ -1,8 +1,8 @@
 """Cold start of the packaged artifact (dist/lambda.zip), measured in fresh interpreters whose import path is the
 unpacked artifact and the standard library only, as on Lambda: from process start to the first tenant response
 (an API Gateway HTTP API v2 event for GET /api/bookings/ with an API token, through the local Data API emulator),
-against the floor of process start + `import boto3` + one rds-data client. Median of N runs each (COLD_START_RUNS,
-default 7), reported as a ratio to the floor (target <= 1.5x).
+against the floor of process start + `import boto3` + one rds-data client. Median of N rounds (COLD_START_RUNS,
+default 9), reported as a ratio to the floor (target <= 1.5x).
 
 Also reported, one lever at a time, so each number says what it buys:
 - tenant-api settings vs all apps (admin, sessions, messages, static files, docs loaded as in `make run`)
@@ -155,7 +155,7 @@ def main() -> None:
     stack = stack_env()
     demo = json.loads((ROOT / ".local" / "dev" / "demo-credentials.json").read_text())
     token = demo["api_tokens"]["alice@tenant-seaside-001"]
-    n = int(os.environ.get("COLD_START_RUNS", 7))
+    n = int(os.environ.get("COLD_START_RUNS", 9))
     with tempfile.TemporaryDirectory(prefix="var-task-") as tmp:
         task_root = Path(tmp)
         with zipfile.ZipFile(ARTIFACT) as zf:
