@@ -1,7 +1,7 @@
 # The two commands of the README: `make run` (everything, then the server) and `make test`.
-# Both build .venv from the pinned locks (requirements-dev.txt: the runtime lock requirements.txt plus the test, dev
-# bench and django-suite groups of pyproject.toml), and rebuild it from scratch when a lock changes, so it never keeps a package
-# the locks dropped.
+# Both build .venv from the pinned locks (requirements-dev.txt: the runtime lock requirements.txt plus the test, dev,
+# bench and django-suite groups of pyproject.toml), and rebuild it from scratch when a lock changes, so it never keeps
+# a package the locks dropped.
 SHELL := /bin/bash
 # CPython 3.13 (Lambda's current runtime, which the artifact targets) where the machine has it: on the PATH or under
 # pyenv (a pyenv shim for an inactive version fails to run, so each candidate is run, not just looked up); else
@@ -36,8 +36,8 @@ serve: $(STAMP)
 # Regenerate both locks from pyproject.toml (never edit them by hand); the runtime pins constrain the dev lock.
 lock: $(STAMP)
 	@$(PY) -m uv pip compile pyproject.toml $(LOCK_FLAGS) -o requirements.txt
-	@$(PY) -m uv pip compile pyproject.toml --group test --group dev --group bench --group django-suite -c requirements.txt $(LOCK_FLAGS) \
-		-o requirements-dev.txt
+	@$(PY) -m uv pip compile pyproject.toml --group test --group dev --group bench --group django-suite \
+		-c requirements.txt $(LOCK_FLAGS) -o requirements-dev.txt
 	@echo "locks written: requirements.txt (runtime), requirements-dev.txt (everything)"
 
 # dist/lambda.zip: the one Lambda artifact of infrastructure/template.yaml, from the runtime lock only.

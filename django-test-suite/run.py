@@ -269,14 +269,16 @@ def main() -> int:
     results = {}
     running = {}
     for backend in backends:
-        if not args.table_only:
-            print(f"Django's test suite on {backend}: {len(apps) if apps else 'all'} apps ...", flush=True)
-            running[backend] = start(backend, apps, tests_dir)
-            if not args.side_by_side:
-                results[backend] = finish(backend, running.pop(backend))
+        if args.table_only:
+            results[backend] = summarize(backend)
+            continue
+        print(f"Django's test suite on {backend}: {len(apps) if apps else 'all'} apps ...", flush=True)
+        running[backend] = start(backend, apps, tests_dir)
+        if not args.side_by_side:
+            results[backend] = finish(backend, running.pop(backend))
     results |= {backend: finish(backend, run) for backend, run in running.items()}
     for backend in backends:
-        c = results[backend] = summarize(backend) if args.table_only else results[backend]
+        c = results[backend]
         print(
             f"  {backend}: {c['status']} — {c['tests']} tests, {c['passed']} passed, {c.get('failures', 0)} failures, "
             f"{c.get('errors', 0)} errors, {c.get('skipped', 0)} skipped, {c.get('expected_failures', 0)} expected "
