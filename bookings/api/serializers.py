@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from .. import selectors
 from ..models import ROOM_MISFIT, Booking, Entity, TenantRelationship, room_misfit
+from .rows import RowListSerializer
 
 READ_ONLY = ("id", "created_at", "created_by", "updated_at")
 
@@ -62,6 +63,7 @@ class EntityOutput(serializers.ModelSerializer):
     class Meta:
         model = Entity
         fields = (*READ_ONLY, *EntityInput.Meta.fields)
+        list_serializer_class = RowListSerializer  # the list endpoints' pages (bookings/api/rows.py)
 
 
 class EntityRef(serializers.ModelSerializer):
@@ -103,6 +105,7 @@ class BookingOutput(serializers.ModelSerializer):
     class Meta:
         model = Booking
         fields = (*READ_ONLY, *BookingInput.Meta.fields)
+        list_serializer_class = RowListSerializer  # the list endpoints' pages (bookings/api/rows.py)
 
 
 class RelationshipInput(BoundedMetadata, serializers.ModelSerializer):
@@ -119,6 +122,7 @@ class RelationshipOutput(serializers.ModelSerializer):
     class Meta:
         model = TenantRelationship
         fields = (*READ_ONLY, *RelationshipInput.Meta.fields)
+        list_serializer_class = RowListSerializer  # the list endpoints' pages (bookings/api/rows.py)
 
 
 class EntityFilters(serializers.Serializer):

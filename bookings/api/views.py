@@ -13,6 +13,7 @@ from ..models import Booking, Entity, TenantRelationship
 from . import serializers as s
 from .idempotency import IdempotentWrites
 from .pagination import Pagination
+from .rows import output_columns
 from .schema import extend_schema, extend_schema_view, responses
 
 
@@ -26,6 +27,8 @@ class _CollectionApi(IdempotentWrites, APIView):
         filters = self.filters_class(data=request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = type(self).select(filters=filters.validated_data)
+        if columns := output_columns(self.output_class):
+            queryset = queryset.only(*columns)
         paginator = Pagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(self.output_class(page, many=True).data)

@@ -1,0 +1,145 @@
+"""The list endpoints' rows (bookings/api/rows.py): only the columns the output shows are loaded, and each page is
+the JSON DRF's own ListSerializer gives for the same rows loaded whole."""
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
+from rest_framework import serializers
+from rest_framework.fields import Field
+from rest_framework.renderers import JSONRenderer
+
+from bookings import selectors
+from bookings.api import serializers as s
+from bookings.api.rows import RowListSerializer, output_columns
+from bookings.models import Booking, Entity, TenantRelationship
+from tenants.aliases import TENANT_ALIAS
+from tenants.context import trusted_scope
+from tests.support import A
+
+LISTS = [
+    ("/api/entities/", s.EntityOutput, selectors.entity_list),
+    ("/api/bookings/", s.BookingOutput, selectors.booking_list),
+    ("/api/relationships/", s.RelationshipOutput, selectors.relationship_list),
+]
+
+
+@pytest.fixture
+def varied(world, db_access):
+    """Rows with the shapes the outputs take beyond the fixture's: a room with a parent, null metadata, an
+    inactive entity, cents, another status, non-ASCII text, nested JSON."""
+    with trusted_scope():
+        hotel = world.entities[A]
+        room = Entity.objects.create(
+            tenant_id=A,
+            entity_type="room",
+            name="Zimmer 1 — Süd",
+            parent=hotel,
+            metadata=None,
+            is_active=False,
+            created_by="fixture",
+        )
+        booking = Booking.objects.create(
+            tenant_id=A,
+            property=hotel,
+            room=room,
+            guest_name="Zoë Ünïcode",
+            check_in=dt.date(2026, 3, 1),
+            check_out=dt.date(2026, 3, 4),
+            party_size=3,
+            status="cancelled",
+            total_amount=Decimal("99.5"),
+            metadata={"nested": [1, {"a": None}], "note": "ß"},
+            created_by="fixture",
+        )
+        relationship = TenantRelationship.objects.create(
+            tenant_id=A, entity=room, external_id="ext-ü", relationship_type="partner", created_by="fixture"
+        )
+    yield {Entity: room.pk, Booking: booking.pk, TenantRelationship: relationship.pk}
+    with trusted_scope():
+        TenantRelationship.objects.filter(pk=relationship.pk).delete()
+        Booking.objects.filter(pk=booking.pk).delete()
+        Entity.objects.filter(pk=room.pk).delete()
+
+
+@pytest.mark.parametrize("path, output, select", LISTS)
+def test_a_page_is_what_drf_gives_for_whole_rows(api, world, varied, path, output, select):
+    response = api.get(f"{path}?page_size=200", **world.auth())
+    assert response.status_code == 200
+    results = response.json()["results"]
+    model = output.Meta.model
+    assert str(varied[model]) in [row["id"] for row in results]
+    with trusted_scope():
+        rows = list(select(filters={}).filter(tenant_id=A))  # every column, as DRF's general path reads them
+        expected = serializers.ListSerializer(rows, child=output()).data
+    assert results == json.loads(JSONRenderer().render(expected))
+
+
+def test_only_the_shown_columns_are_loaded(api, world, varied):
+    with CaptureQueriesContext(connections[TENANT_ALIAS]) as captured:
+        response = api.get("/api/bookings/", **world.auth())
+    assert response.status_code == 200
+    (listing,) = [q["sql"] for q in captured if 'FROM "bookings"' in q["sql"]]
+    # the joined entities give their id, name and type; the booking everything it shows (not its tenant)
+    assert '"entities"."name"' in listing and '"entities"."metadata"' not in listing
+    assert '"bookings"."metadata"' in listing and '"bookings"."tenant_id"' not in listing
+
+
+def test_output_columns():
+    booking_fields = [f for f in s.BookingOutput.Meta.fields if f not in ("property", "room")]
+    assert output_columns(s.BookingOutput) == (
+        *booking_fields[:4],
+        "property__id",
+        "property__name",
+        "property__entity_type",
+        "room__id",
+        "room__name",
+        "room__entity_type",
+        *booking_fields[4:],
+    )
+    assert "parent" in output_columns(s.EntityOutput) and "tenant" not in output_columns(s.EntityOutput)
+
+    class Computed(serializers.ModelSerializer):
+        nights = serializers.SerializerMethodField()
+
+        class Meta:
+            model = Booking
+            fields = ("id", "nights")
+
+        def get_nights(self, booking):
+            return (booking.check_out - booking.check_in).days
+
+    assert output_columns(Computed) == ()  # reads more than columns: load everything
+
+
+def test_plain_columns_skip_the_fields_own_reading(api, world, varied, monkeypatch):
+    """DRF's Field.get_attribute runs only for the relations (property and room), not for the columns of each row."""
+    calls = []
+    original = Field.get_attribute
+
+    def counted(self, instance):
+        calls.append(self.field_name)
+        return original(self, instance)
+
+    monkeypatch.setattr(Field, "get_attribute", counted)
+    response = api.get("/api/bookings/", **world.auth())
+    assert response.status_code == 200
+    rows = len(response.json()["results"])
+    assert rows >= 4 and sorted(set(calls)) == ["property", "room"] and len(calls) == 2 * rows
+
+
+def test_a_child_with_its_own_representation_keeps_drfs_path(world, db_access):
+    class Shouting(s.EntityRef):
+        class Meta(s.EntityRef.Meta):
+            list_serializer_class = RowListSerializer
+
+        def to_representation(self, instance):
+            return {key: str(value).upper() for key, value in super().to_representation(instance).items()}
+
+    with trusted_scope():
+        rows = list(Entity.objects.filter(tenant_id=A).order_by("name"))
+        assert Shouting(rows, many=True).data == [Shouting(row).data for row in rows]
+        assert Shouting(rows, many=True).data[0]["name"] == "ALPHA HOTEL"
