@@ -72,10 +72,11 @@ def test_list_endpoints_count_queries(api, world, measure, path, expected_querie
         ("page=two", 404, None, None, 0),
         ("page=last", 200, 3, ["Alpha Guest 2"], 2),  # DRF counts to find the last page
         ("page=1&guest_email=nobody@alpha.example", 200, 0, [], 1),
+        ("page=1&check_in_from=2026-01-02", 200, 2, ["Alpha Guest 1", "Alpha Guest 2"], 1),  # counted with the filters
     ],
 )
 def test_a_page_carries_its_total(api, world, measure, query, status, count, names, queries):
-    """The page's rows carry the total (COUNT(*) OVER ()): one query where Django's paginator makes two."""
+    """The page's rows carry the total: one query where Django's paginator makes two."""
     response, ran = measure(lambda: api.get(f"/api/bookings/?ordering=check_in&page_size=2&{query}", **world.auth()))
     assert response.status_code == status, response.content
     assert ran == queries
@@ -85,6 +86,19 @@ def test_a_page_carries_its_total(api, world, measure, query, status, count, nam
         assert bool(body["next"]) == (query == "page=1") and bool(body["previous"]) == (
             query in ("page=2", "page=last")
         )
+
+
+def test_the_total_is_counted_apart_from_the_pages_joins(api, world):
+    """The total is an uncorrelated count of the filtered bookings alone, which the database runs once, not a window
+    over the joined rows (that makes it join and sort every matching row before it can take the page)."""
+    with CaptureQueriesContext(connections[TENANT_ALIAS]) as captured:
+        response = api.get("/api/bookings/?status=pending&ordering=check_in", **world.auth())
+    assert response.status_code == 200 and response.json()["count"] == 3
+    (listing,) = [q["sql"] for q in captured if 'FROM "bookings"' in q["sql"]]
+    assert " OVER " not in listing
+    count = listing[listing.index("(SELECT count(*) FROM (SELECT") :].split(") AS counted)")[0]
+    assert 'FROM "bookings"' in count and '"status" = ' in count  # the page's filters
+    assert "JOIN" not in count and "ORDER BY" not in count
 
 
 def test_list_is_paginated_filtered_and_ordered(api, world):
