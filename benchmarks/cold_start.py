@@ -10,6 +10,10 @@ Also reported, one lever at a time, so each number says what it buys:
 - psycopg alone, which the tenant function no longer imports (dataapi_backend.postgresql_core; DRF's optional
   contrib.postgres import marked absent in a Data-API-only process)
 
+And two references that are not the app, to say what the target asks of any Django project on this machine: the
+floor plus the first response of an empty Django project (contenttypes and auth, one view, no database, no
+middleware), and of the same project answering through a DRF APIView (both without psycopg, as the app).
+
 Variants run interleaved, one of each per round, so that the machine's slower stretches weigh on all of them; the
 ratio's spread over the rounds is printed beside it.
 
@@ -58,6 +62,59 @@ sys.path.insert(0, sys.argv[1])
 import psycopg
 print(time.time())
 """
+
+
+# The references: an empty project written beside the artifact (settings, one URL), booted like the app.
+SKELETON_SETTINGS = """
+SECRET_KEY = "cold-start-reference-" * 3
+ALLOWED_HOSTS = ["*"]
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"{drf}]
+MIDDLEWARE = []
+ROOT_URLCONF = "{urls}"
+DATABASES = {{}}
+USE_TZ = True
+REST_FRAMEWORK = {{
+    "DEFAULT_AUTHENTICATION_CLASSES": [], "DEFAULT_PERMISSION_CLASSES": [], "UNAUTHENTICATED_USER": None
+}}
+"""
+SKELETON_URLS = {
+    "reference_django_urls": """
+from django.http import JsonResponse
+from django.urls import path
+urlpatterns = [path("hello/", lambda request: JsonResponse({"ok": True}))]
+""",
+    "reference_drf_urls": """
+from django.urls import path
+from rest_framework.response import Response
+from rest_framework.views import APIView
+class Hello(APIView):
+    def get(self, request):
+        return Response({"ok": True})
+urlpatterns = [path("hello/", Hello.as_view())]
+""",
+}
+SKELETON = """
+import io, os, sys, time
+sys.path.insert(0, sys.argv[1]); sys.path.insert(0, sys.argv[2])
+sys.modules["django.contrib.postgres"] = None  # as in the app: DRF's optional import would load psycopg
+import boto3
+boto3.client("rds-data")
+from django.core.wsgi import get_wsgi_application
+app = get_wsgi_application()
+environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/hello/", "SERVER_NAME": "localhost", "SERVER_PORT": "443",
+           "HTTP_HOST": "localhost", "wsgi.input": io.BytesIO(), "wsgi.url_scheme": "https"}
+status = []
+b"".join(app(environ, lambda s, headers: status.append(s)))
+assert status[0].startswith("200"), status
+print(time.time())
+"""
+
+
+def write_references(directory: Path) -> None:
+    for urls, code in SKELETON_URLS.items():
+        (directory / f"{urls}.py").write_text(code)
+        drf = ', "rest_framework"' if "drf" in urls else ""
+        (directory / f"{urls.replace('urls', 'settings')}.py").write_text(SKELETON_SETTINGS.format(drf=drf, urls=urls))
 
 
 def event_for(token: str) -> dict:
@@ -120,13 +177,13 @@ def function_env(stack: dict, token: str, function: str) -> dict[str, str]:
     return env
 
 
-def run_once(code: str, task_root: Path, env: dict, flags: tuple[str, ...] = ()) -> float:
+def run_once(code: str, task_root: Path, env: dict, flags: tuple[str, ...] = (), extra: str = "") -> float:
     if "pycache_prefix" in flags:  # a fresh, empty cache each run: every module compiles from source
         flags = ("-X", f"pycache_prefix={tempfile.mkdtemp(prefix='cold-pyc-')}")
     started = time.time()
     # the template's runtime: the artifact's wheels and bytecode are for it
     out = subprocess.run(
-        [runtime_python(), "-I", "-S", *flags, "-c", code, str(task_root)],
+        [runtime_python(), "-I", "-S", *flags, "-c", code, str(task_root), extra],
         env=env,
         cwd=task_root,
         capture_output=True,
@@ -137,13 +194,13 @@ def run_once(code: str, task_root: Path, env: dict, flags: tuple[str, ...] = ())
     return float(out.stdout.strip().splitlines()[-1]) - started
 
 
-def measure(variants: dict[str, tuple], task_root: Path, n: int) -> dict[str, list[float]]:
+def measure(variants: dict[str, tuple], task_root: Path, n: int, extra: str) -> dict[str, list[float]]:
     """n runs of every variant, interleaved (one of each per round), so that a slower stretch of the machine
     weighs on every variant alike instead of on whichever ran then."""
     times: dict[str, list[float]] = {key: [] for key in variants}
     for i in range(n):
         for key, (code, env, flags) in variants.items():
-            times[key].append(run_once(code, task_root, env, flags))
+            times[key].append(run_once(code, task_root, env, flags, extra))
         print(f"\r  round {i + 1}/{n} of {len(variants)} variants", end="", flush=True)
     print()
     return times
@@ -156,8 +213,9 @@ def main() -> None:
     demo = json.loads((ROOT / ".local" / "dev" / "demo-credentials.json").read_text())
     token = demo["api_tokens"]["alice@tenant-seaside-001"]
     n = int(os.environ.get("COLD_START_RUNS", 9))
-    with tempfile.TemporaryDirectory(prefix="var-task-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="var-task-") as tmp, tempfile.TemporaryDirectory(prefix="ref-") as ref:
         task_root = Path(tmp)
+        write_references(Path(ref))
         with zipfile.ZipFile(ARTIFACT) as zf:
             zf.extractall(task_root)
         base = {
@@ -177,9 +235,12 @@ def main() -> None:
                 "all_apps": (APP, function_env(stack, token, "all"), ()),  # admin, sessions, docs, the direct path
                 "no_bytecode": (APP, tenant, ("-X", "pycache_prefix")),  # bytecode compiled at every cold start
                 "psycopg": (IMPORT_PSYCOPG, base, ()),  # what the tenant function no longer imports
+                "django_hello": (SKELETON, {**base, "DJANGO_SETTINGS_MODULE": "reference_django_settings"}, ()),
+                "drf_hello": (SKELETON, {**base, "DJANGO_SETTINGS_MODULE": "reference_drf_settings"}, ()),
             },
             task_root,
             n,
+            ref,
         )
     r = {key: statistics.median(values) for key, values in times.items()}
     ratios = sorted(t / f for t, f in zip(times["tenant_api"], times["floor"], strict=True))
@@ -190,6 +251,8 @@ def main() -> None:
         f"  tenant-api first response              {ms['tenant_api']:8.1f} ms   ratio {ratio:.2f}x (target <= 1.5x; "
         f"per round {ratios[0]:.2f}-{ratios[-1]:.2f}x)"
     )
+    for key, what in (("django_hello", "empty Django"), ("drf_hello", "empty Django+DRF")):
+        print(f"  reference: {what:<28}{ms[key]:8.1f} ms   ratio {r[key] / r['floor']:.2f}x (first response)")
     print(f"  lever: tenant-api settings saves       {ms['all_apps'] - ms['tenant_api']:8.1f} ms (staff apps, psycopg)")
     print(f"  lever: precompiled bytecode saves      {ms['no_bytecode'] - ms['tenant_api']:8.1f} ms")
     print(f"  lever: no psycopg import saves         {ms['psycopg'] - ms['python']:8.1f} ms (psycopg alone)")
