@@ -95,5 +95,4 @@ django-suite-all:
 	@$(MAKE) django-suite SUITE_ARGS="--all --backend both --table docs/django-suite-all.md"
 
 django-suite: $(STAMP)
-	@$(PY) -m devstack up test
-	@$(PY) django-test-suite/run.py $(SUITE_ARGS); status=$$?; $(PY) -m devstack down test; exit $$status
+	@$(PY) -m devstack django-suite $(SUITE_ARGS)

@@ -1,4 +1,5 @@
-"""`python -m devstack {up,down,status,run,test} [dev|test]`: what `make run/test/stop` call."""
+"""`python -m devstack {up,down,status,run,test,django-suite} [dev|test]`: what `make run/test/stop/django-suite`
+call."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from .lock import StackBusy, ensure_free, exclusive, lock_path
 from .postgres import PostgresError
 from .stack import PROJECT_ROOT, Stack, spec
 
@@ -201,6 +203,11 @@ def test_groups() -> list[list[str]]:
 def cmd_test(stack: Stack, extra: list[str], browser_only: bool = False) -> int:
     """All suites on an isolated stack; the browser suite too when Debian's chromium is installed (`make
     test-browser` and .ci/run install it)."""
+    with exclusive(lock_path(stack.spec.root), "make test" if not browser_only else "make test-browser"):
+        return _test(stack, extra, browser_only)
+
+
+def _test(stack: Stack, extra: list[str], browser_only: bool) -> int:
     with_browser = browser_only or CHROMIUM.exists()
     total = 4 if browser_only else (7 if with_browser else 6)
     if extra:
@@ -302,13 +309,33 @@ def cmd_test(stack: Stack, extra: list[str], browser_only: bool = False) -> int:
             stack.down()
 
 
+def cmd_django_suite(stack: Stack, extra: list[str]) -> int:
+    """Django's own test suite (django-test-suite/run.py, its options after the command) on a fresh test stack."""
+    with exclusive(lock_path(stack.spec.root), "make django-suite"):
+        Steps(1).run("Starting the test stack", stack.up)
+        try:
+            return subprocess.call([sys.executable, "django-test-suite/run.py", *extra], cwd=PROJECT_ROOT)
+        finally:
+            stack.down()
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except StackBusy as exc:
+        print(f"{RED}✗ {exc}{RESET}", file=sys.stderr, flush=True)
+        return 2
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
-    parser.add_argument("command", choices=["up", "down", "status", "prepare", "run", "serve", "test", "test-browser"])
+    parser.add_argument(
+        "command", choices=["up", "down", "status", "prepare", "run", "serve", "test", "test-browser", "django-suite"]
+    )
     parser.add_argument("stack", nargs="?", choices=["dev", "test"])
-    if argv[:1] in (["run"], ["serve"], ["test"]):  # everything after the command goes to the server / pytest
-        command, extra, name = argv[0], argv[1:], "test" if argv[0] == "test" else "dev"
+    if argv[:1] in (["run"], ["serve"], ["test"], ["django-suite"]):  # the rest goes to the server / pytest / run.py
+        command, extra, name = argv[0], argv[1:], "dev" if argv[0] in ("run", "serve") else "test"
     elif argv[:1] == ["test-browser"]:
         command, extra, name = "test-browser", [], "test"
     else:
@@ -316,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
         command, extra, name = args.command, [], args.stack or "dev"
     stack = Stack(spec(name))
     if command == "up":
+        if name == "test":  # a run in progress would lose its database
+            ensure_free(lock_path(stack.spec.root))
         Steps(1).run(f"Starting the {name} stack", stack.up)
     elif command == "down":
         stack.down()
@@ -333,6 +362,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_test(stack, extra)
     elif command == "test-browser":
         return cmd_test(stack, [], browser_only=True)
+    elif command == "django-suite":
+        return cmd_django_suite(stack, extra)
     return 0
 
 

@@ -1,14 +1,19 @@
 """The local PostgreSQL manager: idempotent start/stop and recovery from a crashed run."""
 
+import contextlib
 import os
 import signal
 import socket
+import subprocess
+import sys
 import time
 
 import psycopg
 import pytest
 
+from devstack.lock import StackBusy, ensure_free, exclusive, lock_path
 from devstack.postgres import LocalPostgres, PostgresError, find_binaries
+from devstack.stack import PROJECT_ROOT, Stack, spec
 
 
 def free_port() -> int:
@@ -173,3 +178,53 @@ def test_the_dev_stack_is_durable_and_the_test_stack_is_fast(tmp_path, durable):
     from devstack.stack import Stack, spec
 
     assert Stack(spec("dev")).pg.durable and not Stack(spec("test")).pg.durable
+
+
+# -- one run at a time on the test stack (devstack/lock.py) ----------------------------------------------------------
+@contextlib.contextmanager
+def held_test_stack():
+    """The test stack's lock held for the block: by this test, or already by the `make test` running it."""
+    with contextlib.ExitStack() as held:
+        with contextlib.suppress(StackBusy):
+            held.enter_context(exclusive(lock_path(spec("test").root), "tests/test_devstack.py"))
+        yield
+
+
+def test_the_lock_names_its_holder_and_dies_with_it(tmp_path):
+    path = tmp_path / "test-stack.lock"
+    with exclusive(path, "first run"):
+        with pytest.raises(StackBusy, match=rf"the test stack is in use by pid {os.getpid()} \(first run\)"):
+            with exclusive(path, "second run"):
+                pass
+    with subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from devstack.lock import exclusive; from pathlib import Path\n"
+            "with exclusive(Path(sys.argv[1]), 'killed run'):\n    print('held', flush=True); time.sleep(60)",
+            str(path),
+        ],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as holder:
+        assert holder.stdout.readline() == "held\n"
+        with pytest.raises(StackBusy, match="killed run"):
+            ensure_free(path)
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    ensure_free(path)  # released by the kernel with its holder
+
+
+@pytest.mark.parametrize("command", [["up", "test"], ["test", "tests/pure"], ["django-suite", "--all"]])
+def test_a_second_run_on_the_test_stack_is_refused(command):
+    """Neither starting the stack nor a run touches it while another run holds it: they stop with a message."""
+    postgres = Stack(spec("test")).pg
+    before = postgres.running_pid()  # the running `make test`'s server, or none
+    with held_test_stack():
+        out = subprocess.run(
+            [sys.executable, "-m", "devstack", *command], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60
+        )
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "the test stack is in use by pid" in out.stderr and "Starting" not in out.stdout
+    assert postgres.running_pid() == before
