@@ -38,8 +38,16 @@ class Command(BaseCommand):
             "it alone)",
         )
         parser.add_argument("--output", default=str(Path(settings.BASE_DIR) / ".local" / "benchmarks"))
+        parser.add_argument(
+            "--profile",
+            type=int,
+            default=0,
+            metavar="N",
+            help="also profile the list endpoint over the Data API (cProfile, --iterations requests) and print its N "
+            "most expensive functions by own time",
+        )
 
-    def handle(self, *args, iterations, latency_ms, output, **options):
+    def handle(self, *args, iterations, latency_ms, output, profile, **options):
         if PG_ALIAS not in settings.DATABASES or not settings.USE_DATA_API:
             raise CommandError("needs both transports: USE_DATA_API=true and TENANT_DATABASE_URL (make run sets both)")
         member = Membership.objects.select_related("user").filter(tenant__is_active=True).order_by("id").first()
@@ -65,6 +73,8 @@ class Command(BaseCommand):
                 }
                 for name, fn in scenarios.items():
                     results[f"{name} ({transport})"] = self._measure(name, transport, fn, iterations)
+            if profile:
+                self._profile(lambda: self._endpoint(token, "data-api"), iterations, profile)
         finally:
             if endpoint and latency_ms:
                 self._emulator(endpoint).faults(latency_ms=0, jitter_ms=0)
@@ -148,6 +158,26 @@ class Command(BaseCommand):
             "data_api_calls_per_request": calls,
             "samples_ms": [round(s, 2) for s in samples],
         }
+
+    def _profile(self, fn, iterations, top):
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.runcall(lambda: [fn() for _ in range(iterations)])
+        stats = pstats.Stats(profiler)
+        entries = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)  # type: ignore[attr-defined]
+        total = sum(entry[2] for _, entry in entries)
+        self.stdout.write(
+            f"\nlist endpoint (data-api), profiled: {total / iterations * 1000:.1f} ms of own time a request "
+            f"(cProfile's overhead included); the {top} largest shares, ms a request:"
+        )
+        for (filename, line, name), (_, calls, own, cumulative, _) in entries[:top]:
+            where = filename.split("site-packages/")[-1].removeprefix(str(settings.BASE_DIR) + "/")
+            self.stdout.write(
+                f"  {own / iterations * 1000:7.2f} own {cumulative / iterations * 1000:7.2f} cum "
+                f"{calls / iterations:8.1f} calls  {name} ({where}:{line})"
+            )
 
     def _report(self, results, output: Path, latency_ms):
         self.stdout.write(f"\n{'scenario':<32} {'avg ms':>8} {'p50 ms':>8} {'p95 ms':>8} {'Data API calls':>15}")
