@@ -14,9 +14,11 @@ def test_benchmark_smoke_run(world, db_access, settings, tmp_path, capsys):
         with pytest.raises(CommandError, match="needs both transports"):
             call_command("benchmark", iterations=1, latency_ms=0, output=str(tmp_path))
         return
-    call_command("benchmark", iterations=2, latency_ms=0, output=str(tmp_path))
+    call_command("benchmark", iterations=2, latency_ms=0, output=str(tmp_path), profile=5)
     out = capsys.readouterr().out
     assert "list endpoint (data-api)" in out and "RLS transaction (pg)" in out
+    profiled = out.split("list endpoint (data-api), profiled:")[1].splitlines()
+    assert len([line for line in profiled[1:6] if " own " in line and " cum " in line]) == 5  # the 5 asked for
     result = json.loads(next(tmp_path.glob("benchmark-*.json")).read_text())["results"]
     assert result["list endpoint (data-api)"]["data_api_calls_per_request"] == 4  # the page with its total + 3
     assert result["simple SELECT (pg)"]["data_api_calls_per_request"] == 0
