@@ -12,6 +12,7 @@ is created on the first Data API call and reused for the life of the environment
 
 from __future__ import annotations
 
+import logging
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hospitality.settings")
@@ -20,6 +21,8 @@ from apig_wsgi import make_lambda_handler  # noqa: E402 - DJANGO_SETTINGS_MODULE
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 from hospitality import snapstart  # noqa: E402
+
+log = logging.getLogger("hospitality")
 
 
 def _source_address(app):
@@ -45,20 +48,29 @@ AHEAD_OF_TRAFFIC = ("snap-start", "provisioned-concurrency")
 
 def _warm_up() -> None:
     """Work every first request would do, done once in the init phase instead: the URLconf and the views it
-    imports, and the boto3 rds-data client of each Data API alias (no network call; nothing read from Secrets
-    Manager, which the Data API itself reads with the function's role)."""
+    imports, and the boto3 rds-data client of each Data API alias (no network call on demand; nothing read from
+    Secrets Manager, which the Data API itself reads with the function's role)."""
     from django.db import connections
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 - imports the URLconf
+    # An init paid before any request arrives (a snapshot, or provisioned concurrency) also does what only some
+    # requests need, or what a process's first request would, which an on-demand cold start leaves to them: JWT
+    # verification's PyJWT, and what a process asks the database once (its version and time zone; a restored
+    # snapshot keeps them).
+    ahead = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") in AHEAD_OF_TRAFFIC
+    if ahead:
+        import jwt  # noqa: F401
     for alias in connections:
         warm_up = getattr(connections[alias], "warm_up", None)
-        if warm_up is not None:
-            warm_up()
-    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") in AHEAD_OF_TRAFFIC:
-        # An init paid before any request arrives (a snapshot, or provisioned concurrency): also import what only
-        # some requests need, which an on-demand cold start leaves to them (JWT verification's PyJWT).
-        import jwt  # noqa: F401
+        if warm_up is None:
+            continue
+        try:
+            warm_up(ask_database=ahead)
+        except Exception:  # noqa: BLE001 - the database unreachable at init: the first request asks it instead
+            if not ahead:
+                raise
+            log.warning("could not ask the database of %r at init", alias, exc_info=True)
 
 
 _warm_up()
