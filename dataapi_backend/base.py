@@ -77,20 +77,20 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
             adaptation=self._adaptation(),
         )
 
-    def warm_up(self, ask_database: bool = False) -> None:
+    def warm_up(self) -> None:
         """Create the process-wide boto3 client now, with no network call: on Lambda this runs in the init phase,
-        so the first request does not pay for it (the client is then reused by every connection of the process).
-
-        `ask_database`: also ask the database now what a process asks it once per target (a Data API call each):
-        its version, which Django checks on a first connection, and the time zone the secret's sessions start in.
-        For an init that runs before any request waits (a SnapStart snapshot, provisioned concurrency)."""
+        so the first request does not pay for it (the client is then reused by every connection of the process)."""
         params = self.get_connection_params()
         fields = {f.name for f in dataclasses.fields(dbapi.ClientSettings)}
         dbapi.get_client(dbapi.ClientSettings(**{k: v for k, v in params.items() if k in fields}))
-        if ask_database:
-            self.pg_version  # noqa: B018 - learned once per process and target
-            self.ensure_connection()
-            self.connection.learn_zone_to_set()
+
+    def ask_database_once(self) -> None:
+        """Ask the database now what a process asks it once per target (a Data API call each): its version, which
+        Django checks on a first connection, and the time zone the secret's sessions start in. For an init that runs
+        before any request waits (a SnapStart snapshot, provisioned concurrency)."""
+        self.pg_version  # noqa: B018 - learned once per process and target
+        self.ensure_connection()
+        self.connection.learn_zone_to_set()
 
     def init_connection_state(self) -> None:
         # No per-connection setup statements (no SET TIME ZONE, no SET ROLE): there is no session to configure;

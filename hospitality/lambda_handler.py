@@ -62,15 +62,15 @@ def _warm_up() -> None:
     if ahead:
         import jwt  # noqa: F401
     for alias in connections:
-        warm_up = getattr(connections[alias], "warm_up", None)
-        if warm_up is None:
-            continue
-        try:
-            warm_up(ask_database=ahead)
-        except Exception:  # noqa: BLE001 - the database unreachable at init: the first request asks it instead
-            if not ahead:
-                raise
-            log.warning("could not ask the database of %r at init", alias, exc_info=True)
+        connection = connections[alias]
+        if getattr(connection, "warm_up", None) is None:
+            continue  # not over the Data API
+        connection.warm_up()
+        if ahead:
+            try:
+                connection.ask_database_once()
+            except Exception:  # noqa: BLE001 - the database unreachable at init: the first request asks it instead
+                log.warning("could not ask the database of %r at init", alias, exc_info=True)
 
 
 _warm_up()
