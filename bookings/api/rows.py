@@ -16,7 +16,7 @@ decimals, choices) stay DRF's; a field it cannot read directly goes through the 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -30,14 +30,18 @@ Reader = str | Callable[[Any], Any]
 Plan = list[tuple[str, Reader, Callable[[Any], Any] | None, "Plan | None"]]
 
 
-def _model_field(serializer: serializers.BaseSerializer, source: str) -> models.Field | None:
+def _readable(serializer: serializers.BaseSerializer) -> Iterator[tuple[str, serializers.Field, models.Field | None]]:
+    """Each field the serializer outputs, with the model field its source names (None: a property, a method, a
+    dotted path, "*", or a serializer without a model)."""
     model = getattr(getattr(serializer, "Meta", None), "model", None)
-    if model is None:
-        return None
-    try:
-        return model._meta.get_field(source)
-    except FieldDoesNotExist:  # a property, a method, a dotted path, "*"
-        return None
+    for name, field in serializer.fields.items():
+        if field.write_only:
+            continue
+        try:
+            model_field = model._meta.get_field(field.source) if model is not None else None
+        except FieldDoesNotExist:
+            model_field = None
+        yield name, field, model_field
 
 
 def _own_representation(serializer: serializers.BaseSerializer) -> bool:
@@ -57,10 +61,7 @@ def output_columns(serializer_class: type[serializers.Serializer]) -> tuple[str,
 
 def _columns(serializer: serializers.BaseSerializer, prefix: str) -> list[str]:
     columns = []
-    for field in serializer.fields.values():
-        if field.write_only:
-            continue
-        model_field = _model_field(serializer, field.source)
+    for _, field, model_field in _readable(serializer):
         if model_field is None or not model_field.concrete:
             return []
         if _nested(field):
@@ -75,10 +76,7 @@ def _columns(serializer: serializers.BaseSerializer, prefix: str) -> list[str]:
 
 def _plan(serializer: serializers.Serializer) -> Plan:
     plan: Plan = []
-    for name, field in serializer.fields.items():
-        if field.write_only:
-            continue
-        model_field = _model_field(serializer, field.source)
+    for name, field, model_field in _readable(serializer):
         plain = model_field is not None and model_field.concrete and not model_field.is_relation
         reader: Reader = field.source if plain else field.get_attribute
         if _nested(field):
