@@ -10,7 +10,6 @@ the driver changes is overridden; each override says why.
 from __future__ import annotations
 
 import dataclasses
-import threading
 import zoneinfo
 from typing import Any
 
@@ -19,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorDebugWrapper
+from django.db.transaction import TransactionManagementError
 from django.utils.asyncio import async_unsafe
 
 from . import dbapi
@@ -38,11 +38,6 @@ if django.VERSION[:2] != SUPPORTED_DJANGO:
         f"dataapi_backend supports Django {SUPPORTED_DJANGO[0]}.{SUPPORTED_DJANGO[1]}.x only; "
         f"found {django.get_version()}. Pin Django==5.2.* (requirements.txt)"
     )
-
-
-# server_version_num per (cluster, database): one call per process, not one per connection (Lambda cold starts).
-_server_versions: dict[tuple[str, str], int] = {}
-_server_versions_lock = threading.Lock()
 
 
 class DatabaseWrapper(pg_base.DatabaseWrapper):
@@ -85,18 +80,19 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
         dbapi.get_client(dbapi.ClientSettings(**{k: v for k, v in params.items() if k in fields}))
 
     def ask_database_once(self) -> None:
-        """Ask the database now what a process asks it once per target (a Data API call each): its version, which
-        Django checks on a first connection, and the time zone the secret's sessions start in. For an init that runs
-        before any request waits (a SnapStart snapshot, provisioned concurrency)."""
-        self.pg_version  # noqa: B018 - learned once per process and target
+        """Ask the database now what a process asks it once per target (its version, which Django checks on a
+        first connection, and the time zone the secret's sessions start in: one Data API call). For an init that
+        runs before any request waits (a SnapStart snapshot, provisioned concurrency)."""
         self.ensure_connection()
-        self.connection.learn_zone_to_set()
 
     def init_connection_state(self) -> None:
-        # No per-connection setup statements (no SET TIME ZONE, no SET ROLE): there is no session to configure;
-        # the time zone is set by each transaction that needs it (dbapi.Adaptation.sql_zone) and the role is the
-        # secret's.
-        BaseDatabaseWrapper.init_connection_state(self)
+        # What a process asks once is asked here, as the connection opens and before any transaction can begin
+        # (transactions begin lazily, with a statement), on the driver itself: never through Django's cursors,
+        # whose execute wrappers (a tenant request's entering one) would send it into a unit of work. No other
+        # per-connection setup (no SET TIME ZONE, no SET ROLE): there is no session to configure; the time zone
+        # is set by each transaction that needs it (dbapi.Adaptation.sql_zone) and the role is the secret's.
+        self.connection.server_facts()
+        BaseDatabaseWrapper.init_connection_state(self)  # Django's version check, from what was just learned
 
     def _adaptation(self) -> dbapi.Adaptation:
         """Django's zones as the driver applies them: results in self.timezone (None under USE_TZ=False: naive,
@@ -131,6 +127,19 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
         with self.wrap_database_errors:
             self.connection.autocommit = autocommit
 
+    @async_unsafe
+    def close(self) -> None:
+        # Django lets close() end an atomic block's transaction (marking the block for rollback, which its outermost
+        # exit then does without raising): a unit of work that answered success would have saved nothing. Over the
+        # Data API nothing needs discarding this way (there is no socket to break), so it is refused; the block
+        # ends the transaction, committing or rolling back, as it leaves.
+        if self.in_atomic_block and self.connection is not None and not self.closed_in_transaction:
+            raise TransactionManagementError(
+                f"closing database connection {self.alias!r} inside an atomic block is refused: it would end the "
+                "block's transaction without its commit; close it after the outermost atomic block exits"
+            )
+        super().close()
+
     def is_usable(self) -> bool:
         # Stateless HTTPS: nothing goes stale between requests; but, as with psycopg's probe, a transaction whose
         # statement failed is unusable until rolled back.
@@ -141,15 +150,15 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
 
     @property
     def pg_version(self) -> int:
-        key = (self.settings_dict["OPTIONS"].get("resource_arn", ""), self.settings_dict["NAME"] or "")
-        version = _server_versions.get(key)
-        if version is None:
-            with self.temporary_connection() as cursor:
-                cursor.execute("SHOW server_version_num")
-                version = int(cursor.fetchone()[0])
-            with _server_versions_lock:
-                _server_versions[key] = version
-        return version
+        if self.connection is not None:
+            return self.connection.server_facts().version
+        # Asked before any connection (a feature flag read early): on a driver connection of its own that Django
+        # never sees, so Django's connection state (an atomic block's) is untouched.
+        connection = self.get_new_connection(self.get_connection_params())
+        try:
+            return connection.server_facts().version
+        finally:
+            connection.close()
 
     @property
     def data_api_metrics(self) -> dbapi.Metrics:

@@ -3,6 +3,7 @@ as the owner role (so the schema editor runs over the Data API too)."""
 
 import os
 
+from hospitality.config import postgres_url
 from hospitality.settings import *  # noqa: F401,F403
 from hospitality.settings import DATABASE_ROUTERS, DATABASES, INSTALLED_APPS, REST_FRAMEWORK
 
@@ -22,6 +23,10 @@ if _owner_secret:
         },
         "TEST": {"NAME": os.environ["DATABASE_NAME"]},
     }
+    # ... and its twin over psycopg (the stock postgresql backend), for what must hold the same on both transports
+    _direct = postgres_url(os.environ, "OWNER_DATABASE_URL")
+    if _direct:
+        DATABASES["direct"] = {**_direct, "CONN_MAX_AGE": 0, "TEST": {"NAME": os.environ["DATABASE_NAME"]}}
 DATABASE_ROUTERS = ["tests.backend.routers.BackendTestsRouter", *DATABASE_ROUTERS]
 # Client.login() authenticates without a request, which django-axes refuses; the lockout has its own tests
 # (tests/admin/test_login_protection.py), which switch it back on.

@@ -44,6 +44,9 @@ class Connection:
         # changes, so a cursor's converters and the statements it sends agree
         self.adaptation = adaptation or Adaptation()
         self.transaction_id: str | None = None
+        # how many transactions this connection has begun: a unit of work that saw one begin can tell at its end
+        # whether the transaction it commits is still that one
+        self.transactions_begun = 0
         # the last statement of the open transaction failed on the server: PostgreSQL now refuses everything but
         # ROLLBACK (TO SAVEPOINT) — what psycopg reports as an INERROR transaction status
         self.transaction_failed = False
@@ -151,32 +154,37 @@ class Connection:
             request = self._target()
             if self.database:
                 request["database"] = self.database
-            self.learn_zone_to_set()  # learns the database's zone outside any transaction, before one can set it
+            # the database's zone, learned before the transaction (a call of its own, never one inside it)
+            zone = self.server_facts().time_zone if self.adaptation.sql_zone is not None else None
             # Safe to retry: a transaction begun by a lost attempt is never used and times out on its own.
             self.transaction_id = self.transport.call("BeginTransaction", request, idempotent=True)["transactionId"]
+            self.transactions_begun += 1
             # what waits (a savepoint asked for before the first statement) stays: the transaction starts here
-            self._control.zone = _server_zones.get((self.resource_arn, self.secret_arn, self.database))
+            self._control.zone = zone
         return self.transaction_id
+
+    def server_facts(self) -> ServerFacts:
+        """What this process asks the database once per target: the server's version and the time zone the
+        secret's sessions start in, in one statement. Asked in autocommit (no transactionId), so never inside the
+        open transaction whatever its state; a role's or database's default changes only with ALTER ... SET."""
+        key = (self.resource_arn, self.secret_arn, self.database)
+        facts = _server_facts.get(key)
+        if facts is None:
+            self._check_open()
+            request = {**self._target(), "sql": SERVER_FACTS_SQL}
+            if self.database:
+                request["database"] = self.database
+            record = self.transport.call("ExecuteStatement", request, idempotent=True)["records"][0]
+            facts = _server_facts[key] = ServerFacts(int(record[0]["stringValue"]), record[1]["stringValue"])
+        return facts
 
     def learn_zone_to_set(self) -> str | None:
         """The time zone a transaction must set for itself: None when there is none to set or the database's
-        sessions start in it already (then neither a transaction nor a statement pays an extra call). The first
-        call per process and target asks the database (one ExecuteStatement)."""
+        sessions start in it already (then neither a transaction nor a statement pays an extra call)."""
         sql_zone = self.adaptation.sql_zone
         if sql_zone is None:
             return None
-        key = (self.resource_arn, self.secret_arn, self.database)
-        server_zone = _server_zones.get(key)
-        if server_zone is None:
-            if self.transaction_id is not None:
-                return sql_zone  # not learnable inside a transaction that may have set it: set it again
-            request = {**self._target(), "sql": "SELECT current_setting('TimeZone')"}
-            if self.database:
-                request["database"] = self.database
-            response = self.transport.call("ExecuteStatement", request, idempotent=True)
-            # once per process and target: a role's or database's default changes only with ALTER ... SET
-            server_zone = _server_zones[key] = response["records"][0][0]["stringValue"]
-        return None if same_zone(sql_zone, server_zone) else sql_zone
+        return None if same_zone(sql_zone, self.server_facts().time_zone) else sql_zone
 
     def run(
         self,
@@ -216,8 +224,9 @@ class Connection:
     def own_transaction(self) -> Iterator[None]:
         """The open transaction, or one of its own for the block (a paged read; a statement that must run in
         TIME_ZONE): committed when the block finishes, rolled back when it fails or is abandoned (a cursor closed
-        before its last page)."""
-        own = self.transaction_id is None
+        before its last page). With autocommit off the transaction is the caller's (Django's atomic() begins it
+        lazily, with whichever statement comes first): begun here if need be, never ended here."""
+        own = self.transaction_id is None and self._autocommit
         self.begin()
         try:
             yield
@@ -275,5 +284,14 @@ class Connection:
             self.rollback()
 
 
-# (cluster, secret, database) → the TimeZone a new session of that role on that database starts in
-_server_zones: dict[tuple[str, str, str | None], str] = {}
+SERVER_FACTS_SQL = "SELECT current_setting('server_version_num'), current_setting('TimeZone')"
+
+
+@dataclasses.dataclass(frozen=True)
+class ServerFacts:
+    version: int  # server_version_num
+    time_zone: str  # the TimeZone a new session of the secret's role on the database starts in
+
+
+# (cluster, secret, database) → what that target answered (Connection.server_facts)
+_server_facts: dict[tuple[str, str, str | None], ServerFacts] = {}

@@ -24,6 +24,8 @@ Column = collections.namedtuple("Column", "name type_code display_size internal_
 _READ_ONLY = re.compile(r"^\s*\(*\s*(SELECT|VALUES|TABLE|SHOW|EXPLAIN)\b", re.IGNORECASE)
 _WITH_WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 # Statements that may run inside a transaction of their own (not CREATE DATABASE, VACUUM, ...).
+# A locking read (SELECT ... FOR UPDATE/SHARE): PostgreSQL refuses it a SCROLL cursor.
+_LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.IGNORECASE)
 _QUERY_OR_DML = re.compile(r"^\s*\(*\s*(SELECT|VALUES|TABLE|WITH|INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 
 
@@ -256,15 +258,26 @@ class Cursor:
         conn = self.connection
         # unguessable: a pooled session may carry a WITH HOLD cursor someone declared under a predictable name
         name = f"dataapi_pages_{secrets.token_hex(8)}"
+        # A locking read's cursor cannot scroll back to fetch a page again smaller; its locks are the transaction's
+        # either way (kept until it ends, not when the read does).
+        scroll = not _LOCKING.search(text)
         with conn.own_transaction():
-            conn.run(f"DECLARE {name} SCROLL CURSOR FOR {text}", parameters)
+            conn.run(f"DECLARE {name} {'SCROLL' if scroll else 'NO SCROLL'} CURSOR FOR {text}", parameters)
             position, page = 0, self.page_rows
             converters = None
             total = 0
             while True:
                 try:
                     result = conn.run(f"FETCH FORWARD {page} FROM {name}", metadata=converters is None)
-                except errors.ResponseTooLarge:
+                except errors.ResponseTooLarge as exc:
+                    if not scroll:
+                        raise errors.OperationalError(
+                            f"a page of {page} locked rows is larger than the Data API's 1 MiB response limit and "
+                            "a locking read cannot be fetched again; lock fewer rows at a time or select fewer "
+                            "columns (QuerySet.only())",
+                            aws_code=exc.aws_code,
+                            outcome=errors.REJECTED,
+                        ) from exc
                     if page == 1:
                         raise
                     page = max(1, page // 4)

@@ -32,7 +32,7 @@ def sessions_start_in(zone: str, emulator):
         with connection.cursor() as cursor:
             cursor.execute(f"ALTER DATABASE {name} {sql}")
         emulator.reset_pools()
-        dbapi_connection._server_zones.clear()
+        dbapi_connection._server_facts.clear()
 
     alter(f"SET TimeZone TO '{zone}'")
     try:
