@@ -150,8 +150,9 @@ class DatabaseWrapper(pg_base.DatabaseWrapper):
 
     @property
     def pg_version(self) -> int:
-        if self.connection is not None:
-            return self.connection.server_facts().version
+        opened: dbapi.Connection | None = self.connection
+        if opened is not None:
+            return opened.server_facts().version
         # Asked before any connection (a feature flag read early): on a driver connection of its own that Django
         # never sees, so Django's connection state (an atomic block's) is untouched.
         connection = self.get_new_connection(self.get_connection_params())

@@ -7,9 +7,41 @@ import functools
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import BadRequest
-from django.db import DataError
+from django.db import DatabaseError, DataError
+from django.http import HttpResponse
 
+from dataapi_backend.dbapi import UNKNOWN
+from tenants.aliases import TRUSTED_ALIAS
 from tenants.context import trusted_scope
+from tenants.exceptions import outcome_of
+from tenants.unit_of_work import UnitOfWork
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+NOT_SAVED = "The database is temporarily unavailable; nothing was saved. Go back and submit the form again."
+MAYBE_SAVED = "The database did not confirm the change: it may or may not have been saved. Check before repeating it."
+
+
+def unit_of_work(view, request, *args, **kwargs):
+    """A staff write: one unit of work on the trusted alias (the admin's own atomic blocks nest in it), answered
+    with success only once its commit returned; otherwise 503 (nothing saved, submit again) or 502 (unknown)."""
+    unit = UnitOfWork(TRUSTED_ALIAS, "admin")
+    unit.begin()
+    try:
+        response = view(request, *args, **kwargs)
+    except BaseException:
+        unit.finish(False)
+        raise
+    try:
+        unit.finish(response.status_code < 400)
+    except DatabaseError as exc:
+        unknown = outcome_of(exc) == UNKNOWN
+        failed = HttpResponse(
+            MAYBE_SAVED if unknown else NOT_SAVED, status=502 if unknown else 503, content_type="text/plain"
+        )
+        if not unknown:
+            failed["Retry-After"] = "2"
+        return failed
+    return response
 
 
 class HospitalityAdminSite(admin.AdminSite):
@@ -20,19 +52,24 @@ class HospitalityAdminSite(admin.AdminSite):
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)
 
+        def answer(request, *args, **kwargs):
+            try:
+                response = inner(request, *args, **kwargs)
+                # TemplateResponses render after the view returns: their queries must still be trusted
+                if hasattr(response, "render") and not response.is_rendered:
+                    response.render()
+            except DataError as exc:
+                # a value typed into the URL that the database refuses (a NUL, a malformed regular
+                # expression, an id of the wrong shape): the request's fault, a 400
+                raise BadRequest("A filter value or id in this URL is not valid.") from exc
+            return response
+
         @functools.wraps(inner)
         def trusted(request, *args, **kwargs):
             with trusted_scope():
-                try:
-                    response = inner(request, *args, **kwargs)
-                    # TemplateResponses render after the view returns: their queries must still be trusted
-                    if hasattr(response, "render") and not response.is_rendered:
-                        response.render()
-                except DataError as exc:
-                    # a value typed into the URL that the database refuses (a NUL, a malformed regular
-                    # expression, an id of the wrong shape): the request's fault, a 400
-                    raise BadRequest("A filter value or id in this URL is not valid.") from exc
-                return response
+                if request.method in SAFE_METHODS:
+                    return answer(request, *args, **kwargs)
+                return unit_of_work(answer, request, *args, **kwargs)
 
         return trusted
 

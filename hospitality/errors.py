@@ -14,7 +14,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from dataapi_backend.dbapi import RowTooLarge
-from tenants.exceptions import DATABASE_UNAVAILABLE, error_body, outcome_of
+from tenants.exceptions import DATABASE_UNAVAILABLE, error_body, login_refused, outcome_of
+from tenants.signals import database_login_refused
 
 log = logging.getLogger("hospitality.api")
 
@@ -69,6 +70,8 @@ def exception_handler(exc, context):
         # database, a lost connection: the request's transaction is rolled back, so nothing was committed whatever
         # the statement's own outcome; the client may retry.
         log.warning("database unavailable on %s (%s): %s", context["request"].path, outcome_of(exc), exc)
+        if login_refused(exc):
+            database_login_refused.send(sender=exception_handler)
         set_rollback()
         return Response(
             error_body(DATABASE_UNAVAILABLE, "database_unavailable", retryable=True),

@@ -11,10 +11,12 @@ class OperationsConfig(AppConfig):
     def ready(self):
         from django.core import checks
 
-        from tenants.signals import tenant_request_finished
+        from tenants.signals import database_login_refused, tenant_request_finished, unit_of_work_lost
 
         from . import telemetry
         from .checks import secrets_readable
 
         checks.register(secrets_readable, "aws")
         tenant_request_finished.connect(telemetry.record_request, dispatch_uid="operations.telemetry")
+        unit_of_work_lost.connect(telemetry.record_unit_lost, dispatch_uid="operations.telemetry")
+        database_login_refused.connect(telemetry.record_login_refused, dispatch_uid="operations.telemetry")

@@ -36,6 +36,10 @@ class RequestMetrics:
         self.latency_ms_total = 0.0
         self.system_errors = 0
         self.client_errors = 0
+        # answered as failures, each worth an alarm: a unit of work whose transaction was gone at its commit, and the
+        # database refusing this process's own login (a role's password changed under it)
+        self.units_lost = 0
+        self.login_refusals = 0
 
     def record(self, latency_ms: float, status: int) -> None:
         with self._lock:
@@ -45,6 +49,14 @@ class RequestMetrics:
                 self.system_errors += 1
             elif status >= 400:
                 self.client_errors += 1
+
+    def record_unit_lost(self) -> None:
+        with self._lock:
+            self.units_lost += 1
+
+    def record_login_refused(self) -> None:
+        with self._lock:
+            self.login_refusals += 1
 
 
 requests = RequestMetrics()
@@ -68,6 +80,8 @@ def snapshot() -> dict:
         "system_errors": requests.system_errors,
         "client_error_rate": requests.client_errors / n if n else 0.0,
         "client_errors": requests.client_errors,
+        "units_of_work_lost": requests.units_lost,
+        "database_login_refusals": requests.login_refusals,
         # per Data API call: where the time and the failures come from
         "total_calls": calls,
         "call_errors": call_errors,
@@ -89,6 +103,8 @@ def metric_data(snap: dict) -> list[dict]:
         {"MetricName": "TotalCalls", "Value": snap["total_calls"], "Unit": "Count"},
         {"MetricName": "Retries", "Value": snap["total_retries"], "Unit": "Count"},
         {"MetricName": "CallsPerRequest", "Value": snap["calls_per_request"], "Unit": "Count"},
+        {"MetricName": "UnitsOfWorkLost", "Value": snap["units_of_work_lost"], "Unit": "Count"},
+        {"MetricName": "DatabaseLoginRefused", "Value": snap["database_login_refusals"], "Unit": "Count"},
     ]
 
 
@@ -139,3 +155,13 @@ def record_request(sender, *, status: int, latency_ms: float, **kwargs) -> None:
     """tenants.signals.tenant_request_finished receiver: count the request, flush when the interval passed."""
     requests.record(latency_ms, status)
     reporter.maybe_flush()
+
+
+def record_unit_lost(sender, **kwargs) -> None:
+    """tenants.signals.unit_of_work_lost receiver."""
+    requests.record_unit_lost()
+
+
+def record_login_refused(sender, **kwargs) -> None:
+    """tenants.signals.database_login_refused receiver."""
+    requests.record_login_refused()

@@ -131,6 +131,14 @@ BEGIN
   PERFORM pg_catalog.set_config('bytea_output', 'hex', true);
   PERFORM pg_catalog.set_config('standard_conforming_strings', 'on', true);
   PERFORM pg_catalog.set_config('client_encoding', 'UTF8', true);
+  -- what a commit and a query mean: a role-level default (ALTER ROLE ... SET, which the app role may run on
+  -- itself) survives RESET ALL, so each is pinned here too. An acknowledged commit is durable; NULL comparisons,
+  -- array literals and GIN index scans mean what PostgreSQL documents.
+  PERFORM pg_catalog.set_config('synchronous_commit', 'on', true);
+  PERFORM pg_catalog.set_config('transform_null_equals', 'off', true);
+  PERFORM pg_catalog.set_config('array_nulls', 'on', true);
+  PERFORM pg_catalog.set_config('gin_fuzzy_search_limit', '0', true);
+  PERFORM pg_catalog.set_config('idle_session_timeout', '0', true);
   RETURN from_begin;
 END
 $$;

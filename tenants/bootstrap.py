@@ -89,7 +89,10 @@ def bootstrap(
         for role in ROLES:
             # a SCRAM verifier is base64 and '$:' only: nothing to quote
             _run(cursor, f"ALTER ROLE {role} PASSWORD '{scram_verifier(passwords[role])}'", f"password of {role}")
-        log(f"roles {', '.join(ROLES)} ready (passwords from their secrets)")
+            # role-level defaults (ALTER ROLE ... SET: the app role may set its own, e.g. synchronous_commit = off)
+            # reach every new session of the role; none of ours has any
+            _run(cursor, f"ALTER ROLE {role} RESET ALL", f"settings of {role}")
+        log(f"roles {', '.join(ROLES)} ready (passwords from their secrets, no role-level settings)")
         # to create the database owned by the owner role and hand it the schema, the master must be a member
         _run(cursor, f"GRANT {OWNER_ROLE} TO CURRENT_USER", "membership in the owner role")
         if _one(cursor, "SELECT count(*) FROM pg_database WHERE datname = %s", [database])[0] == 0:
@@ -109,6 +112,8 @@ def bootstrap(
         for extension in EXTENSIONS:
             if _one(cursor, "SELECT count(*) FROM pg_available_extensions WHERE name = %s", [extension])[0]:
                 _run(cursor, f"CREATE EXTENSION IF NOT EXISTS {extension}", f"extension {extension}")
+        for role in ROLES:
+            _run(cursor, f'ALTER ROLE {role} IN DATABASE "{database}" RESET ALL', f"settings of {role}")
         for statement in statements((SQL_DIR / "01_database.sql").read_text()):
             _run(cursor, statement, "schema and default privileges")
         log(f"schema public and default privileges of {database!r} ready; next: migrate, rls_apply, context_keys sync")

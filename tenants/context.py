@@ -157,7 +157,7 @@ def trusted_scope():
 def tenant_block(context: TenantContext, using: str | None = None):
     """Run code as one tenant outside a request (commands, jobs): one transaction on the tenant alias whose first
     statement enters the tenant. Nesting another tenant is refused; nesting the same tenant is a no-op."""
-    from django.db import connections, transaction
+    from django.db import connections
 
     outer = _work.get().block
     if outer is not None:
@@ -168,14 +168,22 @@ def tenant_block(context: TenantContext, using: str | None = None):
     if current_scope() == TENANT_SCOPE:
         raise TenantContextError("a nested tenant block inside a tenant request is refused")
     from .aliases import alias_for
+    from .unit_of_work import UnitOfWork
 
     alias = using or alias_for(context.tenant_id)
-    with _working(scope=TENANT_SCOPE, unit=_Block(alias), block=context), transaction.atomic(using=alias):
-        sql, params = entering(context, connections[alias].timezone_name)
-        with connections[alias].cursor() as cursor:
-            cursor.execute(sql, params)
-            if cursor.fetchone()[3]:
-                # the session began this transaction read-only (left so by someone with the app role's secret):
-                # its defaults are put back for the next transaction, this one cannot write
-                raise SessionReset()
-        yield
+    unit = UnitOfWork(alias, "tenant-block")
+    with _working(scope=TENANT_SCOPE, unit=_Block(alias), block=context):
+        unit.begin()
+        try:
+            sql, params = entering(context, connections[alias].timezone_name)
+            with connections[alias].cursor() as cursor:
+                cursor.execute(sql, params)
+                if cursor.fetchone()[3]:
+                    # the session began this transaction read-only (left so by someone with the app role's
+                    # secret): its defaults are put back for the next transaction, this one cannot write
+                    raise SessionReset()
+            yield
+        except BaseException:
+            unit.finish(False)
+            raise
+        unit.finish(True)  # raises UnitOfWorkLost rather than return after a commit that did not happen

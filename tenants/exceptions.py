@@ -1,7 +1,7 @@
 from rest_framework import status
 from rest_framework.exceptions import APIException, AuthenticationFailed, NotAuthenticated
 
-from dataapi_backend.dbapi import NOT_SENT, REJECTED, UNKNOWN
+from dataapi_backend.dbapi import NOT_SENT, REJECTED, UNKNOWN, LoginRefused
 
 # The answer when nothing can have been saved and the client may simply retry (the API's exception handler and the
 # tenancy middleware's commit handling both give it).
@@ -25,6 +25,13 @@ def outcome_of(exc: BaseException) -> str:
     if outcome in (NOT_SENT, REJECTED, UNKNOWN):
         return outcome
     return REJECTED if getattr(cause, "sqlstate", None) else UNKNOWN
+
+
+def login_refused(exc: BaseException) -> bool:
+    """The database refused this process's own login (the role's password was changed by someone holding it): the
+    Data API driver says so with LoginRefused; psycopg (the direct path) with PostgreSQL's words, at connect."""
+    cause = exc.__cause__ or exc
+    return isinstance(cause, LoginRefused) or "password authentication failed for user" in str(cause)
 
 
 class TenantAccessDenied(APIException):

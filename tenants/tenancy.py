@@ -12,11 +12,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 
-from django.db import DatabaseError, OperationalError, connections, transaction
+from django.db import DatabaseError, OperationalError, connections
 
 from .aliases import alias_for, default_alias, tenant_aliases
 from .context import SessionReset, TenantContext, entering, serving
-from .exceptions import InvalidCredentials, TenantAccessDenied, TenantContextMissing
+from .exceptions import InvalidCredentials, TenantAccessDenied, TenantContextMissing, login_refused
+from .unit_of_work import UnitOfWork
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Tenancy:
     def __init__(self, request):
         self.request = request
         self.entered: EnteredIdentity | None = None
-        self._atomic: transaction.Atomic | None = None
+        self._unit: UnitOfWork | None = None
         self._alias: str | None = None
 
     @property
@@ -67,7 +68,7 @@ class Tenancy:
         """Execute wrapper on every tenant alias: only the chosen alias is ever used, entered first."""
         if context["connection"].alias != self.alias:
             raise TenantContextMissing()  # a query on the other transport's alias: never for this tenant
-        if self._atomic is None:
+        if self._unit is None:
             connection = context["connection"]
             self._open(lambda s, p: execute(s, p, False, context), context["cursor"], connection.timezone_name)
         return execute(sql, params, many, context)
@@ -75,7 +76,7 @@ class Tenancy:
     def ensure_entered(self) -> EnteredIdentity:
         """Enter now (for code that needs the identity the database resolved, e.g. an API token's tenant before
         an INSERT). Still the transaction's first statement; no extra call when something enters later anyway."""
-        if self._atomic is None:
+        if self._unit is None:
             connection = connections[self.alias]
             with connection.cursor() as cursor:
                 self._open(lambda s, p: cursor.execute(s, p), cursor, connection.timezone_name)
@@ -102,8 +103,8 @@ class Tenancy:
     def _begin(self) -> None:
         if self.context is None:
             raise TenantContextMissing()  # fail closed: no tenant, no query
-        self._atomic = transaction.atomic(using=self.alias)
-        self._atomic.__enter__()
+        self._unit = UnitOfWork(self.alias, "tenant-api")
+        self._unit.begin()
 
     def _enter(self, run, cursor, time_zone: str | None) -> None:
         context = self.context
@@ -115,6 +116,8 @@ class Tenancy:
             if tenant_id != context.tenant_id:
                 raise InvalidCredentials()  # an API token whose tenant prefix does not match its record
         except DatabaseError as exc:
+            if login_refused(exc):
+                raise  # the app role's own login, not the caller's credential: database_unavailable
             sqlstate = getattr(exc.__cause__, "sqlstate", None)
             if sqlstate == "28P01":
                 raise InvalidCredentials() from None
@@ -129,13 +132,11 @@ class Tenancy:
         self.entered = EnteredIdentity(tenant_id, user_id, role)
 
     def finish(self, success: bool) -> None:
-        """Commit (success) or roll back the request's transaction, if it began. Raises what the commit raises."""
-        if self._atomic is None:
-            return
-        atomic, self._atomic = self._atomic, None
-        if not success:
-            transaction.set_rollback(True, using=self.alias)
-        atomic.__exit__(None, None, None)
+        """Commit (success) or roll back the request's transaction, if it began. Raises what the commit raises, and
+        UnitOfWorkLost when the transaction it began is not the one there is to commit."""
+        unit, self._unit = self._unit, None
+        if unit is not None:
+            unit.finish(success)
 
 
 @contextlib.contextmanager

@@ -251,6 +251,8 @@ def test_the_route_model_is_api_gateways(template):
         ("ErrorRateAlarm", "ErrorRate", 5, 2),
         ("LatencyAlarm", "AverageLatency", 500, 2),
         ("LatencyRollbackAlarm", "AverageLatency", 1000, 1),
+        ("UnitOfWorkLostAlarm", "UnitsOfWorkLost", 0, 1),
+        ("DatabaseLoginRefusedAlarm", "DatabaseLoginRefused", 0, 1),
     ],
 )
 def test_seed_alarms(template, alarm, metric, threshold, periods):

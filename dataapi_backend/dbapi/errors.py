@@ -104,6 +104,13 @@ class NotSupportedError(DatabaseError):
     pass
 
 
+class LoginRefused(OperationalError):
+    """The database refused the secret's login (its role's password no longer matches the secret): nothing ran.
+    Not the caller's bad credential: whoever holds the role may change its password."""
+
+    outcome = NOT_SENT
+
+
 class ResponseTooLarge(ProgrammingError):
     """The result is over the Data API's 1 MiB response limit: nothing was returned (a read may be paged)."""
 
@@ -270,6 +277,8 @@ def error_class(sqlstate: str | None) -> type[Error]:
     return BY_SQLSTATE.get(sqlstate) or CLASS_MAP.get(sqlstate[:2], DatabaseError)
 
 
+# PostgreSQL's own refusal of a login (a function may raise 28P01 for its own reasons, with other words)
+_LOGIN_REFUSED_RE = re.compile(r"^(FATAL:\s*)?password authentication failed for user\b")
 _SQLSTATE_RE = re.compile(r";\s*SQLState:\s*([0-9A-Z]{5})\s*$")
 
 
@@ -283,6 +292,12 @@ def from_database_error(message: str, aws_code: str = "DatabaseErrorException") 
     text = text.removeprefix("ERROR: ")
     if sqlstate is None:
         return OperationalError(f"the database connection was lost: {text}", aws_code=aws_code, outcome=UNKNOWN)
+    if sqlstate == "28P01" and _LOGIN_REFUSED_RE.search(text):
+        return LoginRefused(
+            f"{text} (the password of the secret's role no longer matches the secret: set it back from the secret)",
+            sqlstate=sqlstate,
+            aws_code=aws_code,
+        )
     return error_class(sqlstate)(text, sqlstate=sqlstate, aws_code=aws_code, outcome=REJECTED)
 
 

@@ -2,11 +2,13 @@ import os
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import DEFAULT_DB_ALIAS, transaction
 
+from tenants.management.writing import WritingCommand
 
-class Command(BaseCommand):
+
+class Command(WritingCommand):
     help = (
         "Create or update a staff superuser for the Django admin (trusted path). The password comes from "
         "$DEMO_ADMIN_PASSWORD (never on the command line, so never in the process list), or is generated with "

@@ -3,15 +3,16 @@ member of a tenant, creating the tenant (given --tenant-name) and the user when 
 no password: tenant apps authenticate with API tokens (`issue_token`) or the identity provider's JWTs."""
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 
 from tenants.context import trusted_scope
+from tenants.management.writing import WritingCommand
 from tenants.models import Membership, Role, Tenant
 from tenants.validators import is_valid_tenant_id
 
 
-class Command(BaseCommand):
+class Command(WritingCommand):
     help = "Make a user a member of a tenant (creating the tenant and the user when missing)."
 
     def add_arguments(self, parser):

@@ -1,9 +1,10 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from tenants.management.writing import WritingCommand
 from tenants.models import ApiToken, Membership
 
 
-class Command(BaseCommand):
+class Command(WritingCommand):
     help = "Issue an API token for a tenant app (user must be a member of the tenant). The token is shown once."
 
     def add_arguments(self, parser):

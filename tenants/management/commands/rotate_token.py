@@ -3,14 +3,15 @@ name (shown once), and the old one expiring after the grace period, so that a cl
 
 import datetime
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from tenants.management.writing import WritingCommand
 from tenants.models import ApiToken
 
 
-class Command(BaseCommand):
+class Command(WritingCommand):
     help = "Replace an API token: issue its successor (printed once) and let the old one expire after a grace period."
 
     def add_arguments(self, parser):
