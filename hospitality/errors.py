@@ -6,6 +6,7 @@ import re
 
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, DataError, IntegrityError, OperationalError
+from django.db.transaction import TransactionManagementError
 from django.http import Http404
 from django.views.debug import SafeExceptionReporterFilter
 from rest_framework import exceptions, status
@@ -13,9 +14,9 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from dataapi_backend.dbapi import RowTooLarge
+from dataapi_backend.dbapi import REJECTED, RowTooLarge
 from tenants.exceptions import DATABASE_UNAVAILABLE, error_body, login_refused, outcome_of
-from tenants.signals import database_login_refused
+from tenants.signals import database_login_refused, unit_of_work_lost
 
 log = logging.getLogger("hospitality.api")
 
@@ -64,6 +65,17 @@ def exception_handler(exc, context):
                 retryable=False,
             ),
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    if isinstance(exc, TransactionManagementError):
+        # The request's transaction cannot go on (closing its connection was refused inside it; a query after an
+        # error caught without a savepoint): the unit of work rolls it back, so nothing of it is saved.
+        log.error("the unit of work on %s cannot go on: %s", context["request"].path, exc)
+        unit_of_work_lost.send(sender=exception_handler, alias=None, surface="tenant-api", outcome=REJECTED)
+        set_rollback()
+        return Response(
+            error_body(DATABASE_UNAVAILABLE, "database_unavailable", retryable=True),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "2"},
         )
     if isinstance(exc, OperationalError):
         # Throttling or a resuming database past the retry budget, an expired Data API transaction, an unreachable

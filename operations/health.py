@@ -66,8 +66,10 @@ def _rls(using: str) -> dict:
     from tenants import rls
 
     findings = rls.audit(using)
-    failed = rls.failures(findings)
+    failed = [f for f in rls.failures(findings) if f.code not in rls.PINNED_AT_ENTRY]
     report = {"ok": not failed, "findings": len(failed), "tables": len(rls.tenant_tables())}
+    if pinned := [f.message for f in findings if f.code in rls.PINNED_AT_ENTRY]:
+        report["pinned_at_entry"] = pinned  # e.g. a role-level setting the app role gave itself: repair it
     if transitional := [f.message for f in findings if f.transitional]:
         report["transitional"] = transitional  # the seed app's window: named with its end date, failing nothing
     return report
@@ -123,7 +125,7 @@ def _report() -> tuple[dict, int]:
         except DatabaseError as exc:
             body["status"] = "degraded"
             body["checks_error"] = type(exc).__name__
-        if not body.get("migrations", {}).get("applied", True):
+        if not body.get("migrations", {}).get("applied", True) or body.get("rls", {}).get("pinned_at_entry"):
             body["status"] = "degraded"
     isolation_broken = not body.get("rls", {}).get("ok", True)
     if isolation_broken:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -19,8 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @contextlib.contextmanager
-def gunicorn(log: Path, **env: str) -> Iterator[tuple[str, int]]:
-    """(base URL, port) of a running gunicorn, DEBUG off, plain http; `env` overrides (GUNICORN_*, DJANGO_*)."""
+def gunicorn(log: Path, *, probe: bool = True, **env: str) -> Iterator[tuple[str, int]]:
+    """(base URL, port) of a running gunicorn, DEBUG off, plain http; `env` overrides (GUNICORN_*, DJANGO_*).
+    probe=False: ready once the port accepts connections, so no worker has served a request yet."""
     port = free_port()
     server_env = {
         **os.environ,
@@ -42,7 +44,10 @@ def gunicorn(log: Path, **env: str) -> Iterator[tuple[str, int]]:
         deadline = time.monotonic() + 30
         while True:
             try:
-                urllib.request.urlopen(base + "/health", timeout=2).close()
+                if probe:
+                    urllib.request.urlopen(base + "/health", timeout=2).close()
+                else:
+                    socket.create_connection(("127.0.0.1", port), timeout=2).close()
                 break
             except (urllib.error.URLError, ConnectionError):
                 assert proc.poll() is None and time.monotonic() < deadline, f"gunicorn did not start (log: {log})"

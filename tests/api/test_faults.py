@@ -318,3 +318,65 @@ def test_a_lost_database_connection_is_a_retryable_503_never_a_500(cause, status
     response = exception_handler(caught.value, {"request": request, "view": None})
     assert (response.status_code, response.data["code"]) == (status, code)
     assert response.data["extra"] == {"retryable": True}
+
+
+# -- the unit of work loses its transaction under the view --------------------------------------------------------
+@pytest.fixture
+def after_entity_saved():
+    """Runs `fn(entity)` right after an Entity is saved, inside the request's transaction: how code the project did
+    not write (a signal receiver, a library) can end or replace the transaction under a view that then answers."""
+    from django.db.models.signals import post_save
+
+    installed = []
+
+    def install(fn):
+        def receiver(sender, instance, **kwargs):
+            fn(instance)
+
+        post_save.connect(receiver, sender=Entity, weak=False)
+        installed.append(receiver)
+
+    yield install
+    for receiver in installed:
+        post_save.disconnect(receiver, sender=Entity)
+
+
+def test_a_connection_closed_under_the_unit_of_work_is_never_a_success(api, world, after_entity_saved):
+    """Over the Data API the close is refused where it happens; over psycopg Django closes it and marks the block for
+    rollback, and the unit finds its transaction gone at its end. Either way: 503, retryable, nothing saved."""
+    from django.db import connections
+
+    from operations import telemetry
+
+    after_entity_saved(lambda entity: connections[TENANT_ALIAS].close())
+    lost_before = telemetry.requests.units_lost
+    response = post_venue(api, world, "Closed Under The View")
+    assert response.status_code == 503, response.content
+    assert response.json()["code"] == "database_unavailable" and response.json()["extra"]["retryable"] is True
+    assert entity_count("Closed Under The View") == 0
+    assert telemetry.requests.units_lost == lost_before + 1  # logged and counted (an alarm watches it)
+    # the process serves its next request
+    assert api.get("/api/entities/", **world.auth("ann", A)).status_code == 200
+
+
+@data_api
+def test_a_transaction_replaced_under_the_unit_of_work_is_502(api, world, after_entity_saved):
+    """A driver-level commit inside the view (the transaction ends, the next statement begins another): what ran
+    before it is saved, what ran after is not, so the outcome is unknown and the client is told so."""
+    from django.db import connections
+
+    from operations import telemetry
+
+    def commit_underneath(entity):
+        connections[TENANT_ALIAS].connection.commit()
+        Entity.objects.filter(pk=entity.pk).exists()  # the next statement, in a transaction of its own
+
+    after_entity_saved(commit_underneath)
+    lost_before = telemetry.requests.units_lost
+    response = post_venue(api, world, "Replaced Under The View")
+    assert response.status_code == 502, response.content
+    assert response.json()["code"] == "commit_outcome_unknown"
+    assert telemetry.requests.units_lost == lost_before + 1
+    with trusted_scope():
+        Entity.objects.filter(tenant_id=A, name="Replaced Under The View").delete()
+    assert api.get("/api/entities/", **world.auth("ann", A)).status_code == 200

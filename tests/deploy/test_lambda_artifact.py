@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -563,6 +564,136 @@ def test_snapstart_hooks_make_a_restored_snapshot_safe(
     assert out["first"]["statusCode"] == 200 and body_of(out["first"])["count"] == 1
     assert out["fresh_client"]
     assert out["second"]["statusCode"] == 200 and out["calls_first"] == out["calls_second"]
+
+
+# -- cold starts whose first request is a write ------------------------------------------------------------------
+COLD_RUNNER = """
+import json, os, sys
+task_root, runtime_dir, events_file, out_file = sys.argv[1:5]
+sys.path.insert(0, task_root)
+sys.path.insert(0, runtime_dir)
+from hospitality import lambda_handler  # the init phase
+if os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"] == "snap-start":
+    import snapshot_restore_py as runtime
+    for hook in runtime.before:  # the snapshot is taken ...
+        hook()
+    for hook in runtime.after:  # ... and restored in an execution environment of its own
+        hook()
+events = json.load(open(events_file))
+json.dump([getattr(lambda_handler, sys.argv[5])(event, None) for event in events], open(out_file, "w"))
+"""
+
+
+def cold_invoke(task_root: Path, tmp_path: Path, env: dict, init: str, events: list, entry: str = "handler") -> list:
+    """A new execution environment initialised as `init` says, whose first invocation is events[0]."""
+    runtime_dir = tmp_path / "runtime"
+    runtime_dir.mkdir(exist_ok=True)
+    (runtime_dir / "snapshot_restore_py.py").write_text(SNAPSHOT_RUNTIME)
+    runner, events_file, out_file = tmp_path / "cold.py", tmp_path / "events.json", tmp_path / "out.json"
+    runner.write_text(COLD_RUNNER)
+    events_file.write_text(json.dumps(events))
+    result = subprocess.run(
+        [
+            LAMBDA_PYTHON,
+            "-I",
+            "-S",
+            str(runner),
+            str(task_root),
+            str(runtime_dir),
+            str(events_file),
+            str(out_file),
+            entry,
+        ],
+        env={**env, "LAMBDA_TASK_ROOT": str(task_root), "AWS_LAMBDA_INITIALIZATION_TYPE": init},
+        cwd=task_root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    return json.loads(out_file.read_text())
+
+
+def _write_case(case: str, token: str) -> tuple[dict, Callable[[], bool], int]:
+    auth = {"authorization": f"Token {token}"}
+    name = f"Cold {case} {secrets.token_hex(4)}"
+    with trusted_scope():
+        target = Entity.objects.create(tenant_id=TENANT, entity_type="venue", name=name, created_by="fixture")
+    if case == "post":
+        event = http_event("POST", "/api/entities/", auth, {"entity_type": "venue", "name": name + " new"})
+        return event, lambda: Entity.objects.filter(name=name + " new").count() == 1, 201
+    if case == "post-idempotent":
+        headers = {**auth, "idempotency-key": f"cold-{secrets.token_hex(8)}"}
+        event = http_event("POST", "/api/entities/", headers, {"entity_type": "venue", "name": name + " new"})
+        return event, lambda: Entity.objects.filter(name=name + " new").count() == 1, 201
+    path = f"/api/entities/{target.pk}/"
+    if case == "patch":
+        event = http_event("PATCH", path, auth, {"name": name + " renamed"})
+        return event, lambda: Entity.objects.get(pk=target.pk).name == name + " renamed", 200
+    return http_event("DELETE", path, auth), lambda: not Entity.objects.filter(pk=target.pk).exists(), 204
+
+
+@pytest.mark.parametrize("init", ["on-demand", "snap-start", "provisioned-concurrency"])
+@pytest.mark.parametrize("case", ["post", "post-idempotent", "patch", "delete"])
+def test_a_cold_tenant_function_keeps_its_first_write(
+    task_root, function_env, tenant_data, installed_context_key, tmp_path, django_db_blocker, init, case
+):
+    """SnapStart off (on demand, or a `$LATEST` invoke), a restored snapshot, provisioned concurrency: the first
+    invocation of the environment is the write, answered 2xx only when it is in the database (checked here, through
+    this process's own connection), and the same environment then serves a read."""
+    handler, env = function_env("TenantApiFunction")
+    with django_db_blocker.unblock():
+        event, saved, expected = _write_case(case, tenant_data["token"])
+    read = http_event("GET", "/api/entities/", {"authorization": f"Token {tenant_data['token']}"})
+    written, then = cold_invoke(task_root, tmp_path, env, init, [event, read])
+    assert written["statusCode"] == expected, written
+    with django_db_blocker.unblock(), trusted_scope():
+        assert saved(), f"{case} answered {expected} but is not in the database"
+    assert then["statusCode"] == 200, then
+
+
+def test_a_cold_management_function_keeps_its_first_write(
+    task_root, function_env, tenant_data, tmp_path, django_db_blocker
+):
+    """add_member and issue_token, each the first event of a new environment: exit status 0 means saved, and the
+    token printed is one the tenant function accepts."""
+    handler, env = function_env("ManagementFunction")
+    user = f"cold-lambda-{secrets.token_hex(3)}"
+    (tmp_path / "add").mkdir()
+    [added] = cold_invoke(
+        task_root,
+        tmp_path / "add",
+        env,
+        "on-demand",
+        [{"manage": ["add_member", "--tenant", TENANT, "--user", user, "--role", "viewer"]}],
+        entry="manage",
+    )
+    assert added["exit_status"] == 0, added
+    with django_db_blocker.unblock(), trusted_scope():
+        assert Membership.objects.filter(tenant_id=TENANT, user__username=user, role="viewer").exists()
+    (tmp_path / "issue").mkdir()
+    [issued] = cold_invoke(
+        task_root,
+        tmp_path / "issue",
+        env,
+        "on-demand",
+        [{"manage": ["issue_token", "--tenant", TENANT, "--user", user]}],
+        entry="manage",
+    )
+    assert issued["exit_status"] == 0, issued
+    token = issued["output"].strip()
+    (tmp_path / "use").mkdir()
+    tenant_handler, tenant_env = function_env("TenantApiFunction")
+    [listed] = cold_invoke(
+        task_root,
+        tmp_path / "use",
+        tenant_env,
+        "on-demand",
+        [http_event("GET", "/api/entities/", {"authorization": f"Token {token}"})],
+    )
+    assert listed["statusCode"] == 200, listed
+    with django_db_blocker.unblock(), trusted_scope():
+        get_user_model().objects.filter(username=user).delete()
 
 
 # -- a first deployment: an empty cluster holding only its master secret --------------------------------------------

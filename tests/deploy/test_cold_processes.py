@@ -1,0 +1,210 @@
+"""A fresh process whose first request is a write keeps it: committed when answered 2xx, checked here through
+another connection, and the same process then serves a read. Once-per-process work (the server's version, its time
+zone) happens in a fresh process only, so each case below is a new process: a `manage.py`-style process (Django set
+up from hospitality.settings, its test client), a new gunicorn worker and one recycled after `max_requests`, on
+both transports of the tenant path and of the trusted path. The Lambda artifact's cold starts are in
+test_lambda_artifact.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from bookings.models import Entity
+from tenants.context import trusted_scope
+from tenants.models import ApiToken, IdempotencyKey, Membership, Tenant
+from tests.gunicorn_server import gunicorn
+
+ROOT = Path(__file__).resolve().parents[2]
+TENANT = "tenant-cold-001"
+TRANSPORTS = {"data-api": {"USE_DATA_API": "true"}, "pg": {"USE_DATA_API": "false"}}
+
+
+def _cleanup():
+    with trusted_scope():
+        IdempotencyKey.objects.filter(tenant_id=TENANT).delete()
+        Entity.objects.filter(tenant_id=TENANT).delete()
+        Tenant.objects.filter(id=TENANT).delete()
+        get_user_model().objects.filter(username__startswith="cold-").delete()
+
+
+@pytest.fixture(scope="module")
+def cold(django_db_setup, django_db_blocker):
+    """A tenant with an owner and an API token, and a staff superuser with a session, made by this process."""
+    with django_db_blocker.unblock():
+        _cleanup()
+        with trusted_scope():
+            user = get_user_model().objects.create_user("cold-owner", password=secrets.token_urlsafe(16))
+            tenant = Tenant.objects.create(id=TENANT, name="Cold Start Hotels")
+            Membership.objects.create(user=user, tenant=tenant, role="owner")
+            _, token = ApiToken.issue(tenant=tenant, user=user, name="cold test")
+            root = get_user_model().objects.create_superuser("cold-root", password=secrets.token_urlsafe(16))
+            staff = Client()
+            staff.force_login(root)
+        yield {"token": token, "session": staff.cookies["sessionid"].value, "tenant": tenant}
+        _cleanup()
+
+
+@pytest.fixture
+def db(django_db_blocker):
+    with django_db_blocker.unblock(), trusted_scope():
+        yield
+
+
+def entity(name: str) -> Entity:
+    return Entity.objects.create(tenant_id=TENANT, entity_type="hotel", name=name, created_by="cold-fixture")
+
+
+def tenant_case(case: str, token: str) -> tuple[dict, callable]:
+    """(the request, a check of the database afterwards) for one of the tenant API's writes."""
+    auth = {"Authorization": f"Token {token}"}
+    name = f"cold {case} {secrets.token_hex(4)}"
+    if case == "post":
+        request = {"method": "POST", "path": "/api/entities/", "data": {"entity_type": "hotel", "name": name}}
+        return {**request, "headers": auth}, lambda: Entity.objects.filter(name=name).count() == 1
+    if case == "post-idempotent":
+        key = f"cold-{secrets.token_hex(8)}"
+        request = {"method": "POST", "path": "/api/entities/", "data": {"entity_type": "hotel", "name": name}}
+        return (
+            {**request, "headers": {**auth, "Idempotency-Key": key}},
+            lambda: (
+                Entity.objects.filter(name=name).count() == 1
+                and IdempotencyKey.objects.filter(tenant_id=TENANT).exists()
+            ),
+        )
+    target = entity(name)
+    path = f"/api/entities/{target.pk}/"
+    if case == "patch":
+        request = {"method": "PATCH", "path": path, "data": {"name": name + " renamed"}, "headers": auth}
+        return request, lambda: Entity.objects.get(pk=target.pk).name == name + " renamed"
+    assert case == "delete"
+    return {"method": "DELETE", "path": path, "headers": auth}, lambda: not Entity.objects.filter(pk=target.pk).exists()
+
+
+TENANT_CASES = ["post", "post-idempotent", "patch", "delete"]
+EXPECTED = {"post": 201, "post-idempotent": 201, "patch": 200, "delete": 204}
+
+
+def read_of(token: str) -> dict:
+    return {"method": "GET", "path": "/api/entities/", "headers": {"Authorization": f"Token {token}"}}
+
+
+def fresh_process(tmp_path: Path, requests: list[dict], env: dict, session: str | None = None) -> list[dict]:
+    spec = tmp_path / f"spec-{secrets.token_hex(4)}.json"
+    spec.write_text(json.dumps({"requests": requests, "session": session}))
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.cold_process", str(spec)],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "hospitality.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("case", TENANT_CASES)
+def test_a_fresh_process_keeps_its_first_tenant_write(cold, db, tmp_path, transport, case):
+    request, saved = tenant_case(case, cold["token"])
+    first, then = fresh_process(tmp_path, [request, read_of(cold["token"])], TRANSPORTS[transport])
+    assert first["status"] == EXPECTED[case], first
+    assert saved(), f"{case} answered {first['status']} but is not in the database"
+    assert then["status"] == 200, then
+
+
+# the trusted path: psycopg as hospitality_admin (DATABASE_URL), or the Data API as the staff function runs it
+TRUSTED = {"pg": {}, "data-api": {"DATABASE_URL": ""}}
+
+
+@pytest.mark.parametrize("transport", TRUSTED)
+def test_a_fresh_process_keeps_its_first_admin_add(cold, db, tmp_path, transport):
+    name = f"cold admin add {secrets.token_hex(4)}"
+    add = {
+        "method": "POST",
+        "path": f"/admin/bookings/entity/add/?tenant={TENANT}",
+        "form": {"entity_type": "hotel", "name": name, "metadata": "{}", "is_active": "on"},
+    }
+    first, then = fresh_process(
+        tmp_path, [add, {"method": "GET", "path": "/admin/bookings/entity/"}], TRUSTED[transport], cold["session"]
+    )
+    assert first["status"] == 302, first["body"]
+    assert Entity.objects.filter(name=name, tenant_id=TENANT).count() == 1
+    assert then["status"] == 200
+
+
+@pytest.mark.parametrize("transport", TRUSTED)
+def test_a_fresh_process_keeps_its_first_admin_delete(cold, db, tmp_path, transport):
+    target = entity(f"cold admin delete {secrets.token_hex(4)}")
+    delete = {"method": "POST", "path": f"/admin/bookings/entity/{target.pk}/delete/", "form": {"post": "yes"}}
+    first, then = fresh_process(
+        tmp_path, [delete, {"method": "GET", "path": "/admin/bookings/entity/"}], TRUSTED[transport], cold["session"]
+    )
+    assert first["status"] == 302, first["body"]
+    assert not Entity.objects.filter(pk=target.pk).exists()
+    assert then["status"] == 200
+
+
+def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "hospitality.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("transport", TRUSTED)
+def test_writing_commands_in_fresh_processes_keep_what_they_print(cold, db, transport):
+    user = f"cold-member-{secrets.token_hex(3)}"
+    added = manage("add_member", "--tenant", TENANT, "--user", user, "--role", "manager", env=TRUSTED[transport])
+    assert added.returncode == 0, added.stderr
+    assert Membership.objects.filter(tenant_id=TENANT, user__username=user, role="manager").exists()
+    issued = manage("issue_token", "--tenant", TENANT, "--user", user, env=TRUSTED[transport])
+    assert issued.returncode == 0, issued.stderr
+    token = issued.stdout.strip()
+    # the token printed is one the tenant API accepts: it was committed before it was shown
+    [answer] = fresh_process(Path(os.environ.get("TMPDIR", "/tmp")), [read_of(token)], TRANSPORTS["data-api"])
+    assert answer["status"] == 200, answer
+
+
+def _send(base: str, request: dict) -> int:
+    body = json.dumps(request["data"]).encode() if request.get("data") is not None else None
+    headers = {**request.get("headers", {}), **({"Content-Type": "application/json"} if body else {})}
+    req = urllib.request.Request(base + request["path"], data=body, method=request["method"], headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_new_and_recycled_gunicorn_workers_keep_their_first_write(cold, db, tmp_path, transport):
+    """One worker that recycles after every two requests (max_requests): each case is the first request of a new
+    worker (the first, then each one after a recycle), followed by a read that worker serves."""
+    log = tmp_path / "gunicorn.log"
+    env = {"GUNICORN_WORKERS": "1", "GUNICORN_THREADS": "1", "GUNICORN_MAX_REQUESTS": "2", **TRANSPORTS[transport]}
+    with gunicorn(log, probe=False, **env) as (base, _):
+        for case in TENANT_CASES:
+            request, saved = tenant_case(case, cold["token"])
+            assert _send(base, request) == EXPECTED[case], log.read_text()[-3000:]
+            assert saved(), f"{case} answered {EXPECTED[case]} but is not in the database"
+            assert _send(base, read_of(cold["token"])) == 200
+    output = log.read_text()
+    assert len(re.findall(r"Booting worker with pid", output)) >= len(TENANT_CASES), output[-3000:]
+    assert len(re.findall(r"Autorestarting worker after current request", output)) >= len(TENANT_CASES) - 1
