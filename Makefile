@@ -80,6 +80,7 @@ bench: $(STAMP)
 	@$(PY) -m benchmarks.session_pin_bench
 	@$(PY) -m benchmarks.transport_bench
 	@$(PY) -m benchmarks.gunicorn_bench
+	@$(PY) -m benchmarks.durability_bench
 	@$(PY) manage.py benchmark --latency-ms 20 --iterations 60 --profile 25
 	@$(PY) -m infrastructure.package
 	@$(PY) -m benchmarks.cold_start
