@@ -3,11 +3,13 @@
 (the admin authenticates staff sessions only)."""
 
 import functools
+import logging
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import BadRequest
-from django.db import DatabaseError, DataError
+from django.db import DatabaseError, DataError, InterfaceError, OperationalError
+from django.db.transaction import TransactionManagementError
 from django.http import HttpResponse
 
 from dataapi_backend.dbapi import UNKNOWN
@@ -16,6 +18,7 @@ from tenants.context import trusted_scope
 from tenants.exceptions import outcome_of
 from tenants.unit_of_work import UnitOfWork
 
+log = logging.getLogger("hospitality.admin")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 NOT_SAVED = "The database is temporarily unavailable; nothing was saved. Go back and submit the form again."
 MAYBE_SAVED = "The database did not confirm the change: it may or may not have been saved. Check before repeating it."
@@ -28,20 +31,29 @@ def unit_of_work(view, request, *args, **kwargs):
     unit.begin()
     try:
         response = view(request, *args, **kwargs)
+    except (TransactionManagementError, InterfaceError, OperationalError) as exc:
+        # the connection closed under the write (or its close was refused), the database unavailable: the unit
+        # rolls back, nothing of it is saved
+        unit.finish(False)
+        log.error("admin write on %s failed in the database: %s", request.path, exc)
+        return _failed(unknown=False)
     except BaseException:
         unit.finish(False)
         raise
     try:
         unit.finish(response.status_code < 400)
     except DatabaseError as exc:
-        unknown = outcome_of(exc) == UNKNOWN
-        failed = HttpResponse(
-            MAYBE_SAVED if unknown else NOT_SAVED, status=502 if unknown else 503, content_type="text/plain"
-        )
-        if not unknown:
-            failed["Retry-After"] = "2"
-        return failed
+        return _failed(unknown=outcome_of(exc) == UNKNOWN)
     return response
+
+
+def _failed(unknown: bool) -> HttpResponse:
+    failed = HttpResponse(
+        MAYBE_SAVED if unknown else NOT_SAVED, status=502 if unknown else 503, content_type="text/plain"
+    )
+    if not unknown:
+        failed["Retry-After"] = "2"
+    return failed
 
 
 class HospitalityAdminSite(admin.AdminSite):

@@ -5,7 +5,7 @@ import logging
 import re
 
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError, DataError, IntegrityError, OperationalError
+from django.db import DatabaseError, DataError, IntegrityError, InterfaceError, OperationalError
 from django.db.transaction import TransactionManagementError
 from django.http import Http404
 from django.views.debug import SafeExceptionReporterFilter
@@ -66,9 +66,9 @@ def exception_handler(exc, context):
             ),
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
-    if isinstance(exc, TransactionManagementError):
-        # The request's transaction cannot go on (closing its connection was refused inside it; a query after an
-        # error caught without a savepoint): the unit of work rolls it back, so nothing of it is saved.
+    if isinstance(exc, (TransactionManagementError, InterfaceError)):
+        # The request's transaction cannot go on (its connection closed under it, or the close refused; a query
+        # after an error caught without a savepoint): the unit of work rolls it back, so nothing of it is saved.
         log.error("the unit of work on %s cannot go on: %s", context["request"].path, exc)
         unit_of_work_lost.send(sender=exception_handler, alias=None, surface="tenant-api", outcome=REJECTED)
         set_rollback()

@@ -171,7 +171,7 @@ def tenant_block(context: TenantContext, using: str | None = None):
     from .unit_of_work import UnitOfWork
 
     alias = using or alias_for(context.tenant_id)
-    unit = UnitOfWork(alias, "tenant-block")
+    unit = UnitOfWork(alias, "tenant-block", outermost=True)
     with _working(scope=TENANT_SCOPE, unit=_Block(alias), block=context):
         unit.begin()
         try:

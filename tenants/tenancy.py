@@ -103,8 +103,9 @@ class Tenancy:
     def _begin(self) -> None:
         if self.context is None:
             raise TenantContextMissing()  # fail closed: no tenant, no query
-        self._unit = UnitOfWork(self.alias, "tenant-api")
-        self._unit.begin()
+        unit = UnitOfWork(self.alias, "tenant-api", outermost=True)
+        unit.begin()  # refused inside another unit: the one already open stays the one finished
+        self._unit = unit
 
     def _enter(self, run, cursor, time_zone: str | None) -> None:
         context = self.context

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from django.db import DatabaseError, connections, transaction
+from django.db.transaction import TransactionManagementError
 
 from dataapi_backend.dbapi import REJECTED, UNKNOWN
 
@@ -30,9 +31,12 @@ class UnitOfWorkLost(DatabaseError):
 
 
 class UnitOfWork:
-    def __init__(self, alias: str, surface: str):
+    def __init__(self, alias: str, surface: str, *, outermost: bool = False):
         self.alias = alias
         self.surface = surface  # who runs it, for the log and the metric: "tenant-api", "admin", "command", ...
+        # a unit that must begin the transaction itself (a tenant's: entered by its first statement, committed by
+        # it); otherwise, begun inside an atomic block (a test's, a caller's), the block's owner commits
+        self.outermost = outermost
         self._atomic: transaction.Atomic | None = None
         self._driver: object = None
         self._begun: int | None = None
@@ -43,6 +47,13 @@ class UnitOfWork:
 
     def begin(self) -> None:
         connection = connections[self.alias]
+        if self.outermost and connection.in_atomic_block:
+            # whatever opened that block (code running under the connection's execute wrappers while it opened,
+            # say) would end the transaction this unit is about to answer for: nothing it commits could be proven
+            raise TransactionManagementError(
+                f"a {self.surface} unit of work must begin its own transaction on {self.alias!r}, which is already "
+                "inside an atomic block"
+            )
         self._atomic = transaction.atomic(using=self.alias)
         self._atomic.__enter__()  # connects first (once-per-process questions are asked there, outside the unit)
         self._driver = connection.connection

@@ -258,3 +258,29 @@ def test_the_trusted_path_runs_over_the_configured_transport(settings):
 
     expected = "django.db.backends.postgresql" if os.environ.get("DATABASE_URL") else "dataapi_backend"
     assert settings.DATABASES["default"]["ENGINE"] == expected
+
+
+def test_a_connection_closed_under_a_staff_write_is_never_a_success(world):
+    """However it happens (here a receiver closes the trusted connection right after the save), the staff member is
+    told nothing was saved (503), nothing was, and the next page is served."""
+    from django.db import connections
+    from django.db.models.signals import post_save
+
+    from tenants.aliases import TRUSTED_ALIAS
+
+    def close(sender, instance, **kwargs):
+        connections[TRUSTED_ALIAS].close()
+
+    post_save.connect(close, sender=Entity, weak=False)
+    root = world.client("root")
+    try:
+        answer = root.post(
+            url("entity", "add") + f"?tenant={T1}",
+            {"entity_type": "hotel", "name": "Closed Under The Admin", "metadata": "{}", "is_active": "on"},
+        )
+    finally:
+        post_save.disconnect(close, sender=Entity)
+    assert answer.status_code == 503 and b"nothing was saved" in answer.content
+    with trusted_scope():
+        assert not Entity.objects.filter(name="Closed Under The Admin").exists()
+    assert root.get(url("entity")).status_code == 200

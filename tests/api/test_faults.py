@@ -380,3 +380,40 @@ def test_a_transaction_replaced_under_the_unit_of_work_is_502(api, world, after_
     with trusted_scope():
         Entity.objects.filter(tenant_id=A, name="Replaced Under The View").delete()
     assert api.get("/api/entities/", **world.auth("ann", A)).status_code == 200
+
+
+@data_api
+def test_a_failure_to_ask_the_once_per_process_questions_is_that_requests_error(api, world, faults):
+    """A fresh process asks the server's version and time zone as its connection opens; when that call fails the
+    request that needed it gets 503 with its outcome (nothing was sent into a transaction), and the next request,
+    the database answering again, is served: the process is not left with a closed connection."""
+    from django.db import connections
+
+    from dataapi_backend.dbapi import connection as driver
+
+    connections[TENANT_ALIAS].close()
+    driver._server_facts.clear()  # as in a process that never asked
+    faults(rules=[{"operation": "ExecuteStatement", "error": "ThrottlingException", "count": 100}])
+    response = post_venue(api, world, "Asked Once Failed")
+    assert response.status_code == 503, response.content
+    assert response.json()["code"] == "database_unavailable"
+    tenant_emulator().clear_faults()
+    assert entity_count("Asked Once Failed") == 0
+    assert post_venue(api, world, "Asked Once Answered").status_code == 201
+    assert entity_count("Asked Once Answered") == 1
+    with trusted_scope():
+        Entity.objects.filter(tenant_id=A, name="Asked Once Answered").delete()
+
+
+def test_a_tenant_unit_of_work_never_begins_inside_another_block(world, db_access):
+    """Code that opened an atomic block on the tenant alias (whatever ran under the connection's wrappers) would own
+    the transaction a tenant unit answers for: the unit refuses to begin rather than commit nothing."""
+    from django.db import transaction
+    from django.db.transaction import TransactionManagementError
+
+    from tenants.context import TenantContext, tenant_block
+
+    with transaction.atomic(using=TENANT_ALIAS):
+        with pytest.raises(TransactionManagementError, match="must begin its own transaction"):
+            with tenant_block(TenantContext(A, str(world.users["ann"].pk), "owner")):
+                pass
