@@ -103,9 +103,10 @@ class Tenancy:
     def _begin(self) -> None:
         if self.context is None:
             raise TenantContextMissing()  # fail closed: no tenant, no query
-        unit = UnitOfWork(self.alias, "tenant-api", outermost=True)
-        unit.begin()  # refused inside another unit: the one already open stays the one finished
-        self._unit = unit
+        # the unit is this request's before it begins: a savepoint its atomic() sends (inside a block the view
+        # opened) passes the execute wrapper as the unit's own statement
+        self._unit = UnitOfWork(self.alias, "tenant-api", ends_transaction=True)
+        self._unit.begin()
 
     def _enter(self, run, cursor, time_zone: str | None) -> None:
         context = self.context

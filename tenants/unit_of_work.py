@@ -31,12 +31,15 @@ class UnitOfWorkLost(DatabaseError):
 
 
 class UnitOfWork:
-    def __init__(self, alias: str, surface: str, *, outermost: bool = False):
+    def __init__(self, alias: str, surface: str, *, outermost: bool = False, ends_transaction: bool = False):
         self.alias = alias
         self.surface = surface  # who runs it, for the log and the metric: "tenant-api", "admin", "command", ...
-        # a unit that must begin the transaction itself (a tenant's: entered by its first statement, committed by
-        # it); otherwise, begun inside an atomic block (a test's, a caller's), the block's owner commits
+        # outermost: refuse to begin inside an atomic block (a tenant_block: its first statement enters the tenant
+        # and its end commits). ends_transaction: may begin inside blocks that close before it (a request's unit
+        # opens with its first query, perhaps inside the view's own atomic()), but its end must end the transaction.
+        # Otherwise, begun inside an atomic block (a test's, a caller's), the block's owner commits.
         self.outermost = outermost
+        self.ends_transaction = ends_transaction
         self._atomic: transaction.Atomic | None = None
         self._driver: object = None
         self._begun: int | None = None
@@ -54,8 +57,9 @@ class UnitOfWork:
                 f"a {self.surface} unit of work must begin its own transaction on {self.alias!r}, which is already "
                 "inside an atomic block"
             )
-        self._atomic = transaction.atomic(using=self.alias)
-        self._atomic.__enter__()  # connects first (once-per-process questions are asked there, outside the unit)
+        atomic = transaction.atomic(using=self.alias)
+        atomic.__enter__()  # connects first (once-per-process questions are asked there, outside the unit)
+        self._atomic = atomic
         self._driver = connection.connection
         # the Data API driver counts the transactions it began (its transactions begin lazily, with a statement)
         self._begun = getattr(self._driver, "transactions_begun", None)
@@ -70,6 +74,15 @@ class UnitOfWork:
         if not success or lost is not None:
             transaction.set_rollback(True, using=self.alias)
         atomic.__exit__(None, None, None)
+        connection = connections[self.alias]
+        if self.ends_transaction and connection.in_atomic_block:
+            # a block opened under the unit and never left (code run while the connection opened, say): the
+            # transaction is still open, nothing was committed. Roll it back, block by block, and say so.
+            while connection.in_atomic_block and connection.atomic_blocks:
+                transaction.set_rollback(True, using=self.alias)
+                connection.atomic_blocks[-1].__exit__(None, None, None)
+            if success:
+                lost = lost or ("an atomic block opened inside it was still open at its end", REJECTED)
         if lost is not None:
             why, outcome = lost
             log.error(

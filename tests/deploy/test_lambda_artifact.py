@@ -741,7 +741,13 @@ def empty_cluster(tmp_path_factory, moto_url):
             secrets={arns[k]: Secret(username=u, password=pw) for k, (u, pw) in logins.items()},
         )
     ).start()
-    yield {"cluster": cluster, "database": "hospitality_first", **arns, "endpoint": emulator.url}
+    yield {
+        "cluster": cluster,
+        "database": "hospitality_first",
+        **arns,
+        "endpoint": emulator.url,
+        "app_dsn": f"postgresql://hospitality_app:{logins['AppSecret'][1]}@127.0.0.1:{pg.port}/hospitality_first",
+    }
     emulator.stop()
     pg.stop()
 
@@ -815,6 +821,48 @@ def test_a_first_deployment_from_an_empty_cluster_through_management_events(
         [form_event("/admin/login/", login_body, cookies)],
     )
     assert logged_in["statusCode"] == 302 and logged_in["headers"]["location"] == "/admin/", logged_in
+
+
+def test_bootstrap_repairs_what_the_app_role_did_to_itself(
+    task_root, template, generated, moto_url, empty_cluster, tmp_path
+):
+    """On the cluster deployed above, whoever holds the app secret changes the app role's password and gives it a
+    role-level synchronous_commit = off: tenant requests are 503 database_unavailable (not 401), rls_verify names
+    the setting; the runbook's one event, bootstrap_database, sets the password back from the secret and resets
+    the role's settings, and the same token is served again."""
+    import psycopg
+
+    from dataapi_emulator.control import EmulatorControl
+
+    env_of = environments(template, Resolver(generated, moto_url, empty_cluster), moto_url, empty_cluster["endpoint"])
+    manage_handler, manage_env = env_of("ManagementFunction")
+    tenant_handler, tenant_env = env_of("TenantApiFunction")
+
+    def manage(step: str, *events: dict) -> list:
+        (tmp_path / step).mkdir()
+        return invoke(task_root, tmp_path / step, manage_handler, manage_env, list(events))
+
+    def list_bookings(step: str) -> dict:
+        (tmp_path / step).mkdir()
+        event = http_event("GET", "/api/bookings/", {"authorization": f"Token {token}"})
+        return invoke(task_root, tmp_path / step, tenant_handler, tenant_env, [event])[0]
+
+    [issued] = manage("issue", {"manage": ["issue_token", "--tenant", FIRST_TENANT, "--user", "first-owner"]})
+    token = issued["output"].strip().splitlines()[-1]
+    with psycopg.connect(empty_cluster["app_dsn"], autocommit=True) as app:
+        app.execute("ALTER ROLE hospitality_app SET synchronous_commit = off")
+        app.execute("ALTER ROLE hospitality_app PASSWORD 'changed-by-whoever-holds-the-secret'")
+    EmulatorControl(empty_cluster["endpoint"]).reset_pools()  # new sessions log in with the secret's password
+
+    refused = list_bookings("refused")
+    assert refused["statusCode"] == 503 and body_of(refused)["code"] == "database_unavailable", refused
+    [verified] = manage("verify", {"manage": ["rls_verify"]})
+    assert verified["exit_status"] == 1 and "synchronous_commit=off" in verified["output"], verified
+
+    [repaired, verified] = manage("repair", {"manage": ["bootstrap_database"]}, {"manage": ["rls_verify"]})
+    assert repaired["exit_status"] == 0 and verified["exit_status"] == 0, (repaired, verified)
+    served = list_bookings("served")
+    assert served["statusCode"] == 200, served
 
 
 IMPORT_ALL = """
