@@ -3,14 +3,16 @@ schema owner and answers `{"exit_status", "output", "seconds"}`, whatever happen
 
 What may run is the operator's toolbox from an empty cluster to a serving deployment (roles, migrations, policies,
 keys, the first staff user, tenants, members, tokens, the seed's adoption), and nothing that becomes arbitrary
-code or a wiped database as the schema owner (`shell`, `dbshell`, `flush`). Arguments are checked: `migrate` only
-moves forwards and `adopt_seed_database --revert` runs only as a dry run unless the event says
-`"allow_backwards": true` (the result then lists what was unapplied), and migrate never fakes or prunes migration
-records.
+code or a wiped database as the schema owner (`shell`, `dbshell`, `flush`). Arguments are parsed by the command's
+own parser with abbreviations off before anything runs, and the guards decide on those parsed options, never on
+the strings (`--rev` would otherwise be `--revert`): `migrate` only moves forwards, and `adopt_seed_database
+--revert` or `--finalize` runs only as a dry run, unless the event says `"allow_backwards": true` (the result then
+lists what was unapplied); migrate never fakes or prunes migration records. `--help` is answered in the result.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import time
@@ -41,14 +43,24 @@ class Refused(Exception):
     """The event asks for something this function does not do; nothing ran."""
 
 
-def backwards_migrations(args: list[str]) -> list[str]:
-    """What `migrate <args>` would unapply, from the migration plan (nothing runs). Refuses the options that write
-    migration records without running them."""
-    from django.core.management import load_command_class
+def parse(name: str, args: list[str]):
+    """`args` as the command itself will read them: its own parser, with abbreviations off (argparse would take
+    `--rev` for `--revert`), so that a guard decides on exactly what the command then runs. Raises CommandError with
+    the parser's message for what the parser refuses (an unknown option, a prefix, a bad value); `--help` prints
+    to the current stdout and raises SystemExit(0)."""
+    from django.core.management import get_commands, load_command_class
+
+    parser = load_command_class(get_commands()[name], name).create_parser("manage", name)
+    parser.allow_abbrev = False
+    return parser.parse_args(args)
+
+
+def backwards_migrations(options) -> list[str]:
+    """What `migrate` with these parsed options would unapply, from the migration plan (nothing runs). Refuses the
+    options that write migration records without running them."""
     from django.db import connections
     from django.db.migrations.executor import MigrationExecutor
 
-    options = load_command_class("django.core", "migrate").create_parser("manage", "migrate").parse_args(args)
     for option, flag in REFUSED_MIGRATE_OPTIONS.items():
         if getattr(options, option, False):
             raise Refused(f"migrate {flag} is not run by the management function (it edits migration records)")
@@ -66,6 +78,33 @@ def backwards_migrations(args: list[str]) -> list[str]:
     return [f"{m.app_label}.{m.name}" for m, backwards in executor.migration_plan(targets) if backwards]
 
 
+def guard(name: str, options, event: dict, result: dict) -> None:
+    """Refuse (nothing runs) what would drop data or cannot be undone unless the event says `allow_backwards`."""
+    allowed = event.get("allow_backwards") is True
+    if name == "migrate":
+        unapplied = backwards_migrations(options)
+        if unapplied and not allowed:
+            raise Refused(
+                f"this migrate would unapply {len(unapplied)} migration(s) and may drop data: "
+                f"{', '.join(unapplied)}; nothing was changed. Send the event again with "
+                '"allow_backwards": true to run it.'
+            )
+        if unapplied:
+            result["unapplied"] = unapplied
+    if name == "adopt_seed_database" and options.revert and not options.dry_run and not allowed:
+        raise Refused(
+            "adopt_seed_database --revert drops this project's tables (users, tenants, tokens) and gives the "
+            'database back to the seed; nothing was changed. Try it with "--dry-run", then send the event '
+            'again with "allow_backwards": true to run it.'
+        )
+    if name == "adopt_seed_database" and options.finalize and not options.dry_run and not allowed:
+        raise Refused(
+            "adopt_seed_database --finalize closes the seed app's window for good and drops the way back (--revert); "
+            'nothing was changed. Try it with "--dry-run", then send the event again with "allow_backwards": true '
+            "to run it."
+        )
+
+
 def run(event) -> dict:
     from django.core.management import call_command
     from django.core.management.base import CommandError
@@ -81,25 +120,15 @@ def run(event) -> dict:
     started = time.monotonic()
     result: dict = {}
     try:
-        if name == "migrate":
-            unapplied = backwards_migrations(args)
-            if unapplied and event.get("allow_backwards") is not True:
-                raise Refused(
-                    f"this migrate would unapply {len(unapplied)} migration(s) and may drop data: "
-                    f"{', '.join(unapplied)}; nothing was changed. Send the event again with "
-                    '"allow_backwards": true to run it.'
-                )
-            if unapplied:
-                result["unapplied"] = unapplied
-        if name == "adopt_seed_database" and "--revert" in args and "--dry-run" not in args:
-            if event.get("allow_backwards") is not True:
-                raise Refused(
-                    "adopt_seed_database --revert drops this project's tables (users, tenants, tokens) and gives the "
-                    'database back to the seed; nothing was changed. Try it with "--dry-run", then send the event '
-                    'again with "allow_backwards": true to run it.'
-                )
-        call_command(name, *args, stdout=out, stderr=err, no_color=True)
-        status = 0
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                options = parse(name, args)
+        except SystemExit as exc:  # --help (or -h): the parser printed it; the command does not run
+            status = exc.code if isinstance(exc.code, int) else 0
+        else:
+            guard(name, options, event, result)
+            call_command(name, *args, stdout=out, stderr=err, no_color=True)
+            status = 0
     except Refused as exc:
         err.write(f"refused: {exc}\n")
         status = 2

@@ -37,9 +37,12 @@ def test_a_forwards_migrate_runs():
 
 
 def test_the_backwards_plan_names_what_would_be_unapplied():
-    unapplied = management_events.backwards_migrations(["bookings", "zero"])
+    def plan(*args):
+        return management_events.backwards_migrations(management_events.parse("migrate", list(args)))
+
+    unapplied = plan("bookings", "zero")
     assert unapplied and all(name.startswith("bookings.") for name in unapplied)
-    assert management_events.backwards_migrations([]) == []
+    assert plan() == []
 
 
 @pytest.mark.parametrize("flag", ["--fake", "--prune", "--run-syncdb"])
@@ -110,3 +113,55 @@ def test_reverting_the_adoption_needs_allow_backwards():
     ):
         answered = run(event)
         assert answered["exit_status"] == 1 and "no adoption to act on" in answered["output"], answered
+
+
+def prefixes(option: str) -> list[str]:
+    """Every abbreviation argparse would accept for a long option: `--r`, `--re`, ... up to the option itself."""
+    return [option[:n] for n in range(3, len(option) + 1)]
+
+
+# Every spelling an operator could type for the guarded modes: each prefix, `--opt=value`, repeated options, and the
+# options of another command. None may run the mode without "allow_backwards"; none may run anything unparsed.
+GUARDED_SPELLINGS = (
+    [["adopt_seed_database", p] for p in prefixes("--revert")]
+    + [["adopt_seed_database", p] for p in prefixes("--finalize")]
+    + [
+        ["adopt_seed_database", "--revert=yes"],
+        ["adopt_seed_database", "--revert", "--revert"],
+        ["adopt_seed_database", "--revert", "--dry"],  # a prefix of --dry-run does not make it a dry run
+        ["adopt_seed_database", "--revert", "--dry-run=no"],
+        ["adopt_seed_database", "--database=default", "--revert"],
+        ["adopt_seed_database", "--fake"],  # another command's option
+        ["migrate", "bookings", "zero", "--fak"],
+        ["migrate", "--fake=1"],
+        ["migrate", "--run-sync"],
+        ["migrate", "--database=default", "bookings", "zero"],
+        ["migrate", "--prune", "--prune"],
+        ["migrate", "bookings", "zero", "--revert"],  # another command's option
+    ]
+)
+
+
+@pytest.mark.parametrize("argv", GUARDED_SPELLINGS, ids=" ".join)
+def test_no_spelling_runs_a_guarded_mode(argv, monkeypatch):
+    """Decided on the command's own parsed options with abbreviations off: a prefix or another command's option is
+    the parser's error, a full spelling meets the guard; in every case nothing ran."""
+    ran = []
+    monkeypatch.setattr("django.core.management.call_command", lambda *a, **k: ran.append(a))
+    before = applied()
+    result = run({"manage": argv})
+    assert result["exit_status"] in (1, 2) and ran == [] and applied() == before, result
+    assert "refused:" in result["output"] or "Error:" in result["output"], result
+
+
+def test_a_dry_run_of_a_guarded_mode_is_let_through():
+    for argv in (["adopt_seed_database", "--revert", "--dry-run"], ["adopt_seed_database", "--dry-run", "--finalize"]):
+        result = run({"manage": argv})
+        assert "refused:" not in result["output"] and "no adoption to act on" in result["output"], result
+
+
+@pytest.mark.parametrize("name", sorted(MANAGEMENT_COMMANDS))
+def test_help_is_answered_in_the_result(name):
+    for flag in ("--help", "-h"):
+        result = run({"manage": [name, flag]})
+        assert result["exit_status"] == 0 and f"usage: manage {name}" in result["output"], result
