@@ -23,6 +23,7 @@ import zipfile
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlencode
 
 import boto3
 import jwt
@@ -649,6 +650,55 @@ def test_a_cold_tenant_function_keeps_its_first_write(
     assert written["statusCode"] == expected, written
     with django_db_blocker.unblock(), trusted_scope():
         assert saved(), f"{case} answered {expected} but is not in the database"
+    assert then["statusCode"] == 200, then
+
+
+@pytest.fixture(scope="module")
+def staff_session(task_root, function_env, tmp_path_factory, django_db_blocker):
+    """A superuser logged in to the staff function through its login form: the session and CSRF cookies."""
+    password = secrets.token_urlsafe(16)
+    with django_db_blocker.unblock():
+        get_user_model().objects.filter(username="cold-staff").delete()
+        get_user_model().objects.create_superuser("cold-staff", password=password)
+    handler, env = function_env("StaffAdminFunction")
+    work = tmp_path_factory.mktemp("staff-login")
+    (page,) = invoke(task_root, work, handler, env, [http_event("GET", "/admin/login/")])
+    cookies = cookie_jar(page)
+    body = f"csrfmiddlewaretoken={cookies['csrftoken']}&username=cold-staff&password={password}&next=/admin/"
+    (work / "post").mkdir()
+    (logged_in,) = invoke(task_root, work / "post", handler, env, [form_event("/admin/login/", body, cookies)])
+    assert logged_in["statusCode"] == 302, logged_in
+    yield {**cookies, **cookie_jar(logged_in)}
+    with django_db_blocker.unblock():
+        get_user_model().objects.filter(username="cold-staff").delete()
+
+
+@pytest.mark.parametrize("init", ["on-demand", "snap-start"])
+@pytest.mark.parametrize("case", ["add", "delete"])
+def test_a_cold_staff_function_keeps_its_first_admin_write(
+    task_root, function_env, tenant_data, staff_session, tmp_path, django_db_blocker, init, case
+):
+    """The staff function's first invocation is an admin Add or Delete (the session made beforehand): redirected
+    (success) only when the change is in the database, and the same environment then serves the list."""
+    handler, env = function_env("StaffAdminFunction")
+    name = f"Cold admin {case} {secrets.token_hex(4)}"
+    csrf = {"csrfmiddlewaretoken": staff_session["csrftoken"]}
+    if case == "add":
+        fields = {**csrf, "entity_type": "venue", "name": name, "metadata": "{}", "is_active": "on"}
+        event = form_event("/admin/bookings/entity/add/", urlencode(fields), staff_session)
+        event["rawQueryString"] = f"tenant={TENANT}"
+    else:
+        with django_db_blocker.unblock(), trusted_scope():
+            target = Entity.objects.create(tenant_id=TENANT, entity_type="venue", name=name, created_by="fixture")
+        event = form_event(
+            f"/admin/bookings/entity/{target.pk}/delete/", urlencode({**csrf, "post": "yes"}), staff_session
+        )
+    listing = http_event("GET", "/admin/bookings/entity/")
+    listing["cookies"] = [f"{k}={v}" for k, v in staff_session.items()]
+    written, then = cold_invoke(task_root, tmp_path, env, init, [event, listing])
+    assert written["statusCode"] == 302, written
+    with django_db_blocker.unblock(), trusted_scope():
+        assert Entity.objects.filter(name=name).exists() is (case == "add")
     assert then["statusCode"] == 200, then
 
 
