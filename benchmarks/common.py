@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -42,3 +43,22 @@ def progress(label: str, i: int, total: int) -> None:
     print(f"\r  {label:<28} [{'#' * done}{'.' * (width - done)}] {i}/{total}", end="", flush=True)
     if i == total:
         print()
+
+
+def start_gunicorn(port: int, log_path: Path, env: dict[str, str]) -> subprocess.Popen:
+    """gunicorn as `make serve` runs it (gunicorn.conf.py, DEBUG off, no access log) on 127.0.0.1:port, its output
+    in log_path; `env` on top of the stack's (GUNICORN_* and the like)."""
+    server_env = {
+        **env,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_SETTINGS_MODULE": "hospitality.settings",
+    }
+    with open(log_path, "wb") as sink:
+        return subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"],
+            cwd=ROOT,
+            env=server_env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )

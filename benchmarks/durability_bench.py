@@ -15,14 +15,13 @@ import json
 import re
 import secrets
 import socket
-import subprocess
 import sys
 import threading
 import time
 
 import psycopg
 
-from .common import ROOT, load_stack_env
+from .common import ROOT, load_stack_env, start_gunicorn
 
 CLIENTS = 8
 WRITES = 600
@@ -58,24 +57,17 @@ def run(transport: str, env: dict[str, str], token: str) -> dict:
     port = free_port()
     prefix = f"durability-{transport}-{secrets.token_hex(4)}-"
     log_path = ROOT / ".local" / f"durability-bench-{transport}.log"
-    server_env = {
-        **env,
-        "USE_DATA_API": "true" if transport == "data-api" else "false",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DJANGO_SETTINGS_MODULE": "hospitality.settings",
-        "GUNICORN_WORKERS": "2",
-        "GUNICORN_THREADS": "4",
-        "GUNICORN_MAX_REQUESTS": str(MAX_REQUESTS),
-    }
-    with open(log_path, "wb") as sink:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"],
-            cwd=ROOT,
-            env=server_env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
+    server = start_gunicorn(
+        port,
+        log_path,
+        {
+            **env,
+            "USE_DATA_API": "true" if transport == "data-api" else "false",
+            "GUNICORN_WORKERS": "2",
+            "GUNICORN_THREADS": "4",
+            "GUNICORN_MAX_REQUESTS": str(MAX_REQUESTS),
+        },
+    )
     outcomes: dict[str, int] = {}
     try:
         deadline = time.monotonic() + 30

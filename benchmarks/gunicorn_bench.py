@@ -13,13 +13,12 @@ import http.client
 import json
 import os
 import re
-import subprocess
 import sys
 import threading
 import time
 from datetime import datetime
 
-from .common import ROOT, load_stack_env
+from .common import ROOT, load_stack_env, start_gunicorn
 
 CLIENTS = 8
 RUN_SECONDS = 90
@@ -57,23 +56,16 @@ def load(port: int, token: str, stop_at: float, done: list[float]) -> None:
 def run(keepalive_requests: int, token: str, env: dict[str, str]) -> tuple[float, float, int]:
     port = free_port()
     log_path = ROOT / ".local" / f"gunicorn-bench-{keepalive_requests}.log"
-    server_env = {
-        **env,
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DJANGO_SETTINGS_MODULE": "hospitality.settings",
-        "GUNICORN_WORKERS": "2",
-        "GUNICORN_MAX_REQUESTS": str(MAX_REQUESTS),
-        "GUNICORN_KEEPALIVE_REQUESTS": str(keepalive_requests),
-    }
-    with open(log_path, "wb") as sink:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"],
-            cwd=ROOT,
-            env=server_env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
+    server = start_gunicorn(
+        port,
+        log_path,
+        {
+            **env,
+            "GUNICORN_WORKERS": "2",
+            "GUNICORN_MAX_REQUESTS": str(MAX_REQUESTS),
+            "GUNICORN_KEEPALIVE_REQUESTS": str(keepalive_requests),
+        },
+    )
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -709,28 +709,17 @@ def test_a_cold_management_function_keeps_its_first_write(
     token printed is one the tenant function accepts."""
     handler, env = function_env("ManagementFunction")
     user = f"cold-lambda-{secrets.token_hex(3)}"
-    (tmp_path / "add").mkdir()
-    [added] = cold_invoke(
-        task_root,
-        tmp_path / "add",
-        env,
-        "on-demand",
-        [{"manage": ["add_member", "--tenant", TENANT, "--user", user, "--role", "viewer"]}],
-        entry="manage",
-    )
-    assert added["exit_status"] == 0, added
+
+    def first_event(step: str, *argv: str) -> dict:
+        (tmp_path / step).mkdir()
+        [result] = cold_invoke(task_root, tmp_path / step, env, "on-demand", [{"manage": list(argv)}], entry="manage")
+        assert result["exit_status"] == 0, result
+        return result
+
+    first_event("add", "add_member", "--tenant", TENANT, "--user", user, "--role", "viewer")
     with django_db_blocker.unblock(), trusted_scope():
         assert Membership.objects.filter(tenant_id=TENANT, user__username=user, role="viewer").exists()
-    (tmp_path / "issue").mkdir()
-    [issued] = cold_invoke(
-        task_root,
-        tmp_path / "issue",
-        env,
-        "on-demand",
-        [{"manage": ["issue_token", "--tenant", TENANT, "--user", user]}],
-        entry="manage",
-    )
-    assert issued["exit_status"] == 0, issued
+    issued = first_event("issue", "issue_token", "--tenant", TENANT, "--user", user)
     token = issued["output"].strip()
     (tmp_path / "use").mkdir()
     tenant_handler, tenant_env = function_env("TenantApiFunction")
