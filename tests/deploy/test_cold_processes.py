@@ -7,6 +7,7 @@ test_lambda_artifact.py."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -25,6 +26,7 @@ from bookings.models import Entity
 from tenants.context import trusted_scope
 from tenants.models import ApiToken, IdempotencyKey, Membership, Tenant
 from tests.gunicorn_server import gunicorn
+from tests.support import side_by_side
 
 ROOT = Path(__file__).resolve().parents[2]
 TENANT = "tenant-cold-001"
@@ -115,11 +117,26 @@ def fresh_process(tmp_path: Path, requests: list[dict], env: dict, session: str 
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.fixture(scope="module")
+def tenant_writes(cold, tmp_path_factory, django_db_blocker):
+    """(transport, case) → (the fresh process's answers: the write, then a read; the check; the expected status)."""
+    cases, launches = {}, {}
+    with django_db_blocker.unblock(), trusted_scope():
+        for transport in TRANSPORTS:
+            for case in TENANT_CASES:
+                request, saved = tenant_case(case, cold["token"])
+                work = tmp_path_factory.mktemp(f"{transport}-{case}")
+                cases[transport, case] = saved
+                launches[transport, case] = functools.partial(
+                    fresh_process, work, [request, read_of(cold["token"])], TRANSPORTS[transport]
+                )
+    return {key: (answers, cases[key]) for key, answers in side_by_side(launches).items()}
+
+
 @pytest.mark.parametrize("transport", TRANSPORTS)
 @pytest.mark.parametrize("case", TENANT_CASES)
-def test_a_fresh_process_keeps_its_first_tenant_write(cold, db, tmp_path, transport, case):
-    request, saved = tenant_case(case, cold["token"])
-    first, then = fresh_process(tmp_path, [request, read_of(cold["token"])], TRANSPORTS[transport])
+def test_a_fresh_process_keeps_its_first_tenant_write(tenant_writes, db, transport, case):
+    (first, then), saved = tenant_writes[transport, case]
     assert first["status"] == EXPECTED[case], first
     assert saved(), f"{case} answered {first['status']} but is not in the database"
     assert then["status"] == 200, then
@@ -129,31 +146,41 @@ def test_a_fresh_process_keeps_its_first_tenant_write(cold, db, tmp_path, transp
 TRUSTED = {"pg": {}, "data-api": {"DATABASE_URL": ""}}
 
 
-@pytest.mark.parametrize("transport", TRUSTED)
-def test_a_fresh_process_keeps_its_first_admin_add(cold, db, tmp_path, transport):
-    name = f"cold admin add {secrets.token_hex(4)}"
-    add = {
-        "method": "POST",
-        "path": f"/admin/bookings/entity/add/?tenant={TENANT}",
-        "form": {"entity_type": "hotel", "name": name, "metadata": "{}", "is_active": "on"},
-    }
-    first, then = fresh_process(
-        tmp_path, [add, {"method": "GET", "path": "/admin/bookings/entity/"}], TRUSTED[transport], cold["session"]
-    )
-    assert first["status"] == 302, first["body"]
-    assert Entity.objects.filter(name=name, tenant_id=TENANT).count() == 1
-    assert then["status"] == 200
+@pytest.fixture(scope="module")
+def admin_writes(cold, tmp_path_factory, django_db_blocker):
+    """(transport, "add" | "delete") → (the fresh process's answers: the write, then the list; the check)."""
+    checks, launches = {}, {}
+    listing = {"method": "GET", "path": "/admin/bookings/entity/"}
+    with django_db_blocker.unblock(), trusted_scope():
+        for transport in TRUSTED:
+            name = f"cold admin add {secrets.token_hex(4)}"
+            add = {
+                "method": "POST",
+                "path": f"/admin/bookings/entity/add/?tenant={TENANT}",
+                "form": {"entity_type": "hotel", "name": name, "metadata": "{}", "is_active": "on"},
+            }
+            checks[transport, "add"] = functools.partial(
+                lambda name: Entity.objects.filter(name=name, tenant_id=TENANT).count() == 1, name
+            )
+            target = entity(f"cold admin delete {secrets.token_hex(4)}")
+            delete = {"method": "POST", "path": f"/admin/bookings/entity/{target.pk}/delete/", "form": {"post": "yes"}}
+            checks[transport, "delete"] = functools.partial(
+                lambda pk: not Entity.objects.filter(pk=pk).exists(), target.pk
+            )
+            for case, request in (("add", add), ("delete", delete)):
+                work = tmp_path_factory.mktemp(f"admin-{transport}-{case}")
+                launches[transport, case] = functools.partial(
+                    fresh_process, work, [request, listing], TRUSTED[transport], cold["session"]
+                )
+    return {key: (answers, checks[key]) for key, answers in side_by_side(launches).items()}
 
 
 @pytest.mark.parametrize("transport", TRUSTED)
-def test_a_fresh_process_keeps_its_first_admin_delete(cold, db, tmp_path, transport):
-    target = entity(f"cold admin delete {secrets.token_hex(4)}")
-    delete = {"method": "POST", "path": f"/admin/bookings/entity/{target.pk}/delete/", "form": {"post": "yes"}}
-    first, then = fresh_process(
-        tmp_path, [delete, {"method": "GET", "path": "/admin/bookings/entity/"}], TRUSTED[transport], cold["session"]
-    )
+@pytest.mark.parametrize("case", ["add", "delete"])
+def test_a_fresh_process_keeps_its_first_admin_write(admin_writes, db, transport, case):
+    (first, then), saved = admin_writes[transport, case]
     assert first["status"] == 302, first["body"]
-    assert not Entity.objects.filter(pk=target.pk).exists()
+    assert saved(), f"admin {case} redirected but is not in the database"
     assert then["status"] == 200
 
 

@@ -12,6 +12,7 @@ handler that does not exist) fails here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import re
@@ -36,6 +37,7 @@ from infrastructure.package import runtime_python
 from tenants.context import trusted_scope
 from tenants.models import ApiToken, Membership, Tenant
 from tests.ports import free_port
+from tests.support import side_by_side
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "infrastructure" / "template.yaml"
@@ -634,19 +636,35 @@ def _write_case(case: str, token: str) -> tuple[dict, Callable[[], bool], int]:
     return http_event("DELETE", path, auth), lambda: not Entity.objects.filter(pk=target.pk).exists(), 204
 
 
-@pytest.mark.parametrize("init", ["on-demand", "snap-start", "provisioned-concurrency"])
-@pytest.mark.parametrize("case", ["post", "post-idempotent", "patch", "delete"])
-def test_a_cold_tenant_function_keeps_its_first_write(
-    task_root, function_env, tenant_data, installed_context_key, tmp_path, django_db_blocker, init, case
+INITS = ["on-demand", "snap-start", "provisioned-concurrency"]
+WRITES = ["post", "post-idempotent", "patch", "delete"]
+
+
+@pytest.fixture(scope="module")
+def cold_tenant_writes(
+    task_root, function_env, tenant_data, installed_context_key, tmp_path_factory, django_db_blocker
 ):
+    """(init, case) → (the environment's answers: the write, then a read; the check; the expected status)."""
+    _, env = function_env("TenantApiFunction")
+    read = http_event("GET", "/api/entities/", {"authorization": f"Token {tenant_data['token']}"})
+    checks, launches = {}, {}
+    for init in INITS:
+        for case in WRITES:
+            with django_db_blocker.unblock():
+                event, saved, expected = _write_case(case, tenant_data["token"])
+            checks[init, case] = saved, expected
+            work = tmp_path_factory.mktemp(f"cold-{init}-{case}")
+            launches[init, case] = functools.partial(cold_invoke, task_root, work, env, init, [event, read])
+    return {key: (answers, *checks[key]) for key, answers in side_by_side(launches).items()}
+
+
+@pytest.mark.parametrize("init", INITS)
+@pytest.mark.parametrize("case", WRITES)
+def test_a_cold_tenant_function_keeps_its_first_write(cold_tenant_writes, django_db_blocker, init, case):
     """SnapStart off (on demand, or a `$LATEST` invoke), a restored snapshot, provisioned concurrency: the first
     invocation of the environment is the write, answered 2xx only when it is in the database (checked here, through
     this process's own connection), and the same environment then serves a read."""
-    handler, env = function_env("TenantApiFunction")
-    with django_db_blocker.unblock():
-        event, saved, expected = _write_case(case, tenant_data["token"])
-    read = http_event("GET", "/api/entities/", {"authorization": f"Token {tenant_data['token']}"})
-    written, then = cold_invoke(task_root, tmp_path, env, init, [event, read])
+    (written, then), saved, expected = cold_tenant_writes[init, case]
     assert written["statusCode"] == expected, written
     with django_db_blocker.unblock(), trusted_scope():
         assert saved(), f"{case} answered {expected} but is not in the database"
@@ -673,29 +691,37 @@ def staff_session(task_root, function_env, tmp_path_factory, django_db_blocker):
         get_user_model().objects.filter(username="cold-staff").delete()
 
 
-@pytest.mark.parametrize("init", ["on-demand", "snap-start"])
-@pytest.mark.parametrize("case", ["add", "delete"])
-def test_a_cold_staff_function_keeps_its_first_admin_write(
-    task_root, function_env, tenant_data, staff_session, tmp_path, django_db_blocker, init, case
-):
-    """The staff function's first invocation is an admin Add or Delete (the session made beforehand): redirected
-    (success) only when the change is in the database, and the same environment then serves the list."""
-    handler, env = function_env("StaffAdminFunction")
-    name = f"Cold admin {case} {secrets.token_hex(4)}"
+@pytest.fixture(scope="module")
+def cold_admin_writes(task_root, function_env, tenant_data, staff_session, tmp_path_factory, django_db_blocker):
+    """(init, "add" | "delete") → (the environment's answers: the write, then the list; the entity's name)."""
+    _, env = function_env("StaffAdminFunction")
     csrf = {"csrfmiddlewaretoken": staff_session["csrftoken"]}
-    if case == "add":
-        fields = {**csrf, "entity_type": "venue", "name": name, "metadata": "{}", "is_active": "on"}
-        event = form_event("/admin/bookings/entity/add/", urlencode(fields), staff_session)
-        event["rawQueryString"] = f"tenant={TENANT}"
-    else:
-        with django_db_blocker.unblock(), trusted_scope():
-            target = Entity.objects.create(tenant_id=TENANT, entity_type="venue", name=name, created_by="fixture")
-        event = form_event(
-            f"/admin/bookings/entity/{target.pk}/delete/", urlencode({**csrf, "post": "yes"}), staff_session
-        )
     listing = http_event("GET", "/admin/bookings/entity/")
     listing["cookies"] = [f"{k}={v}" for k, v in staff_session.items()]
-    written, then = cold_invoke(task_root, tmp_path, env, init, [event, listing])
+    names, launches = {}, {}
+    for init in ("on-demand", "snap-start"):
+        for case in ("add", "delete"):
+            name = names[init, case] = f"Cold admin {case} {secrets.token_hex(4)}"
+            if case == "add":
+                fields = {**csrf, "entity_type": "venue", "name": name, "metadata": "{}", "is_active": "on"}
+                event = form_event("/admin/bookings/entity/add/", urlencode(fields), staff_session)
+                event["rawQueryString"] = f"tenant={TENANT}"
+            else:
+                with django_db_blocker.unblock(), trusted_scope():
+                    target = Entity.objects.create(tenant_id=TENANT, entity_type="venue", name=name, created_by="t")
+                path = f"/admin/bookings/entity/{target.pk}/delete/"
+                event = form_event(path, urlencode({**csrf, "post": "yes"}), staff_session)
+            work = tmp_path_factory.mktemp(f"admin-{init}-{case}")
+            launches[init, case] = functools.partial(cold_invoke, task_root, work, env, init, [event, listing])
+    return {key: (answers, names[key]) for key, answers in side_by_side(launches).items()}
+
+
+@pytest.mark.parametrize("init", ["on-demand", "snap-start"])
+@pytest.mark.parametrize("case", ["add", "delete"])
+def test_a_cold_staff_function_keeps_its_first_admin_write(cold_admin_writes, django_db_blocker, init, case):
+    """The staff function's first invocation is an admin Add or Delete (the session made beforehand): redirected
+    (success) only when the change is in the database, and the same environment then serves the list."""
+    (written, then), name = cold_admin_writes[init, case]
     assert written["statusCode"] == 302, written
     with django_db_blocker.unblock(), trusted_scope():
         assert Entity.objects.filter(name=name).exists() is (case == "add")
