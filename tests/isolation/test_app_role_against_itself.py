@@ -43,27 +43,26 @@ def app_role_sets_itself():
     recycle_sessions()
 
 
-@pytest.mark.parametrize(
-    "setting, shown",
-    [
-        ("synchronous_commit = off", ("synchronous_commit", "on")),
-        ("transform_null_equals = on", ("transform_null_equals", "off")),
-        ("array_nulls = off", ("array_nulls", "on")),
-        ("gin_fuzzy_search_limit = 3", ("gin_fuzzy_search_limit", "0")),
-    ],
-)
-def test_role_level_settings_are_pinned_in_every_entered_transaction(
-    world, db_access, app_role_sets_itself, setting, shown
-):
-    app_role_sets_itself(setting)
-    name, pinned = shown
+# role-level defaults whose meaning the entering statement must take back: (setting, what SHOW must say inside)
+ROLE_SETTINGS = [
+    ("synchronous_commit = off", "synchronous_commit", "on"),  # an acknowledged commit is durable
+    ("transform_null_equals = on", "transform_null_equals", "off"),  # `x = NULL` means what SQL says
+    ("array_nulls = off", "array_nulls", "on"),  # array literals parse as documented
+    ("gin_fuzzy_search_limit = 3", "gin_fuzzy_search_limit", "0"),  # GIN scans return every match
+]
+
+
+def test_role_level_settings_are_pinned_at_entry(world, db_access, app_role_sets_itself):
+    for setting, _, _ in ROLE_SETTINGS:
+        app_role_sets_itself(setting)
     with tenant_block(TenantContext(A, str(world.users["ann"].pk), "owner")):
         with connections[TENANT_ALIAS].cursor() as cursor:
-            cursor.execute(f"SHOW {name}")
-            assert cursor.fetchone()[0] == pinned
-    # and the audit (rls_verify, the system check, /health) names the role setting
-    findings = [f for f in rls.audit() if f.code == "app-role-setting"]
-    assert any(setting.split(" ")[0] in str(f) for f in findings), findings
+            for _, name, pinned in ROLE_SETTINGS:
+                cursor.execute(f"SHOW {name}")
+                assert (name, cursor.fetchone()[0]) == (name, pinned)
+    # and the audit (rls_verify, the system check, /health) names each role setting
+    findings = " ".join(str(f) for f in rls.audit() if f.code == "app-role-setting")
+    assert all(setting.split(" ")[0] in findings for setting, _, _ in ROLE_SETTINGS), findings
 
 
 def test_a_role_setting_makes_health_degraded(world, db_access, app_role_sets_itself, settings):
