@@ -44,15 +44,10 @@ class UnitOfWork:
         self._driver: object = None
         self._begun: int | None = None
 
-    @property
-    def open(self) -> bool:
-        return self._atomic is not None
-
     def begin(self) -> None:
         connection = connections[self.alias]
         if self.outermost and connection.in_atomic_block:
-            # whatever opened that block (code running under the connection's execute wrappers while it opened,
-            # say) would end the transaction this unit is about to answer for: nothing it commits could be proven
+            # the block's owner, not this unit, would end the transaction: the unit could not answer for its commit
             raise TransactionManagementError(
                 f"a {self.surface} unit of work must begin its own transaction on {self.alias!r}, which is already "
                 "inside an atomic block"
