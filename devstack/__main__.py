@@ -189,6 +189,12 @@ def _seed(stack: Stack, demo_file) -> None:
 CHROMIUM = Path("/usr/bin/chromium")
 
 
+DEPLOY = "tests/deploy"
+# Packages that share nothing with tests/deploy while it runs: none injects faults into the shared emulator, flushes
+# tables, alters a role or counts every tenant's rows, so the two cores serve both at once.
+BESIDE_DEPLOY = ("tests/bookings", "tests/operations", "tests/pure", "tests/seed", "tests/tenants_alone")
+
+
 def test_groups() -> list[list[str]]:
     """Every test package but the browser suite (it needs chromium: its own step), then the top-level modules."""
     tests = PROJECT_ROOT / "tests"
@@ -228,13 +234,36 @@ def _test(stack: Stack, extra: list[str], browser_only: bool) -> int:
 
     def pytest_each(title: str, groups: list[list[str]], **env: str) -> int:
         """One pytest process per group: each test package must pass on its own (nothing it relies on may come
-        from another package's imports or fixtures having run first in the same process)."""
+        from another package's imports or fixtures having run first in the same process). The deployment suite,
+        mostly fresh processes waiting on each other, runs beside the packages that cannot disturb it (see
+        BESIDE_DEPLOY), after the others."""
         number = next(step)
         print(f"{BOLD}[{number}/{total}] {title}{RESET}", flush=True)
+        logs = {tuple(group): stack.spec.root / f"pytest-{number}-{index}.log" for index, group in enumerate(groups, 1)}
+        beside = [g for g in groups if g[0] in BESIDE_DEPLOY] if [DEPLOY] in groups else []
+        alone = [g for g in groups if g not in beside and g != [DEPLOY]]
         codes = []
-        for index, group in enumerate(groups, start=1):
+        for group in alone:
             print(f"{BOLD}  {' '.join(group)}{RESET}", flush=True)
-            codes.append(run_pytest(group, stack.spec.root / f"pytest-{number}-{index}.log", **env))
+            codes.append(run_pytest(group, logs[tuple(group)], **env))
+        if [DEPLOY] in groups:
+            deploy_log = logs[(DEPLOY,)]
+            outputs.append(deploy_log)
+            with open(deploy_log, "w") as kept:
+                deploy = subprocess.Popen(
+                    [sys.executable, "-m", "pytest", DEPLOY],
+                    cwd=PROJECT_ROOT,
+                    env=_django_env(stack, **env),
+                    stdout=kept,
+                    stderr=subprocess.STDOUT,
+                )
+            for group in beside:
+                print(f"{BOLD}  {' '.join(group)} (beside {DEPLOY}){RESET}", flush=True)
+                codes.append(run_pytest(group, logs[tuple(group)], **env))
+            codes.append(deploy.wait())
+            print(f"{BOLD}  {DEPLOY}{RESET}", flush=True)
+            sys.stdout.write(deploy_log.read_text())
+            sys.stdout.flush()
         return next((c for c in codes if c), 0)
 
     def run_pytest(args: list[str], output: Path, **env: str) -> int:
