@@ -41,6 +41,7 @@ REASONS = {
 
 EXPECTED_FAILURES = {
     "close_in_atomic_refused": {
+        "transaction_hooks.tests.TestConnectionOnCommit.test_hooks_cleared_on_reconnect",
         "transactions.tests.AtomicErrorsTests.test_atomic_prevents_queries_in_broken_transaction_after_client_close",
     },
     "array_and_json_literals": {
