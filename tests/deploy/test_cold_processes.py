@@ -14,6 +14,7 @@ import re
 import secrets
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -220,18 +221,27 @@ def _send(base: str, request: dict) -> int:
         return exc.code
 
 
+def booted_workers(log: Path) -> int:
+    return len(re.findall(r"Booting worker with pid", log.read_text()))
+
+
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_new_and_recycled_gunicorn_workers_keep_their_first_write(cold, db, tmp_path, transport):
     """One worker that recycles after every two requests (max_requests): each case is the first request of a new
-    worker (the first, then each one after a recycle), followed by a read that worker serves."""
+    worker (the first, then each one after a recycle), followed by a read that worker serves. The next case waits
+    for the new worker: a request sent while the old one is still leaving may be its third."""
     log = tmp_path / "gunicorn.log"
     env = {"GUNICORN_WORKERS": "1", "GUNICORN_THREADS": "1", "GUNICORN_MAX_REQUESTS": "2", **TRANSPORTS[transport]}
     with gunicorn(log, probe=False, **env) as (base, _):
-        for case in TENANT_CASES:
+        for number, case in enumerate(TENANT_CASES, start=1):
+            deadline = time.monotonic() + 30
+            while booted_workers(log) < number:  # the worker this case must be the first request of
+                assert time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.05)
             request, saved = tenant_case(case, cold["token"])
             assert _send(base, request) == EXPECTED[case], log.read_text()[-3000:]
             assert saved(), f"{case} answered {EXPECTED[case]} but is not in the database"
             assert _send(base, read_of(cold["token"])) == 200
     output = log.read_text()
-    assert len(re.findall(r"Booting worker with pid", output)) >= len(TENANT_CASES), output[-3000:]
+    assert booted_workers(log) >= len(TENANT_CASES), output[-3000:]
     assert len(re.findall(r"Autorestarting worker after current request", output)) >= len(TENANT_CASES) - 1
