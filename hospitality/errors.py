@@ -39,6 +39,16 @@ def _first_code(codes):
     return codes
 
 
+def database_unavailable() -> Response:
+    """503, retryable: the request's transaction is rolled back, so nothing of it was saved."""
+    set_rollback()
+    return Response(
+        error_body(DATABASE_UNAVAILABLE, "database_unavailable", retryable=True),
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": "2"},
+    )
+
+
 def exception_handler(exc, context):
     if isinstance(exc, IntegrityError):
         log.info("integrity error on %s: %s", context["request"].path, exc)
@@ -71,12 +81,7 @@ def exception_handler(exc, context):
         # after an error caught without a savepoint): the unit of work rolls it back, so nothing of it is saved.
         log.error("the unit of work on %s cannot go on: %s", context["request"].path, exc)
         unit_of_work_lost.send(sender=exception_handler, alias=None, surface="tenant-api", outcome=REJECTED)
-        set_rollback()
-        return Response(
-            error_body(DATABASE_UNAVAILABLE, "database_unavailable", retryable=True),
-            status=status.HTTP_503_SERVICE_UNAVAILABLE,
-            headers={"Retry-After": "2"},
-        )
+        return database_unavailable()
     if isinstance(exc, OperationalError):
         # Throttling or a resuming database past the retry budget, an expired Data API transaction, an unreachable
         # database, a lost connection: the request's transaction is rolled back, so nothing was committed whatever
@@ -84,12 +89,7 @@ def exception_handler(exc, context):
         log.warning("database unavailable on %s (%s): %s", context["request"].path, outcome_of(exc), exc)
         if login_refused(exc):
             database_login_refused.send(sender=exception_handler)
-        set_rollback()
-        return Response(
-            error_body(DATABASE_UNAVAILABLE, "database_unavailable", retryable=True),
-            status=status.HTTP_503_SERVICE_UNAVAILABLE,
-            headers={"Retry-After": "2"},
-        )
+        return database_unavailable()
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -23,9 +23,9 @@ Column = collections.namedtuple("Column", "name type_code display_size internal_
 # Reads may be re-run (inside a transaction, for a consistent snapshot) to page a result; writes never are.
 _READ_ONLY = re.compile(r"^\s*\(*\s*(SELECT|VALUES|TABLE|SHOW|EXPLAIN)\b", re.IGNORECASE)
 _WITH_WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
-# Statements that may run inside a transaction of their own (not CREATE DATABASE, VACUUM, ...).
 # A locking read (SELECT ... FOR UPDATE/SHARE): PostgreSQL refuses it a SCROLL cursor.
 _LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.IGNORECASE)
+# Statements that may run inside a transaction of their own (not CREATE DATABASE, VACUUM, ...).
 _QUERY_OR_DML = re.compile(r"^\s*\(*\s*(SELECT|VALUES|TABLE|WITH|INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 
 
