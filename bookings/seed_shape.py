@@ -135,4 +135,6 @@ def finishing(shape: dict[str, Any]) -> list[str]:
 
 
 def ownership(shape: dict[str, Any], owner: str) -> list[str]:
-    return [f"ALTER TABLE public.{ident(table)} OWNER TO {ident(owner)}" for table in shape]
+    """ALTER TABLE … OWNER TO for every table; `owner` is a role's name or CURRENT_USER."""
+    to = owner if owner == "CURRENT_USER" else ident(owner)
+    return [f"ALTER TABLE public.{ident(table)} OWNER TO {to}" for table in shape]

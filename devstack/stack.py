@@ -29,6 +29,9 @@ SUITE_ROLE = "hospitality_suite"
 # The roles and the database are made by it, through the same bootstrap as on AWS, so that whatever needs a
 # superuser fails here first.
 MASTER_ROLE = "hospitality_master"
+# The test stack only: the seed app's own login, a plain LOGIN role as docs/seed-migration.md has the master create
+# it (the adoption refuses the master itself as the seed app's role).
+SEED_APP_ROLE = "hospitality_seed_app"
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
 
@@ -45,7 +48,7 @@ class StackSpec:
 
     @property
     def roles(self) -> tuple[str, ...]:
-        return (*ROLES, MASTER_ROLE, SUITE_ROLE) if self.suite_role else (*ROLES, MASTER_ROLE)
+        return (*ROLES, MASTER_ROLE, SUITE_ROLE, SEED_APP_ROLE) if self.suite_role else (*ROLES, MASTER_ROLE)
 
     @property
     def root(self) -> Path:
@@ -143,7 +146,8 @@ class Stack:
 
         creds = self.credentials()
         with self._superuser() as conn:
-            for role, attributes in ((MASTER_ROLE, "CREATEROLE CREATEDB"), (SUITE_ROLE, "SUPERUSER")):
+            logins = ((MASTER_ROLE, "CREATEROLE CREATEDB"), (SUITE_ROLE, "SUPERUSER"), (SEED_APP_ROLE, ""))
+            for role, attributes in logins:
                 if role not in self.spec.roles:
                     continue
                 if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
@@ -284,6 +288,7 @@ class Stack:
                 {
                     "DB_SUITE_SECRET_ARN": roles[SUITE_ROLE]["secret_arn"],
                     "SUITE_DATABASE_URL": self.dsn(SUITE_ROLE, "postgres"),
+                    "DB_SEED_APP_SECRET_ARN": roles[SEED_APP_ROLE]["secret_arn"],
                 }
                 if self.spec.suite_role
                 else {}

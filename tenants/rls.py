@@ -292,6 +292,19 @@ def audit(using: str = TRUSTED_ALIAS) -> list[Finding]:
                 [APP_ROLE, APP_ROLE],
             )[0][0]:
                 findings.append(Finding("context-keys-readable", f"{APP_ROLE} has privileges on app.context_keys"))
+            granted = rows(
+                "SELECT DISTINCT coalesce(pg_get_userbyid(NULLIF(a.grantee, 0)), 'PUBLIC') FROM pg_class c, "
+                "aclexplode(c.relacl) a WHERE c.oid = 'app.context_keys'::regclass AND a.grantee <> c.relowner "
+                "ORDER BY 1"
+            )
+            if granted:  # whoever reads the keys signs any context (a grant, or default privileges)
+                findings.append(
+                    Finding(
+                        "context-keys-granted",
+                        f"app.context_keys is granted to {', '.join(r[0] for r in granted)}: only {OWNER_ROLE} "
+                        "may read the signing keys",
+                    )
+                )
             if rows("SELECT has_function_privilege(%s, 'app.context_mac(text, text)', 'EXECUTE')", [APP_ROLE])[0][0]:
                 findings.append(Finding("context-mac-callable", f"{APP_ROLE} may call app.context_mac (a signer)"))
             # counted where the auditor may read them (the owner, rls_verify); the app role's /health cannot

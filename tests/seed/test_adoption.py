@@ -143,6 +143,24 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+SEED_APP = "hospitality_seed_app"  # a plain login of the test stack, as the master would create it
+
+
+def seed_app_role() -> None:
+    """Refused as the seed app's role, the master gets the statements that make a proper one; the test stack made
+    the login itself (its secret is in the emulator), the master runs the rest as printed."""
+    refused = manage("adopt_seed_database", "--dry-run", "--seed-role", "hospitality_master")
+    assert refused.returncode != 0, refused.stdout
+    assert "--seed-role hospitality_master: has CREATEROLE" in refused.stderr
+    assert "is a member of hospitality_owner" in refused.stderr
+    made = re.search(r"as the cluster's master: (.*?;) then store it", refused.stderr)
+    assert made, refused.stderr
+    with master() as conn:
+        for statement in filter(None, (s.strip() for s in made[1].split(";"))):
+            if not statement.startswith("CREATE ROLE seed_app LOGIN"):
+                conn.execute(statement.replace("seed_app", SEED_APP))
+
+
 def hand_over() -> None:
     """Refused as long as the master owns the seed's tables, the adoption prints the fix; run it as the master."""
     refused = manage("adopt_seed_database", "--dry-run")
@@ -165,7 +183,7 @@ def seed_database(tmp_path):
         conn.execute(
             f"GRANT CONNECT ON DATABASE {SCRATCH} TO hospitality_owner, hospitality_admin, hospitality_app, "
             "hospitality_master"
-        )
+        )  # the seed app's own login gets CONNECT from the statements the adoption's refusal prints
     with superuser(SCRATCH) as conn:
         for ext in ("pgcrypto", "btree_gist"):
             conn.execute(f"CREATE EXTENSION IF NOT EXISTS {ext}")
@@ -185,6 +203,12 @@ def seed_database(tmp_path):
         conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
 
 
+def seed_tables_exist_aside() -> bool:
+    """Tables a revert would have left behind, had it changed anything."""
+    with superuser(SCRATCH) as conn:
+        return bool(conn.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'seed_revert_%'").fetchone()[0])
+
+
 def seed_tables_exist() -> bool:
     with superuser(SCRATCH) as conn:
         return (
@@ -197,12 +221,12 @@ def seed_tables_exist() -> bool:
 
 
 def seed_app(**env: str):
-    """The seed app as it runs today: its own withRLS (set_config calls) with the master's secret."""
+    """The seed app as it runs today (its own withRLS, set_config calls), on a login of its own."""
     return client(
         **{
             "DATABASE_NAME": SCRATCH,
             "SEED_CLIENT": "legacy",
-            "DB_SECRET_ARN": os.environ["DB_MASTER_SECRET_ARN"],
+            "DB_SECRET_ARN": os.environ["DB_SEED_APP_SECRET_ARN"],
             **env,
         }
     )
@@ -263,6 +287,7 @@ def test_adopting_a_seed_database(seed_database):
 
     refused = manage("adopt_seed_database", "--dry-run", "--seed-role", "hospitality_app")
     assert refused.returncode != 0 and "never one of this project's roles" in refused.stderr
+    seed_app_role()
 
     dry = manage("adopt_seed_database", "--dry-run", "--members", str(seed_database))
     assert dry.returncode == 0, dry.stderr + dry.stdout
@@ -271,10 +296,10 @@ def test_adopting_a_seed_database(seed_database):
     assert "dry run: every step succeeded" in dry.stdout
     assert snapshot() == before  # the dry run rolled everything back
 
-    adopted = manage("adopt_seed_database", "--members", str(seed_database), "--seed-role", "hospitality_master")
+    adopted = manage("adopt_seed_database", "--members", str(seed_database), "--seed-role", SEED_APP)
     assert adopted.returncode == 0, adopted.stderr + adopted.stdout
     assert "adopted in" in adopted.stdout and "3 rooms linked to their property" in adopted.stdout
-    assert "the seed app (hospitality_master) keeps its set_config context" in adopted.stdout
+    assert f"the seed app ({SEED_APP}) keeps its set_config context" in adopted.stdout
     assert snapshot() == before  # every seed column of every row, unchanged
 
     with superuser(SCRATCH) as conn:
@@ -291,7 +316,7 @@ def test_adopting_a_seed_database(seed_database):
     verify = manage("rls_verify")
     assert verify.returncode == 0 and "RLS audit passed" in verify.stdout, verify.stderr
     assert "[seed-window] the seed app's transition window is open until" in verify.stdout
-    assert "role hospitality_master enters tenants with set_config alone" in verify.stdout
+    assert f"role {SEED_APP} enters tenants with set_config alone" in verify.stdout
     health = django(
         f'print(json.dumps(c.get("/health", HTTP_X_HEALTH_TOKEN="{HEALTH_TOKEN}").json()["rls"]))',
         HEALTH_TOKEN=HEALTH_TOKEN,
@@ -357,21 +382,25 @@ print(json.dumps({{"alpha": alpha.json()["count"], "beta": beta.json()["count"],
     # the window closes; the unchanged seed app is refused from then on, the drop-in module is not
     finalized = manage("adopt_seed_database", "--finalize")
     assert finalized.returncode == 0 and "finalized" in finalized.stdout, finalized.stderr
-    assert "its secret must not stay in the seed app's configuration" in finalized.stdout
+    assert f'retire it as the cluster\'s master: ALTER ROLE "{SEED_APP}" NOLOGIN' in finalized.stdout
+    assert "rotate the context-signing keys" not in finalized.stdout  # it never held more than the window
     verify = manage("rls_verify")
     assert verify.returncode == 0 and "seed-window" not in verify.stdout + verify.stderr
-    assert legacy("list", BETA, "auth0|beta-manager", "manager")["rows"] == []
+    after = legacy("list", BETA, "auth0|beta-manager", "manager")  # its login has no grant left
+    assert not after["ok"] and "permission denied" in after["error"], after
     late = book(legacy, beta_row, "seed-app-after-window", "2028-02-01", "2028-02-03")
-    assert not late["ok"] and "row-level security" in late["error"]
+    assert not late["ok"] and "permission denied" in late["error"]
     assert len(drizzle("list", BETA, "auth0|beta-manager", "manager")["rows"]) == 26
     no_way_back = manage("adopt_seed_database", "--revert")
     assert no_way_back.returncode != 0 and "finalized" in no_way_back.stderr
 
 
 def test_reverting_gives_the_seed_its_tables_with_every_row_both_apps_wrote(seed_database):
-    before_shape = shape()
+    created_by = {table: part["owner"] for table, part in shape().items()}  # the master, as drizzle-kit ran
     hand_over()
-    adopted = manage("adopt_seed_database", "--members", str(seed_database), "--seed-role", "hospitality_master")
+    seed_app_role()
+    before_shape = {t: {**part, "owner": created_by[t]} for t, part in shape().items()}  # with the seed app's grants
+    adopted = manage("adopt_seed_database", "--members", str(seed_database), "--seed-role", SEED_APP)
     assert adopted.returncode == 0, adopted.stderr + adopted.stdout
 
     legacy, drop_in = seed_app(), client(DATABASE_NAME=SCRATCH, TENANT_EXTERNAL_IDENTITIES="true")
@@ -392,11 +421,30 @@ print(json.dumps(posted.json()["id"] if posted.status_code == 201 else posted.js
     after_writes = snapshot()
     assert after_writes["bookings"][0] == 12028
 
+    with superuser(SCRATCH) as conn:  # what only this project stores: an entity switched off here
+        conn.execute("UPDATE entities SET is_active = false WHERE name = 'Alpha Bistro'")
+
+    # the dry run says what the seed's tables have no place for; the revert refuses to lose it unasked
     dry = manage("adopt_seed_database", "--revert", "--dry-run")
     assert dry.returncode == 0 and "dry run: every step of --revert succeeded" in dry.stdout, dry.stderr
-    reverted = manage("adopt_seed_database", "--revert")
+    for line in (
+        "bookings.guest_name: 1 row(s) not ''::character varying",
+        "entities.is_active: 1 row(s) not true",
+        "tenants_tenant: 2 row(s)",
+        "tenants_membership: 2 row(s)",
+        "needs --keep-project-data-in SCHEMA or --discard-project-data",
+    ):
+        assert line in dry.stdout, dry.stdout
+    refused = manage("adopt_seed_database", "--revert")
+    assert refused.returncode != 0 and "--revert would discard what only this project stores" in refused.stderr
+    assert snapshot() == after_writes and not seed_tables_exist_aside()
+    bad = manage("adopt_seed_database", "--revert", "--keep-project-data-in", "public")
+    assert bad.returncode != 0 and "a new schema's name" in bad.stderr
+
+    reverted = manage("adopt_seed_database", "--revert", "--keep-project-data-in", "kept_from_hospitality")
     assert reverted.returncode == 0 and "reverted" in reverted.stdout, reverted.stderr
-    give_back = re.search(r"as hospitality_master, give the seed's tables back: (.*;)", reverted.stdout)
+    assert "this project's tables are in schema kept_from_hospitality" in reverted.stdout
+    give_back = re.search(r"give them back as that role: (.*;)", reverted.stdout)
     assert give_back, reverted.stdout
     with master() as conn:
         for statement in filter(None, (s.strip() for s in give_back[1].split(";"))):
@@ -417,12 +465,41 @@ print(json.dumps(posted.json()["id"] if posted.status_code == 201 else posted.js
         ).fetchone()[0]
         assert left == sorted(SEED_COLUMNS)
         assert conn.execute("SELECT to_regnamespace('app')").fetchone()[0] is None
+        # kept whole, for the operator to fetch: the guest's name, the switched-off entity, the tenants
+        kept = conn.execute(
+            "SELECT (SELECT guest_name FROM kept_from_hospitality.bookings WHERE guest_id = 'by-the-django-api'), "
+            "(SELECT is_active FROM kept_from_hospitality.entities WHERE name = 'Alpha Bistro'), "
+            "(SELECT count(*) FROM kept_from_hospitality.tenants_tenant)"
+        ).fetchone()
+        assert kept == ("Via Django", False, 2)
+        readers = conn.execute(
+            "SELECT array_agg(DISTINCT r.rolname::text ORDER BY r.rolname::text) FROM pg_class c, pg_roles r WHERE "
+            "c.relnamespace = 'kept_from_hospitality'::regnamespace AND c.relkind = 'r' AND "
+            "has_table_privilege(r.oid, c.oid, 'SELECT') AND NOT r.rolsuper AND r.rolname !~ '^pg_'"
+        ).fetchone()[0]
+        assert readers == ["hospitality_master", "hospitality_owner"]  # the owner (and the master, its member)
     found = legacy("find", BETA, "auth0|beta-manager", "manager", ids=written)
     assert found["ok"] and sorted(r["guestId"] for r in found["rows"]) == [
         "by-the-django-api",
         "by-the-drop-in-module",
         "by-the-seed-app",
     ]
+
+
+def test_a_seed_role_that_can_read_the_context_keys_is_refused(seed_database):
+    """Default privileges would give the seed app's login SELECT on every table the owner creates, the signing keys
+    among them: the adoption refuses it, with the statements that make a proper role, and changes nothing."""
+    hand_over()
+    seed_app_role()
+    with owner() as conn:
+        conn.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE hospitality_owner GRANT SELECT ON TABLES TO {SEED_APP}")
+    before = snapshot()
+    refused = manage("adopt_seed_database", "--seed-role", SEED_APP)
+    assert refused.returncode != 0
+    assert f"--seed-role {SEED_APP}: can read app.context_keys" in refused.stderr, refused.stderr
+    assert "Give the seed app a login role of its own, as the cluster's master: CREATE ROLE" in refused.stderr
+    assert "rolled back (nothing changed)" in refused.stderr
+    assert seed_tables_exist() and snapshot() == before
 
 
 def test_a_failure_part_way_leaves_the_database_as_it_was(seed_database):

@@ -1,7 +1,9 @@
 """`manage.py adopt_seed_database [--members FILE] [--seed-role ROLE] [--dry-run]`, then `--finalize` or
-`--revert`: see bookings/adoption.py and bookings/cutover.py, and docs/seed-migration.md for the rollout."""
+`--revert (--keep-project-data-in SCHEMA | --discard-project-data)`: see bookings/adoption.py and
+bookings/cutover.py, and docs/seed-migration.md for the rollout."""
 
 import datetime
+import re
 import time
 
 from django.conf import settings
@@ -11,12 +13,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections, transaction
 
 from bookings import seed_shape
-from bookings.adoption import SEED_COLUMNS, Adoption, AdoptionError, AlreadyAdopted, read_members
+from bookings.adoption import SEED_COLUMNS, Adoption, AdoptionError, AlreadyAdopted
 from bookings.cutover import Cutover
 from tenants import rls
 from tenants.context import trusted_scope
+from tenants.identities import IdentityError, read_members
 from tenants.management.progress import ProgressMixin
 from tenants.models import Membership, Tenant
+
+SCHEMA_NAME = re.compile(r"(?!pg_|public$|app$)[a-z_][a-z0-9_]{0,62}")
 
 
 class DryRunDone(Exception):
@@ -34,8 +39,8 @@ class Command(ProgressMixin, BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--members",
-            help="JSON list or CSV (header tenant_id,external_id,role[,email]) of "
-            "the identity provider's users to give memberships",
+            help="the identity provider's users to give memberships: a JSON list (inline, or a .json file) or a CSV "
+            "file (header tenant_id,external_id,role[,email])",
         )
         parser.add_argument(
             "--dry-run",
@@ -67,9 +72,29 @@ class Command(ProgressMixin, BaseCommand):
             action="store_true",
             help="before --finalize: give the database back to the seed's own tables, with every row either app wrote",
         )
+        keeping = parser.add_mutually_exclusive_group()
+        keeping.add_argument(
+            "--keep-project-data-in",
+            metavar="SCHEMA",
+            help="with --revert: move this project's tables (what the seed's tables have no place for: guest names, "
+            "e-mails, users, tenants, tokens, ...) whole into this new schema, readable by the owner alone",
+        )
+        keeping.add_argument(
+            "--discard-project-data",
+            action="store_true",
+            help="with --revert: drop what only this project stores (the dry run lists it)",
+        )
         parser.add_argument("--database", default="default", choices=tuple(connections))
 
     def handle(self, *args, members, dry_run, database, seed_role, window_days, **options):
+        self.keep_in, self.discard = options["keep_project_data_in"], options["discard_project_data"]
+        if (self.keep_in or self.discard) and not options["revert"]:
+            raise CommandError("--keep-project-data-in and --discard-project-data go with --revert")
+        if self.keep_in and not SCHEMA_NAME.fullmatch(self.keep_in):
+            raise CommandError(
+                f"--keep-project-data-in {self.keep_in!r}: a new schema's name, lowercase letters, digits and "
+                "underscores (not public, app or pg_*)"
+            )
         if not 1 <= window_days <= 90:
             raise CommandError("--window-days: between 1 and 90 days (the window is meant to close)")
         self.window_ends = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=window_days)
@@ -86,7 +111,7 @@ class Command(ProgressMixin, BaseCommand):
         except AlreadyAdopted as exc:
             self.stdout.write(self.style.SUCCESS(str(exc)))
             return
-        except (AdoptionError, DatabaseError) as exc:
+        except (AdoptionError, IdentityError, DatabaseError) as exc:
             raise CommandError(str(exc)) from None
         for line in plan.lines():
             self.stdout.write(line)
@@ -150,8 +175,12 @@ class Command(ProgressMixin, BaseCommand):
                         "enter a tenant"
                     )
                 else:
-                    notes = cutover.revert(self.progress, self.stdout.write)
-                    done = "reverted: the seed's tables are back, with every row either app wrote"
+                    notes = cutover.revert(
+                        self.progress, self.stdout.write, keep_in=self.keep_in, discard=self.discard, dry_run=dry_run
+                    )
+                    done = "reverted: the seed's tables are back, with every row either app wrote" + (
+                        f"; this project's tables are in schema {self.keep_in}" if self.keep_in else ""
+                    )
                 if dry_run:
                     raise DryRunDone()
         except DryRunDone:
