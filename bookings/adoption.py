@@ -13,16 +13,13 @@ violation with counts and examples, so the operator fixes the data first instead
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import json
-from pathlib import Path
 from typing import Callable
 
 from django.db import connections
 
-from tenants.models import Role
-from tenants.validators import is_valid_external_id, is_valid_tenant_id
+from tenants.identities import Member
+from tenants.validators import is_valid_tenant_id
 
 # The seed's tables and columns (aws-data-api-migration-guide.md, "Define Drizzle Schema"), in copy order.
 SEED_COLUMNS = {
@@ -110,14 +107,6 @@ class AlreadyAdopted(AdoptionError):
     """This project's migrations already manage the database: running again is a no-op."""
 
 
-@dataclasses.dataclass(frozen=True)
-class Member:
-    tenant_id: str
-    external_id: str
-    role: str
-    email: str = ""
-
-
 @dataclasses.dataclass
 class Plan:
     tables: dict[str, int]  # seed table → rows
@@ -143,41 +132,6 @@ class Plan:
         )
         out.append("  all in one transaction: any failure leaves the database exactly as it was")
         return out
-
-
-def read_members(path: str | None) -> list[Member]:
-    """JSON (a list of objects) or CSV (a header row) with tenant_id, external_id, role and optional email."""
-    if not path:
-        return []
-    file = Path(path)
-    if not file.is_file():
-        raise AdoptionError(f"--members {path}: no such file")
-    if file.suffix.lower() == ".json":
-        rows = json.loads(file.read_text())
-        if not isinstance(rows, list):
-            raise AdoptionError(f"--members {path}: expected a JSON list of objects")
-    else:
-        with open(file, newline="") as fh:
-            rows = list(csv.DictReader(fh))
-    members, errors = [], []
-    roles = set(Role.values)
-    for number, row in enumerate(rows, start=1):
-        if not isinstance(row, dict):
-            errors.append(f"entry {number}: not an object")
-            continue
-        tenant_id, external_id = row.get("tenant_id"), row.get("external_id")
-        role = row.get("role") or Role.STAFF
-        if not is_valid_tenant_id(tenant_id):
-            errors.append(f"entry {number}: tenant_id {tenant_id!r} is not a valid tenant id")
-        elif not is_valid_external_id(external_id):
-            errors.append(f"entry {number}: external_id {external_id!r} is not a valid external id")
-        elif role not in roles:
-            errors.append(f"entry {number}: role {role!r} is not one of {', '.join(sorted(roles))}")
-        else:
-            members.append(Member(tenant_id, external_id, role, row.get("email") or ""))
-    if errors:
-        raise AdoptionError(f"--members {path}:\n  " + "\n  ".join(errors))
-    return members
 
 
 class Adoption:

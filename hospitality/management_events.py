@@ -33,9 +33,17 @@ MANAGEMENT_COMMANDS = frozenset(
         "add_member",
         "issue_token",
         "rotate_token",
+        "revoke_token",
+        "list_tenants",
+        "list_members",
+        "list_tokens",
+        "deactivate_tenant",
+        "reactivate_tenant",
         "adopt_seed_database",
     }
 )
+# What shuts a client out at once: runs when the event names its target in "confirm" (or says allow_backwards).
+CONFIRMED_TARGET = {"revoke_token": "token_id", "deactivate_tenant": "tenant"}
 REFUSED_MIGRATE_OPTIONS = {"fake": "--fake", "prune": "--prune", "run_syncdb": "--run-syncdb"}
 
 
@@ -79,8 +87,16 @@ def backwards_migrations(options) -> list[str]:
 
 
 def guard(name: str, options, event: dict, result: dict) -> None:
-    """Refuse (nothing runs) what would drop data or cannot be undone unless the event says `allow_backwards`."""
+    """Refuse (nothing runs) what would drop data or cannot be undone unless the event says `allow_backwards`, and
+    what shuts a client out unless the event confirms its target."""
     allowed = event.get("allow_backwards") is True
+    if name in CONFIRMED_TARGET:
+        target = str(getattr(options, CONFIRMED_TARGET[name]))
+        if not allowed and event.get("confirm") != target:
+            raise Refused(
+                f"{name} {target} shuts its holders out from the next request on; nothing was changed. Send the "
+                f'event again with "confirm": "{target}" to run it.'
+            )
     if name == "migrate":
         unapplied = backwards_migrations(options)
         if unapplied and not allowed:

@@ -162,6 +162,7 @@ DECLARE
   v text;
   expected text;
   member_role text;
+  tenant_active boolean;
   expires numeric;
 BEGIN
   BEGIN
@@ -177,15 +178,19 @@ BEGIN
      OR expires > extract(epoch FROM clock_timestamp()) + 600 THEN
     RAISE EXCEPTION 'tenant access denied' USING ERRCODE = '28000';
   END IF;
-  SELECT m.role INTO member_role
+  SELECT m.role, t.is_active INTO member_role, tenant_active
   FROM public.tenants_membership m
   JOIN public.auth_user u ON u.id = m.user_id
   JOIN public.tenants_tenant t ON t.id = m.tenant_id
-  WHERE m.tenant_id = ctx->>'tenant' AND u.is_active AND t.is_active
+  WHERE m.tenant_id = ctx->>'tenant' AND u.is_active
     AND CASE WHEN coalesce((ctx->>'external')::boolean, false) THEN m.external_id = ctx->>'user'
              ELSE u.id::text = ctx->>'user' END;
   IF member_role IS NULL OR (ctx->>'role' IS NOT NULL AND ctx->>'role' <> member_role) THEN
     RAISE EXCEPTION 'tenant access denied' USING ERRCODE = '28000';
+  END IF;
+  -- said only to a proven member: a deactivated tenant's data is kept, and nobody enters it
+  IF NOT tenant_active THEN
+    RAISE EXCEPTION 'tenant inactive' USING ERRCODE = '28H01';
   END IF;
   PERFORM app.set_proven_context(ctx->>'kid', ctx->>'tenant', ctx->>'user', member_role);
   -- custom variables, namespaced under app.ctx. so they can never shadow the ones above
@@ -212,16 +217,19 @@ DECLARE
   r record;
   newest text;
 BEGIN
-  SELECT t.tenant_id, m.user_id::text AS user_id, m.role INTO r
+  SELECT t.tenant_id, m.user_id::text AS user_id, m.role, tt.is_active AS tenant_active INTO r
   FROM public.tenants_apitoken t
   JOIN public.tenants_membership m ON m.tenant_id = t.tenant_id AND m.user_id = t.user_id
   JOIN public.auth_user u ON u.id = m.user_id
   JOIN public.tenants_tenant tt ON tt.id = t.tenant_id
   WHERE t.token_hash = p_token_hash AND t.revoked_at IS NULL
-    AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.is_active AND tt.is_active;
+    AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.is_active;
   SELECT key_id INTO newest FROM app.context_keys ORDER BY created_at DESC, key_id LIMIT 1;
   IF NOT FOUND OR r.tenant_id IS NULL OR newest IS NULL THEN
     RAISE EXCEPTION 'invalid token' USING ERRCODE = '28P01';
+  END IF;
+  IF NOT r.tenant_active THEN  -- the whole token proved: its holder may know the tenant is switched off
+    RAISE EXCEPTION 'tenant inactive' USING ERRCODE = '28H01';
   END IF;
   PERFORM app.set_proven_context(newest, r.tenant_id, r.user_id, r.role);
   RETURN QUERY SELECT r.tenant_id::text, r.user_id::text, r.role::text;

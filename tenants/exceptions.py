@@ -42,6 +42,15 @@ class TenantAccessDenied(APIException):
     default_code = "tenant_access_denied"
 
 
+class TenantInactive(APIException):
+    """A proven member's tenant (a whole token, or a signed context of a member) is deactivated: its data is kept,
+    nobody enters it until `reactivate_tenant`. Never said to a caller who proved nothing."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = "This tenant is deactivated."
+    default_code = "tenant_inactive"
+
+
 class InvalidCredentials(AuthenticationFailed):
     default_detail = "Invalid or expired credentials."
     default_code = "invalid_credentials"

@@ -16,8 +16,16 @@ from django.db import DatabaseError, OperationalError, connections
 
 from .aliases import alias_for, default_alias, tenant_aliases
 from .context import SessionReset, TenantContext, entering, serving
-from .exceptions import InvalidCredentials, TenantAccessDenied, TenantContextMissing, login_refused
+from .exceptions import (
+    InvalidCredentials,
+    TenantAccessDenied,
+    TenantContextMissing,
+    TenantInactive,
+    login_refused,
+)
 from .unit_of_work import UnitOfWork
+
+TENANT_INACTIVE = "28H01"  # sql/10_tenant_context.sql: a proven member of a deactivated tenant
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,6 +133,8 @@ class Tenancy:
                 raise InvalidCredentials() from None
             if sqlstate == "28000":
                 raise TenantAccessDenied() from None
+            if sqlstate == TENANT_INACTIVE:
+                raise TenantInactive() from None
             raise
         if session_reset:
             # Committed now, so that the session's repaired defaults outlive this transaction, which began

@@ -90,6 +90,12 @@ def test_the_toolbox_holds_what_an_operator_needs_from_an_empty_cluster():
         "add_member",
         "issue_token",
         "rotate_token",
+        "revoke_token",
+        "list_tenants",
+        "list_members",
+        "list_tokens",
+        "deactivate_tenant",
+        "reactivate_tenant",
         "adopt_seed_database",
     } <= MANAGEMENT_COMMANDS
 
@@ -138,6 +144,11 @@ GUARDED_SPELLINGS = (
         ["migrate", "--database=default", "bookings", "zero"],
         ["migrate", "--prune", "--prune"],
         ["migrate", "bookings", "zero", "--revert"],  # another command's option
+        ["revoke_token", "7"],
+        ["revoke_token", "--", "7"],
+        ["deactivate_tenant", "tenant-alpha-001"],
+        ["deactivate_tenant", "--", "tenant-alpha-001"],
+        ["deactivate_tenant", "tenant-alpha-001", "--tenant=tenant-beta-002"],  # not an option of it
     ]
 )
 
@@ -152,6 +163,23 @@ def test_no_spelling_runs_a_guarded_mode(argv, monkeypatch):
     result = run({"manage": argv})
     assert result["exit_status"] in (1, 2) and ran == [] and applied() == before, result
     assert "refused:" in result["output"] or "Error:" in result["output"], result
+
+
+@pytest.mark.parametrize(
+    "argv, target",
+    [(["revoke_token", "7"], "7"), (["deactivate_tenant", "tenant-alpha-001"], "tenant-alpha-001")],
+)
+def test_shutting_a_client_out_runs_when_the_event_confirms_its_target(argv, target, monkeypatch):
+    ran = []
+    monkeypatch.setattr("django.core.management.call_command", lambda *a, **k: ran.append(a))
+    for confirm in (None, "", "tenant-beta-002", "07", f" {target}", True):
+        event = {"manage": argv} if confirm is None else {"manage": argv, "confirm": confirm}
+        refused = run(event)
+        assert refused["exit_status"] == 2 and f'"confirm": "{target}"' in refused["output"], refused
+    assert ran == []
+    assert run({"manage": argv, "confirm": target})["exit_status"] == 0
+    assert run({"manage": argv, "allow_backwards": True})["exit_status"] == 0
+    assert ran == [tuple(argv)] * 2
 
 
 def test_a_dry_run_of_a_guarded_mode_is_let_through():
