@@ -211,15 +211,31 @@ CONTEXT_KEY_ID_RE = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 MIN_SECRET_LENGTH = 32
 
 
+def context_keys_secret_arn(env: Mapping[str, str]) -> str:
+    """TENANT_CONTEXT_KEYS_SECRET_ARN: the Secrets Manager secret holding the signing keys (tenants/key_secret.py),
+    read when the process first signs; rotated with `manage.py context_keys rotate`."""
+    arn = env.get("TENANT_CONTEXT_KEYS_SECRET_ARN", "").strip()
+    if arn and not SECRET_ARN_RE.match(arn):
+        raise _fail(
+            "TENANT_CONTEXT_KEYS_SECRET_ARN", arn, "is not a Secrets Manager secret ARN", "give the secret's full ARN"
+        )
+    return arn
+
+
 def context_keys(env: Mapping[str, str], required: bool) -> list[tuple[str, bytes]]:
     """TENANT_CONTEXT_KEYS=`kid:secret[,kid:secret]`: the keys the application signs tenant contexts with (the
     first) and that `manage.py context_keys sync` installs for the database to verify them (all of them: two during a
-    rotation)."""
+    rotation). Not required beside TENANT_CONTEXT_KEYS_SECRET_ARN, whose keys come first."""
     raw = env.get("TENANT_CONTEXT_KEYS", "").strip()
     fix = f"set it to key-id:secret (secret of {MIN_SECRET_LENGTH}+ characters), newest first, comma-separated"
     if not raw:
-        if required:
-            raise _fail("TENANT_CONTEXT_KEYS", None, "is required where the tenant API is served", fix)
+        if required and not context_keys_secret_arn(env):
+            raise _fail(
+                "TENANT_CONTEXT_KEYS",
+                None,
+                "is required where the tenant API is served (or TENANT_CONTEXT_KEYS_SECRET_ARN)",
+                fix,
+            )
         return []
     keys = []
     for item in raw.split(","):

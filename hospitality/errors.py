@@ -16,6 +16,7 @@ from rest_framework.views import set_rollback
 
 from dataapi_backend.dbapi import REJECTED, RowTooLarge
 from tenants.exceptions import DATABASE_UNAVAILABLE, error_body, login_refused, outcome_of
+from tenants.key_secret import KeySecretError
 from tenants.signals import database_login_refused, unit_of_work_lost
 
 log = logging.getLogger("hospitality.api")
@@ -89,6 +90,10 @@ def exception_handler(exc, context):
         log.warning("database unavailable on %s (%s): %s", context["request"].path, outcome_of(exc), exc)
         if login_refused(exc):
             database_login_refused.send(sender=exception_handler)
+        return database_unavailable()
+    if isinstance(exc, KeySecretError):
+        # the signing keys' secret cannot be read (and no keys were read before): nothing can be entered
+        log.error("context keys unavailable on %s: %s", context["request"].path, exc)
         return database_unavailable()
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

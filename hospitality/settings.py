@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 import hospitality
 from hospitality.config import (
     context_keys,
+    context_keys_secret_arn,
     database_config,
     env_bool,
     env_choice,
@@ -79,6 +80,9 @@ TIMEOUTS = timeouts(os.environ)
 TENANT_STATEMENT_TIMEOUT = TIMEOUTS.statement  # what tenants reads (tenants/conf.py)
 # The keys tenant contexts are signed with (app.enter_tenant verifies them; sql/10_tenant_context.sql).
 TENANT_CONTEXT_KEYS = context_keys(os.environ, required=SERVES_TENANT_API)
+# ... or from a secret that holds them, rotated without a deployment (`manage.py context_keys rotate`)
+TENANT_CONTEXT_KEYS_SECRET_ARN = context_keys_secret_arn(os.environ)
+TENANT_CONTEXT_KEYS_REFRESH = env_int(os.environ, "TENANT_CONTEXT_KEYS_REFRESH", 300, 10, 3600)
 # Only behind an authenticator that strips and sets these headers itself (API Gateway authorizer, service mesh).
 TRUST_UPSTREAM_TENANT_HEADERS = env_bool(os.environ, "TRUST_UPSTREAM_TENANT_HEADERS", False)
 # The seed's identities: JWT `userId` claims and X-User-Id headers carry the identity provider's text user id,
@@ -117,9 +121,11 @@ if "django.contrib.postgres" not in INSTALLED_APPS and all(
 ):
     sys.modules.setdefault("django.contrib.postgres", None)
 
+# Django's CommonMiddleware, answering a tenant API path without its slash with a 308 (method and body kept)
+_COMMON_MIDDLEWARE = "hospitality.trailing_slash.SlashRedirectMiddleware"
 _SESSION_MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    _COMMON_MIDDLEWARE,
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -129,10 +135,10 @@ MIDDLEWARE = [
     "hospitality.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     *(["whitenoise.middleware.WhiteNoiseMiddleware"] if SERVES_STAFF else []),
-    # Outside the session/common middleware, so that what they answer under /api/ (APPEND_SLASH's refusal to
-    # redirect a POST, a disallowed host) also reaches the client in the API's error shape.
+    # Outside the session/common middleware, so that what they answer under /api/ (a disallowed host) also
+    # reaches the client in the API's error shape.
     *(["tenants.middleware.TenantTransactionMiddleware"] if SERVES_TENANT_API else []),
-    *(_SESSION_MIDDLEWARE if HOSPITALITY_FUNCTION != "tenant-api" else ["django.middleware.common.CommonMiddleware"]),
+    *(_SESSION_MIDDLEWARE if HOSPITALITY_FUNCTION != "tenant-api" else [_COMMON_MIDDLEWARE]),
     # last, as django-axes requires: turns a locked-out login into its lockout response
     *(["axes.middleware.AxesMiddleware"] if HOSPITALITY_FUNCTION != "tenant-api" else []),
 ]
@@ -228,6 +234,7 @@ LOGGING = {
     "loggers": {
         "hospitality": {"level": "INFO"},
         "dataapi_backend": {"level": "DEBUG" if DEBUG_DATA_API else "WARNING"},
+        "tenants.transport": {"level": "DEBUG" if DEBUG_DATA_API else "WARNING"},  # "[DB] Using Data API"
     },
 }
 

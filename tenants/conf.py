@@ -20,6 +20,9 @@ DEFAULTS: dict[str, Any] = {
     "TENANT_JWT_MAX_LIFETIME": 3600,  # seconds between a JWT's iat and exp, at most
     # [(key id, secret bytes)], the first signs: the tenant contexts the database verifies
     "TENANT_CONTEXT_KEYS": [],
+    # a Secrets Manager secret holding the signing keys (tenants/key_secret.py), read again this often (seconds)
+    "TENANT_CONTEXT_KEYS_SECRET_ARN": "",
+    "TENANT_CONTEXT_KEYS_REFRESH": 300,
     # the statement timeout of every tenant transaction, in seconds (the app's request budget)
     "TENANT_STATEMENT_TIMEOUT": 15.0,
     # JWT userId / X-User-Id are the identity provider's ids (Membership.external_id)

@@ -19,6 +19,7 @@ from typing import Protocol
 from django.db import OperationalError
 
 from .conf import conf
+from .key_secret import configured_keys
 from .validators import is_valid_tenant_id
 
 TENANT_SCOPE, TRUSTED_SCOPE = "tenant", "trusted"
@@ -117,7 +118,7 @@ class TenantContext:
 def entering(context: TenantContext, time_zone: str | None) -> tuple[str, list]:
     """`context`'s entering statement with this application's budget and signing key (the first configured)."""
     return context.enter_statement(
-        time_zone, int(conf.TENANT_STATEMENT_TIMEOUT * 1000), (conf.TENANT_CONTEXT_KEYS or [("", b"")])[0]
+        time_zone, int(conf.TENANT_STATEMENT_TIMEOUT * 1000), (configured_keys() or [("", b"")])[0]
     )
 
 

@@ -1,6 +1,7 @@
 """The CloudFormation template: cfn-lint clean, Aurora Serverless v2 with the Data API, least-privilege IAM, the
 seed's alarms. Validated offline."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -60,14 +61,15 @@ def _statements(template, role: str) -> dict:
 @pytest.mark.parametrize(
     "function, role, secrets, variables",
     [
-        ("TenantApiFunction", "TenantApiRole", ["AppSecret"], {"DB_SECRET_ARN": "AppSecret"}),
+        # and the signing keys' secret, read at run time (the management function also writes it: context_keys rotate)
+        ("TenantApiFunction", "TenantApiRole", ["AppSecret", "TenantContextKey"], {"DB_SECRET_ARN": "AppSecret"}),
         ("StaffAdminFunction", "StaffAdminRole", ["AdminSecret"], {"DB_ADMIN_SECRET_ARN": "AdminSecret"}),
         # the operator's function: the owner's secret for its work, the master's and the roles' for
         # bootstrap_database (the master creates the roles with the passwords of their secrets)
         (
             "ManagementFunction",
             "ManagementRole",
-            ["OwnerSecret", "MasterSecret", "AdminSecret", "AppSecret"],
+            ["OwnerSecret", "MasterSecret", "AdminSecret", "AppSecret", "TenantContextKey"],
             {
                 "DB_OWNER_SECRET_ARN": "OwnerSecret",
                 "DB_MASTER_SECRET_ARN": "MasterSecret",
@@ -77,7 +79,7 @@ def _statements(template, role: str) -> dict:
         ),
     ],
 )
-def test_each_function_can_read_only_its_database_secrets(template, function, role, secrets, variables):
+def test_each_function_can_read_only_its_own_secrets(template, function, role, secrets, variables):
     props = template[function]["Properties"]
     assert props["Role"] == {"Fn::GetAtt": [role, "Arn"]} and "VpcConfig" not in props
     by_sid = _statements(template, role)
@@ -87,7 +89,7 @@ def test_each_function_can_read_only_its_database_secrets(template, function, ro
     granted = [
         r for s in secret_statements for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
     ]
-    assert granted == [{"Ref": secret} for secret in secrets]
+    assert sorted(r["Ref"] for r in granted) == sorted(secrets)
     assert not any("*" in str(s["Action"]) for s in by_sid.values())
     env = props["Environment"]["Variables"]
     database_secrets = {k for k in env if k.startswith("DB_") and k.endswith("SECRET_ARN")}
@@ -126,10 +128,26 @@ def test_the_typescript_app_has_its_own_context_key(template):
     assert outputs["TenantContextKeySecretArn"]["Value"] == {"Ref": "TenantContextKey"}
     generated = template["SeedContextKey"]["Properties"]["GenerateSecretString"]
     assert generated["SecretStringTemplate"] == '{"kid": "seed-1"}' and generated["GenerateStringKey"] == "secret"
-    keys = template["ManagementFunction"]["Properties"]["Environment"]["Variables"]["TENANT_CONTEXT_KEYS"]["Fn::Sub"]
-    assert (
-        keys.startswith("key-1:") and ",seed-1:{{resolve:secretsmanager:${SeedContextKey}:SecretString:secret}}" in keys
+    management = template["ManagementFunction"]["Properties"]["Environment"]["Variables"]
+    assert management["TENANT_CONTEXT_KEYS"]["Fn::Sub"] == (
+        "seed-1:{{resolve:secretsmanager:${SeedContextKey}:SecretString:secret}}"
     )
+    # the API's keys are read from their secret at run time (rotated without a deployment), never resolved into it
+    for function in ("ManagementFunction", "TenantApiFunction"):
+        variables = template[function]["Properties"]["Environment"]["Variables"]
+        assert variables["TENANT_CONTEXT_KEYS_SECRET_ARN"] == {"Ref": "TenantContextKey"}
+        assert "${TenantContextKey}" not in json.dumps(variables)
+    readers = {
+        role: statement["Action"]
+        for role in ("TenantApiRole", "StaffAdminRole", "ManagementRole")
+        for policy in template[role]["Properties"].get("Policies", [])
+        for statement in policy["PolicyDocument"]["Statement"]
+        if statement["Resource"] == {"Ref": "TenantContextKey"}
+    }
+    assert readers == {
+        "TenantApiRole": ["secretsmanager:GetSecretValue"],
+        "ManagementRole": ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+    }
     for function in ("TenantApiFunction", "StaffAdminFunction"):
         assert "SeedContextKey" not in str(template[function]["Properties"]["Environment"])
     # readable by the seed app's role through a policy of its own, never by the tenant function's

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -812,6 +814,7 @@ def empty_cluster(tmp_path_factory, moto_url):
         **arns,
         "endpoint": emulator.url,
         "app_dsn": f"postgresql://hospitality_app:{logins['AppSecret'][1]}@127.0.0.1:{pg.port}/hospitality_first",
+        "superuser": pg.superuser_conninfo("hospitality_first"),
     }
     emulator.stop()
     pg.stop()
@@ -928,6 +931,88 @@ def test_bootstrap_repairs_what_the_app_role_did_to_itself(
     assert repaired["exit_status"] == 0 and verified["exit_status"] == 0, (repaired, verified)
     served = list_bookings("served")
     assert served["statusCode"] == 200, served
+
+
+def test_rotating_the_signing_key_through_events(task_root, template, generated, moto_url, empty_cluster, tmp_path):
+    """docs/operations.md's key rotation on the deployed cluster: `context_keys rotate` three times, each a step
+    written to the signing keys' secret (the template's plain key-1 first) and installed; every tenant function
+    process signs with what the secret holds, the database accepts the old key until it is retired after the
+    overlap, and a context signed with a retired key is refused."""
+    import psycopg
+
+    sm = boto3.client(
+        "secretsmanager", region_name=REGION, endpoint_url=moto_url, aws_access_key_id="l", aws_secret_access_key="l"
+    )
+    first_key = secrets.token_urlsafe(48)  # as GenerateSecretString leaves it: one plain key, id key-1
+    arn = sm.create_secret(Name=f"hospitality/first/TenantContextKey-{secrets.token_hex(3)}", SecretString=first_key)[
+        "ARN"
+    ]
+    resolver = Resolver({**generated, "TenantContextKey": (arn, first_key)}, moto_url, empty_cluster)
+    env_of = environments(template, resolver, moto_url, empty_cluster["endpoint"])
+    manage_handler, manage_env = env_of("ManagementFunction")
+    tenant_handler, tenant_env = env_of("TenantApiFunction")
+    assert tenant_env["TENANT_CONTEXT_KEYS_SECRET_ARN"] == arn and "TENANT_CONTEXT_KEYS" not in tenant_env
+    with psycopg.connect(empty_cluster["superuser"], autocommit=True) as su:
+        owner_id = su.execute("SELECT id FROM auth_user WHERE username = 'first-owner'").fetchone()[0]
+
+    def manage(step: str, *argv: str) -> dict:
+        (tmp_path / step).mkdir()
+        return invoke(task_root, tmp_path / step, manage_handler, manage_env, [{"manage": ["context_keys", *argv]}])[0]
+
+    def served(step: str) -> int:
+        now = int(time.time())
+        claims = {"tenantId": FIRST_TENANT, "userId": str(owner_id), "role": "owner", "iss": "hospitality",
+                  "aud": "hospitality-api", "iat": now, "exp": now + 300}  # fmt: skip
+        bearer = jwt.encode(claims, generated["TenantJwtSecret"][1], algorithm="HS256")
+        (tmp_path / step).mkdir()
+        event = http_event("GET", "/api/bookings/", {"authorization": f"Bearer {bearer}"})
+        return invoke(task_root, tmp_path / step, tenant_handler, tenant_env, [event])[0]["statusCode"]
+
+    def installed() -> list[str]:
+        with psycopg.connect(empty_cluster["superuser"], autocommit=True) as su:
+            return [r[0] for r in su.execute("SELECT key_id FROM app.context_keys ORDER BY created_at DESC")]
+
+    def signed_with(kid: str, secret: str) -> str | None:
+        """The app role enters with a context signed by `kid`: the sqlstate of its refusal, None if accepted."""
+        assertion = json.dumps({"kid": kid, "tenant": FIRST_TENANT, "user": str(owner_id), "role": "owner",
+                                "external": False, "exp": int(time.time()) + 60}, separators=(",", ":"))  # fmt: skip
+        signature = hmac.new(secret.encode(), assertion.encode(), hashlib.sha256).hexdigest()
+        with psycopg.connect(empty_cluster["app_dsn"]) as app:
+            try:
+                app.execute("SELECT app.enter_tenant(%s, %s, '{}'::jsonb)", [assertion, signature])
+            except psycopg.Error as exc:
+                return exc.sqlstate
+        return None
+
+    synced = manage("sync", "sync")
+    assert synced["exit_status"] == 0 and "context keys in sync: key-1, seed-1" in synced["output"], synced
+    assert served("before") == 200
+
+    added = manage("add", "rotate")
+    assert added["exit_status"] == 0 and "step 1 of 3: key-2 added beside key-1" in added["output"], added
+    assert installed()[:2] == ["key-1", "key-2"] and served("added") == 200
+    held = json.loads(sm.get_secret_value(SecretId=arn)["SecretString"])
+    assert held["signing"] == "key-1" and set(held["keys"]) == {"key-1", "key-2"}
+
+    switched = manage("switch", "rotate")
+    assert switched["exit_status"] == 0 and "step 2 of 3: key-2 signs from now on" in switched["output"], switched
+    assert installed()[:2] == ["key-2", "key-1"] and signed_with("key-1", first_key) is None  # still accepted
+    with psycopg.connect(empty_cluster["superuser"], autocommit=True) as su:  # a new process signs with key-2 alone
+        su.execute("DELETE FROM app.context_keys WHERE key_id = 'key-1'")
+    assert served("switched") == 200
+    assert manage("resync", "sync")["exit_status"] == 0 and "key-1" in installed()
+
+    early = manage("early", "rotate")
+    assert early["exit_status"] == 1 and "retire it after" in early["output"] and "key-1" in installed(), early
+    held = json.loads(sm.get_secret_value(SecretId=arn)["SecretString"])
+    held["switched_at"] = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2)).isoformat()  # the overlap passed
+    sm.put_secret_value(SecretId=arn, SecretString=json.dumps(held))
+    retired = manage("retire", "rotate")
+    assert retired["exit_status"] == 0 and "step 3 of 3: key-1 retired" in retired["output"], retired
+    assert "key-1" not in installed() and "seed-1" in installed()
+    assert set(json.loads(sm.get_secret_value(SecretId=arn)["SecretString"])["keys"]) == {"key-2"}
+    assert served("after") == 200
+    assert signed_with("key-1", first_key) == "28000"  # a retired key's contexts enter nothing
 
 
 IMPORT_ALL = """
