@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 
 from django.db import DatabaseError, OperationalError, connections
 
-from .aliases import alias_for, default_alias, tenant_aliases
+from .aliases import alias_for, default_alias, tenant_aliases, transport_of
 from .context import SessionReset, TenantContext, entering, serving
 from .exceptions import (
     InvalidCredentials,
@@ -25,6 +26,7 @@ from .exceptions import (
 )
 from .unit_of_work import UnitOfWork
 
+transport_log = logging.getLogger("tenants.transport")
 TENANT_INACTIVE = "28H01"  # sql/10_tenant_context.sql: a proven member of a deactivated tenant
 
 
@@ -62,6 +64,10 @@ class Tenancy:
             if context is None:
                 return default_alias()
             self._alias = alias_for(context.tenant_id)
+            # the seed's rollout line, per request (on with DEBUG_DATA_API): which transport serves this tenant
+            transport_log.debug(
+                "[DB] Using %s", "Data API" if transport_of(self._alias) == "data-api" else "traditional pg"
+            )
         return self._alias
 
     @property

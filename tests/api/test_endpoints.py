@@ -254,3 +254,14 @@ def test_openapi_schema_and_docs(api):
     paths = __import__("json").loads(schema.content)["paths"]
     assert {"/api/bookings/", "/api/bookings/{id}/", "/api/entities/", "/api/relationships/"} <= set(paths)
     assert api.get("/docs/").status_code == 200
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "get"])
+def test_a_path_without_its_slash_is_redirected_keeping_the_method(api, world, settings, method, debug):
+    """308 (a client repeats the same method and body at the Location), never a 500 or a 301 that turns a POST
+    into a GET, under DEBUG too; nothing is entered or written on the way."""
+    settings.DEBUG = debug
+    response = getattr(api, method)("/api/bookings?page_size=1", **world.auth())
+    assert response.status_code == 308, response.content
+    assert response["Location"] == "/api/bookings/?page_size=1"

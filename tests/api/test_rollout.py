@@ -1,5 +1,6 @@
 """USE_DATA_API and DATA_API_ROLLOUT_PERCENTAGE: deterministic per-tenant bucketing, and requests that follow it."""
 
+import logging
 import uuid
 
 import pytest
@@ -63,3 +64,20 @@ def test_requests_follow_the_bucket(api, world, settings):
     assert {b["guest_name"] for b in listing["results"]} == {b.guest_name for b in world.bookings[B]}
     settings.DATA_API_ROLLOUT_PERCENTAGE = 0
     assert api.get("/api/whoami/", **world.auth("ann", A)).json()["transport"] == "pg"
+
+
+@pytest.mark.usefixtures("db_access")
+def test_each_request_says_which_transport_serves_it_as_the_seed_does(api, world, caplog):
+    """The seed's `[DB] Using Data API` / `[DB] Using traditional pg`, once per tenant request, on the logger that
+    DEBUG_DATA_API switches on (hospitality/settings.py)."""
+    from django.conf import settings
+
+    from tests.support import transport
+
+    assert settings.LOGGING["loggers"]["tenants.transport"]["level"] == (
+        "DEBUG" if settings.DEBUG_DATA_API else "WARNING"
+    )
+    with caplog.at_level(logging.DEBUG, logger="tenants.transport"):
+        assert api.get("/api/bookings/", **world.auth()).status_code == 200
+    said = [r.getMessage() for r in caplog.records if r.name == "tenants.transport"]
+    assert said == ["[DB] Using " + ("Data API" if transport() == "data-api" else "traditional pg")]
