@@ -156,9 +156,15 @@ Stop the server with Ctrl-C; `make stop` stops PostgreSQL and the emulator.
 """
 
 
+def server_address(server: str, env=os.environ) -> str:
+    """Where the server listens: gunicorn's own variable for gunicorn (gunicorn.conf.py reads it too), runserver's
+    for runserver; the loopback by default (the local stack's credentials are printed)."""
+    return env.get("GUNICORN_BIND" if server == "gunicorn" else "RUNSERVER_ADDR", "127.0.0.1:8000")
+
+
 def cmd_run(stack: Stack, extra: list[str], server: str = "runserver") -> int:
     cmd_prepare(stack)
-    addr = os.environ.get("RUNSERVER_ADDR", "127.0.0.1:8000")
+    addr = server_address(server)
     demo_file = stack.spec.root / "demo-credentials.json"
     print(banner(stack, f"http://{addr}", demo_file, production=server == "gunicorn"), flush=True)
     os.chdir(PROJECT_ROOT)

@@ -283,6 +283,7 @@ class Stack:
             "MASTER_DATABASE_URL": self.dsn(MASTER_ROLE, "postgres"),
             "DATABASE_NAME": self.spec.database,
             "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,  # the AWS CLI's name for it (`source .local/env`, then `aws …`)
             "DATA_API_ENDPOINT": self.emulator_url(),
             **(
                 {

@@ -228,3 +228,18 @@ def test_a_second_run_on_the_test_stack_is_refused(command):
     assert out.returncode == 2, out.stdout + out.stderr
     assert "the test stack is in use by pid" in out.stderr and "Starting" not in out.stdout
     assert postgres.running_pid() == before
+
+
+def test_make_serve_binds_gunicorns_address_and_make_run_runservers():
+    from devstack.__main__ import server_address
+
+    env = {"GUNICORN_BIND": "127.0.0.1:9100", "RUNSERVER_ADDR": "127.0.0.1:9200"}
+    assert server_address("gunicorn", env) == "127.0.0.1:9100"
+    assert server_address("runserver", env) == "127.0.0.1:9200"
+    assert server_address("gunicorn", {}) == server_address("runserver", {}) == "127.0.0.1:8000"
+
+
+def test_the_env_file_gives_the_aws_cli_its_region(tmp_path):
+    """`source .local/env` then `aws …`: the CLI reads AWS_DEFAULT_REGION, boto3 AWS_REGION; both are set."""
+    environment = Stack(spec("test")).environment()
+    assert environment["AWS_DEFAULT_REGION"] == environment["AWS_REGION"] == "us-east-1"
