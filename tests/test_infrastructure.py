@@ -9,21 +9,104 @@ from pathlib import Path
 import pytest
 from cfnlint.decode import decode
 
+from tests.cfn_render import render
+
 TEMPLATE = Path(__file__).resolve().parents[1] / "infrastructure" / "template.yaml"
 
 
 @pytest.fixture(scope="module")
 def template():
-    parsed, matches = decode(str(TEMPLATE))
-    assert matches == []
-    return parsed["Resources"]
+    """The resources a stack holds with the template's defaults (conditions evaluated)."""
+    return render()["Resources"]
 
 
-def test_cfn_lint_is_clean():
+EXISTING = {
+    "ExistingClusterArn": "arn:aws:rds:us-east-1:123456789012:cluster:seed-cluster",
+    "ExistingMasterSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-seed-AbCdEf",
+    "ExistingClusterEndpoint": "seed-cluster.cluster-abc.us-east-1.rds.amazonaws.com",
+}
+DIRECT = {"TenantDirectPath": "Enabled", "TenantTransport": "direct"}
+REQUIRED = {
+    "SubnetIds": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+    "ClusterSecurityGroupIds": ["sg-0123456789abcdef0"],
+    "CodeBucket": "hospitality-code",
+}
+
+
+@pytest.mark.parametrize("parameters", [{}, EXISTING, {**EXISTING, **DIRECT}, DIRECT], ids=["new", "existing",
+                                        "existing+direct", "new+direct"])  # fmt: skip
+def test_cfn_lint_is_clean(parameters, tmp_path):
+    """Clean as written (every condition) and for each way it is deployed (its parameters resolved)."""
+    values = tmp_path / "parameters.json"
+    values.write_text(
+        json.dumps([{"ParameterKey": k, "ParameterValue": v} for k, v in {**REQUIRED, **parameters}.items()])
+    )
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "cfn-lint"), str(TEMPLATE)], capture_output=True, text=True, timeout=300
+        [
+            str(Path(sys.executable).parent / "cfn-lint"),
+            str(TEMPLATE),
+            *(["--parameter-files", str(values)] if parameters else []),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_an_existing_cluster_is_used_instead_of_creating_one():
+    """The seed's cluster and its master secret: nothing of a cluster is created, every function and policy points
+    at the given one, and bootstrap_database gets its master."""
+    stack = render(EXISTING)
+    resources = stack["Resources"]
+    assert not {"Cluster", "Writer", "MasterSecret", "DBSubnetGroup"} & set(resources)
+    for function in ("TenantApiFunction", "StaffAdminFunction", "ManagementFunction"):
+        variables = resources[function]["Properties"]["Environment"]["Variables"]
+        assert variables["DB_CLUSTER_ARN"] == {"Ref": "ExistingClusterArn"}
+    management = resources["ManagementFunction"]["Properties"]["Environment"]["Variables"]
+    assert management["DB_MASTER_SECRET_ARN"] == {"Ref": "ExistingMasterSecretArn"}
+    readable = _statements(stack["Resources"], "ManagementRole")["TheDatabaseSecretsOnly"]["Resource"]
+    assert {"Fn::Sub": "${ExistingMasterSecretArn}"} in readable and {"Ref": "MasterSecret"} not in readable
+    assert stack["Outputs"]["ClusterArn"]["Value"] == {"Ref": "ExistingClusterArn"}
+    assert stack["Outputs"]["ClusterEndpoint"]["Value"] == {"Ref": "ExistingClusterEndpoint"}
+    assert "DBClusterArn" not in json.dumps(resources)
+    assert render()["conditions"]["CreateCluster"] and not stack["conditions"]["CreateCluster"]
+
+
+def test_the_tenant_functions_direct_path_is_an_option_and_its_transport_a_parameter():
+    """Off by default (no VPC, Data API only); with TenantDirectPath the tenant function gets the cluster's subnets,
+    VPC access and TENANT_DATABASE_URL as the app role (its secret's password, TLS required); TenantTransport=direct
+    switches it to that path. The rollback the alarms name exists exactly when the path does."""
+    off = render()["Resources"]["TenantApiFunction"]["Properties"]
+    assert "VpcConfig" not in off and "TENANT_DATABASE_URL" not in off["Environment"]["Variables"]
+    assert off["Environment"]["Variables"]["USE_DATA_API"] == "true"
+    on = render({**EXISTING, "TenantDirectPath": "Enabled"})["Resources"]
+    function = on["TenantApiFunction"]["Properties"]
+    assert function["VpcConfig"] == {
+        "SubnetIds": {"Ref": "SubnetIds"},
+        "SecurityGroupIds": {"Ref": "ClusterSecurityGroupIds"},
+    }
+    url, parts = function["Environment"]["Variables"]["TENANT_DATABASE_URL"]["Fn::Sub"]
+    assert url.startswith("postgres://hospitality_app:{{resolve:secretsmanager:${AppSecret}:SecretString:password}}@")
+    assert url.endswith("?sslmode=${TenantDirectSslMode}") and render()["values"]["TenantDirectSslMode"] == "require"
+    assert parts == {"Host": {"Ref": "ExistingClusterEndpoint"}, "Port": {"Ref": "ExistingClusterPort"}}
+    assert function["Environment"]["Variables"]["USE_DATA_API"] == "true"  # the path exists; the switch is apart
+    assert any(
+        "AWSLambdaVPCAccessExecutionRole" in str(a) for a in on["TenantApiRole"]["Properties"]["ManagedPolicyArns"]
+    )
+    direct = render({**EXISTING, **DIRECT})["Resources"]["TenantApiFunction"]["Properties"]["Environment"]
+    assert direct["Variables"]["USE_DATA_API"] == "false"
+    rules = decode(str(TEMPLATE))[0]["Rules"]
+    assert rules["DirectTransportNeedsTheDirectPath"]["Assertions"][0]["Assert"] == {
+        "Fn::Equals": [{"Ref": "TenantDirectPath"}, "Enabled"]
+    }
+    alarms = [
+        r["Properties"]["AlarmDescription"]
+        for r in render()["Resources"].values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+    ]
+    assert not any("USE_DATA_API=false" in a for a in alarms)
+    assert any("TenantTransport=direct" in a for a in alarms)
 
 
 def test_aurora_serverless_v2_with_the_data_api(template):
@@ -151,7 +234,7 @@ def test_the_typescript_app_has_its_own_context_key(template):
     for function in ("TenantApiFunction", "StaffAdminFunction"):
         assert "SeedContextKey" not in str(template[function]["Properties"]["Environment"])
     # readable by the seed app's role through a policy of its own, never by the tenant function's
-    optional = template["SeedContextKeyPolicy"]
+    optional = decode(str(TEMPLATE))[0]["Resources"]["SeedContextKeyPolicy"]  # conditional: as written
     assert optional["Condition"] == "SeedReadsContextKey" and outputs["SeedContextKeyPolicyArn"]["Condition"] == (
         "SeedReadsContextKey"
     )
@@ -245,7 +328,9 @@ def test_snapstart_on_the_tenant_and_staff_functions(template):
     ):
         props = template[function]["Properties"]
         assert props["Runtime"] == "python3.13"
-        assert props["SnapStart"] == {"ApplyOn": {"Fn::If": ["UseSnapStart", "PublishedVersions", "None"]}}
+        assert props["SnapStart"] == {"ApplyOn": "PublishedVersions"}  # the default, SnapStart=Enabled
+        off = render({"SnapStart": "Disabled"})["Resources"][function]["Properties"]
+        assert off["SnapStart"] == {"ApplyOn": "None"}
         assert template[version]["Properties"]["FunctionName"] == {"Ref": function}
         assert "${CodeKey}" in template[version]["Properties"]["Description"]["Fn::Sub"]
         assert template[alias]["Properties"]["FunctionVersion"] == {"Fn::GetAtt": [version, "Version"]}

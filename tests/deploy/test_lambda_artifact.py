@@ -38,6 +38,7 @@ from bookings.models import Booking, Entity
 from infrastructure.package import runtime_python
 from tenants.context import trusted_scope
 from tenants.models import ApiToken, Membership, Tenant
+from tests.cfn_render import render
 from tests.ports import free_port
 from tests.support import side_by_side
 
@@ -149,8 +150,9 @@ def generated(moto_url):
 class Resolver:
     """Evaluates the intrinsic functions the functions' environments use, against the local stack."""
 
-    def __init__(self, generated: dict, moto_url: str, stack: dict | None = None):
-        """`stack`: the cluster ARN, database name and secret ARNs to resolve to (the local stack's by default)."""
+    def __init__(self, generated: dict, moto_url: str, stack: dict | None = None, parameters: dict | None = None):
+        """`stack`: the cluster ARN, database name and secret ARNs to resolve to (the local stack's by default);
+        `parameters`: the template's parameters the environments reference."""
         env = os.environ
         stack = stack or {
             "cluster": env["DB_CLUSTER_ARN"],
@@ -161,6 +163,7 @@ class Resolver:
             "MasterSecret": env["DB_MASTER_SECRET_ARN"],
         }
         self.refs = {
+            **{k: str(v) for k, v in (parameters or {}).items()},
             **{k: v for k, v in stack.items() if k.endswith("Secret")},
             "DatabaseName": stack["database"],
             "HttpApi": API_ID,
@@ -191,10 +194,12 @@ class Resolver:
         elif set(node) == {"Fn::GetAtt"}:
             text = self.attrs[".".join(node["Fn::GetAtt"])]
         elif set(node) == {"Fn::Sub"}:
+            body, variables = (node["Fn::Sub"], {}) if isinstance(node["Fn::Sub"], str) else node["Fn::Sub"]
+            local = {name: self.value(v) for name, v in variables.items()}
             text = re.sub(
                 r"\$\{([^}]+)\}",
-                lambda m: self.attrs[m[1]] if "." in m[1] and "::" not in m[1] else self.ref(m[1]),
-                node["Fn::Sub"],
+                lambda m: local.get(m[1]) or (self.attrs[m[1]] if "." in m[1] and "::" not in m[1] else self.ref(m[1])),
+                body,
             )
         else:
             raise AssertionError(f"unsupported intrinsic in a function environment: {node}")
@@ -212,9 +217,8 @@ class Resolver:
 
 @pytest.fixture(scope="module")
 def template():
-    parsed, matches = decode(str(TEMPLATE))
-    assert matches == []
-    return parsed["Resources"]
+    """The stack's resources as the template's defaults deploy them (conditions evaluated)."""
+    return render()["Resources"]
 
 
 def environments(template, resolver: Resolver, moto_url: str, data_api_endpoint: str):
@@ -437,6 +441,55 @@ def test_tenant_api_function(task_root, function_env, generated, tenant_data, in
     assert admin["statusCode"] == 404  # no admin URL in the tenant API function
     # every database over the Data API: psycopg (about 200 ms of a cold start) is never imported
     assert not {"psycopg", "psycopg2", "psycopg_binary"} & imported_by_last_invoke(tmp_path)
+
+
+def test_the_tenant_function_rolls_back_to_direct_postgresql(
+    task_root, generated, moto_url, tenant_data, installed_context_key, tmp_path
+):
+    """The seed's instant rollback as the template deploys it: an existing cluster (this stack's), the tenant
+    function given a route to it (TenantDirectPath) and switched to it (TenantTransport=direct). Booted from the
+    artifact with exactly that environment, it serves the tenant's rows as hospitality_app over direct PostgreSQL,
+    with the Data API's endpoint unreachable."""
+    from urllib.parse import urlsplit
+
+    app = urlsplit(os.environ["TENANT_DATABASE_URL"])
+    sm = boto3.client(
+        "secretsmanager", region_name=REGION, endpoint_url=moto_url, aws_access_key_id="l", aws_secret_access_key="l"
+    )
+    app_secret = sm.create_secret(  # the app role's secret as the template makes it: its login, a password
+        Name=f"hospitality/test/AppSecret-{secrets.token_hex(3)}",
+        SecretString=json.dumps({"username": app.username, "password": app.password}),
+    )["ARN"]
+    parameters = {
+        "ExistingClusterArn": os.environ["DB_CLUSTER_ARN"],
+        "ExistingMasterSecretArn": os.environ["DB_MASTER_SECRET_ARN"],
+        "ExistingClusterEndpoint": app.hostname,
+        "ExistingClusterPort": app.port,
+        "TenantDirectPath": "Enabled",
+        "TenantTransport": "direct",
+        "TenantDirectSslMode": "prefer",  # the local server has no TLS; the template's default is require
+    }
+    rendered = render(parameters)["Resources"]
+    assert "Cluster" not in rendered and "MasterSecret" not in rendered
+    stack = {
+        "cluster": os.environ["DB_CLUSTER_ARN"],
+        "database": os.environ["DATABASE_NAME"],
+        "AppSecret": app_secret,
+        "MasterSecret": os.environ["DB_MASTER_SECRET_ARN"],
+    }
+    resolver = Resolver(generated, moto_url, stack, parameters)
+    handler, env = environments(rendered, resolver, moto_url, os.environ["DATA_API_ENDPOINT"])("TenantApiFunction")
+    assert env["USE_DATA_API"] == "false" and env["TENANT_DATABASE_URL"].startswith("postgres://hospitality_app:")
+    nowhere = {**env, "AWS_ENDPOINT_URL_RDS_DATA": f"http://127.0.0.1:{free_port()}"}  # a Data API call would fail
+    [listed] = invoke(
+        task_root,
+        tmp_path,
+        handler,
+        nowhere,
+        [http_event("GET", "/api/bookings/", {"authorization": f"Token {tenant_data['token']}"})],
+    )
+    assert listed["statusCode"] == 200, listed
+    assert [b["guest_name"] for b in body_of(listed)["results"]] == ["Booted Guest"]
 
 
 def test_staff_admin_function(task_root, function_env, tmp_path, tenant_data):
