@@ -10,7 +10,7 @@ from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import BadRequest
 from django.db import DatabaseError, DataError, InterfaceError, OperationalError
 from django.db.transaction import TransactionManagementError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 
 from dataapi_backend.dbapi import UNKNOWN
 from tenants.aliases import TRUSTED_ALIAS
@@ -85,6 +85,62 @@ class HospitalityAdminSite(admin.AdminSite):
 
         return trusted
 
+    def get_urls(self):
+        # `r/<content type>/<id>/` (the "view on site" redirect) would tell, by its answer, whether any row of any
+        # tenant exists; no model here has a page on a site to go to, so it is a plain 404 whatever the id.
+        return [
+            self._no_site_page() if getattr(url, "name", None) == "view_on_site" else url for url in super().get_urls()
+        ]
+
+    def _no_site_page(self):
+        from django.urls import path
+
+        def view_on_site(request, content_type_id, object_id):
+            raise Http404()
+
+        return path("r/<int:content_type_id>/<path:object_id>/", self.admin_view(view_on_site), name="view_on_site")
+
 
 class HospitalityAdminConfig(AdminConfig):
     default_site = "hospitality.admin_site.HospitalityAdminSite"
+
+    def ready(self):
+        super().ready()  # autodiscover: every app's admin registered
+        superusers_only(LOGIN_RECORDS)
+
+
+# django-axes' records of staff logins (addresses, user agents, usernames, of every tenant's staff and of the
+# superusers): site-wide, never scoped to a tenant, so superusers' business alone, whatever permissions a staff
+# member was given.
+LOGIN_RECORDS = ("axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog")
+
+
+class SuperusersOnly:
+    """A ModelAdmin mixin: only active superusers see or change the model, whatever permissions a staff member
+    holds."""
+
+    def _superuser(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_module_permission(self, request):
+        return self._superuser(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._superuser(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._superuser(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._superuser(request)
+
+
+def superusers_only(labels) -> None:
+    from django.apps import apps
+
+    for label in labels:
+        model = apps.get_model(label)
+        if admin.site.is_registered(model):
+            base = type(admin.site.get_model_admin(model))
+            admin.site.unregister(model)
+            admin.site.register(model, type(f"SuperusersOnly{base.__name__}", (SuperusersOnly, base), {}))

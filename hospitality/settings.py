@@ -235,6 +235,8 @@ LOGGING = {
         "hospitality": {"level": "INFO"},
         "dataapi_backend": {"level": "DEBUG" if DEBUG_DATA_API else "WARNING"},
         "tenants.transport": {"level": "DEBUG" if DEBUG_DATA_API else "WARNING"},  # "[DB] Using Data API"
+        # runserver's access lines carry the query string: through our formatter, which redacts tokens and JWTs
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
 

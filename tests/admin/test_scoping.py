@@ -98,3 +98,49 @@ def test_superuser_only_pages(world):
 
 def test_non_staff_members_cannot_use_the_admin(world):
     assert world.client("member").get(url("booking")).status_code == 302  # to the login page
+
+
+def test_login_records_are_superusers_alone_whatever_permissions_a_staff_member_holds(world):
+    """django-axes' records (every login's address and user agent, every tenant's failed attempts) are site-wide:
+    a scoped staff member given axes' own permissions still sees none of them."""
+    from django.contrib.auth.models import Permission
+
+    with trusted_scope():
+        scoped = world.users["scoped"]
+        granted = Permission.objects.filter(content_type__app_label="axes")
+        scoped.user_permissions.add(*granted)
+    try:
+        staff, root = world.client("scoped"), world.client("root")
+        for model in ("accessattempt", "accesslog", "accessfailurelog"):
+            assert staff.get(f"/admin/axes/{model}/").status_code == 403
+            assert root.get(f"/admin/axes/{model}/").status_code == 200
+        assert "/admin/axes/" not in staff.get("/admin/").content.decode()
+    finally:
+        with trusted_scope():
+            scoped.user_permissions.remove(*granted)
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_the_view_on_site_redirect_tells_nothing(world, settings, debug):
+    """`/admin/r/<content type>/<id>/` answers the same bare 404 for another tenant's booking, a missing one and a
+    malformed id, under DEBUG too (Django's own says whether the row exists)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    settings.DEBUG = debug
+    with trusted_scope():
+        booking_type = ContentType.objects.get(app_label="bookings", model="booking").pk
+        theirs = world.bookings[T2].pk
+    staff = world.client("scoped")
+    paths = [
+        f"/admin/r/{booking_type}/{theirs}/",
+        f"/admin/r/{booking_type}/00000000-0000-0000-0000-000000000000/",
+        f"/admin/r/{booking_type}/not-an-id/",
+        f"/admin/r/999999/{theirs}/",
+    ]
+    # DEBUG's 404 page repeats the requested path (with and without its leading slash); apart from it, one answer
+    answers = {
+        (r.status_code, r.content.replace(path.encode(), b"<path>").replace(path[1:].encode(), b"<path>"))
+        for path in paths
+        for r in [staff.get(path)]
+    }
+    assert len(answers) == 1 and next(iter(answers))[0] == 404
