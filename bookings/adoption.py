@@ -313,3 +313,24 @@ class Adoption:
     def drop_aside(self) -> None:
         for table in reversed(list(SEED_COLUMNS)):
             self._rows(f"DROP TABLE {ASIDE}{table}")
+
+
+def refuse_migrating_a_seed_database(sender, using, plan=None, **kwargs) -> None:
+    """pre_migrate: a plan that would create this project's tables on a seed database that was not adopted fails
+    on "relation entities already exists" half-way; say what to run instead, before anything is applied."""
+    from django.core.management.base import CommandError
+
+    if not any(m.app_label == "bookings" and m.initial and not backwards for m, backwards in plan or ()):
+        return  # bookings' tables exist already (migrated, or adopted): later migrations alter them
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' "
+            "AND c.relkind IN ('r', 'p') AND c.relname = ANY(%s)",
+            [list(SEED_COLUMNS)],
+        )
+        if cursor.fetchone()[0] == len(SEED_COLUMNS):
+            raise CommandError(
+                f"this database holds the seed's tables ({', '.join(SEED_COLUMNS)}) and is not adopted yet: run "
+                "`adopt_seed_database --dry-run`, then `adopt_seed_database` (it migrates around the seed's rows; "
+                'docs/runbooks.md, "First deployment on the seed\'s database"). Nothing was migrated.'
+            )

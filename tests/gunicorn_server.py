@@ -24,24 +24,20 @@ def gunicorn(log: Path, *, probe: bool = True, **env: str) -> Iterator[tuple[str
     """(base URL, port) of a running gunicorn, DEBUG off, plain http; `env` overrides (GUNICORN_*, DJANGO_*).
     probe=False: ready once the port accepts connections, so no worker has served a request yet."""
     port = free_port()
-    server_env = {
-        **os.environ,
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DJANGO_SETTINGS_MODULE": "hospitality.settings",
-        **env,
-    }
+    env = {"DJANGO_DEBUG": "false", "DJANGO_SECURE_SSL_REDIRECT": "false", **env}
+    with serving([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"], port, log, probe, env) as base:
+        yield base, port
+
+
+@contextlib.contextmanager
+def serving(argv: list[str], port: int, log: Path, probe: bool, env: dict) -> Iterator[str]:
+    """The server `argv` starts, its output in `log`, once it answers /health (or accepts connections)."""
+    server_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hospitality.settings", **env}
     with open(log, "wb") as sink:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=server_env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
+        proc = subprocess.Popen(argv, cwd=ROOT, env=server_env, stdout=sink, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
                 if probe:
@@ -50,9 +46,9 @@ def gunicorn(log: Path, *, probe: bool = True, **env: str) -> Iterator[tuple[str
                     socket.create_connection(("127.0.0.1", port), timeout=2).close()
                 break
             except (urllib.error.URLError, ConnectionError):
-                assert proc.poll() is None and time.monotonic() < deadline, f"gunicorn did not start (log: {log})"
+                assert proc.poll() is None and time.monotonic() < deadline, f"{argv[2]} did not start (log: {log})"
                 time.sleep(0.2)
-        yield base, port
+        yield base
     finally:
         proc.terminate()
         proc.wait(timeout=30)

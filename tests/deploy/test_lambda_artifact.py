@@ -986,6 +986,56 @@ def test_bootstrap_repairs_what_the_app_role_did_to_itself(
     assert served["statusCode"] == 200, served
 
 
+def test_the_upgrade_runbook_and_the_tenant_commands_through_events(
+    task_root, template, generated, moto_url, empty_cluster, tmp_path
+):
+    """docs/runbooks.md's upgrade steps on the deployed cluster (nothing new to apply: each a no-op that succeeds,
+    the audit passing), then its tenant table: list, deactivate (confirmed), reactivate, and a token listed by its
+    hint, revoked (confirmed) and gone from the usable list."""
+    env_of = environments(template, Resolver(generated, moto_url, empty_cluster), moto_url, empty_cluster["endpoint"])
+    handler, env = env_of("ManagementFunction")
+    (tmp_path / "upgrade").mkdir()
+    shown, migrated, applied, verified, tenants = invoke(
+        task_root,
+        tmp_path / "upgrade",
+        handler,
+        env,
+        [
+            {"manage": ["showmigrations"]},
+            {"manage": ["migrate", "--noinput"]},
+            {"manage": ["rls_apply"]},
+            {"manage": ["rls_verify"]},
+            {"manage": ["list_tenants", "--json"]},
+        ],
+    )
+    assert all(r["exit_status"] == 0 for r in (shown, migrated, applied, verified, tenants)), (shown, migrated)
+    assert "[ ]" not in shown["output"] and "No migrations to apply" in migrated["output"]
+    assert "RLS audit passed" in verified["output"]
+    assert {t["id"]: t["active"] for t in json.loads(tenants["output"])} == {FIRST_TENANT: True}
+
+    (tmp_path / "tokens").mkdir()
+    [listed] = invoke(task_root, tmp_path / "tokens", handler, env, [{"manage": ["list_tokens", "--json"]}])
+    token_id = str(json.loads(listed["output"])[0]["id"])
+    (tmp_path / "lifecycle").mkdir()
+    unconfirmed, off, on, revoked, left = invoke(
+        task_root,
+        tmp_path / "lifecycle",
+        handler,
+        env,
+        [
+            {"manage": ["deactivate_tenant", FIRST_TENANT]},
+            {"manage": ["deactivate_tenant", FIRST_TENANT], "confirm": FIRST_TENANT},
+            {"manage": ["reactivate_tenant", FIRST_TENANT]},
+            {"manage": ["revoke_token", token_id], "confirm": token_id},
+            {"manage": ["list_tokens", "--json"]},
+        ],
+    )
+    assert unconfirmed["exit_status"] == 2 and f'"confirm": "{FIRST_TENANT}"' in unconfirmed["output"]
+    assert off["exit_status"] == on["exit_status"] == revoked["exit_status"] == 0, (off, on, revoked)
+    assert "deactivated" in off["output"] and "active" in on["output"] and "revoked" in revoked["output"]
+    assert token_id not in {str(t["id"]) for t in json.loads(left["output"])}
+
+
 def test_rotating_the_signing_key_through_events(task_root, template, generated, moto_url, empty_cluster, tmp_path):
     """docs/operations.md's key rotation on the deployed cluster: `context_keys rotate` three times, each a step
     written to the signing keys' secret (the template's plain key-1 first) and installed; every tenant function

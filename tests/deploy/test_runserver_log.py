@@ -3,17 +3,13 @@ a JWT a client puts in a URL (refused by the API) is redacted there, as everywhe
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
+from tests.gunicorn_server import serving
 from tests.ports import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "hsp_tenant-alpha-001.Sup3rS3cretTokenPartThatMustNotBeLogged"
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJ0ZW5hbnRJZCI6InRlbmFudC1hbHBoYS0wMDEifQ.c2lnbmF0dXJlLXRoYXQtbXVzdC1ub3QtbGVhaw"
 
@@ -21,33 +17,13 @@ JWT = "eyJhbGciOiJIUzI1NiJ9.eyJ0ZW5hbnRJZCI6InRlbmFudC1hbHBoYS0wMDEifQ.c2lnbmF0d
 def test_the_development_servers_access_log_redacts_credentials_in_urls(tmp_path):
     port = free_port()
     log = tmp_path / "runserver.log"
-    env = {**os.environ, "DJANGO_DEBUG": "true", "DJANGO_SETTINGS_MODULE": "hospitality.settings"}
-    with open(log, "wb") as sink:
-        server = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(base + "/health", timeout=2).close()
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert server.poll() is None and time.monotonic() < deadline, log.read_text()
-                time.sleep(0.2)
+    argv = [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
+    with serving(argv, port, log, probe=True, env={"DJANGO_DEBUG": "true"}) as base:
         for query in (f"?token={TOKEN}", f"?access_token={JWT}", f"?page=1&auth={TOKEN}"):
             try:
                 urllib.request.urlopen(f"{base}/api/bookings/{query}", timeout=10).close()
             except urllib.error.HTTPError as refused:
                 assert refused.code in (400, 401, 403)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     written = log.read_text()
     assert "/api/bookings/" in written and "[redacted" in written, written
     for secret in ("Sup3rS3cretTokenPartThatMustNotBeLogged", JWT, JWT.split(".")[2]):

@@ -486,6 +486,23 @@ print(json.dumps(posted.json()["id"] if posted.status_code == 201 else posted.js
     ]
 
 
+def test_migrating_a_seed_database_says_to_adopt_it_first(seed_database):
+    """docs/aws.md's sequence run on the seed's database: migrate stops before applying anything and names the
+    adoption, instead of failing half-way on "relation entities already exists"."""
+    hand_over()
+    before = snapshot()
+    refused = manage("migrate", "--noinput")
+    assert refused.returncode != 0
+    assert "holds the seed's tables (entities, bookings, tenant_relationships) and is not adopted yet" in refused.stderr
+    assert "already exists" not in refused.stderr
+    assert snapshot() == before
+    with superuser(SCRATCH) as conn:
+        assert (
+            conn.execute("SELECT to_regclass('public.django_migrations')").fetchone()[0] is None
+            or not (conn.execute("SELECT count(*) FROM django_migrations").fetchone()[0])
+        )
+
+
 def test_a_seed_role_that_can_read_the_context_keys_is_refused(seed_database):
     """Default privileges would give the seed app's login SELECT on every table the owner creates, the signing keys
     among them: the adoption refuses it, with the statements that make a proper role, and changes nothing."""
