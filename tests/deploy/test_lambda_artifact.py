@@ -868,6 +868,7 @@ def empty_cluster(tmp_path_factory, moto_url):
         "endpoint": emulator.url,
         "app_dsn": f"postgresql://hospitality_app:{logins['AppSecret'][1]}@127.0.0.1:{pg.port}/hospitality_first",
         "superuser": pg.superuser_conninfo("hospitality_first"),
+        "master": f"postgresql://cluster_master:{master_password}@127.0.0.1:{pg.port}",
     }
     emulator.stop()
     pg.stop()
@@ -1034,6 +1035,87 @@ def test_the_upgrade_runbook_and_the_tenant_commands_through_events(
     assert off["exit_status"] == on["exit_status"] == revoked["exit_status"] == 0, (off, on, revoked)
     assert "deactivated" in off["output"] and "active" in on["output"] and "revoked" in revoked["output"]
     assert token_id not in {str(t["id"]) for t in json.loads(left["output"])}
+
+
+def test_the_seed_database_runbook_through_events(task_root, template, generated, moto_url, empty_cluster, tmp_path):
+    """docs/runbooks.md on a database the seed's drizzle-kit built as the cluster's master, event by event through
+    the management function: bootstrap; migrate refused (adopt first); the adoption refused until the master hands
+    the tables over and the seed app has a login of its own (the statements it prints, run as printed); adopted with
+    the identity export inline; the revert listing and keeping what only this project stores; adopted again and
+    finalized, with how to retire the seed login."""
+    import psycopg
+
+    from tests.seed.database import ALPHA, BETA, SEED_DDL, SEED_ROWS
+
+    database, seed_login = "seed_first", "seed_first_app"
+    with psycopg.connect(f"{empty_cluster['master']}/postgres", autocommit=True) as master:
+        master.execute(f"CREATE DATABASE {database}")
+        master.execute(f"CREATE ROLE {seed_login} LOGIN PASSWORD '{secrets.token_urlsafe(24)}'")
+    with psycopg.connect(f"{empty_cluster['master']}/{database}", autocommit=True) as master:
+        master.execute(SEED_DDL)
+        for statement in filter(str.strip, SEED_ROWS.split(";\n")):
+            master.execute(statement, {"a": ALPHA, "b": BETA})
+
+    def as_master(printed: str) -> None:
+        """Run, as the cluster's master, the statements an answer printed (the seed login exists already)."""
+        with psycopg.connect(f"{empty_cluster['master']}/{database}", autocommit=True) as master:
+            for statement in filter(None, (part.strip() for part in printed.split(";"))):
+                if not statement.startswith("CREATE ROLE"):
+                    master.execute(statement.replace("seed_app", seed_login))
+
+    stack = {**empty_cluster, "database": database}
+    handler, env = environments(template, Resolver(generated, moto_url, stack), moto_url, stack["endpoint"])(
+        "ManagementFunction"
+    )
+    step = iter(range(100))
+
+    def manage(*events: dict) -> list[dict]:
+        folder = tmp_path / f"step-{next(step)}"
+        folder.mkdir()
+        return invoke(task_root, folder, handler, env, list(events))
+
+    members = json.dumps([{"tenant_id": ALPHA, "external_id": "auth0|alpha-owner", "role": "owner"}])
+    adopt = ["adopt_seed_database", "--seed-role", seed_login, "--members", members]
+
+    bootstrapped, migrated, not_handed_over = manage(
+        {"manage": ["bootstrap_database"]},
+        {"manage": ["migrate", "--noinput"]},
+        {"manage": ["adopt_seed_database", "--dry-run", "--seed-role", "cluster_master"]},
+    )
+    assert bootstrapped["exit_status"] == 0, bootstrapped
+    assert migrated["exit_status"] == 1 and "is not adopted yet" in migrated["output"], migrated
+    handed = re.search(r"as cluster_master \(their owner[^)]*\): (.*?;) Then run", not_handed_over["output"])
+    assert handed, not_handed_over
+    as_master(handed[1])
+    [master_refused] = manage({"manage": ["adopt_seed_database", "--dry-run", "--seed-role", "cluster_master"]})
+    assert "--seed-role cluster_master: has CREATEROLE" in master_refused["output"], master_refused
+    as_master(re.search(r"as the cluster's master: (.*?;) then store it", master_refused["output"])[1])
+
+    dry, adopted, verified = manage({"manage": [*adopt, "--dry-run"]}, {"manage": adopt}, {"manage": ["rls_verify"]})
+    assert dry["exit_status"] == 0 and "dry run: every step succeeded" in dry["output"], dry
+    assert adopted["exit_status"] == 0 and "adopted in" in adopted["output"], adopted
+    assert verified["exit_status"] == 0 and "transition window is open until" in verified["output"], verified
+
+    listed, refused, reverted = manage(
+        {"manage": ["adopt_seed_database", "--revert", "--dry-run"]},
+        {"manage": ["adopt_seed_database", "--revert"], "allow_backwards": True},
+        {
+            "manage": ["adopt_seed_database", "--revert", "--keep-project-data-in", "kept_from_hospitality"],
+            "allow_backwards": True,
+        },
+    )
+    assert listed["exit_status"] == 0 and "tenants_membership: 1 row(s)" in listed["output"], listed
+    assert refused["exit_status"] == 1 and "would discard what only this project stores" in refused["output"]
+    assert reverted["exit_status"] == 0 and "schema kept_from_hospitality" in reverted["output"], reverted
+
+    again, finalized, verified = manage(
+        {"manage": adopt},
+        {"manage": ["adopt_seed_database", "--finalize"], "allow_backwards": True},
+        {"manage": ["rls_verify"]},
+    )
+    assert again["exit_status"] == 0 and "adopted in" in again["output"], again
+    assert finalized["exit_status"] == 0 and f'ALTER ROLE "{seed_login}" NOLOGIN' in finalized["output"], finalized
+    assert verified["exit_status"] == 0 and "seed-window" not in verified["output"], verified
 
 
 def test_rotating_the_signing_key_through_events(task_root, template, generated, moto_url, empty_cluster, tmp_path):

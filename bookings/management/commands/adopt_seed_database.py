@@ -6,7 +6,6 @@ import datetime
 import re
 import time
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -16,6 +15,7 @@ from bookings import seed_shape
 from bookings.adoption import SEED_COLUMNS, Adoption, AdoptionError, AlreadyAdopted
 from bookings.cutover import Cutover
 from tenants import rls
+from tenants.conf import conf
 from tenants.context import trusted_scope
 from tenants.identities import IdentityError, read_members
 from tenants.management.progress import ProgressMixin
@@ -233,7 +233,7 @@ class Command(ProgressMixin, BaseCommand):
         adoption.drop_aside()
         self.stdout.write("  applying sql/ (functions, policies, grants) and auditing")
         rls.apply(database)
-        if settings.TENANT_CONTEXT_KEYS:  # the keys tenant contexts are signed with (see context_keys)
+        if conf.TENANT_CONTEXT_KEYS or conf.TENANT_CONTEXT_KEYS_SECRET_ARN:  # what contexts are signed with
             call_command("context_keys", "sync", database=database, stdout=self.stdout)
         cutover = Cutover(adoption)
         cutover.record(shape)
