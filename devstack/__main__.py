@@ -197,8 +197,13 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 DEPLOY = "tests/deploy"
 # Packages that share nothing with tests/deploy while it runs: none injects faults into the shared emulator, flushes
-# tables, alters a role or counts every tenant's rows, so the two cores serve both at once.
-BESIDE_DEPLOY = ("tests/bookings", "tests/operations", "tests/pure", "tests/seed", "tests/tenants_alone")
+# tables, alters a role or counts every tenant's rows, so the two cores serve both at once. The top-level modules
+# (roles read, the template linted, settings parsed, the dev stack's own servers) are among them.
+BESIDE_DEPLOY = ("tests/admin", "tests/bookings", "tests/operations", "tests/pure", "tests/seed", "tests/tenants_alone")
+
+
+def beside_deploy(group: list[str]) -> bool:
+    return group[0] in BESIDE_DEPLOY or all(path.endswith(".py") for path in group)
 
 
 def test_groups() -> list[list[str]]:
@@ -246,7 +251,7 @@ def _test(stack: Stack, extra: list[str], browser_only: bool) -> int:
         number = next(step)
         print(f"{BOLD}[{number}/{total}] {title}{RESET}", flush=True)
         logs = {tuple(group): stack.spec.root / f"pytest-{number}-{index}.log" for index, group in enumerate(groups, 1)}
-        beside = [g for g in groups if g[0] in BESIDE_DEPLOY] if [DEPLOY] in groups else []
+        beside = [g for g in groups if beside_deploy(g)] if [DEPLOY] in groups else []
         alone = [g for g in groups if g not in beside and g != [DEPLOY]]
         codes = []
         for group in alone:
