@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from pathlib import Path
 
@@ -16,6 +17,31 @@ class Secret:
     username: str
     password: str = ""
 
+    @classmethod
+    def read(cls, endpoint: str, arn: str) -> Secret | None:
+        """The secret as Secrets Manager at `endpoint` holds it now; None when it has no such secret."""
+        from botocore.exceptions import ClientError
+
+        client = _secrets_client(endpoint, arn.split(":")[3])
+        try:
+            value = json.loads(client.get_secret_value(SecretId=arn)["SecretString"])
+        except (ClientError, ValueError):
+            return None
+        return cls(username=value.get("username", ""), password=value.get("password", ""))
+
+
+@functools.lru_cache(maxsize=8)
+def _secrets_client(endpoint: str, region: str):
+    import boto3
+
+    return boto3.client(
+        "secretsmanager",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id="emulator",
+        aws_secret_access_key="emulator",
+    )
+
 
 @dataclasses.dataclass
 class EmulatorConfig:
@@ -25,6 +51,9 @@ class EmulatorConfig:
     pg_port: int = 5432
     clusters: list[str] = dataclasses.field(default_factory=list)
     secrets: dict[str, Secret] = dataclasses.field(default_factory=dict)
+    # A Secrets Manager endpoint (moto's, say) to read the secrets not listed above from, on every call, as the Data
+    # API reads its caller's secret: a rotated password reaches new sessions, pooled ones stay logged in.
+    secrets_manager_endpoint: str | None = None
     # AWS's documented limits
     max_response_bytes: int = MIB
     max_row_bytes: int = 64 * 1024

@@ -15,7 +15,7 @@ from psycopg import RawCursor
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from . import errors
-from .config import EmulatorConfig
+from .config import EmulatorConfig, Secret
 from .encoding import configure_adapters
 
 # A pooled connection idle for longer than this is pinged before use: one killed under the pool (server restart,
@@ -31,7 +31,7 @@ def terminated_session(exc: psycopg.Error, conn: psycopg.Connection) -> bool:
 class Pools:
     def __init__(self, config: EmulatorConfig):
         self.config = config
-        self._pools: dict[tuple[str, str], ConnectionPool] = {}
+        self._pools: dict[tuple[str, str, str], ConnectionPool] = {}
         self._lock = threading.Lock()
         self._last_used: dict[int, float] = {}  # id(connection) → when it was last returned to its pool
 
@@ -40,10 +40,13 @@ class Pools:
         if resource_arn not in self.config.clusters:
             raise errors.BadRequestException(f"Invalid cluster arn: {resource_arn}")
         secret = self.config.secrets.get(secret_arn)
+        if secret is None and self.config.secrets_manager_endpoint:
+            secret = Secret.read(self.config.secrets_manager_endpoint, secret_arn)
         if secret is None:
             raise errors.SecretsErrorException(f"Secrets Manager can't find the specified secret: {secret_arn}")
         database = database or secret.username
-        key = (secret.username, database)
+        # a rotated password is a pool of its own: new sessions log in with it, the old pool's stay as they are
+        key = (secret.username, secret.password, database)
         pool = self._pools.get(key)
         if pool is not None:
             return pool
