@@ -195,6 +195,32 @@ def _seed(stack: Stack, demo_file) -> None:
 CHROMIUM = Path("/usr/bin/chromium")
 
 
+class Artifact:
+    """The Lambda artifact, built in the background from the start of the test run (`make package`'s command), for
+    tests/deploy to unpack instead of building it on its own critical path (LAMBDA_ZIP)."""
+
+    def __init__(self, folder: Path):
+        folder.mkdir(parents=True, exist_ok=True)
+        self.zip = folder / "lambda.zip"
+        self.zip.unlink(missing_ok=True)
+        self.log = folder / "build.log"
+        with open(self.log, "w") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "infrastructure.package", "--output", str(self.zip), "--work",
+                 str(folder / "build"), "--record", ""],
+                cwd=PROJECT_ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+
+    def ready(self) -> dict[str, str]:
+        """LAMBDA_ZIP for tests/deploy once built; nothing (the suite builds it itself) if the build failed."""
+        if self.proc.wait() == 0 and self.zip.exists():
+            return {"LAMBDA_ZIP": str(self.zip)}
+        print(f"{RED}the background artifact build failed (log: {self.log}); tests/deploy builds it{RESET}")
+        return {}
+
+
 DEPLOY = "tests/deploy"
 # Packages that share nothing with tests/deploy while it runs: none injects faults into the shared emulator, flushes
 # tables, alters a role or counts every tenant's rows, so the two cores serve both at once. The top-level modules
@@ -243,6 +269,25 @@ def _test(stack: Stack, extra: list[str], browser_only: bool) -> int:
         print(f"{BOLD}[{number}/{total}] {title}{RESET}", flush=True)
         return run_pytest(args, stack.spec.root / f"pytest-{number}.log", **env)
 
+    def in_background(args: list[str], output: Path, **env: str) -> subprocess.Popen:
+        """pytest `args` in a process of its own, its output kept in `output` (printed by `finish`)."""
+        outputs.append(output)
+        with open(output, "w") as kept:
+            return subprocess.Popen(
+                [sys.executable, "-m", "pytest", *args],
+                cwd=PROJECT_ROOT,
+                env=_django_env(stack, **env),
+                stdout=kept,
+                stderr=subprocess.STDOUT,
+            )
+
+    def finish(proc: subprocess.Popen, output: Path, title: str) -> int:
+        code = proc.wait()
+        print(f"{BOLD}{title}{RESET}", flush=True)
+        sys.stdout.write(output.read_text())
+        sys.stdout.flush()
+        return code
+
     def pytest_each(title: str, groups: list[list[str]], **env: str) -> int:
         """One pytest process per group: each test package must pass on its own (nothing it relies on may come
         from another package's imports or fixtures having run first in the same process). The deployment suite,
@@ -259,22 +304,11 @@ def _test(stack: Stack, extra: list[str], browser_only: bool) -> int:
             codes.append(run_pytest(group, logs[tuple(group)], **env))
         if [DEPLOY] in groups:
             deploy_log = logs[(DEPLOY,)]
-            outputs.append(deploy_log)
-            with open(deploy_log, "w") as kept:
-                deploy = subprocess.Popen(
-                    [sys.executable, "-m", "pytest", DEPLOY],
-                    cwd=PROJECT_ROOT,
-                    env=_django_env(stack, **env),
-                    stdout=kept,
-                    stderr=subprocess.STDOUT,
-                )
+            deploy = in_background([DEPLOY], deploy_log, **env, **artifact.ready())
             for group in beside:
                 print(f"{BOLD}  {' '.join(group)} (beside {DEPLOY}){RESET}", flush=True)
                 codes.append(run_pytest(group, logs[tuple(group)], **env))
-            codes.append(deploy.wait())
-            print(f"{BOLD}  {DEPLOY}{RESET}", flush=True)
-            sys.stdout.write(deploy_log.read_text())
-            sys.stdout.flush()
+            codes.append(finish(deploy, deploy_log, f"  {DEPLOY}"))
         return next((c for c in codes if c), 0)
 
     def run_pytest(args: list[str], output: Path, **env: str) -> int:
@@ -318,26 +352,34 @@ def _test(stack: Stack, extra: list[str], browser_only: bool) -> int:
             return (
                 pytest("pytest, the chosen tests (USE_DATA_API=true)", extra, USE_DATA_API="true") or no_secret_logged()
             )
+        artifact = Artifact(stack.spec.root / "artifact")  # built while the first packages run
         codes = [
             pytest_each(
                 "pytest, tenant path over the Data API (USE_DATA_API=true), each test package on its own",
                 test_groups(),
                 USE_DATA_API="true",
-            ),
+            )
+        ]
+        # the trusted path over the Data API, as the staff admin function runs it on Lambda: its own tenants and
+        # users, no fault and no role change, so beside the direct-PostgreSQL run on the other core
+        admin_number = total - (2 if with_browser else 1)
+        admin_log = stack.spec.root / f"pytest-{admin_number}.log"
+        admin = in_background(["tests/admin"], admin_log, USE_DATA_API="true", DATABASE_URL="")
+        codes.append(
             pytest(
                 "pytest, the tenancy and domain suites again over direct PostgreSQL (USE_DATA_API=false)",
                 ["tests/isolation", "tests/api", "tests/seed", "tests/bookings"],
                 USE_DATA_API="false",
-            ),
-            # the trusted path over the Data API, as the staff admin function runs it on Lambda
-            pytest(
-                "pytest, the admin suite again with the trusted path over the Data API (DB_ADMIN_SECRET_ARN, no "
-                "DATABASE_URL)",
-                ["tests/admin"],
-                USE_DATA_API="true",
-                DATABASE_URL="",
-            ),
-        ]
+            )
+        )
+        codes.append(
+            finish(
+                admin,
+                admin_log,
+                f"[{next(step)}/{total}] pytest, the admin suite again with the trusted path over the Data API "
+                "(DB_ADMIN_SECRET_ARN, no DATABASE_URL), beside the direct-PostgreSQL run",
+            )
+        )
         if with_browser:
             codes.append(pytest(*browser, USE_DATA_API="true"))
         else:
