@@ -186,7 +186,7 @@ class Cutover:
             if gained:  # rights it got during the window: what they reach may have leaked
                 notes.append(
                     f"{record.seed_role} " + "; ".join(gained) + ": rotate the context-signing keys "
-                    "(`context_keys rotate`, docs/operations.md) and take those rights back"
+                    "(`context_keys rotate`, docs/runbooks.md) and take those rights back"
                 )
         self.rows(f"DROP TABLE {RECORD}")
         return notes

@@ -228,6 +228,10 @@ DEPLOY = "tests/deploy"
 BESIDE_DEPLOY = ("tests/admin", "tests/bookings", "tests/operations", "tests/pure", "tests/seed", "tests/tenants_alone")
 
 
+# the order the lanes take them in: the longest first, so that the short ones fill the end
+BESIDE_DEPLOY_LONGEST_FIRST = {"tests/seed": 0, "tests/test_architecture.py": 1, "tests/admin": 2}
+
+
 def beside_deploy(group: list[str]) -> bool:
     return group[0] in BESIDE_DEPLOY or all(path.endswith(".py") for path in group)
 
@@ -269,30 +273,39 @@ def _test(stack: Stack, extra: list[str], browser_only: bool) -> int:
         print(f"{BOLD}[{number}/{total}] {title}{RESET}", flush=True)
         return run_pytest(args, stack.spec.root / f"pytest-{number}.log", **env)
 
-    def in_background(args: list[str], output: Path, **env: str) -> subprocess.Popen:
-        """pytest `args` in a process of its own, its output kept in `output` (printed by `finish`)."""
-        outputs.append(output)
-        with open(output, "w") as kept:
-            return subprocess.Popen(
-                [sys.executable, "-m", "pytest", *args],
-                cwd=PROJECT_ROOT,
-                env=_django_env(stack, **env),
-                stdout=kept,
-                stderr=subprocess.STDOUT,
-            )
+    def two_lanes(jobs: list[tuple[str, list[str], Path, dict]]) -> list[int]:
+        """(title, pytest args, log, env) jobs on two lanes, in this order as a lane frees up: the two cores serve
+        jobs that cannot disturb each other. Each job's output is printed whole, under its title, when it ends."""
+        import concurrent.futures
+        import threading
 
-    def finish(proc: subprocess.Popen, output: Path, title: str) -> int:
-        code = proc.wait()
-        print(f"{BOLD}{title}{RESET}", flush=True)
-        sys.stdout.write(output.read_text())
-        sys.stdout.flush()
-        return code
+        printing = threading.Lock()
+
+        def run(job: tuple[str, list[str], Path, dict]) -> int:
+            title, args, output, env = job
+            outputs.append(output)
+            with open(output, "w") as kept:
+                code = subprocess.call(
+                    [sys.executable, "-m", "pytest", *args],
+                    cwd=PROJECT_ROOT,
+                    env=_django_env(stack, **env),
+                    stdout=kept,
+                    stderr=subprocess.STDOUT,
+                )
+            with printing:
+                print(f"{BOLD}{title}{RESET}", flush=True)
+                sys.stdout.write(output.read_text())
+                sys.stdout.flush()
+            return code
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as lanes:
+            return list(lanes.map(run, jobs))
 
     def pytest_each(title: str, groups: list[list[str]], **env: str) -> int:
         """One pytest process per group: each test package must pass on its own (nothing it relies on may come
         from another package's imports or fixtures having run first in the same process). The deployment suite,
         mostly fresh processes waiting on each other, runs beside the packages that cannot disturb it (see
-        BESIDE_DEPLOY), after the others."""
+        BESIDE_DEPLOY), after the others: the two of them on two lanes, the longest first."""
         number = next(step)
         print(f"{BOLD}[{number}/{total}] {title}{RESET}", flush=True)
         logs = {tuple(group): stack.spec.root / f"pytest-{number}-{index}.log" for index, group in enumerate(groups, 1)}
@@ -303,12 +316,12 @@ def _test(stack: Stack, extra: list[str], browser_only: bool) -> int:
             print(f"{BOLD}  {' '.join(group)}{RESET}", flush=True)
             codes.append(run_pytest(group, logs[tuple(group)], **env))
         if [DEPLOY] in groups:
-            deploy_log = logs[(DEPLOY,)]
-            deploy = in_background([DEPLOY], deploy_log, **env, **artifact.ready())
-            for group in beside:
-                print(f"{BOLD}  {' '.join(group)} (beside {DEPLOY}){RESET}", flush=True)
-                codes.append(run_pytest(group, logs[tuple(group)], **env))
-            codes.append(finish(deploy, deploy_log, f"  {DEPLOY}"))
+            jobs = [(f"  {DEPLOY}", [DEPLOY], logs[(DEPLOY,)], {**env, **artifact.ready()})]
+            jobs += [
+                (f"  {' '.join(g)} (beside {DEPLOY})", g, logs[tuple(g)], env)
+                for g in sorted(beside, key=lambda g: BESIDE_DEPLOY_LONGEST_FIRST.get(g[0], 1))
+            ]
+            codes += two_lanes(jobs)
         return next((c for c in codes if c), 0)
 
     def run_pytest(args: list[str], output: Path, **env: str) -> int:
@@ -360,30 +373,39 @@ def _test(stack: Stack, extra: list[str], browser_only: bool) -> int:
                 USE_DATA_API="true",
             )
         ]
-        # the trusted path over the Data API, as the staff admin function runs it on Lambda: its own tenants and
-        # users, no fault and no role change, so beside the direct-PostgreSQL run on the other core
-        admin_number = total - (2 if with_browser else 1)
-        admin_log = stack.spec.root / f"pytest-{admin_number}.log"
-        admin = in_background(["tests/admin"], admin_log, USE_DATA_API="true", DATABASE_URL="")
-        codes.append(
-            pytest(
-                "pytest, the tenancy and domain suites again over direct PostgreSQL (USE_DATA_API=false)",
+        # The direct-PostgreSQL run on one lane; on the other, the admin suite with the trusted path over the Data API
+        # (as the staff admin function runs it on Lambda) and the browser suite: their own tenants and users, no
+        # fault and no role change, nothing that counts every tenant's rows.
+        number = {title: next(step) for title in ("direct", "admin", *(["browser"] if with_browser else []))}
+        jobs = [
+            (
+                f"[{number['direct']}/{total}] pytest, the tenancy and domain suites again over direct PostgreSQL "
+                "(USE_DATA_API=false)",
                 ["tests/isolation", "tests/api", "tests/seed", "tests/bookings"],
-                USE_DATA_API="false",
-            )
-        )
-        codes.append(
-            finish(
-                admin,
-                admin_log,
-                f"[{next(step)}/{total}] pytest, the admin suite again with the trusted path over the Data API "
+                stack.spec.root / f"pytest-{number['direct']}.log",
+                {"USE_DATA_API": "false"},
+            ),
+            (
+                f"[{number['admin']}/{total}] pytest, the admin suite again with the trusted path over the Data API "
                 "(DB_ADMIN_SECRET_ARN, no DATABASE_URL), beside the direct-PostgreSQL run",
-            )
-        )
+                ["tests/admin"],
+                stack.spec.root / f"pytest-{number['admin']}.log",
+                {"USE_DATA_API": "true", "DATABASE_URL": ""},
+            ),
+        ]
         if with_browser:
-            codes.append(pytest(*browser, USE_DATA_API="true"))
+            title, args = browser
+            jobs.append(
+                (
+                    f"[{number['browser']}/{total}] {title}, beside the direct-PostgreSQL run",
+                    args,
+                    stack.spec.root / f"pytest-{number['browser']}.log",
+                    {"USE_DATA_API": "true"},
+                )
+            )
         else:
             print(f"{BOLD}browser suite not run: {CHROMIUM} is not installed (`make test-browser` installs it){RESET}")
+        codes += two_lanes(jobs)
         codes.append(no_secret_logged())
         return next((c for c in codes if c), 0)
     finally:

@@ -46,7 +46,7 @@ class KeySet:
                 found = cls(
                     {str(k): str(v) for k, v in data["keys"].items()},
                     str(data["signing"]),
-                    datetime.datetime.fromisoformat(data["switched_at"]) if data.get("switched_at") else None,
+                    _aware(datetime.datetime.fromisoformat(data["switched_at"])) if data.get("switched_at") else None,
                 )
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 raise KeySecretError(f"not {{'signing', 'keys'}} JSON nor one plain key ({exc})") from None
@@ -78,6 +78,11 @@ class KeySet:
     def with_new_key(self) -> tuple[KeySet, str]:
         kid = self.next_key_id()
         return KeySet({**self.keys, kid: secrets.token_urlsafe(48)}, self.signing, self.switched_at), kid
+
+
+def _aware(moment: datetime.datetime) -> datetime.datetime:
+    """A time written without its zone (by hand) is UTC, as the command writes it."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
 
 
 def client():

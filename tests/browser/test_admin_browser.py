@@ -160,7 +160,9 @@ def test_the_bookings_list_at_100000_rows(browser, server, data):
         assert response.status == 200
         if label == "list":
             paginator = page.locator("p.paginator").inner_text()
-            assert f"{BIG_BOOKINGS + 3:,}".replace(",", "") in paginator.replace(",", "")
+            # every tenant's bookings: this suite's 100,003, and any another suite writes beside it meanwhile
+            listed = int(re.search(r"([\d,]+) bookings", paginator)[1].replace(",", ""))
+            assert listed >= BIG_BOOKINGS + 3, paginator
             shot(page, "10-bookings-100k", "Select booking to change")
         if label == "tenant + status filter":
             assert "25000" in page.locator("p.paginator").inner_text().replace(",", "")
