@@ -70,6 +70,19 @@ def env_int(env: Mapping[str, str], var: str, default: int, lo: int, hi: int) ->
     return value
 
 
+def env_float(env: Mapping[str, str], var: str, default: float, lo: float, hi: float) -> float:
+    raw = env.get(var)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise _fail(var, raw, "not a number", f"use a number from {lo:g} to {hi:g}") from None
+    if not lo <= value <= hi:  # also refuses nan and inf
+        raise _fail(var, raw, "out of range", f"use a number from {lo:g} to {hi:g}")
+    return value
+
+
 def env_match(env: Mapping[str, str], var: str, pattern: re.Pattern, what: str, example: str) -> str | None:
     raw = env.get(var)
     if raw is None or raw.strip() == "":

@@ -19,6 +19,7 @@ from hospitality.config import (
     database_config,
     env_bool,
     env_choice,
+    env_float,
     env_int,
     jwt_secret,
     timeouts,
@@ -56,13 +57,13 @@ TENANT_DATABASE_ADAPTER = _db.tenant_adapter
 AWS_REGION = os.environ.get("AWS_REGION") or "us-east-1"
 # Request metrics (operations/telemetry.py): logged every interval (seconds; 0 = never), appended to a JSON-lines
 # file when set, and published to CloudWatch (namespace HospitalityAI/DataAPI) when CLOUDWATCH_METRICS=true.
-DATA_API_METRICS_INTERVAL = int(os.environ.get("DATA_API_METRICS_INTERVAL", "300"))
+DATA_API_METRICS_INTERVAL = env_int(os.environ, "DATA_API_METRICS_INTERVAL", 300, 0, 86400)
 DATA_API_METRICS_FILE = os.environ.get("DATA_API_METRICS_FILE", "")
 CLOUDWATCH_METRICS = env_bool(os.environ, "CLOUDWATCH_METRICS", False)
 DATABASE_ROUTERS = ["tenants.router.TenantRouter"]
 # /health shows anonymous callers the status only; this token (header X-Health-Token) or a staff session sees more.
 HEALTH_TOKEN = os.environ.get("HEALTH_TOKEN", "")
-HEALTH_CACHE_SECONDS = float(os.environ.get("HEALTH_CACHE_SECONDS", "5"))
+HEALTH_CACHE_SECONDS = env_float(os.environ, "HEALTH_CACHE_SECONDS", 5.0, 0.0, 3600.0)
 
 # Tenant API authentication (tenants/authentication.py). JWTs: algorithm, issuer and audience pinned.
 TENANT_JWT_ALGORITHM = os.environ.get("TENANT_JWT_ALGORITHM", "HS256")
@@ -148,8 +149,8 @@ MIDDLEWARE = [
 # trusted database (axes_accessattempt), so the lockout holds across processes and Lambda instances.
 if HOSPITALITY_FUNCTION != "tenant-api":
     AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = datetime.timedelta(hours=float(os.environ.get("AXES_COOLOFF_HOURS", "1")))
+AXES_FAILURE_LIMIT = env_int(os.environ, "AXES_FAILURE_LIMIT", 5, 1, 100)
+AXES_COOLOFF_TIME = datetime.timedelta(hours=env_float(os.environ, "AXES_COOLOFF_HOURS", 1.0, 0.01, 720.0))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -272,12 +273,12 @@ REST_FRAMEWORK = {
 # Request and row sizes: bodies over API_MAX_BODY_BYTES are refused with 413 before parsing; JSON deeper than
 # API_MAX_JSON_DEPTH is refused before the decoder recurses; metadata (JSON) stays under METADATA_MAX_BYTES so a row
 # always fits the Data API's 64 KB per returned row.
-API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(256 * 1024)))
-API_MAX_JSON_DEPTH = int(os.environ.get("API_MAX_JSON_DEPTH", "32"))
-METADATA_MAX_BYTES = int(os.environ.get("METADATA_MAX_BYTES", str(16 * 1024)))
+API_MAX_BODY_BYTES = env_int(os.environ, "API_MAX_BODY_BYTES", 256 * 1024, 1024, 4 * 1024 * 1024)
+API_MAX_JSON_DEPTH = env_int(os.environ, "API_MAX_JSON_DEPTH", 32, 2, 256)
+METADATA_MAX_BYTES = env_int(os.environ, "METADATA_MAX_BYTES", 16 * 1024, 256, 60 * 1024)
 # Failed authentications (401, and 403 for a tenant one may not enter) per client address within a minute before
 # its tenant requests are refused (429) without reaching the database.
-API_AUTH_FAILURES_PER_MINUTE = int(os.environ.get("API_AUTH_FAILURES_PER_MINUTE", "20"))
+API_AUTH_FAILURES_PER_MINUTE = env_int(os.environ, "API_AUTH_FAILURES_PER_MINUTE", 20, 1, 10_000)
 # Throttle counters and the /health cache live in Django's cache: per process by default; set CACHE_URL (e.g.
 # redis://host:6379/0, or dbcache://hospitality_cache after `createcachetable`) to share them between processes.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://hospitality")}

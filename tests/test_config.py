@@ -261,13 +261,54 @@ def test_database_url_password_never_appears_in_the_message():
             "configuration error: DATABASE_URL='<redacted>': scheme '(none)' is not postgres; "
             "expected postgres://USER:PASSWORD@HOST:PORT/DBNAME",
         ),
+        # every number the settings read names its variable, whatever is wrong with it
+        (
+            "API_MAX_BODY_BYTES",
+            "256k",
+            "configuration error: API_MAX_BODY_BYTES='256k': not an integer; use a whole number from 1024 to 4194304",
+        ),
+        (
+            "HEALTH_CACHE_SECONDS",
+            "nan",
+            "configuration error: HEALTH_CACHE_SECONDS='nan': out of range; use a number from 0 to 3600",
+        ),
+        (
+            "AXES_COOLOFF_HOURS",
+            "one",
+            "configuration error: AXES_COOLOFF_HOURS='one': not a number; use a number from 0.01 to 720",
+        ),
+        (
+            "AXES_FAILURE_LIMIT",
+            "0",
+            "configuration error: AXES_FAILURE_LIMIT='0': out of range; use a whole number from 1 to 100",
+        ),
+        (
+            "DATA_API_METRICS_INTERVAL",
+            "5m",
+            "configuration error: DATA_API_METRICS_INTERVAL='5m': not an integer; use a whole number from 0 to 86400",
+        ),
+        (
+            "API_MAX_JSON_DEPTH",
+            "-1",
+            "configuration error: API_MAX_JSON_DEPTH='-1': out of range; use a whole number from 2 to 256",
+        ),
+        (
+            "METADATA_MAX_BYTES",
+            "1e6",
+            "configuration error: METADATA_MAX_BYTES='1e6': not an integer; use a whole number from 256 to 61440",
+        ),
+        ("API_AUTH_FAILURES_PER_MINUTE", "", None),  # empty: the default, nothing refused
     ],
 )
 def test_manage_py_prints_one_line_and_starts_nothing(var, value, expected):
     env = {**os.environ, var: value}
+    command = "migrate" if expected else "check"  # a setting left empty takes its default: the process starts
     result = subprocess.run(
-        [sys.executable, "manage.py", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "manage.py", command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
+    if expected is None:
+        assert result.returncode == 0, result.stderr
+        return
     assert result.returncode == 2
     assert result.stderr.strip() == expected
     assert result.stdout == ""
