@@ -1,7 +1,7 @@
 // Against a hospitality database over the Data API (the local emulator in `make test`: run by
 // tests/seed/test_typescript_client.py, which commits two tenants and passes who is who in TEST_WORLD).
 import assert from "node:assert/strict";
-import { before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { sql } from "drizzle-orm";
 import {
   DrizzleRLSClient,
@@ -12,7 +12,7 @@ import {
   signContext,
 } from "../index.mjs";
 
-const world = JSON.parse(process.env.TEST_WORLD ?? "{}");
+const world = JSON.parse(process.env.TEST_WORLD || "{}");
 const rls = () => new DrizzleRLSClient({ externalIdentities: false });
 const tenantIds = async (tx) => (await tx.execute(sql`SELECT tenant_id FROM bookings`)).rows.map((r) => r.tenant_id);
 
@@ -68,8 +68,13 @@ describe("without a database", () => {
   });
 });
 
-describe("against the database", () => {
-  before(() => assert.ok(world.tenantA, "TEST_WORLD: set by tests/seed/test_typescript_client.py"));
+// Without TEST_WORLD (`npm test` on its own) these are skipped, saying where they run; the project's run of them
+// fails on any skip.
+const noDatabase = world.tenantA
+  ? false
+  : "no TEST_WORLD: run from the project's make test (tests/seed/test_typescript_client.py)";
+
+describe("against the database", { skip: noDatabase }, () => {
 
   it("sees exactly its tenant's rows", async () => {
     const tenants = await rls().withRLS({ tenantId: world.tenantA, userId: world.userA }, tenantIds);
