@@ -58,28 +58,24 @@ def trusted_proxies(env: Mapping[str, str], var: str = "FORWARDED_ALLOW_IPS") ->
 
 
 def env_int(env: Mapping[str, str], var: str, default: int, lo: int, hi: int) -> int:
-    raw = env.get(var)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise _fail(var, raw, "not an integer", f"use a whole number from {lo} to {hi}") from None
-    if not lo <= value <= hi:
-        raise _fail(var, raw, "out of range", f"use a whole number from {lo} to {hi}")
-    return value
+    return _env_number(env, var, default, lo, hi, int, "not an integer", f"use a whole number from {lo} to {hi}")
 
 
 def env_float(env: Mapping[str, str], var: str, default: float, lo: float, hi: float) -> float:
+    # the range check also refuses nan and inf
+    return _env_number(env, var, default, lo, hi, float, "not a number", f"use a number from {lo:g} to {hi:g}")
+
+
+def _env_number(env: Mapping[str, str], var: str, default, lo, hi, kind, not_one: str, fix: str):
     raw = env.get(var)
     if raw is None or raw.strip() == "":
         return default
     try:
-        value = float(raw.strip())
+        value = kind(raw.strip())
     except ValueError:
-        raise _fail(var, raw, "not a number", f"use a number from {lo:g} to {hi:g}") from None
-    if not lo <= value <= hi:  # also refuses nan and inf
-        raise _fail(var, raw, "out of range", f"use a number from {lo:g} to {hi:g}")
+        raise _fail(var, raw, not_one, fix) from None
+    if not lo <= value <= hi:
+        raise _fail(var, raw, "out of range", fix)
     return value
 
 
