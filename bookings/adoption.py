@@ -149,14 +149,7 @@ class Adoption:
         """The seed's tables and their row counts; raises when this is not (or no longer) a seed database. Read
         from the catalog, not information_schema: that shows only tables the caller holds a privilege on, and the
         schema owner usually holds none on tables the cluster's master created."""
-        existing = {
-            r[0]
-            for r in self._rows(
-                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname = ANY(%s)",
-                [[*SEED_COLUMNS, "django_migrations"]],
-            )
-        }
+        existing = self.tables_present([*SEED_COLUMNS, "django_migrations"])
         if "django_migrations" in existing and self._rows(
             "SELECT 1 FROM django_migrations WHERE app = 'bookings' LIMIT 1"
         ):
@@ -187,6 +180,17 @@ class Adoption:
                 )
         self.check_ownership()
         return {t: self._rows(f"SELECT count(*) FROM {t}")[0][0] for t in SEED_COLUMNS}
+
+    def tables_present(self, names: list[str]) -> set[str]:
+        """Which of `names` are tables in schema public, from the catalog."""
+        return {
+            r[0]
+            for r in self._rows(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname = ANY(%s)",
+                [names],
+            )
+        }
 
     def check_ownership(self) -> None:
         """The adoption renames and drops the seed's tables: they must be the caller's. Usually the cluster's master
@@ -322,15 +326,9 @@ def refuse_migrating_a_seed_database(sender, using, plan=None, **kwargs) -> None
 
     if not any(m.app_label == "bookings" and m.initial and not backwards for m, backwards in plan or ()):
         return  # bookings' tables exist already (migrated, or adopted): later migrations alter them
-    with connections[using].cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' "
-            "AND c.relkind IN ('r', 'p') AND c.relname = ANY(%s)",
-            [list(SEED_COLUMNS)],
+    if Adoption(using).tables_present(list(SEED_COLUMNS)) == set(SEED_COLUMNS):
+        raise CommandError(
+            f"this database holds the seed's tables ({', '.join(SEED_COLUMNS)}) and is not adopted yet: run "
+            "`adopt_seed_database --dry-run`, then `adopt_seed_database` (it migrates around the seed's rows; "
+            'docs/runbooks.md, "First deployment on the seed\'s database"). Nothing was migrated.'
         )
-        if cursor.fetchone()[0] == len(SEED_COLUMNS):
-            raise CommandError(
-                f"this database holds the seed's tables ({', '.join(SEED_COLUMNS)}) and is not adopted yet: run "
-                "`adopt_seed_database --dry-run`, then `adopt_seed_database` (it migrates around the seed's rows; "
-                'docs/runbooks.md, "First deployment on the seed\'s database"). Nothing was migrated.'
-            )

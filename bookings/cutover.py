@@ -73,26 +73,26 @@ class Cutover:
         grants. A role that can change the schema (the owner's members, CREATEROLE, the cluster's master), read the
         context-signing keys or owns a table could forge a signed context or rewrite the window's own policies."""
         found = self.rows(
-            "SELECT rolsuper, rolbypassrls, rolcreaterole, pg_has_role(%s, oid, 'MEMBER') FROM pg_roles "
-            "WHERE rolname = %s",
-            [rls.APP_ROLE, role],
+            "SELECT pg_has_role(%s, oid, 'MEMBER') FROM pg_roles WHERE rolname = %s", [rls.APP_ROLE, role]
         )
         if not found:
             raise AdoptionError(f"--seed-role {role}: no such role (the user in the seed app's DB_SECRET_ARN secret)")
-        superuser, bypass, createrole, app_becomes_it = found[0]
+        app_becomes_it = found[0][0]
         if role in (rls.APP_ROLE, rls.ADMIN_ROLE, rls.OWNER_ROLE) or app_becomes_it:
             raise AdoptionError(
                 f"--seed-role {role}: the window is for the seed app's own login role, never one of this project's "
                 f"roles or one sharing their rights ({rls.APP_ROLE}'s context stays signed). " + self.proper_role()
             )
-        reasons = self.seed_role_rights(role, superuser, bypass, createrole)
+        reasons = self.seed_role_rights(role)
         if reasons:
             raise AdoptionError(f"--seed-role {role}: " + "; ".join(reasons) + ". " + self.proper_role())
 
-    def seed_role_rights(self, role: str, superuser=False, bypass=False, createrole=False) -> list[str]:
+    def seed_role_rights(self, role: str) -> list[str]:
         """What `role` holds beyond the window that would let it past the policies or the signature."""
-        if not self.rows("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]):
+        attributes = self.rows("SELECT rolsuper, rolbypassrls, rolcreaterole FROM pg_roles WHERE rolname = %s", [role])
+        if not attributes:
             return []
+        superuser, bypass, createrole = attributes[0]
         reasons = [
             reason
             for reason, holds in (
@@ -179,10 +179,7 @@ class Cutover:
         if record.seed_role:
             self.close_window(record.seed_role)
             notes.append(self.retire(record.seed_role))
-            attributes = self.rows(
-                "SELECT rolsuper, rolbypassrls, rolcreaterole FROM pg_roles WHERE rolname = %s", [record.seed_role]
-            )
-            gained = self.seed_role_rights(record.seed_role, *(attributes[0] if attributes else ()))
+            gained = self.seed_role_rights(record.seed_role)
             if gained:  # rights it got during the window: what they reach may have leaked
                 notes.append(
                     f"{record.seed_role} " + "; ".join(gained) + ": rotate the context-signing keys "

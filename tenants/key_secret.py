@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import json
 import logging
 import re
@@ -85,7 +86,10 @@ def _aware(moment: datetime.datetime) -> datetime.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
 
 
+@functools.cache
 def client():
+    """One Secrets Manager client per process (creating one costs tens of milliseconds); a restored snapshot
+    drops it with the keys (_Cache.forget), so the next is made with the restored environment's credentials."""
     import boto3
 
     return boto3.client("secretsmanager")
@@ -132,6 +136,7 @@ class _Cache:
     def forget(self) -> None:
         with self.lock:
             self.keys, self.read_at = None, 0.0
+            client.cache_clear()
 
 
 cache = _Cache()
