@@ -142,6 +142,7 @@ class Stack:
     def ensure_database(self) -> None:
         from psycopg import sql
 
+        from hospitality.config import timeouts
         from tenants.bootstrap import bootstrap
 
         creds = self.credentials()
@@ -172,7 +173,12 @@ class Stack:
                 self.dsn(MASTER_ROLE, database).replace("postgres://", "postgresql://"), autocommit=True
             )
 
-        bootstrap(as_master, self.spec.database, {role: creds["roles"][role]["password"] for role in ROLES})
+        bootstrap(
+            as_master,
+            self.spec.database,
+            {role: creds["roles"][role]["password"] for role in ROLES},
+            statement_budget=timeouts(os.environ).statement,
+        )
 
     # -- emulator process -------------------------------------------------------------------------------------
     def _write_emulator_config(self) -> bool:

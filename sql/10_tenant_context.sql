@@ -116,8 +116,11 @@ BEGIN
   END IF;
   PERFORM pg_catalog.set_config('search_path', 'public, pg_temp', true);
   PERFORM pg_catalog.set_config('row_security', 'on', true);
-  -- the application's budget bounds every statement and every lock wait (an advisory lock left on a session too)
+  -- the application's budget bounds every statement and every lock wait (an advisory lock left on a session too).
+  -- Also the session's default from now on: a one-statement read (app.read_as_tenant_*) is timed from its start,
+  -- before it can pin anything, so it runs only on a session that already holds this budget.
   IF p_statement_timeout_ms BETWEEN 1 AND 9999999 THEN
+    PERFORM pg_catalog.set_config('statement_timeout', p_statement_timeout_ms || 'ms', false);
     PERFORM pg_catalog.set_config('statement_timeout', p_statement_timeout_ms || 'ms', true);
   END IF;
   PERFORM pg_catalog.set_config('lock_timeout', '0', true);
@@ -260,6 +263,70 @@ BEGIN
   RETURN QUERY SELECT c.tenant_id, c.user_id, c.role, was_reset FROM app.check_token(p_token_hash) c;
 END
 $$;
+-- One-statement reads: a read-only request sends each query as ONE statement without a transaction, the entering
+-- call first (WITH entered AS MATERIALIZED (SELECT * FROM app.read_as_tenant_*(...)) SELECT entered.*, q.* FROM
+-- entered LEFT JOIN LATERAL (<query>) q, see tenants/one_statement.py): 1 Data API call instead of Begin, enter,
+-- query, Commit. The context lives as long as the statement, which is what a transaction gives a read under READ
+-- COMMITTED anyway. What differs: the query was parsed, planned and bound BEFORE this function pinned anything, in
+-- whatever the pooled session held. So the entering refuses (55H01: the caller sends the read through a
+-- transaction instead, whose entering repairs the session) unless everything that shapes parsing and binding is
+-- already what the pin sets: names resolve in public only (no temporary object of this session can shadow a table
+-- or a type), the role is the session's own, row security on, literals, NULL comparisons and array input as
+-- PostgreSQL documents, ISO dates, the caller's time zone, and a statement timeout within the caller's budget (it
+-- is armed when the statement starts). The refusal aborts the whole statement: nothing the query did stands.
+CREATE OR REPLACE FUNCTION app.check_statement_session(p_statement_timeout_ms integer, p_time_zone text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  utc text[] := ARRAY['UTC', 'Etc/UTC', 'Etc/Universal', 'Universal', 'Etc/Zulu', 'Zulu', 'GMT', 'Etc/GMT',
+                      'Etc/GMT0', 'GMT0'];
+  zone text := pg_catalog.current_setting('TimeZone');
+  timeout_ms numeric := extract(epoch FROM pg_catalog.current_setting('statement_timeout')::interval) * 1000;
+BEGIN
+  IF pg_catalog.current_schemas(false) IS DISTINCT FROM ARRAY['public']::name[]
+     OR (pg_catalog.pg_my_temp_schema() <> 0
+         AND (EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.relnamespace = pg_catalog.pg_my_temp_schema())
+              OR EXISTS (SELECT FROM pg_catalog.pg_type t WHERE t.typnamespace = pg_catalog.pg_my_temp_schema())))
+     OR current_user IS DISTINCT FROM session_user
+     OR pg_catalog.current_setting('row_security') <> 'on'
+     OR pg_catalog.current_setting('standard_conforming_strings') <> 'on'
+     OR pg_catalog.current_setting('transform_null_equals') <> 'off'
+     OR pg_catalog.current_setting('array_nulls') <> 'on'
+     OR pg_catalog.current_setting('DateStyle') NOT LIKE 'ISO,%'
+     OR pg_catalog.current_setting('IntervalStyle') <> 'postgres'
+     OR (p_time_zone IS NOT NULL AND zone <> p_time_zone AND NOT (zone = ANY (utc) AND p_time_zone = ANY (utc)))
+     OR p_statement_timeout_ms IS NULL OR timeout_ms < 1 OR timeout_ms > p_statement_timeout_ms THEN
+    RAISE EXCEPTION 'the database session is not pinned for a one-statement read'
+      USING ERRCODE = '55H01', HINT = 'send the read through a transaction, whose entering pins the session';
+  END IF;
+END
+$$;
+
+-- The ways in for one-statement reads: check the session, pin what applies from now on (output formats, the
+-- session's budget for the next statements), then the same checks as the transaction's entering.
+CREATE OR REPLACE FUNCTION app.read_as_tenant_with_assertion(p_context text, p_signature text, p_extra jsonb,
+                                         p_statement_timeout_ms integer, p_time_zone text)
+RETURNS TABLE (tenant_id text, user_id text, role text)
+LANGUAGE plpgsql VOLATILE ROWS 1
+AS $$
+BEGIN
+  PERFORM app.check_statement_session(p_statement_timeout_ms, p_time_zone);
+  PERFORM app.pin_transaction(p_statement_timeout_ms, p_time_zone);
+  RETURN QUERY SELECT c.tenant_id, c.user_id, c.role FROM app.check_signed_context(p_context, p_signature, p_extra) c;
+END
+$$;
+CREATE OR REPLACE FUNCTION app.read_as_tenant_with_token(p_token_hash text, p_statement_timeout_ms integer,
+                                                         p_time_zone text)
+RETURNS TABLE (tenant_id text, user_id text, role text)
+LANGUAGE plpgsql VOLATILE ROWS 1
+AS $$
+BEGIN
+  PERFORM app.check_statement_session(p_statement_timeout_ms, p_time_zone);
+  PERFORM app.pin_transaction(p_statement_timeout_ms, p_time_zone);
+  RETURN QUERY SELECT c.tenant_id, c.user_id, c.role FROM app.check_token(p_token_hash) c;
+END
+$$;
 -- The seed's call, kept as it was (SELECT app.enter_tenant(assertion, signature, '{}'::jsonb) returns the role): its
 -- transaction is pinned the same way; a session found read-only is repaired for the next transaction.
 CREATE OR REPLACE FUNCTION app.enter_tenant(p_context text, p_signature text, p_extra jsonb DEFAULT '{}'::jsonb)
@@ -276,6 +343,9 @@ REVOKE ALL ON FUNCTION app.check_token(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.enter_tenant_with_assertion(text, text, jsonb, integer, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.enter_tenant_with_token(text, integer, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.enter_tenant(text, text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.check_statement_session(integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.read_as_tenant_with_assertion(text, text, jsonb, integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.read_as_tenant_with_token(text, integer, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app.proven_setting(text) TO hospitality_app, hospitality_admin;
 GRANT EXECUTE ON FUNCTION app.current_tenant_id() TO hospitality_app, hospitality_admin;
 GRANT EXECUTE ON FUNCTION app.current_user_role() TO hospitality_app, hospitality_admin;
@@ -285,3 +355,6 @@ GRANT EXECUTE ON FUNCTION app.check_token(text) TO hospitality_app;
 GRANT EXECUTE ON FUNCTION app.enter_tenant_with_assertion(text, text, jsonb, integer, text) TO hospitality_app;
 GRANT EXECUTE ON FUNCTION app.enter_tenant_with_token(text, integer, text) TO hospitality_app;
 GRANT EXECUTE ON FUNCTION app.enter_tenant(text, text, jsonb) TO hospitality_app;
+GRANT EXECUTE ON FUNCTION app.check_statement_session(integer, text) TO hospitality_app;
+GRANT EXECUTE ON FUNCTION app.read_as_tenant_with_assertion(text, text, jsonb, integer, text) TO hospitality_app;
+GRANT EXECUTE ON FUNCTION app.read_as_tenant_with_token(text, integer, text) TO hospitality_app;

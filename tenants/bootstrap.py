@@ -20,7 +20,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from contextlib import closing
 
-from .rls import ADMIN_ROLE, APP_ROLE, OWNER_ROLE, SQL_DIR, statements
+from .rls import ADMIN_ROLE, APP_ROLE, OWNER_ROLE, SQL_DIR, app_role_defaults, statements
 
 ROLES = (OWNER_ROLE, ADMIN_ROLE, APP_ROLE)
 EXTENSIONS = ("pgcrypto", "btree_gist")  # optional: used when the server has them (trusted: no superuser needed)
@@ -70,7 +70,10 @@ def bootstrap(
     passwords: Mapping[str, str],
     log: Callable[[str], None] = lambda msg: None,
     maintenance_database: str = "postgres",
+    statement_budget: float | None = None,
 ) -> None:
+    """Roles, passwords and the database (see the module). `statement_budget`: the app's statement timeout in
+    seconds (TENANT_STATEMENT_TIMEOUT unless given), the app role's one role-level default (rls.app_role_defaults)."""
     missing = [role for role in ROLES if not passwords.get(role)]
     if missing:
         raise BootstrapError(f"no password for {', '.join(missing)}: give each role's secret")
@@ -90,9 +93,11 @@ def bootstrap(
             # a SCRAM verifier is base64 and '$:' only: nothing to quote
             _run(cursor, f"ALTER ROLE {role} PASSWORD '{scram_verifier(passwords[role])}'", f"password of {role}")
             # role-level defaults (ALTER ROLE ... SET: the app role may set its own, e.g. synchronous_commit = off)
-            # reach every new session of the role; none of ours has any
+            # reach every new session of the role; ours have none but the app role's statement budget
             _run(cursor, f"ALTER ROLE {role} RESET ALL", f"settings of {role}")
-        log(f"roles {', '.join(ROLES)} ready (passwords from their secrets, no role-level settings)")
+        for name, value in app_role_defaults(statement_budget).items():
+            _run(cursor, f"ALTER ROLE {APP_ROLE} SET {name} = '{value}'", f"settings of {APP_ROLE}")
+        log(f"roles {', '.join(ROLES)} ready (passwords from their secrets, the app role's statement budget)")
         # to create the database owned by the owner role and hand it the schema, the master must be a member
         _run(cursor, f"GRANT {OWNER_ROLE} TO CURRENT_USER", "membership in the owner role")
         if _one(cursor, "SELECT count(*) FROM pg_database WHERE datname = %s", [database])[0] == 0:

@@ -80,19 +80,30 @@ class TenantContext:
         if (self.token_hash is None or self.tenant_id is not None) and not is_valid_tenant_id(self.tenant_id):
             raise ValueError("invalid tenant id")
 
-    def enter_statement(self, time_zone: str | None, statement_ms: int, key: tuple[str, bytes]) -> tuple[str, list]:
+    def enter_statement(
+        self, time_zone: str | None, statement_ms: int, key: tuple[str, bytes], *, read: bool = False
+    ) -> tuple[str, list]:
         """The entering statement: pins the transaction's settings (search_path, row_security, `statement_ms`: the
         timeout budget, `time_zone`: the connection's zone, ...) and enters, the assertion signed with `key`; it
-        answers (tenant, user, role, session_reset)."""
+        answers (tenant, user, role, session_reset). `read`: the entering part of a one-statement read (the
+        app.read_as_tenant_* functions, answering tenant, user and role), which first checks that the session
+        already holds what the pin sets."""
+        columns, way_in = (
+            ("tenant_id, user_id, role", "read_as_tenant")
+            if read
+            else (
+                "tenant_id, user_id, role, session_reset",
+                "enter_tenant",
+            )
+        )
         if self.token_hash is not None:
             return (
-                "SELECT tenant_id, user_id, role, session_reset FROM app.enter_tenant_with_token(%s, %s, %s)",
+                f"SELECT {columns} FROM app.{way_in}_with_token(%s, %s, %s)",
                 [self.token_hash, statement_ms, time_zone],
             )
         assertion, signature = self.signed(key)
         return (
-            "SELECT tenant_id, user_id, role, session_reset "
-            "FROM app.enter_tenant_with_assertion(%s, %s, %s::jsonb, %s, %s)",
+            f"SELECT {columns} FROM app.{way_in}_with_assertion(%s, %s, %s::jsonb, %s, %s)",
             [assertion, signature, json.dumps(self.variables), statement_ms, time_zone],
         )
 
@@ -115,10 +126,10 @@ class TenantContext:
         return assertion, hmac.new(secret, assertion.encode(), hashlib.sha256).hexdigest()
 
 
-def entering(context: TenantContext, time_zone: str | None) -> tuple[str, list]:
+def entering(context: TenantContext, time_zone: str | None, *, read: bool = False) -> tuple[str, list]:
     """`context`'s entering statement with this application's budget and signing key (the first configured)."""
     return context.enter_statement(
-        time_zone, int(conf.TENANT_STATEMENT_TIMEOUT * 1000), (configured_keys() or [("", b"")])[0]
+        time_zone, int(conf.TENANT_STATEMENT_TIMEOUT * 1000), (configured_keys() or [("", b"")])[0], read=read
     )
 
 
@@ -155,9 +166,12 @@ def trusted_scope():
 
 
 @contextlib.contextmanager
-def tenant_block(context: TenantContext, using: str | None = None):
+def tenant_block(context: TenantContext, using: str | None = None, *, read_only: bool = False):
     """Run code as one tenant outside a request (commands, jobs): one transaction on the tenant alias whose first
-    statement enters the tenant. Nesting another tenant is refused; nesting the same tenant is a no-op."""
+    statement enters the tenant. Nesting another tenant is refused; nesting the same tenant is a no-op.
+    `read_only`: over the Data API each read is one statement that enters and reads (no transaction: what a read
+    sees is that statement's snapshot, as each statement's under READ COMMITTED), anything else a transaction as
+    without it (tenancy.ReadOnlyBlock)."""
     from django.db import connections
 
     outer = _work.get().block
@@ -172,6 +186,10 @@ def tenant_block(context: TenantContext, using: str | None = None):
     from .unit_of_work import UnitOfWork
 
     alias = using or alias_for(context.tenant_id)
+    if read_only:
+        with _read_only_block(context, alias):
+            yield
+        return
     unit = UnitOfWork(alias, "tenant-block", outermost=True)
     with _working(scope=TENANT_SCOPE, unit=_Block(alias), block=context):
         unit.begin()
@@ -188,3 +206,25 @@ def tenant_block(context: TenantContext, using: str | None = None):
             unit.finish(False)
             raise
         unit.finish(True)  # raises UnitOfWorkLost rather than return after a commit that did not happen
+
+
+@contextlib.contextmanager
+def _read_only_block(context: TenantContext, alias: str):
+    from django.db import connections
+    from django.db.transaction import TransactionManagementError
+
+    from .tenancy import ReadOnlyBlock
+
+    connection = connections[alias]
+    if connection.in_atomic_block:
+        raise TransactionManagementError(
+            f"a read-only tenant block must own what it runs on {alias!r}, which is already inside an atomic block"
+        )
+    reads = ReadOnlyBlock(context, alias)
+    success = False
+    with _working(scope=TENANT_SCOPE, unit=reads, block=context), connection.execute_wrapper(reads):
+        try:
+            yield
+            success = True
+        finally:
+            reads.finish(success)

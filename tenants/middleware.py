@@ -21,13 +21,10 @@ from dataapi_backend.dbapi import UNKNOWN
 from .context import TENANT_SCOPE, scope
 from .exceptions import COMMIT_UNKNOWN, DATABASE_UNAVAILABLE, error_body, outcome_of
 from .signals import tenant_request_finished
-from .tenancy import Tenancy, bound
+from .tenancy import SAFE_METHODS, Tenancy, bound
 
 API_PREFIX = "/api/"
 log = logging.getLogger("hospitality.api")
-
-
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def error_response(status: int, message: str, code: str, **extra) -> JsonResponse:

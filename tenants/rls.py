@@ -16,6 +16,7 @@ from django.apps import apps
 from django.db import connections, transaction
 
 from .aliases import TRUSTED_ALIAS
+from .conf import conf
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 APP_ROLE, ADMIN_ROLE, OWNER_ROLE = "hospitality_app", "hospitality_admin", "hospitality_owner"
@@ -67,6 +68,15 @@ def window_policy_sql(table: str, role: str, ends: datetime.datetime) -> list[st
         f"CREATE POLICY {WINDOW_POLICY} ON public.{table} FOR ALL TO {role} "
         f"USING ({predicate}) WITH CHECK ({predicate})",
     ]
+
+
+def app_role_defaults(statement_budget: float | None = None) -> dict[str, str]:
+    """The only role-level defaults the app role carries (set by the bootstrap, accepted by the audit): the statement
+    budget (seconds; TENANT_STATEMENT_TIMEOUT unless given), so that a one-statement read, timed from its start
+    before its entering can pin anything (and waiting for its locks while it is parsed), is bounded on a session no
+    entering has pinned yet."""
+    budget = conf.TENANT_STATEMENT_TIMEOUT if statement_budget is None else statement_budget
+    return {"statement_timeout": f"{int(budget * 1000)}ms"}
 
 
 def tenant_tables() -> list[str]:
@@ -234,8 +244,9 @@ def audit(using: str = TRUSTED_ALIAS) -> list[Finding]:
             findings.append(Finding("matview-granted", f"materialized view {name} is readable by {APP_ROLE}"))
 
         # 4. no GUC defaults for app.* on roles or databases (a default tenant would apply to context-less queries),
-        # no search_path default anywhere, and none at all on the app role: an ordinary role may ALTER ROLE itself
-        # SET anything, and such a default reaches every new pooled session (a read-only default from its BEGIN)
+        # no search_path default anywhere, and none on the app role but app_role_defaults(): an ordinary role may
+        # ALTER ROLE itself SET anything, and such a default reaches every new pooled session (a read-only default
+        # from its BEGIN)
         for role, setting in rows(
             "SELECT coalesce(r.rolname, ''), unnest(s.setconfig) FROM pg_db_role_setting s "
             "LEFT JOIN pg_roles r ON r.oid = s.setrole"
@@ -245,7 +256,7 @@ def audit(using: str = TRUSTED_ALIAS) -> list[Finding]:
                 findings.append(Finding("guc-default", f"{where} ... SET {setting}"))
             elif setting.startswith("search_path="):
                 findings.append(Finding("search-path-default", f"{where} ... SET {setting}: unqualified names move"))
-            elif role == APP_ROLE:
+            elif role == APP_ROLE and app_role_defaults().get(setting.partition("=")[0]) != setting.partition("=")[2]:
                 findings.append(Finding("app-role-setting", f"{where} SET {setting}: applies to every pooled session"))
 
         # 4b. nothing the app role runs may outlive its transaction on a pooled session: no TEMPORARY on the

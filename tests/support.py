@@ -209,3 +209,14 @@ def side_by_side(launches: dict) -> dict:
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
         futures = {key: pool.submit(launch) for key, launch in launches.items()}
     return {key: future.result() for key, future in futures.items()}
+
+
+def app_role_as_bootstrapped() -> list[str]:
+    """Statements leaving the app role as the bootstrap does: no role-level setting but its statement budget (so
+    that cleanups after a test's `ALTER ROLE ... SET` do not take the budget away from the tests after it)."""
+    from tenants import rls
+
+    return [
+        f"ALTER ROLE {rls.APP_ROLE} RESET ALL",
+        *(f"ALTER ROLE {rls.APP_ROLE} SET {name} = '{value}'" for name, value in rls.app_role_defaults().items()),
+    ]

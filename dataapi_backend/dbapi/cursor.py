@@ -1,13 +1,17 @@
 """A PEP 249 Cursor: ExecuteStatement per execute(), BatchExecuteStatement per executemany(), transparent paging of
-results over the 1 MiB response limit, and streaming (`stream=True`) through a SQL cursor inside a transaction."""
+results over the 1 MiB response limit, and streaming (`stream=True`) through a SQL cursor inside a transaction.
+
+`expect_preamble()` readies the next execute() for a statement that first establishes something (entering a tenant)
+and then reads: its leading columns say what was established and are checked before any row is handed back."""
 
 from __future__ import annotations
 
 import collections
+import dataclasses
 import itertools
 import re
 import secrets
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
 from . import errors
@@ -46,6 +50,16 @@ def is_read_only(sql: str) -> bool:
     return bool(re.match(r"^\s*WITH\b", sql, re.IGNORECASE)) and not _WITH_WRITE.search(sql)
 
 
+@dataclasses.dataclass(frozen=True)
+class Preamble:
+    """The next statement's first `columns` columns: what it established before its query ran, the same in every
+    row, given to `accept` (which raises to refuse the rows); then one marker column, NULL on the one row a query
+    without rows leaves (`entered LEFT JOIN LATERAL (SELECT true, q.* ...)`)."""
+
+    columns: int
+    accept: Callable[[tuple[Any, ...]], None]
+
+
 class Cursor:
     arraysize = 100
 
@@ -59,9 +73,17 @@ class Cursor:
         self.closed = False
         self._rows: collections.deque[tuple[Any, ...]] = collections.deque()
         self._pager: Generator[list[tuple[Any, ...]], None, None] | None = None
+        self._preamble: Preamble | None = None
+
+    def expect_preamble(self, columns: int, accept: Callable[[tuple[Any, ...]], None]) -> None:
+        """Ready the next execute() for a read led by `columns` columns that `accept` checks (see Preamble). That
+        statement runs as it is, in one call: never re-run in a transaction of its own (for the time zone, or to page
+        a result over 1 MiB: ResponseTooLarge is raised instead), and its rows are handed back only once accepted."""
+        self._preamble = Preamble(columns, accept)
 
     # -- PEP 249 -----------------------------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Self:
+        preamble, self._preamble = self._preamble, None
         self._reset()
         parameters: list[SqlParameter]
         if params is None:
@@ -73,6 +95,8 @@ class Cursor:
             text, parameters = translate(sql, params, self.connection.adaptation.naive_zone)
         self._check_limits(text, parameters)
         read_only = is_read_only(text)
+        if preamble is not None:
+            return self._execute_preambled(text, parameters, preamble)
         if self.stream and read_only:
             self._pager = self._pages(text, parameters)
             self._fill()
@@ -106,6 +130,27 @@ class Cursor:
             self.rowcount = len(self._rows)
             return self
         self._load(result)
+        return self
+
+    def _execute_preambled(self, text: str, parameters: list[SqlParameter], preamble: Preamble) -> Self:
+        if self.stream or not is_read_only(text):
+            raise errors.ProgrammingError("a statement with a preamble must be a read on a cursor that does not stream")
+        result = self.connection.run(text, parameters, metadata=True, read_only=True)
+        columns, records = result.columns or [], result.records or []
+        leading = preamble.columns
+        if not records or len(columns) <= leading:
+            # the preamble's row is the statement's first, present whatever the query returns: without it nothing
+            # says what was established, so nothing is handed back
+            raise errors.InterfaceError("the statement returned no preamble row; its rows are refused")
+        established = records[0][:leading]
+        if any(r[:leading] != established for r in records):
+            raise errors.InterfaceError("the statement's rows disagree on its preamble; its rows are refused")
+        converters = self._converters(columns)
+        preamble.accept(tuple(c(f) for c, f in zip(converters[:leading], established, strict=True)))
+        self._describe(columns[leading + 1 :])
+        present = [r[leading + 1 :] for r in records if not r[leading].get("isNull")]
+        self._rows.extend(self._decode(present, converters[leading + 1 :]))
+        self.rowcount = len(present)
         return self
 
     def executemany(self, sql: str, seq_of_params: Iterable[Sequence[Any] | Mapping[str, Any]]) -> Self:

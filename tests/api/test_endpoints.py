@@ -1,4 +1,5 @@
-"""The tenant API, endpoint by endpoint: behaviour, queries per request, and Data API calls = queries + 3."""
+"""The tenant API, endpoint by endpoint: behaviour, queries per request, and Data API calls: one per query for a
+read (each sent as one statement with the entering), queries + 3 for a write (Begin, enter, queries, Commit)."""
 
 import pytest
 from django.db import connections
@@ -26,6 +27,9 @@ def measure(tenant_calls):
         ]
         if calls.total == 0:
             assert not queries  # refused before any query: no transaction was begun
+        elif calls.total is not None and response.wsgi_request.method == "GET":
+            # each read is one statement with its entering: one call, no transaction
+            assert calls.calls == {"ExecuteStatement": len(queries)}, calls.calls
         elif calls.total is not None:
             assert (
                 calls.calls.get("BeginTransaction") == 1

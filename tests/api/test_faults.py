@@ -83,7 +83,8 @@ def test_throttling_past_the_budget_is_a_503(api, world, faults):
 
 # -- failures after the view answered: the commit --------------------------------------------------------------
 @data_api
-def test_a_failed_commit_of_a_read_is_a_retryable_503_in_the_api_shape(api, world, faults):
+def test_a_failed_commit_of_a_read_is_a_retryable_503_in_the_api_shape(api, world, faults, settings):
+    settings.TENANT_ONE_STATEMENT_READS = False  # a read in a transaction (one statement has no commit)
     faults(rules=[{"operation": "CommitTransaction", "error": "InternalServerErrorException", "count": 1}])
     response = api.get("/api/bookings/", **world.auth("ann", A))
     assert response.status_code == 503 and response["Content-Type"] == "application/json"
@@ -223,7 +224,9 @@ def api_error(response) -> dict:
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("step", ["begin", "enter", "query", "commit", "commit-lost"])
-def test_fault_matrix(api, world, inject, victim, step, method):
+def test_fault_matrix(api, world, inject, victim, step, method, settings):
+    # every step of a transaction, reads included (a read in one statement: test_a_one_statement_read_...)
+    settings.TENANT_ONE_STATEMENT_READS = False
     inject(step)
     response = call(api, world, method, victim.pk)
     body = api_error(response)
@@ -246,6 +249,21 @@ def test_fault_matrix(api, world, inject, victim, step, method):
         "delete": set() if committed_anyway else {"Matrix Victim"},
     }[method]
     assert state() == expected  # never partial: all of the write or none of it
+
+
+# -- a read in one statement: no transaction, retried as a whole ----------------------------------------------
+@data_api
+@pytest.mark.parametrize("method", ["list", "item"])
+def test_a_one_statement_read_is_retried_then_a_503(api, world, faults, victim, method):
+    """A read sent as one statement runs outside any transaction: a failure is retried (nothing can be duplicated),
+    and past the retry budget it is a retryable 503 in the API's shape, never a partial answer."""
+    faults(rules=[{"operation": "ExecuteStatement", "error": "InternalServerErrorException", "count": 1}])
+    assert call(api, world, method, victim.pk).status_code == 200
+    faults(rules=[{"operation": "ExecuteStatement", "error": "InternalServerErrorException", "count": 50}])
+    response = call(api, world, method, victim.pk)
+    body = api_error(response)
+    assert (response.status_code, body["code"], body["extra"]) == (503, "database_unavailable", {"retryable": True})
+    assert "Matrix Victim" not in response.content.decode()
 
 
 MISSING = "00000000-0000-7000-8000-000000000000"

@@ -20,9 +20,13 @@ def test_benchmark_smoke_run(world, db_access, settings, tmp_path, capsys):
     profiled = out.split("list endpoint (data-api), profiled:")[1].splitlines()
     assert len([line for line in profiled[1:6] if " own " in line and " cum " in line]) == 5  # the 5 asked for
     result = json.loads(next(tmp_path.glob("benchmark-*.json")).read_text())["results"]
-    assert result["list endpoint (data-api)"]["data_api_calls_per_request"] == 4  # the page with its total + 3
+    for endpoint in ("list endpoint", "detail endpoint"):
+        # one statement: the entering and the page with its total (the row); in a transaction: + Begin, enter, Commit
+        assert result[f"{endpoint} (data-api)"]["data_api_calls_per_request"] == 1
+        assert result[f"{endpoint} in a transaction (data-api)"]["data_api_calls_per_request"] == 4
+        assert f"{endpoint} over the Data API: 1 call(s) a request" not in out  # no verdict without latency
     assert result["simple SELECT (pg)"]["data_api_calls_per_request"] == 0
-    assert next(tmp_path.glob("benchmark-*.html")).read_text().count("<svg") == 8
+    assert next(tmp_path.glob("benchmark-*.html")).read_text().count("<svg") == len(result)
 
 
 def test_lambda_handler_serves_an_api_gateway_event(world, db_access):

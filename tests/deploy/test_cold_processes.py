@@ -143,6 +143,25 @@ def test_a_fresh_process_keeps_its_first_tenant_write(tenant_writes, db, transpo
     assert then["status"] == 200, then
 
 
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_fresh_process_reads_exactly_its_tenant_first(cold, db, tmp_path, transport):
+    """A fresh process whose first requests are reads (one statement each over the Data API): the list and an item
+    are exactly what another connection sees; then a write in the same process is kept."""
+    mine = entity(f"cold read {secrets.token_hex(4)}")
+    with trusted_scope():
+        expected = {str(pk) for pk in Entity.objects.filter(tenant_id=TENANT).values_list("pk", flat=True)}
+    auth = {"Authorization": f"Token {cold['token']}"}
+    post, saved = tenant_case("post", cold["token"])
+    listed, item, written = fresh_process(
+        tmp_path,
+        [read_of(cold["token"]), {"method": "GET", "path": f"/api/entities/{mine.pk}/", "headers": auth}, post],
+        TRANSPORTS[transport],
+    )
+    assert listed["status"] == 200 and {e["id"] for e in json.loads(listed["body"])["results"]} == expected
+    assert item["status"] == 200 and json.loads(item["body"])["name"] == mine.name
+    assert written["status"] == 201 and saved()
+
+
 # the trusted path: psycopg as hospitality_admin (DATABASE_URL), or the Data API as the staff function runs it
 TRUSTED = {"pg": {}, "data-api": {"DATABASE_URL": ""}}
 

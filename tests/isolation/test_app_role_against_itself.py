@@ -15,7 +15,7 @@ from operations import telemetry
 from tenants import rls
 from tenants.aliases import TENANT_ALIAS
 from tenants.context import TenantContext, tenant_block
-from tests.support import A, tenant_emulator, transport
+from tests.support import A, app_role_as_bootstrapped, tenant_emulator, transport
 
 
 def as_role(dsn_var: str, statement: str) -> None:
@@ -39,7 +39,8 @@ def app_role_sets_itself():
         recycle_sessions()
 
     yield alter
-    as_role("MASTER_DATABASE_URL", "ALTER ROLE hospitality_app RESET ALL")
+    for statement in app_role_as_bootstrapped():
+        as_role("MASTER_DATABASE_URL", statement)
     recycle_sessions()
 
 

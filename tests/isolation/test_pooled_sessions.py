@@ -21,7 +21,7 @@ from bookings.models import Booking
 from tenants import rls
 from tenants.aliases import TENANT_ALIAS
 from tenants.context import trusted_scope
-from tests.support import A, B, tenant_emulator, transport
+from tests.support import A, B, app_role_as_bootstrapped, tenant_emulator, transport
 
 SESSIONS = 3  # sessions planted on the Data API path; every check is served on each of them, and once more
 
@@ -265,11 +265,16 @@ def test_a_session_level_setting_changes_no_other_request(sessions, api, world, 
 
 
 def test_the_sessions_are_reset_for_the_next_transaction(sessions, api, world):
-    """After a tenant request, no session-level leftover is on the session (RESET ALL, committed with it)."""
+    """After a tenant request, no session-level leftover is on the session (RESET ALL, committed with it); the
+    statement timeout is the application's budget, which the entering leaves as the session's default for the
+    one-statement reads that follow (they are timed from their start, before they can pin it)."""
     sessions.on_every_session(["SET statement_timeout = 1234", "SET lock_timeout = 4321"])
     assert serve_both_tenants(api, world, rounds=SESSIONS) == []
-    values = sessions.read("SELECT current_setting('statement_timeout') || ' ' || current_setting('lock_timeout')")
-    assert set(values) == {"0 0"}, values
+    values = sessions.read(
+        "SELECT (SELECT setting FROM pg_settings WHERE name = 'statement_timeout') || ' ' "
+        "|| current_setting('lock_timeout')"
+    )
+    assert set(values) == {f"{int(settings.TENANT_STATEMENT_TIMEOUT * 1000)} 0"}, values
 
 
 @pytest.mark.parametrize(
@@ -309,6 +314,7 @@ def test_a_role_level_default_is_reported(db_access):
     try:
         codes = {f.code for f in rls.audit()}
     finally:
-        run_as("TENANT_DATABASE_URL", "ALTER ROLE hospitality_app RESET ALL")
+        for statement in app_role_as_bootstrapped():
+            run_as("TENANT_DATABASE_URL", statement)
     assert {"search-path-default", "app-role-setting"} <= codes
     assert not {f.code for f in rls.audit()} & {"search-path-default", "app-role-setting"}

@@ -1,0 +1,56 @@
+"""One-statement reads: entering the tenant and one read, as ONE statement without a transaction.
+
+A read-only unit of work over the Data API (a safe-method API request, a read-only tenant block) sends each read as
+one ExecuteStatement, 1 call instead of Begin, enter, query, Commit:
+
+    WITH __tenant_entered AS MATERIALIZED (SELECT tenant_id, user_id, role FROM app.read_as_tenant_…(…))
+    SELECT e.tenant_id, e.user_id, e.role, q.* FROM __tenant_entered e
+    LEFT JOIN LATERAL (SELECT true, r.* FROM (<the read>) r WHERE e.tenant_id IS NOT NULL OFFSET 0) q ON true
+
+The read refers to the entered row (a lateral reference, kept by OFFSET 0 from being flattened away), so the only
+plan PostgreSQL can make is a nested loop with the entering as its outer side: the tenant is entered before the read
+scans anything. Were it ever the other way round, the read's policies would find no proven tenant and return no rows:
+never another tenant's. The leading columns say whom the statement entered, checked before any row is handed back
+(`dataapi_backend.dbapi.Cursor.expect_preamble`); the `true` marks rows of the read (NULL: a read without rows).
+
+What the read needs of the pooled session it is parsed in (names resolving in `public` only, the time zone, the
+timeout budget, ...) is checked by the entering itself, which refuses with SESSION_NOT_PINNED: the read is then sent
+through a transaction, whose entering repairs the session (sql/10_tenant_context.sql).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+SESSION_NOT_PINNED = "55H01"  # sql/10_tenant_context.sql, app.check_statement_session
+PREAMBLE_COLUMNS = 3  # tenant_id, user_id, role
+
+_SELECT = re.compile(r"^\s*SELECT\b", re.IGNORECASE)
+_WITH = re.compile(r"^\s*WITH\b", re.IGNORECASE)
+# a data-modifying CTE writes; a locking read wants a transaction to hold its locks in
+_WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+_LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.IGNORECASE)
+
+_STATEMENT = (
+    "WITH __tenant_entered AS MATERIALIZED ({enter}) "
+    "SELECT e.tenant_id, e.user_id, e.role, q.* FROM __tenant_entered e LEFT JOIN LATERAL "
+    "(SELECT true AS __read, r.* FROM ({read}) r WHERE e.tenant_id IS NOT NULL OFFSET 0) q ON true"
+)
+
+
+def is_plain_read(sql: str, params: Any, many: bool) -> bool:
+    """A single SELECT (or WITH without writes) that locks nothing, with positional parameters or none."""
+    if many or not (params is None or isinstance(params, (list, tuple))):
+        return False
+    if _LOCKING.search(sql):
+        return False
+    return bool(_SELECT.match(sql) or (_WITH.match(sql) and not _WRITE.search(sql)))
+
+
+def compose(enter_sql: str, enter_params: Sequence[Any], sql: str, params: Sequence[Any] | None) -> tuple[str, list]:
+    """The one statement entering with `enter_sql` (an app.read_as_tenant_* call) and reading `sql`."""
+    if params is None:
+        sql = sql.replace("%", "%%")  # sent without parameters, its % were literal; they are placeholders now
+    return _STATEMENT.format(enter=enter_sql, read=sql), [*enter_params, *(params or ())]
