@@ -164,7 +164,7 @@ class Tenancy:
 
     def _accept(self, established: tuple) -> None:
         """The identity a one-statement read entered, checked before its rows are handed back."""
-        tenant_id, user_id, role = established
+        tenant_id, user_id, role = one_statement.entered_identity(established)
         tenant = self.context
         assert tenant is not None
         if tenant_id is None or tenant_id != tenant.tenant_id:

@@ -52,9 +52,9 @@ def is_read_only(sql: str) -> bool:
 
 @dataclasses.dataclass(frozen=True)
 class Preamble:
-    """The next statement's first `columns` columns: what it established before its query ran, the same in every
-    row, given to `accept` (which raises to refuse the rows); then one marker column, NULL on the one row a query
-    without rows leaves (`entered LEFT JOIN LATERAL (SELECT true, q.* ...)`)."""
+    """The next statement's first `columns` columns: what it established before its query ran, on its first row
+    (NULL on every other), given to `accept` (which raises to refuse the rows); then one marker column, NULL on the
+    one row a query without rows leaves (`entered LEFT JOIN LATERAL (SELECT row_number() OVER (), q.* ...)`)."""
 
     columns: int
     accept: Callable[[tuple[Any, ...]], None]
@@ -143,8 +143,8 @@ class Cursor:
             # says what was established, so nothing is handed back
             raise errors.InterfaceError("the statement returned no preamble row; its rows are refused")
         established = records[0][:leading]
-        if any(r[:leading] != established for r in records):
-            raise errors.InterfaceError("the statement's rows disagree on its preamble; its rows are refused")
+        if any(not f.get("isNull") for r in itertools.islice(records, 1, None) for f in r[:leading]):
+            raise errors.InterfaceError("the statement's preamble is on more than its first row; its rows are refused")
         converters = self._converters(columns)
         preamble.accept(tuple(c(f) for c, f in zip(converters[:leading], established, strict=True)))
         self._describe(columns[leading + 1 :])

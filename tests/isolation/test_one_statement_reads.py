@@ -34,6 +34,11 @@ def composed(world, read: str, params=None, tenant=A, user="ann") -> tuple[str, 
     return one_statement.compose(enter_sql, enter_params, read, params)
 
 
+def entered(world, tenant=A, user="ann", role="owner") -> str:
+    """The statement's first column on its first row: whom it entered."""
+    return one_statement.SEPARATOR.join([tenant, str(world.users[user].pk), role])
+
+
 def own_bookings(tenant: str) -> int:
     with trusted_scope():
         return Booking.objects.filter(tenant_id=tenant).count()
@@ -71,7 +76,11 @@ def test_the_rows_keep_the_reads_order(world, db_access):
             str(pk)
             for pk in Booking.objects.filter(tenant_id=A).order_by("-check_in", "-id").values_list("pk", flat=True)
         ]
-    assert len(expected) > 1 and [str(row[4]) for row in sql(text, params)] == expected
+    rows = sql(text, params)
+    assert len(expected) > 1 and [str(row[2]) for row in rows] == expected
+    # whom it entered on the first row only; the rows numbered in the read's order
+    assert [row[0] for row in rows] == [entered(world)] + [None] * (len(rows) - 1)
+    assert [row[1] for row in rows] == list(range(1, len(rows) + 1))
 
 
 def test_a_read_that_ran_before_the_entering_would_see_nothing(world, db_access):
@@ -84,7 +93,7 @@ def test_a_read_that_ran_before_the_entering_would_see_nothing(world, db_access)
     assert sql(reversed_order, enter_params) == [(0, A)]
     text, params = composed(world, "SELECT count(*) FROM bookings")
     assert own_bookings(A) > 0
-    assert sql(text, params) == [(A, str(world.users["ann"].pk), "owner", True, own_bookings(A))]
+    assert sql(text, params) == [(entered(world), 1, own_bookings(A))]
 
 
 def test_a_read_whose_entering_failed_is_an_error_with_no_rows(world, db_access):
@@ -109,17 +118,14 @@ def test_a_forged_or_foreign_read_over_the_api_is_refused_in_its_one_call(api, w
 def test_rows_are_handed_back_only_for_the_identity_asserted(world, db_access):
     """The backend checks the statement's preamble before any row: another tenant, another user, rows that disagree
     or no preamble row at all, and nothing is handed back."""
-    user = str(world.users["ann"].pk)
     block = ReadOnlyBlock(context_of(world), ALIAS)
+    row = "SELECT %s::text, 1::bigint, 1"
     cases = [
-        ("SELECT %s::text, %s::text, %s::text, true, 1", [B, user, "owner"], InvalidCredentials),
-        ("SELECT %s::text, %s::text, %s::text, true, 1", [A, "0", "owner"], TenantAccessDenied),
-        (
-            "SELECT * FROM (VALUES (%s::text, %s::text, 'owner', true, 1), (%s, %s, 'viewer', true, 2)) v",
-            [A, user, A, user],
-            InterfaceError,
-        ),
-        ("SELECT %s::text, %s::text, %s::text, true, 1 WHERE false", [A, user, "owner"], InterfaceError),
+        (row, [entered(world, tenant=B)], InvalidCredentials),
+        (row, [one_statement.SEPARATOR.join([A, "0", "owner"])], TenantAccessDenied),
+        (row, ["no separators"], InvalidCredentials),
+        ("SELECT * FROM (VALUES (%s::text, 1::bigint, 1), (%s, 2, 2)) v", [entered(world)] * 2, InterfaceError),
+        (row + " WHERE false", [entered(world)], InterfaceError),
     ]
     with connections[ALIAS].cursor() as cursor:
         for statement, params, refused in cases:
@@ -128,8 +134,9 @@ def test_rows_are_handed_back_only_for_the_identity_asserted(world, db_access):
                 cursor.cursor.execute(statement, params)
             assert cursor.cursor.fetchall() == [] and block.entered is None
         cursor.cursor.expect_preamble(one_statement.PREAMBLE_COLUMNS, block._accept)
-        cursor.cursor.execute("SELECT %s::text, %s::text, %s::text, true, 1", [A, user, "owner"])
-        assert cursor.cursor.fetchall() == [(1,)] and [c.name for c in cursor.cursor.description] == ["?column?"]
+        cursor.cursor.execute("SELECT * FROM (VALUES (%s::text, 1::bigint, 1), (NULL, 2, 2)) v", [entered(world)])
+        assert cursor.cursor.fetchall() == [(1,), (2,)] and [c.name for c in cursor.cursor.description] == ["column3"]
+        assert block.entered is not None and block.entered.tenant_id == A
 
 
 # What a pooled session may hold that would change how a read is parsed or bound, and how the one statement is
@@ -155,8 +162,7 @@ def test_a_session_leftover_refuses_the_one_statement(world, db_access, leftover
     text, params = composed(world, "SELECT count(*) FROM bookings")
     url = os.environ["TENANT_DATABASE_URL"].replace("postgres://", "postgresql://")
     with psycopg.connect(url, autocommit=True) as conn:  # a session of the app role, as the pool keeps it
-        expected = [(A, str(world.users["ann"].pk), "owner", True, own_bookings(A))]
-        assert conn.execute(text, params).fetchall() == expected
+        assert conn.execute(text, params).fetchall() == [(entered(world), 1, own_bookings(A))]
         conn.execute(leftover)
         with pytest.raises(psycopg.Error) as refused:
             conn.execute(text, params).fetchall()

@@ -158,6 +158,7 @@ class Command(BaseCommand):
         metrics = connections[TENANT_ALIAS].data_api_metrics
         fn()  # warm-up: connections, the server version, boto3's client
         before = sum(metrics.snapshot()["calls"].values())
+        in_calls_before = sum(metrics.latency_ms_total.values())
         samples = []
         for i in range(iterations):
             started = time.perf_counter()
@@ -171,12 +172,15 @@ class Command(BaseCommand):
             self.stdout.flush()
         self.stdout.write("")
         calls = (sum(metrics.snapshot()["calls"].values()) - before) / iterations
+        in_calls = (sum(metrics.latency_ms_total.values()) - in_calls_before) / iterations
         samples.sort()
         return {
             "avg_ms": round(statistics.fmean(samples), 2),
             "p50_ms": round(statistics.median(samples), 2),
             "p95_ms": round(samples[int(0.95 * (len(samples) - 1))], 2),
             "data_api_calls_per_request": calls,
+            # wall time inside the Data API calls (the injected latency, the emulator's work, botocore's parsing)
+            "data_api_ms_per_request": round(in_calls, 2),
             "samples_ms": [round(s, 2) for s in samples],
         }
 
@@ -211,8 +215,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{name} over the Data API: {served['data_api_calls_per_request']:g} call(s) a request, p50 "
             f"{served['p50_ms']:.1f} ms (avg {served['avg_ms']:.1f}, p95 {served['p95_ms']:.1f}, "
-            f"{len(served['samples_ms'])} requests); target <= {target:.0f} ms at {latency_ms:g} ms a call: {verdict}. "
-            f"Reads in a transaction: {before['data_api_calls_per_request']:g} calls, p50 {before['p50_ms']:.1f} ms"
+            f"{len(served['samples_ms'])} requests; on average {served['data_api_ms_per_request']:.1f} ms inside the "
+            f"call, the rest in Django); target <= {target:.0f} ms at {latency_ms:g} ms a call: {verdict}. "
+            f"Reads in a transaction: {before['data_api_calls_per_request']:g} calls, p50 {before['p50_ms']:.1f} ms "
+            f"({before['data_api_ms_per_request']:.1f} ms inside them)"
         )
 
     def _report(self, results, output: Path, latency_ms):
