@@ -85,6 +85,7 @@ TENANT_CONTEXT_KEYS = context_keys(os.environ, required=SERVES_TENANT_API)
 TENANT_CONTEXT_KEYS_SECRET_ARN = context_keys_secret_arn(os.environ)
 TENANT_CONTEXT_KEYS_REFRESH = env_int(os.environ, "TENANT_CONTEXT_KEYS_REFRESH", 300, 10, 3600)
 # Only behind an authenticator that strips and sets these headers itself (API Gateway authorizer, service mesh).
+TENANT_ONE_STATEMENT_READS = env_bool(os.environ, "TENANT_ONE_STATEMENT_READS", True)
 TRUST_UPSTREAM_TENANT_HEADERS = env_bool(os.environ, "TRUST_UPSTREAM_TENANT_HEADERS", False)
 # The seed's identities: JWT `userId` claims and X-User-Id headers carry the identity provider's text user id,
 # matched against Membership.external_id (instead of a Django user id).
