@@ -36,7 +36,7 @@ def main(spec_file: str) -> None:
             response = send(request["path"], request["data"], content_type="application/json", headers=headers)
         else:
             response = send(request["path"], headers=headers)
-        answers.append({"status": response.status_code, "body": response.content.decode(errors="replace")[:2000]})
+        answers.append({"status": response.status_code, "body": response.content.decode(errors="replace")[:100_000]})
     print(json.dumps(answers))
 
 
