@@ -30,7 +30,7 @@ RUNTIME = "3.13"
 PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64")
 # Lambda's limits for a function's code: 50 MB zipped for a direct upload, 250 MB unzipped.
 ZIP_LIMIT, UNZIPPED_LIMIT = 50 * 2**20, 250 * 2**20
-PROJECT_PACKAGES = ("hospitality", "tenants", "bookings", "operations", "dataapi_backend", "sql")
+PROJECT_PACKAGES = ("hospitality", "tenants", "bookings", "operations", "seed_cutover", "dataapi_backend", "sql")
 # Development-only parts of runtime packages: the local stack manager and the Django test-suite expectations.
 PROJECT_EXCLUDES = ("dataapi_backend/django_test_expectations.py",)
 # The AWS services the functions call (and the template lets them call); every other model is dead weight.

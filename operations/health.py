@@ -63,12 +63,12 @@ def _migrations() -> dict:
 
 
 def _rls(using: str) -> dict:
-    from tenants import rls
+    from tenants import audit, rls
 
-    findings = rls.audit(using)
-    failed = [f for f in rls.failures(findings) if f.code not in rls.PINNED_AT_ENTRY]
+    findings = audit.audit(using)
+    failed = [f for f in audit.failures(findings) if f.code not in audit.PINNED_AT_ENTRY]
     report = {"ok": not failed, "findings": len(failed), "tables": len(rls.tenant_tables())}
-    if pinned := [f.message for f in findings if f.code in rls.PINNED_AT_ENTRY]:
+    if pinned := [f.message for f in findings if f.code in audit.PINNED_AT_ENTRY]:
         report["pinned_at_entry"] = pinned  # e.g. a role-level setting the app role gave itself: repair it
     if transitional := [f.message for f in findings if f.transitional]:
         report["transitional"] = transitional  # the seed app's window: named with its end date, failing nothing

@@ -17,23 +17,24 @@ class TenantsConfig(AppConfig):
 
 
 def rls_audit_check(app_configs, databases=None, **kwargs):
-    """`manage.py check --deploy --database default`: the same audit as rls_verify, as system check errors."""
+    """`manage.py check --deploy --database default`: the same audit as rls_verify, as system check errors whose ids
+    are the findings' stable ones (tenants.audit)."""
     if not databases or TRUSTED_ALIAS not in databases:
         return []
-    from . import rls
+    from . import audit
 
     return [
         (checks.Warning if f.transitional else checks.Error)(
             f.message,
-            id=f"tenants.{'W' if f.transitional else 'E'}{index:03d}",
+            id=f.check_id,
             hint=f"audit finding '{f.code}': "
             + (
-                "transitional, see docs/seed-migration.md"
+                "transitional: reported until the operator ends it (its message says how)"
                 if f.transitional
                 else "run `manage.py rls_apply`, then `manage.py rls_verify` for the full report"
             ),
         )
-        for index, f in enumerate(rls.audit("default"), start=100)
+        for f in audit.audit("default")
     ]
 
 

@@ -7,11 +7,22 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ["hospitality", "operations", "bookings", "tenants", "dataapi_backend", "dataapi_emulator", "devstack"]
+PACKAGES = [
+    "hospitality",
+    "seed_cutover",
+    "operations",
+    "bookings",
+    "tenants",
+    "dataapi_backend",
+    "dataapi_emulator",
+    "devstack",
+]
 DEV_ONLY = {"dataapi_emulator", "devstack", "benchmarks", "tests", "infrastructure"}
 # What each runtime package may import of ours, besides itself: each layer only what is below it.
 ALLOWED = {
     "hospitality": {"operations", "bookings", "tenants", "dataapi_backend"},
+    # the seed's adoption and cutover: above the domain and the tenancy it adopts into, imported by nobody
+    "seed_cutover": {"bookings", "tenants", "dataapi_backend"},
     "operations": {"tenants", "dataapi_backend"},
     "bookings": {"tenants"},
     "tenants": {"dataapi_backend"},
@@ -88,3 +99,17 @@ def test_failure_meaning_is_read_from_types_not_message_text():
 def test_one_context_variable_holds_the_unit_of_work():
     uses = sum(text.count("ContextVar(") for path, text in _python_sources().items() if path.parts[-2] == "tenants")
     assert uses == 1
+
+
+def test_nothing_imports_the_seed_cutover_app():
+    """Removing it once every cutover is finalized is one INSTALLED_APPS line and one folder."""
+    importers = sorted(
+        (rel, top)
+        for package in PACKAGES
+        if package != "seed_cutover"
+        for rel, top in imports_of(package)
+        if top == "seed_cutover"
+    )
+    assert importers == []
+    grep = [path for path, text in _python_sources("seed_cutover", "tests").items() if "seed_cutover" in text]
+    assert sorted(str(p.relative_to(ROOT)) for p in grep) == ["hospitality/settings.py", "infrastructure/package.py"]

@@ -12,7 +12,7 @@ import pytest
 from django.db import connections
 
 from operations import telemetry
-from tenants import rls
+from tenants import audit
 from tenants.aliases import TENANT_ALIAS
 from tenants.context import TenantContext, tenant_block
 from tests.support import A, app_role_as_bootstrapped, tenant_emulator, transport
@@ -62,7 +62,7 @@ def test_role_level_settings_are_pinned_at_entry(world, db_access, app_role_sets
                 cursor.execute(f"SHOW {name}")
                 assert (name, cursor.fetchone()[0]) == (name, pinned)
     # and the audit (rls_verify, the system check, /health) names each role setting
-    findings = " ".join(str(f) for f in rls.audit() if f.code == "app-role-setting")
+    findings = " ".join(str(f) for f in audit.audit() if f.code == "app-role-setting")
     assert all(setting.split(" ")[0] in findings for setting, _, _ in ROLE_SETTINGS), findings
 
 

@@ -127,7 +127,7 @@ def test_rls_verify_command_passes_and_fails_with_a_report(world, db_access, cap
             from django.core.checks import run_checks
 
             errors = run_checks(databases=["default"], include_deployment_checks=True)
-            assert [e.id for e in errors if e.id.startswith("tenants.E1")] == ["tenants.E100"]
+            assert [e.id for e in errors if e.id.startswith("tenants.E1")] == ["tenants.E102"]  # rls-disabled
         finally:
             conn.execute("ALTER TABLE entities ENABLE ROW LEVEL SECURITY")
 

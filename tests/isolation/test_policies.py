@@ -3,7 +3,7 @@ context, as the app role past the API; foreign keys, uniques and defaults that c
 
 from django.db import connections, transaction
 
-from tenants import rls
+from tenants import audit, rls
 from tenants.aliases import TENANT_ALIAS
 from tenants.context import TenantContext, tenant_block
 from tests.support import A, B, as_tenant, owner_sql, sql, sqlstate_of
@@ -70,7 +70,7 @@ def test_later_permissive_policy_does_not_leak(world, db_access):
     try:
         with as_tenant(world, A, "ann"):
             assert {r[0] for r in sql("SELECT DISTINCT tenant_id FROM bookings")} == {A}
-        assert any(f.code == "unexpected-policy" for f in rls.audit())
+        assert any(f.code == "unexpected-policy" for f in audit.audit())
     finally:
         owner_sql("DROP POLICY oops_everything ON bookings")
 
@@ -165,10 +165,10 @@ def test_truncate_is_denied(world, db_access):
 def test_definer_view_is_found_by_the_audit(world, db_access):
     owner_sql("CREATE VIEW all_bookings_leak AS SELECT * FROM bookings")
     try:
-        assert any(f.code == "view-definer" and "all_bookings_leak" in f.message for f in rls.audit())
+        assert any(f.code == "view-definer" and "all_bookings_leak" in f.message for f in audit.audit())
     finally:
         owner_sql("DROP VIEW all_bookings_leak")
-    assert rls.audit() == []
+    assert audit.audit() == []
 
 
 # 23. SECURITY DEFINER helpers: search_path pinned, EXECUTE revoked from PUBLIC
@@ -187,9 +187,9 @@ def test_security_definer_functions_are_locked_down(world, db_access):
 def test_granted_materialized_view_is_found(world, db_access):
     owner_sql("CREATE MATERIALIZED VIEW booking_totals AS SELECT tenant_id, count(*) FROM bookings GROUP BY 1")
     try:
-        assert not any(f.code == "matview-granted" for f in rls.audit())
+        assert not any(f.code == "matview-granted" for f in audit.audit())
         owner_sql("GRANT SELECT ON booking_totals TO hospitality_app")
-        assert any(f.code == "matview-granted" for f in rls.audit())
+        assert any(f.code == "matview-granted" for f in audit.audit())
     finally:
         owner_sql("DROP MATERIALIZED VIEW booking_totals")
 
@@ -206,7 +206,7 @@ def test_row_security_off_is_an_error(world, db_access):
 
 # 26 (and 9). the catalog audit is clean, and finds GUC defaults, disabled RLS and dropped policies
 def test_audit_is_clean(world, db_access):
-    assert rls.audit() == []
+    assert audit.audit() == []
 
 
 def test_guc_default_is_found(world, db_access):
@@ -217,7 +217,7 @@ def test_guc_default_is_found(world, db_access):
     with psycopg.connect(url, autocommit=True) as conn:  # ALTER ROLE needs a superuser: the test stack's
         conn.execute(f"ALTER ROLE hospitality_app IN DATABASE {owner_db} SET app.current_tenant_id = '{A}'")
         try:
-            assert any(f.code == "guc-default" for f in rls.audit())
+            assert any(f.code == "guc-default" for f in audit.audit())
         finally:
             conn.execute(f"ALTER ROLE hospitality_app IN DATABASE {owner_db} RESET app.current_tenant_id")
 
@@ -226,7 +226,7 @@ def test_disabled_rls_and_dropped_policy_are_found_and_reapplied(world, db_acces
     owner_sql("ALTER TABLE tenant_relationships NO FORCE ROW LEVEL SECURITY")
     owner_sql("DROP POLICY app_delete ON tenant_relationships")
     try:
-        codes = {f.code for f in rls.audit()}
+        codes = {f.code for f in audit.audit()}
         assert {"rls-not-forced", "missing-policy"} <= codes
     finally:
         import psycopg
@@ -240,7 +240,7 @@ def test_disabled_rls_and_dropped_policy_are_found_and_reapplied(world, db_acces
                 if "{table}" in text:
                     conn.execute(rls.per_table_sql(text, "tenant_relationships"))
         conns["default"].close()
-    assert rls.audit() == []
+    assert audit.audit() == []
 
 
 def test_custom_context_variables_are_transaction_local_and_validated(world, db_access):
@@ -256,30 +256,3 @@ def test_custom_context_variables_are_transaction_local_and_validated(world, db_
             pass
 
     assert sqlstate_of(bad_name) == "22023"
-
-
-def test_the_seed_window_is_transitional_only_as_written_and_never_for_our_roles(world, db_access):
-    """The seed app's window (docs/seed-migration.md): reported with its end date and failing nothing when it is
-    exactly the window, to a role of the seed app's; anything else named like it is an unexpected policy."""
-    import datetime as dt
-
-    def window(role: str, ends: dt.datetime) -> None:
-        for statement in rls.window_policy_sql("bookings", role, ends):
-            owner_sql(statement)
-
-    soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=3)
-    try:
-        window("hospitality_master", soon)
-        findings = rls.audit()
-        assert rls.failures(findings) == [] and [f.code for f in findings] == ["seed-window"]
-        assert f"open until {soon:%Y-%m-%d %H:%M} UTC" in findings[0].message and "bookings" in findings[0].message
-        window("hospitality_master", soon - dt.timedelta(days=30))
-        assert "ended" in rls.audit()[0].message
-        window("hospitality_app", soon)  # the tenant role's context stays signed
-        assert [f.code for f in rls.failures(rls.audit())] == ["unexpected-policy"]
-        owner_sql("DROP POLICY seed_window ON bookings")
-        owner_sql("CREATE POLICY seed_window ON bookings FOR ALL TO hospitality_master USING (true) WITH CHECK (true)")
-        assert [f.code for f in rls.failures(rls.audit())] == ["unexpected-policy"]
-    finally:
-        owner_sql("DROP POLICY IF EXISTS seed_window ON bookings")
-    assert rls.audit() == []

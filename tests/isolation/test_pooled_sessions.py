@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import DatabaseError, connections
 
 from bookings.models import Booking
-from tenants import rls
+from tenants import audit
 from tenants.aliases import TENANT_ALIAS
 from tenants.context import trusted_scope
 from tests.support import A, B, app_role_as_bootstrapped, tenant_emulator, transport
@@ -198,15 +198,15 @@ def test_the_app_role_cannot_create_temporary_objects(sessions):
     """No TEMPORARY for the app role nor PUBLIC: the leftover cannot even be planted."""
     outcomes = sessions.on_every_session(["CREATE TEMP TABLE bookings (LIKE public.bookings INCLUDING ALL)"])
     assert all(o[0] and "permission denied" in o[0] for o in outcomes), outcomes
-    assert not {f.code for f in rls.audit()} & {"temporary-granted", "database-create-granted"}
+    assert not {f.code for f in audit.audit()} & {"temporary-granted", "database-create-granted"}
 
 
 def test_the_audit_reports_temporary_and_create(temporary_granted_back, db_access):
-    codes = {f.code for f in rls.audit()}
+    codes = {f.code for f in audit.audit()}
     assert "temporary-granted" in codes
     owner_sql("GRANT CREATE ON SCHEMA public TO hospitality_app")
     try:
-        assert "schema-create-granted" in {f.code for f in rls.audit()}
+        assert "schema-create-granted" in {f.code for f in audit.audit()}
     finally:
         owner_sql("REVOKE CREATE ON SCHEMA public FROM hospitality_app")
 
@@ -312,9 +312,9 @@ def test_a_role_level_default_is_reported(db_access):
     run_as("TENANT_DATABASE_URL", "ALTER ROLE hospitality_app SET search_path = pg_temp, public")
     run_as("TENANT_DATABASE_URL", "ALTER ROLE hospitality_app SET statement_timeout = 1")
     try:
-        codes = {f.code for f in rls.audit()}
+        codes = {f.code for f in audit.audit()}
     finally:
         for statement in app_role_as_bootstrapped():
             run_as("TENANT_DATABASE_URL", statement)
     assert {"search-path-default", "app-role-setting"} <= codes
-    assert not {f.code for f in rls.audit()} & {"search-path-default", "app-role-setting"}
+    assert not {f.code for f in audit.audit()} & {"search-path-default", "app-role-setting"}

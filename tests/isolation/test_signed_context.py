@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.db import connections, transaction
 
-from tenants import rls
+from tenants import audit
 from tenants.aliases import TENANT_ALIAS
 from tenants.context import TenantContext, tenant_block
 from tests.support import A, B, owner_sql, sql, sqlstate_of
@@ -172,10 +172,10 @@ def test_the_key_is_unreachable_for_the_app_role(world, db_access):
     # and the audit notices a grant that would expose it
     owner_sql("GRANT SELECT ON app.context_keys TO hospitality_app")
     try:
-        assert "context-keys-readable" in {f.code for f in rls.audit()}
+        assert "context-keys-readable" in {f.code for f in audit.audit()}
     finally:
         owner_sql("REVOKE ALL ON app.context_keys FROM hospitality_app")
-    assert rls.audit() == []
+    assert audit.audit() == []
 
 
 def test_the_signed_assertion_is_not_visible_to_other_sessions(world, db_access):

@@ -4,6 +4,7 @@ import pytest
 from django.db import connections
 
 from operations import health
+from tenants import audit
 from tenants.aliases import TENANT_ALIAS
 
 
@@ -41,9 +42,8 @@ def test_health_ok(client, settings):
 @pytest.mark.django_db(databases=["default", "tenant", "tenant_pg"])
 def test_health_503_on_an_rls_finding(client, monkeypatch):
     """A load balancer must pull an instance that would serve tenants without isolation."""
-    from tenants import rls
 
-    monkeypatch.setattr(rls, "audit", lambda using="default": [rls.Finding("rls-disabled", "entities")])
+    monkeypatch.setattr(audit, "audit", lambda using="default": [audit.Finding("rls-disabled", "entities")])
     response = client.get("/health", HTTP_X_HEALTH_TOKEN=TOKEN)
     assert response.status_code == 503
     body = response.json()

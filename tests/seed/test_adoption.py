@@ -15,8 +15,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from bookings import seed_shape
-from bookings.adoption import SEED_COLUMNS
+from seed_cutover import seed_shape
+from seed_cutover.adoption import SEED_COLUMNS
 from tests.seed.database import ALPHA, BETA, SEED_DDL, SEED_ROWS
 from tests.seed_client import client
 

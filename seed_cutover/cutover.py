@@ -1,10 +1,10 @@
 """After the adoption, until the operator finalizes: the seed app's transition window and the way back.
 
 - The record (app.seed_adoption, the owner's alone): when the database was adopted, the seed's tables as they were
-  (bookings/seed_shape.py) and the seed app's login role (the window's end is in its policies: tenants.rls).
+  (seed_shape.py) and the seed app's login role (the window's end is in its policies: window.py).
 - The window: the seed app, unchanged (its own login role, its `set_config` calls), keeps reading and writing its
   tenants' rows on the adopted tables until a date, through one policy per table TO that role
-  (tenants.rls.WINDOW_POLICY) and the grants that role needs. The Django roles never get it.
+  (window.WINDOW_POLICY) and the grants that role needs. The Django roles never get it.
 - Finalize: the window's policies and grants and the record go; from then on only signed contexts enter a tenant
   and there is no way back but a restore.
 - Revert: the seed's tables again, as they were, holding every row either app wrote since the adoption, and none
@@ -25,6 +25,7 @@ from tenants import rls
 
 from . import seed_shape
 from .adoption import SEED_COLUMNS, Adoption, AdoptionError
+from .window import WINDOW_POLICY, window_policy_sql
 
 RECORD = "app.seed_adoption"
 REVERT_PREFIX = "seed_revert_"
@@ -156,7 +157,7 @@ class Cutover:
             self.close_window(record.seed_role)
         quoted = seed_shape.ident(role)
         for table in SEED_TABLES:
-            for statement in rls.window_policy_sql(table, quoted, ends):
+            for statement in window_policy_sql(table, quoted, ends):
                 self.rows(statement)
         # what the seed's inserts need: the tables, and the id default (app.uuid_generate_v7())
         self.rows(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(SEED_TABLES)} TO {quoted}")
@@ -167,7 +168,7 @@ class Cutover:
     def close_window(self, role: str) -> None:
         quoted = seed_shape.ident(role)
         for table in SEED_TABLES:
-            self.rows(f"DROP POLICY IF EXISTS {rls.WINDOW_POLICY} ON public.{table}")
+            self.rows(f"DROP POLICY IF EXISTS {WINDOW_POLICY} ON public.{table}")
         self.rows(f"REVOKE ALL ON {', '.join(SEED_TABLES)} FROM {quoted}")
         self.rows(f"REVOKE USAGE ON SCHEMA app FROM {quoted}")
         self.rows(f"REVOKE EXECUTE ON FUNCTION app.uuid_generate_v7() FROM {quoted}")

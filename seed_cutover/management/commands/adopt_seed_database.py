@@ -1,6 +1,6 @@
 """`manage.py adopt_seed_database [--members FILE] [--seed-role ROLE] [--dry-run]`, then `--finalize` or
-`--revert (--keep-project-data-in SCHEMA | --discard-project-data)`: see bookings/adoption.py and
-bookings/cutover.py, and docs/seed-migration.md for the rollout."""
+`--revert (--keep-project-data-in SCHEMA | --discard-project-data)`: see seed_cutover/adoption.py and
+seed_cutover/cutover.py, and docs/seed-migration.md for the rollout."""
 
 import datetime
 import re
@@ -11,10 +11,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections, transaction
 
-from bookings import seed_shape
-from bookings.adoption import SEED_COLUMNS, Adoption, AdoptionError, AlreadyAdopted
-from bookings.cutover import Cutover
-from tenants import rls
+from seed_cutover import seed_shape
+from seed_cutover.adoption import SEED_COLUMNS, Adoption, AdoptionError, AlreadyAdopted
+from seed_cutover.cutover import Cutover
+from tenants import audit, rls
 from tenants.conf import conf
 from tenants.context import trusted_scope
 from tenants.identities import IdentityError, read_members
@@ -239,6 +239,6 @@ class Command(ProgressMixin, BaseCommand):
         cutover.record(shape)
         if self.seed_role:
             cutover.open_window(self.seed_role, self.window_ends)
-        findings = rls.failures(rls.audit(database))
+        findings = audit.failures(audit.audit(database))
         if findings:
             raise AdoptionError("RLS audit: " + "; ".join(str(f) for f in findings))
