@@ -151,6 +151,34 @@ def function_name(env: Mapping[str, str]) -> str:
     return env_choice(env, "HOSPITALITY_FUNCTION", FUNCTIONS, "all")
 
 
+@dataclasses.dataclass(frozen=True)
+class Surface:
+    """What this process serves (HOSPITALITY_FUNCTION), asked in one vocabulary by the settings and the URLconf."""
+
+    function: str
+
+    @property
+    def tenant_api(self) -> bool:
+        """The tenant API under /api/ (its middleware, its context keys)."""
+        return self.function in ("all", "tenant-api")
+
+    @property
+    def staff(self) -> bool:
+        """The admin and the API docs, with their static files."""
+        return self.function in ("all", "staff-admin")
+
+    @property
+    def sessions(self) -> bool:
+        """The admin's apps, sessions, messages and staff logins (django-axes): every function but the tenant API,
+        which loads none of them (less to import on a cold start, nothing a tenant caller could reach)."""
+        return self.function != "tenant-api"
+
+    @property
+    def browser_api(self) -> bool:
+        """The browsable API and session-authenticated tenant calls: the all-in-one process only."""
+        return self.function == "all"
+
+
 def jwt_secret(env: Mapping[str, str]) -> str:
     """TENANT_JWT_SECRET: HS256 keys shorter than the hash (32 bytes) are refused (RFC 7518 3.2)."""
     secret = env.get("TENANT_JWT_SECRET", "")

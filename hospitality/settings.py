@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 import hospitality
 from hospitality.config import (
+    Surface,
     context_keys,
     context_keys_secret_arn,
     database_config,
@@ -45,10 +46,12 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 
 _db = database_config(os.environ)
-# HOSPITALITY_FUNCTION (hospitality/config.py): which surface this process serves; one artifact, three functions.
+# HOSPITALITY_FUNCTION (hospitality/config.py): which surface this process serves (one artifact, four functions),
+# asked only through SURFACE.
 HOSPITALITY_FUNCTION = _db.function
-SERVES_TENANT_API = HOSPITALITY_FUNCTION in ("all", "tenant-api")
-SERVES_STAFF = HOSPITALITY_FUNCTION in ("all", "staff-admin")
+SURFACE = Surface(HOSPITALITY_FUNCTION)
+SERVES_TENANT_API = SURFACE.tenant_api
+SERVES_STAFF = SURFACE.staff
 DATABASES = _db.databases
 USE_DATA_API = _db.use_data_api
 DEBUG_DATA_API = _db.debug_data_api
@@ -91,9 +94,7 @@ TRUST_UPSTREAM_TENANT_HEADERS = env_bool(os.environ, "TRUST_UPSTREAM_TENANT_HEAD
 # matched against Membership.external_id (instead of a Django user id).
 TENANT_EXTERNAL_IDENTITIES = env_bool(os.environ, "TENANT_EXTERNAL_IDENTITIES", False)
 
-# The tenant API function loads no admin, sessions, messages, static files or docs apps: less to import on every
-# cold start, and nothing there that a tenant caller could reach.
-_WITH_STAFF_APPS = HOSPITALITY_FUNCTION != "tenant-api"
+# The tenant API function loads no admin, sessions, messages, static files or docs apps (SURFACE.sessions).
 _STAFF_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -104,10 +105,10 @@ _STAFF_APPS = [
 ]
 INSTALLED_APPS = [
     # the admin's AppConfig before auth: its templates take precedence
-    *(["hospitality.admin_site.HospitalityAdminConfig"] if _WITH_STAFF_APPS else []),
+    *(["hospitality.admin_site.HospitalityAdminConfig"] if SURFACE.sessions else []),
     "django.contrib.auth",
     "django.contrib.contenttypes",
-    *(_STAFF_APPS if _WITH_STAFF_APPS else []),
+    *(_STAFF_APPS if SURFACE.sessions else []),
     "rest_framework",
     "tenants",
     "bookings",
@@ -142,15 +143,15 @@ MIDDLEWARE = [
     # Outside the session/common middleware, so that what they answer under /api/ (a disallowed host) also
     # reaches the client in the API's error shape.
     *(["tenants.middleware.TenantTransactionMiddleware"] if SERVES_TENANT_API else []),
-    *(_SESSION_MIDDLEWARE if HOSPITALITY_FUNCTION != "tenant-api" else [_COMMON_MIDDLEWARE]),
+    *(_SESSION_MIDDLEWARE if SURFACE.sessions else [_COMMON_MIDDLEWARE]),
     # last, as django-axes requires: turns a locked-out login into its lockout response
-    *(["axes.middleware.AxesMiddleware"] if HOSPITALITY_FUNCTION != "tenant-api" else []),
+    *(["axes.middleware.AxesMiddleware"] if SURFACE.sessions else []),
 ]
 
 # Staff logins: django-axes locks a username from an address out after AXES_FAILURE_LIMIT failures for
 # AXES_COOLOFF_HOURS (429 with a message); a successful login resets the count. Attempts are kept in the
 # trusted database (axes_accessattempt), so the lockout holds across processes and Lambda instances.
-if HOSPITALITY_FUNCTION != "tenant-api":
+if SURFACE.sessions:
     AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = env_int(os.environ, "AXES_FAILURE_LIMIT", 5, 1, 100)
 AXES_COOLOFF_TIME = datetime.timedelta(hours=env_float(os.environ, "AXES_COOLOFF_HOURS", 1.0, 0.01, 720.0))
@@ -247,14 +248,14 @@ LOGGING = {
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        *(["rest_framework.renderers.BrowsableAPIRenderer"] if HOSPITALITY_FUNCTION == "all" else []),
+        *(["rest_framework.renderers.BrowsableAPIRenderer"] if SURFACE.browser_api else []),
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "tenants.authentication.JWTAuthentication",
         "tenants.authentication.ApiTokenAuthentication",
         "tenants.authentication.UpstreamHeaderAuthentication",
         # browser sessions exist only where the session app does (not in the tenant API function)
-        *(["tenants.authentication.TenantSessionAuthentication"] if HOSPITALITY_FUNCTION == "all" else []),
+        *(["tenants.authentication.TenantSessionAuthentication"] if SURFACE.browser_api else []),
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.HasTenantContext", "tenants.permissions.RoleMayWrite"],
     "DEFAULT_PAGINATION_CLASS": "bookings.api.pagination.Pagination",

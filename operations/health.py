@@ -16,6 +16,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from tenants.aliases import TENANT_ALIAS, TRUSTED_ALIAS, tenant_aliases, transport_of
+from tenants.conf import conf as tenancy_settings
+
+from .conf import conf
 
 CACHE_SECONDS = 60.0
 _cache: dict[str, tuple[float, object]] = {}
@@ -78,13 +81,13 @@ def _rls(using: str) -> dict:
 def app_aliases() -> list[str]:
     """The aliases this process serves with; in the tenant API function `default` is the app role again."""
     tenant = tenant_aliases()
-    return tenant if settings.HOSPITALITY_FUNCTION == "tenant-api" else [TRUSTED_ALIAS, *tenant]
+    return tenant if conf.HOSPITALITY_FUNCTION == "tenant-api" else [TRUSTED_ALIAS, *tenant]
 
 
 def may_see_details(request) -> bool:
     """Anonymous callers (load balancers, the internet) get the status only; staff sessions and holders of
     HEALTH_TOKEN (header `X-Health-Token`) get the per-alias detail."""
-    token = settings.HEALTH_TOKEN
+    token = conf.HEALTH_TOKEN
     if token and hmac.compare_digest(request.headers.get("X-Health-Token", "").encode(), token.encode()):
         return True
     user = getattr(request, "user", None)
@@ -96,7 +99,7 @@ def may_see_details(request) -> bool:
 def health(request):
     # The probes run at most once per HEALTH_CACHE_SECONDS per process, whoever asks: a flood of /health requests
     # (anonymous, from anywhere) never becomes a flood of database calls.
-    body, status = _cached("report", _report, ttl=settings.HEALTH_CACHE_SECONDS)
+    body, status = _cached("report", _report, ttl=conf.HEALTH_CACHE_SECONDS)
     if not may_see_details(request):
         body = {"status": body["status"]}
     return JsonResponse(body, status=status)
@@ -108,18 +111,18 @@ def _report() -> tuple[dict, int]:
     tenant_alias = TENANT_ALIAS
     body = {
         "status": "ok" if reachable else "unavailable",
-        "version": settings.APP_VERSION,
-        "function": settings.HOSPITALITY_FUNCTION,
+        "version": conf.APP_VERSION,
+        "function": conf.HOSPITALITY_FUNCTION,
         "database": {
             "adapter": transport_of(tenant_alias) if tenant_alias in settings.DATABASES else None,
             "aliases": aliases,
-            "rollout_percentage": settings.DATA_API_ROLLOUT_PERCENTAGE if settings.USE_DATA_API else 0,
+            "rollout_percentage": tenancy_settings.DATA_API_ROLLOUT_PERCENTAGE if tenancy_settings.USE_DATA_API else 0,
         },
     }
     audit_alias = app_aliases()[0]
     if aliases[audit_alias]["reachable"]:
         try:
-            if settings.HOSPITALITY_FUNCTION != "tenant-api":  # the app role may not read django_migrations
+            if conf.HOSPITALITY_FUNCTION != "tenant-api":  # the app role may not read django_migrations
                 body["migrations"] = _cached("migrations", _migrations)
             body["rls"] = _cached("rls", lambda: _rls(audit_alias))
         except DatabaseError as exc:

@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from django.conf import settings
+from .conf import conf
 
 log = logging.getLogger("hospitality.metrics")
 NAMESPACE = "HospitalityAI/DataAPI"
@@ -112,7 +112,7 @@ def publish(snap: dict, client=None) -> int:
     """PutMetricData in batches (the API takes at most 1,000 metrics per call); returns the number of calls."""
     import boto3
 
-    client = client or boto3.client("cloudwatch", region_name=settings.AWS_REGION)
+    client = client or boto3.client("cloudwatch", region_name=conf.AWS_REGION)
     data = metric_data(snap)
     calls = 0
     for start in range(0, len(data), 1000):
@@ -127,7 +127,7 @@ class Reporter:
         self._last = time.monotonic()
 
     def maybe_flush(self, force: bool = False) -> dict | None:
-        interval = settings.DATA_API_METRICS_INTERVAL
+        interval = conf.DATA_API_METRICS_INTERVAL
         with self._lock:
             now = time.monotonic()
             if not force and (interval <= 0 or now - self._last < interval):
@@ -135,12 +135,12 @@ class Reporter:
             self._last = now
         snap = snapshot()
         log.info("data api metrics", extra={"metrics": {k: v for k, v in snap.items() if k != "aliases"}})
-        if settings.DATA_API_METRICS_FILE:
-            path = Path(settings.DATA_API_METRICS_FILE)
+        if conf.DATA_API_METRICS_FILE:
+            path = Path(conf.DATA_API_METRICS_FILE)
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "a") as fh:
                 fh.write(json.dumps(snap) + "\n")
-        if settings.CLOUDWATCH_METRICS:
+        if conf.CLOUDWATCH_METRICS:
             try:
                 publish(snap)
             except Exception:  # noqa: BLE001 - monitoring must never fail a request

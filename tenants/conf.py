@@ -6,9 +6,13 @@ Django's own settings (AUTH_USER_MODEL, DATABASES, DATABASE_ROUTERS) are read fr
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from django.conf import settings
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 DEFAULTS: dict[str, Any] = {
     # tenant JWTs: HS256 with TENANT_JWT_SECRET, or RS256 & co with TENANT_JWT_PUBLIC_KEY; "" switches a check off
@@ -43,10 +47,84 @@ DEFAULTS: dict[str, Any] = {
 
 
 class Settings:
-    def __getattr__(self, name: str) -> Any:
-        if name not in DEFAULTS:
-            raise AttributeError(f"tenants has no setting {name!r}")
+    """Each setting as a typed property, read from django.conf.settings at use (tests' overrides apply), else its
+    default above."""
+
+    @staticmethod
+    def _get(name: str) -> Any:
         return getattr(settings, name, DEFAULTS[name])
+
+    @property
+    def TENANT_JWT_ALGORITHM(self) -> str:
+        return self._get("TENANT_JWT_ALGORITHM")
+
+    @property
+    def TENANT_JWT_SECRET(self) -> str:
+        return self._get("TENANT_JWT_SECRET")
+
+    @property
+    def TENANT_JWT_PUBLIC_KEY(self) -> str:
+        return self._get("TENANT_JWT_PUBLIC_KEY")
+
+    @property
+    def TENANT_JWT_ISSUER(self) -> str:
+        return self._get("TENANT_JWT_ISSUER")
+
+    @property
+    def TENANT_JWT_AUDIENCE(self) -> str:
+        return self._get("TENANT_JWT_AUDIENCE")
+
+    @property
+    def TENANT_JWT_MAX_LIFETIME(self) -> int:
+        return self._get("TENANT_JWT_MAX_LIFETIME")
+
+    @property
+    def TENANT_CONTEXT_KEYS(self) -> list[tuple[str, bytes]]:
+        return self._get("TENANT_CONTEXT_KEYS")
+
+    @property
+    def TENANT_CONTEXT_KEYS_SECRET_ARN(self) -> str:
+        return self._get("TENANT_CONTEXT_KEYS_SECRET_ARN")
+
+    @property
+    def TENANT_CONTEXT_KEYS_REFRESH(self) -> int:
+        return self._get("TENANT_CONTEXT_KEYS_REFRESH")
+
+    @property
+    def TENANT_STATEMENT_TIMEOUT(self) -> float:
+        return self._get("TENANT_STATEMENT_TIMEOUT")
+
+    @property
+    def TENANT_ONE_STATEMENT_READS(self) -> bool:
+        return self._get("TENANT_ONE_STATEMENT_READS")
+
+    @property
+    def TENANT_EXTERNAL_IDENTITIES(self) -> bool:
+        return self._get("TENANT_EXTERNAL_IDENTITIES")
+
+    @property
+    def TRUST_UPSTREAM_TENANT_HEADERS(self) -> bool:
+        return self._get("TRUST_UPSTREAM_TENANT_HEADERS")
+
+    @property
+    def TRUSTED_PROXIES(self) -> tuple[IPAddress | IPNetwork, ...]:
+        return self._get("TRUSTED_PROXIES")
+
+    @property
+    def API_TOKEN_LIFETIME_DAYS(self) -> int:
+        return self._get("API_TOKEN_LIFETIME_DAYS")
+
+    @property
+    def API_AUTH_FAILURES_PER_MINUTE(self) -> int:
+        return self._get("API_AUTH_FAILURES_PER_MINUTE")
+
+    @property
+    def USE_DATA_API(self) -> bool:
+        return self._get("USE_DATA_API")
+
+    @property
+    def DATA_API_ROLLOUT_PERCENTAGE(self) -> int:
+        return self._get("DATA_API_ROLLOUT_PERCENTAGE")
 
 
 conf = Settings()

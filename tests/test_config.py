@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from hospitality.config import database_config
+from hospitality.config import Surface, database_config, function_name
 
 ROOT = Path(__file__).resolve().parents[1]
 CLUSTER = "arn:aws:rds:us-east-1:123456789012:cluster:hospitality"
@@ -323,4 +323,23 @@ def test_secret_key_is_required_outside_debug():
     assert result.stderr.strip() == (
         "configuration error: DJANGO_SECRET_KEY: is not set; set it to a long random "
         "string (or DJANGO_DEBUG=true for local work)"
+    )
+
+
+@pytest.mark.parametrize(
+    "function, tenant_api, staff, sessions, browser_api",
+    [
+        ("all", True, True, True, True),
+        ("tenant-api", True, False, False, False),
+        ("staff-admin", False, True, True, False),
+        ("management", False, False, True, False),
+    ],
+)
+def test_a_function_serves_one_surface(function, tenant_api, staff, sessions, browser_api):
+    surface = Surface(function_name({"HOSPITALITY_FUNCTION": function}))
+    assert (surface.tenant_api, surface.staff, surface.sessions, surface.browser_api) == (
+        tenant_api,
+        staff,
+        sessions,
+        browser_api,
     )

@@ -17,6 +17,7 @@ from django.test.utils import override_settings
 
 from operations.charts import line_chart_html
 from tenants.aliases import PG_ALIAS, TENANT_ALIAS
+from tenants.conf import conf as tenancy_settings
 from tenants.context import TenantContext, tenant_block
 from tenants.models import Membership
 
@@ -53,7 +54,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, iterations, latency_ms, output, profile, **options):
-        if PG_ALIAS not in settings.DATABASES or not settings.USE_DATA_API:
+        if PG_ALIAS not in settings.DATABASES or not tenancy_settings.USE_DATA_API:
             raise CommandError("needs both transports: USE_DATA_API=true and TENANT_DATABASE_URL (make run sets both)")
         member = Membership.objects.select_related("user").filter(tenant__is_active=True).order_by("id").first()
         if member is None:
@@ -137,13 +138,13 @@ class Command(BaseCommand):
                 "tenantId": member.tenant_id,
                 "userId": str(member.user_id),
                 "role": member.role,
-                "iss": settings.TENANT_JWT_ISSUER,
-                "aud": settings.TENANT_JWT_AUDIENCE,
+                "iss": tenancy_settings.TENANT_JWT_ISSUER,
+                "aud": tenancy_settings.TENANT_JWT_AUDIENCE,
                 "iat": now,
                 "exp": now + 3600,
             },
-            settings.TENANT_JWT_SECRET,
-            algorithm=settings.TENANT_JWT_ALGORITHM,
+            tenancy_settings.TENANT_JWT_SECRET,
+            algorithm=tenancy_settings.TENANT_JWT_ALGORITHM,
         )
 
     @staticmethod

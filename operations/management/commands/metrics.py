@@ -1,10 +1,10 @@
 import json
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from operations.charts import line_chart_html
+from operations.conf import conf
 
 
 class Command(BaseCommand):
@@ -19,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--chart", help="write an HTML chart (latency, error rate) to this path")
 
     def handle(self, *args, file, chart, **options):
-        path = Path(file or settings.DATA_API_METRICS_FILE or "")
+        path = Path(file or conf.DATA_API_METRICS_FILE or "")
         if not str(path) or not path.is_file():
             raise CommandError(
                 f"no metrics file at {str(path) or '(unset)'}: set DATA_API_METRICS_FILE for the "
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         snaps = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
         if not snaps:
             raise CommandError(
-                f"{path} has no snapshots yet (the server writes one every {settings.DATA_API_METRICS_INTERVAL}s)"
+                f"{path} has no snapshots yet (the server writes one every {conf.DATA_API_METRICS_INTERVAL}s)"
             )
         last = snaps[-1]
         for key in (
