@@ -225,7 +225,7 @@ DEPLOY = "tests/deploy"
 # Packages that share nothing with tests/deploy while it runs: none injects faults into the shared emulator, flushes
 # tables, alters a role or counts every tenant's rows, so the two cores serve both at once. The top-level modules
 # (roles read, the template linted, settings parsed, the dev stack's own servers) are among them.
-BESIDE_DEPLOY = ("tests/admin", "tests/bookings", "tests/operations", "tests/pure", "tests/seed", "tests/tenants_alone")
+BESIDE_DEPLOY = ("tests/admin", "tests/bookings", "tests/operations", "tests/seed", "tests/tenants_alone")
 
 
 # the order the lanes take them in: the longest first, so that the short ones fill the end

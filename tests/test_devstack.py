@@ -216,7 +216,7 @@ def test_the_lock_names_its_holder_and_dies_with_it(tmp_path):
     ensure_free(path)  # released by the kernel with its holder
 
 
-@pytest.mark.parametrize("command", [["up", "test"], ["test", "tests/pure"], ["django-suite", "--all"]])
+@pytest.mark.parametrize("command", [["up", "test"], ["test", "tests/tenants"], ["django-suite", "--all"]])
 def test_a_second_run_on_the_test_stack_is_refused(command):
     """Neither starting the stack nor a run touches it while another run holds it: they stop with a message."""
     postgres = Stack(spec("test")).pg

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted(
     [*ROOT.glob("docs/*.md"), ROOT / "README.md", *ROOT.glob("*/README.md"), *ROOT.glob("clients/*/README.md")]
 )
