@@ -14,7 +14,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-$(PYTHON_VERSION).stamp
 LOCK_FLAGS := --python-version 3.11 --quiet --custom-compile-command "make lock"
 
-.PHONY: run serve test test-browser chromium stop status venv bench django-suite django-suite-table django-suite-all clean lock package lint
+.PHONY: refresh-postgresql-core run serve test test-browser chromium stop status venv bench django-suite django-suite-table django-suite-all clean lock package lint
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@echo "==> Preparing $(VENV) with Python $(PYTHON_VERSION) from requirements-dev.txt (first run takes about a minute)"
@@ -97,3 +97,7 @@ django-suite-all:
 
 django-suite: $(STAMP)
 	@$(PY) -m devstack django-suite $(SUITE_ARGS)
+
+# dataapi_backend/postgresql_core from the installed Django (after a Django upgrade; review the diff)
+refresh-postgresql-core: $(STAMP)
+	@$(PY) -m dataapi_backend.postgresql_core.refresh

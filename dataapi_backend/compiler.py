@@ -17,7 +17,7 @@ from django.db.backends.postgresql import compiler as pg_compiler
 from django.db.models.lookups import Lookup
 from django.db.models.sql import compiler as base_compiler
 
-from .dbapi.params import TypedRange, is_range
+from .dbapi.adapt import TypedRange, is_range
 
 
 class RangesTypedByField:

@@ -17,7 +17,7 @@ class DatabaseFeatures(pg_features.DatabaseFeatures):
         # The driver refuses NUL in a string parameter before sending it, as psycopg 3 does (Django wraps it).
         from django.db import DataError
 
-        from .dbapi.params import NUL_IN_TEXT
+        from .dbapi.adapt import NUL_IN_TEXT
 
         return DataError, NUL_IN_TEXT
 

@@ -6,8 +6,7 @@ from typing import Any
 
 from django.db.backends.base.operations import BaseDatabaseOperations
 
-from .dbapi.limits import MAX_REQUEST_BYTES, MAX_SQL_CHARS
-from .dbapi.params import Json, TypedRange, TypedText, range_literal, text_form
+from .dbapi.adapt import MAX_REQUEST_BYTES, MAX_SQL_CHARS, Json, TypedRange, TypedText, range_literal, text_form
 from .postgresql_core import operations as pg_operations
 from .postgresql_core.operations import get_json_dumps
 

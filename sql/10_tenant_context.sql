@@ -274,7 +274,8 @@ $$;
 -- or a type), the role is the session's own, row security on, literals, NULL comparisons and array input as
 -- PostgreSQL documents, ISO dates, the caller's time zone, and a statement timeout within the caller's budget (it
 -- is armed when the statement starts). The refusal aborts the whole statement: nothing the query did stands.
-CREATE OR REPLACE FUNCTION app.check_statement_session(p_statement_timeout_ms integer, p_time_zone text)
+DROP FUNCTION IF EXISTS app.check_statement_session(integer, text);
+CREATE OR REPLACE FUNCTION app.pin_read_statement(p_statement_timeout_ms integer, p_time_zone text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -300,19 +301,20 @@ BEGIN
     RAISE EXCEPTION 'the database session is not pinned for a one-statement read'
       USING ERRCODE = '55H01', HINT = 'send the read through a transaction, whose entering pins the session';
   END IF;
+  -- what applies from now on: output formats, the session's budget for the next statements
+  PERFORM app.pin_transaction(p_statement_timeout_ms, p_time_zone);
 END
 $$;
 
--- The ways in for one-statement reads: check the session, pin what applies from now on (output formats, the
--- session's budget for the next statements), then the same checks as the transaction's entering.
+-- The ways in for one-statement reads: the session checked and pinned, then the same checks as the transaction's
+-- entering.
 CREATE OR REPLACE FUNCTION app.read_as_tenant_with_assertion(p_context text, p_signature text, p_extra jsonb,
                                          p_statement_timeout_ms integer, p_time_zone text)
 RETURNS TABLE (tenant_id text, user_id text, role text)
 LANGUAGE plpgsql VOLATILE ROWS 1
 AS $$
 BEGIN
-  PERFORM app.check_statement_session(p_statement_timeout_ms, p_time_zone);
-  PERFORM app.pin_transaction(p_statement_timeout_ms, p_time_zone);
+  PERFORM app.pin_read_statement(p_statement_timeout_ms, p_time_zone);
   RETURN QUERY SELECT c.tenant_id, c.user_id, c.role FROM app.check_signed_context(p_context, p_signature, p_extra) c;
 END
 $$;
@@ -322,8 +324,7 @@ RETURNS TABLE (tenant_id text, user_id text, role text)
 LANGUAGE plpgsql VOLATILE ROWS 1
 AS $$
 BEGIN
-  PERFORM app.check_statement_session(p_statement_timeout_ms, p_time_zone);
-  PERFORM app.pin_transaction(p_statement_timeout_ms, p_time_zone);
+  PERFORM app.pin_read_statement(p_statement_timeout_ms, p_time_zone);
   RETURN QUERY SELECT c.tenant_id, c.user_id, c.role FROM app.check_token(p_token_hash) c;
 END
 $$;
@@ -343,7 +344,7 @@ REVOKE ALL ON FUNCTION app.check_token(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.enter_tenant_with_assertion(text, text, jsonb, integer, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.enter_tenant_with_token(text, integer, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.enter_tenant(text, text, jsonb) FROM PUBLIC;
-REVOKE ALL ON FUNCTION app.check_statement_session(integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.pin_read_statement(integer, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.read_as_tenant_with_assertion(text, text, jsonb, integer, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.read_as_tenant_with_token(text, integer, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app.proven_setting(text) TO hospitality_app, hospitality_admin;
@@ -355,6 +356,6 @@ GRANT EXECUTE ON FUNCTION app.check_token(text) TO hospitality_app;
 GRANT EXECUTE ON FUNCTION app.enter_tenant_with_assertion(text, text, jsonb, integer, text) TO hospitality_app;
 GRANT EXECUTE ON FUNCTION app.enter_tenant_with_token(text, integer, text) TO hospitality_app;
 GRANT EXECUTE ON FUNCTION app.enter_tenant(text, text, jsonb) TO hospitality_app;
-GRANT EXECUTE ON FUNCTION app.check_statement_session(integer, text) TO hospitality_app;
+GRANT EXECUTE ON FUNCTION app.pin_read_statement(integer, text) TO hospitality_app;
 GRANT EXECUTE ON FUNCTION app.read_as_tenant_with_assertion(text, text, jsonb, integer, text) TO hospitality_app;
 GRANT EXECUTE ON FUNCTION app.read_as_tenant_with_token(text, integer, text) TO hospitality_app;

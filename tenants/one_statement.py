@@ -25,7 +25,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-SESSION_NOT_PINNED = "55H01"  # sql/10_tenant_context.sql, app.check_statement_session
+SESSION_NOT_PINNED = "55H01"  # sql/10_tenant_context.sql, app.pin_read_statement
 PREAMBLE_COLUMNS = 1  # tenant, user and role, joined by SEPARATOR
 SEPARATOR = "\x1f"
 

@@ -113,3 +113,16 @@ def test_nothing_imports_the_seed_cutover_app():
     assert importers == []
     grep = [path for path, text in _python_sources("seed_cutover", "tests").items() if "seed_cutover" in text]
     assert sorted(str(p.relative_to(ROOT)) for p in grep) == ["hospitality/settings.py", "infrastructure/package.py"]
+
+
+def test_the_engine_reaches_the_driver_through_its_public_surface():
+    """dataapi_backend's Django modules import the driver as a package or its adapt module (as Django's postgresql
+    backend imports psycopg_any), never its internals."""
+    wrong = []
+    for path in (ROOT / "dataapi_backend").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and "dbapi." in f"{node.module}.":
+                module = node.module.split("dbapi", 1)[1]
+                if module not in ("", ".adapt"):
+                    wrong.append((path.name, node.module))
+    assert wrong == []

@@ -8,7 +8,6 @@ with conn.cursor() as cur:
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Any
 
 from .adaptation import Adaptation
@@ -36,41 +35,24 @@ from .errors import (
 )
 from .params import Json, TypedText
 from .transport import ClientSettings, RetryPolicy, Transport, get_client
+from .types import (
+    BINARY,
+    DATETIME,
+    NUMBER,
+    ROWID,
+    STRING,
+    Binary,
+    Date,
+    DateFromTicks,
+    Time,
+    TimeFromTicks,
+    Timestamp,
+    TimestampFromTicks,
+)
 
 apilevel = "2.0"
 threadsafety = 1  # share the module, not connections: a connection carries one transaction id
 paramstyle = "pyformat"
-
-Date = _dt.date
-Time = _dt.time
-Timestamp = _dt.datetime
-Binary = bytes
-
-
-def DateFromTicks(ticks: float) -> _dt.date:  # noqa: N802 - PEP 249 names
-    return _dt.date.fromtimestamp(ticks)
-
-
-def TimeFromTicks(ticks: float) -> _dt.time:  # noqa: N802
-    return _dt.datetime.fromtimestamp(ticks).time()
-
-
-def TimestampFromTicks(ticks: float) -> _dt.datetime:  # noqa: N802
-    return _dt.datetime.fromtimestamp(ticks)
-
-
-class _TypeObject(frozenset[int]):
-    def __eq__(self, other: object) -> bool:
-        return other in self if isinstance(other, int) else frozenset.__eq__(self, other)
-
-    __hash__ = frozenset.__hash__
-
-
-STRING = _TypeObject({25, 1043, 1042, 19, 18})
-BINARY = _TypeObject({17})
-NUMBER = _TypeObject({20, 21, 23, 26, 700, 701, 1700, 790})
-DATETIME = _TypeObject({1082, 1083, 1114, 1184, 1186, 1266})
-ROWID = _TypeObject({26})
 
 
 def connect(

@@ -1,6 +1,7 @@
-"""dataapi_backend.postgresql_core is Django's postgresql backend without psycopg: member for member the same code as
-Django's (compared as syntax trees, so formatting never matters), except the members listed here, which depend on
-psycopg. A Django upgrade that changes any of it fails here first."""
+"""dataapi_backend.postgresql_core is Django's postgresql backend without psycopg: exactly what its generator
+(refresh.py, `make refresh-postgresql-core`) makes of the installed Django, and member for member the same code as
+Django's (compared as syntax trees) except the members the generator lists, which depend on psycopg. A Django
+upgrade that changes any of it fails here first, naming the command."""
 
 import ast
 import importlib
@@ -8,32 +9,13 @@ import inspect
 import subprocess
 import sys
 
+import django
 import pytest
 
 from dataapi_backend import base, creation, features, operations, schema
+from dataapi_backend.postgresql_core import refresh
+from dataapi_backend.postgresql_core.refresh import DEFINED_BY_THE_BACKEND, NOT_NEEDED
 
-# Left out of the copy because they need psycopg; dataapi_backend's own class defines each of them.
-DEFINED_BY_THE_BACKEND = {
-    "operations": ("compose_sql", "adapt_json_value", "last_executed_query", "adapt_integerfield_value"),
-    "features": ("uses_server_side_binding", "prohibits_null_characters_in_text_exception"),
-    "schema": ("quote_value",),
-    "creation": ("_execute_create_test_db",),
-    "base": (
-        *("Database", "SchemaEditorClass", "client_class", "creation_class", "features_class"),
-        *("introspection_class", "ops_class", "pool", "get_connection_params", "get_new_connection"),
-        *("ensure_timezone", "init_connection_state", "create_cursor", "chunked_cursor", "_set_autocommit"),
-        *("is_usable", "close_if_health_check_failed", "pg_version", "make_debug_cursor"),
-    ),
-}
-# Left out with no counterpart over the Data API: psycopg's integer wrappers, and connection handling (no pool, no
-# session to configure) where what Django's base classes do is right for the driver.
-NOT_NEEDED = {
-    "operations": ("integerfield_type_map",),
-    "base": (
-        *("_named_cursor_idx", "_connection_pools", "close_pool", "_close"),
-        *("_configure_timezone", "_configure_role", "_configure_connection"),
-    ),
-}
 CLASSES = {
     "operations": operations.DatabaseOperations,
     "features": features.DatabaseFeatures,
@@ -64,6 +46,15 @@ def module_and_class(module: str, class_name: str) -> tuple[dict, dict]:
     top = definitions(tree.body)
     del top[class_name]
     return top, definitions(cls.body)
+
+
+@pytest.mark.parametrize("module", refresh.MODULES)
+def test_the_copy_is_what_the_generator_makes_of_the_installed_django(module):
+    committed = (refresh.HERE / f"{module}.py").read_text()
+    assert committed == refresh.generate(module), (
+        f"dataapi_backend/postgresql_core/{module}.py is not what Django {django.get_version()} gives: run "
+        "`make refresh-postgresql-core` and review the diff"
+    )
 
 
 @pytest.mark.parametrize("module", sorted(CLASSES))

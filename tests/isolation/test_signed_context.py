@@ -164,7 +164,7 @@ def test_the_key_is_unreachable_for_the_app_role(world, db_access):
         "app.enter_tenant(text,text,jsonb)",
         "app.enter_tenant_with_assertion(text,text,jsonb,integer,text)",
         "app.enter_tenant_with_token(text,integer,text)",
-        "app.check_statement_session(integer,text)",
+        "app.pin_read_statement(integer,text)",
         "app.read_as_tenant_with_assertion(text,text,jsonb,integer,text)",
         "app.read_as_tenant_with_token(text,integer,text)",
         "app.uuid_generate_v7()",
