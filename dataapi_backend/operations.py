@@ -4,8 +4,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db.backends.base.operations import BaseDatabaseOperations
-
+from . import sql_script
 from .dbapi.adapt import MAX_REQUEST_BYTES, MAX_SQL_CHARS, Json, TypedRange, TypedText, range_literal, text_form
 from .postgresql_core import operations as pg_operations
 from .postgresql_core.operations import get_json_dumps
@@ -53,8 +52,9 @@ class DatabaseOperations(pg_operations.DatabaseOperations):
 
     def prepare_sql_script(self, sql: str) -> list[str]:
         # The postgresql backend hands psycopg a script whole; the Data API runs one statement per call (Aurora
-        # refuses more), so scripts (RunSQL strings, sqlflush) are split as Django's base backend splits them.
-        return BaseDatabaseOperations.prepare_sql_script(self, sql)
+        # refuses more), so scripts (RunSQL strings, sqlflush) are split as Django's base backend splits them,
+        # without the empty statements a comment-only piece leaves there.
+        return sql_script.split(sql)
 
     def execute_sql_flush(self, sql_list: list[str]) -> None:
         # PostgreSQL's flush is one TRUNCATE of every table, atomic on its own: outside a transaction it needs none,

@@ -18,16 +18,9 @@ from typing import Any, TextIO
 
 import sqlparse
 
-from . import dbapi
+from . import dbapi, sql_script
 
 _TRANSACTION_CONTROL = {"BEGIN", "START TRANSACTION", "COMMIT", "END", "ROLLBACK", "ABORT"}
-
-
-def _still_open(text: str) -> bool:
-    """A string, quoted identifier or dollar-quoted body begun and not yet closed (sqlparse leaves its opening
-    quote or tag as an error token): the `;` seen so far may be inside it."""
-    tokens = sqlparse.parse(text)[0].flatten()  # type: ignore[no-untyped-call]
-    return any(token.ttype in sqlparse.tokens.Error for token in tokens)
 
 
 def statements(lines: Iterator[str]) -> Iterator[str]:
@@ -38,18 +31,18 @@ def statements(lines: Iterator[str]) -> Iterator[str]:
         if not buffer.strip() and line.strip() in ("\\q", "exit", "quit"):
             return
         buffer += line
-        if ";" not in line or _still_open(buffer):
+        if ";" not in line or sql_script.is_incomplete(buffer):
             continue
         parts = sqlparse.split(buffer)
         done = parts if parts and parts[-1].rstrip().endswith(";") else parts[:-1]
         buffer = "" if len(done) == len(parts) else parts[-1] + "\n"
-        yield from filter(None, map(_statement_text, done))
-    yield from filter(None, map(_statement_text, sqlparse.split(buffer)))
+        yield from _statement_texts("\n".join(done))
+    yield from _statement_texts(buffer)
 
 
-def _statement_text(piece: str) -> str:
-    """The statement without its comments and final `;` (what the shell recognises BEGIN/COMMIT by)."""
-    return str(sqlparse.format(piece, strip_comments=True)).strip().rstrip(";").strip()
+def _statement_texts(script: str) -> list[str]:
+    """The statements without their final `;` (what the shell recognises BEGIN/COMMIT by)."""
+    return [statement.rstrip(";").strip() for statement in sql_script.split(script)]
 
 
 def render(description: Sequence[Any], rows: list[tuple[Any, ...]]) -> str:

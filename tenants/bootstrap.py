@@ -20,7 +20,9 @@ import secrets
 from collections.abc import Callable, Mapping
 from contextlib import closing
 
-from .rls import ADMIN_ROLE, APP_ROLE, OWNER_ROLE, SQL_DIR, app_role_defaults, statements
+from dataapi_backend.sql_script import split
+
+from .rls import ADMIN_ROLE, APP_ROLE, OWNER_ROLE, SQL_DIR, app_role_defaults
 
 ROLES = (OWNER_ROLE, ADMIN_ROLE, APP_ROLE)
 EXTENSIONS = ("pgcrypto", "btree_gist")  # optional: used when the server has them (trusted: no superuser needed)
@@ -87,7 +89,7 @@ def bootstrap(
                 f"{master} lacks CREATEROLE or CREATEDB: run this as the cluster's master user (on Aurora, the master "
                 "secret; its user is a member of rds_superuser)"
             )
-        for statement in statements((SQL_DIR / "00_roles.sql").read_text()):
+        for statement in split((SQL_DIR / "00_roles.sql").read_text()):
             _run(cursor, statement, "roles")
         for role in ROLES:
             # a SCRAM verifier is base64 and '$:' only: nothing to quote
@@ -119,6 +121,6 @@ def bootstrap(
                 _run(cursor, f"CREATE EXTENSION IF NOT EXISTS {extension}", f"extension {extension}")
         for role in ROLES:
             _run(cursor, f'ALTER ROLE {role} IN DATABASE "{database}" RESET ALL', f"settings of {role}")
-        for statement in statements((SQL_DIR / "01_database.sql").read_text()):
+        for statement in split((SQL_DIR / "01_database.sql").read_text()):
             _run(cursor, statement, "schema and default privileges")
         log(f"schema public and default privileges of {database!r} ready; next: migrate, rls_apply, context_keys sync")

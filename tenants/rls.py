@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import sqlparse
 from django.apps import apps
 from django.db import connections, transaction
 
@@ -58,16 +57,10 @@ def sql_files() -> list[Path]:
     return sorted(SQL_DIR.glob("[0-9][0-9]_*.sql"))
 
 
-def statements(script: str) -> list[str]:
-    """The statements of an SQL script, one per Data API call (Aurora refuses several in one): split where
-    PostgreSQL would end them, so semicolons in strings, dollar-quoted bodies and comments stay; pieces that are only
-    comments are dropped."""
-    return [s for s in (p.strip() for p in sqlparse.split(script)) if sqlparse.format(s, strip_comments=True).strip()]
-
-
 def run_script(cursor, script: str) -> int:
-    """Run an SQL script statement by statement on `cursor`; returns how many ran."""
-    parts = statements(script)
+    """Run an SQL script on `cursor` as its backend runs scripts (Django's `prepare_sql_script`: one statement per
+    call over the Data API, the script whole over psycopg); returns how many calls ran."""
+    parts = cursor.db.ops.prepare_sql_script(script)
     for statement in parts:
         cursor.execute(statement)
     return len(parts)
