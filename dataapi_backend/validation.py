@@ -103,7 +103,9 @@ class DatabaseValidation(BaseDatabaseValidation):
                 checks.Error(
                     f"cannot reach the Data API for database alias {self.connection.alias!r}: {exc}",
                     id="dataapi_backend.E002",
-                    hint="Is the emulator running (make run) or are DB_CLUSTER_ARN / DB_SECRET_ARN and IAM right?",
+                    hint="Is the Data API reachable (OPTIONS['endpoint_url'] for a local emulator), are "
+                    "OPTIONS['resource_arn'] and ['secret_arn'] the cluster's and a secret of it, and may the "
+                    "caller's IAM identity call rds-data:ExecuteStatement and read the secret?",
                 )
             )
         return issues
