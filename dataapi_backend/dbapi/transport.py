@@ -163,6 +163,7 @@ class Transport:
             ConnectionClosedError,
             ConnectTimeoutError,
             EndpointConnectionError,
+            NoCredentialsError,
             ReadTimeoutError,
         )
 
@@ -185,6 +186,15 @@ class Transport:
                 failure = errors.OperationalError(
                     f"cannot reach the Data API endpoint: {exc}", aws_code=code, outcome=errors.NOT_SENT
                 )
+            except NoCredentialsError:
+                # nothing was sent; retrying finds no credentials either
+                raise errors.InterfaceError(
+                    "no AWS credentials were found for the Data API client (environment, profile, instance role): "
+                    "give the process an identity that may call rds-data and read the secret; against a local "
+                    "emulator any dummy ones do (AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x)",
+                    aws_code="NoCredentials",
+                    outcome=errors.NOT_SENT,
+                ) from None
             except (ReadTimeoutError, ConnectionClosedError) as exc:
                 code, retry_ok = "ConnectionLost", idempotent  # the statement may have run
                 failure = errors.OperationalError(

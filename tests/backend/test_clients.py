@@ -2,8 +2,12 @@
 forget_clients (what a SnapStart restore calls) with the credentials of the environment then, without reading
 botocore's bundled data (the rds-data model, endpoint rules) again."""
 
+import pytest
+
+from dataapi_backend import dbapi
 from dataapi_backend.dbapi import transport
 from dataapi_backend.dbapi.transport import ClientSettings
+from tests.support import tenant_emulator
 
 
 def test_a_client_made_again_has_fresh_credentials_and_the_data_already_read(monkeypatch):
@@ -23,3 +27,25 @@ def test_a_client_made_again_has_fresh_credentials_and_the_data_already_read(mon
         assert again._loader is first._loader
     finally:
         transport.forget_clients()  # no client with these credentials outlives the test
+
+
+def test_no_credentials_says_what_to_give_and_that_dummy_ones_do_for_an_emulator(monkeypatch, tmp_path):
+    """A user's first try against a local emulator, with no AWS credentials anywhere: the driver's error says what to
+    do instead of botocore's bare NoCredentialsError, and nothing was sent."""
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    transport.forget_clients()
+    try:
+        connection = dbapi.connect(
+            resource_arn="arn:aws:rds:us-east-1:123456789012:cluster:x",
+            secret_arn="arn:aws:secretsmanager:us-east-1:123456789012:secret:x",
+            endpoint_url=tenant_emulator().url,
+        )
+        with pytest.raises(dbapi.InterfaceError, match=r"any dummy ones do \(AWS_ACCESS_KEY_ID=x") as refused:
+            connection.cursor().execute("SELECT 1")
+        assert refused.value.outcome == dbapi.NOT_SENT
+    finally:
+        transport.forget_clients()
