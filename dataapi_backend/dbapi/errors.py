@@ -328,11 +328,11 @@ HINTS = {
     ),
     "StatementTimeoutException": "the statement ran past the Data API's timeout and was cancelled",
     "DatabaseResumingException": "Aurora is resuming from 0 ACU; retries were exhausted, try again in a few seconds",
-    "SecretsErrorException": "check DB_SECRET_ARN / OPTIONS['secret_arn'] and the IAM permission "
-    "secretsmanager:GetSecretValue",
+    "SecretsErrorException": "check secret_arn (OPTIONS['secret_arn'] in Django: a secret of the cluster) and the IAM "
+    "permission secretsmanager:GetSecretValue",
     "AccessDeniedException": "the IAM principal lacks rds-data permissions on the cluster",
     "ValidationException": "one SQL statement per call: split scripts into statements (Django's "
-    "connection.ops.prepare_sql_script, or sqlparse.split)",
+    "connection.ops.prepare_sql_script, or dataapi_backend.sql_script.split)",
 }
 
 
