@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 
 import psycopg
 import pytest
@@ -176,6 +177,21 @@ def test_a_read_only_block_sends_each_read_as_one_statement(world, db_access, te
         names = set(Entity.objects.values_list("tenant_id", flat=True))
     assert (counted, names) == (own_bookings(A), {A})
     assert calls.calls == {"ExecuteStatement": 2}
+
+
+@pytest.mark.data_api_only
+def test_a_one_statement_read_means_what_the_read_means(world, db_access, tenant_calls):
+    """No rows stay no rows (not the entered row), a literal % without parameters stays a %, and %% with parameters
+    stays one %: the read's text is not changed by being wrapped."""
+    with tenant_calls() as calls, tenant_block(context_of(world), read_only=True):
+        assert Booking.objects.filter(pk=uuid.uuid4()).first() is None
+        assert not Entity.objects.filter(name="no such entity").exists()
+        with connections[ALIAS].cursor() as cursor:
+            cursor.execute("SELECT '100%', NULL::int")
+            assert cursor.fetchall() == [("100%", None)]
+            cursor.execute("SELECT %s || '%%'", ["5"])
+            assert cursor.fetchall() == [("5%",)]
+    assert calls.calls == {"ExecuteStatement": 4}
 
 
 @pytest.mark.data_api_only
