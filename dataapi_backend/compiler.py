@@ -6,54 +6,115 @@
   sends it untyped and lets the server infer the type; the Data API has no untyped parameter (strings bind as
   varchar), and a type guessed from the bounds is often not the column's (PostgreSQL has no cast between range
   types), so the type comes from the model field.
+- Likewise a string for a column of a type Django's own fields do not map to (an extension's `ltree`, `citext`,
+  `hstore`, `cube`, a third-party field's `db_type`): inserted, updated or compared (exact, in, gt/gte/lt/lte) as
+  that type. As varchar, PostgreSQL refuses it ("column is of type ltree but expression is of type character
+  varying") or compares it as text (citext would be case-sensitive).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import FieldError
 from django.db.backends.postgresql import compiler as pg_compiler
+from django.db.models import lookups
 from django.db.models.lookups import Lookup
 from django.db.models.sql import compiler as base_compiler
 
-from .dbapi.adapt import TypedRange, is_range
+from .dbapi.adapt import TypedRange, TypedText, is_range
+
+# Django's lookups whose right-hand side is the column's own value (not a pattern, a length, a key, ...); a field's
+# own lookup under the same name (a search vector's `exact` takes a query) decides for itself
+_SAME_TYPE_LOOKUPS = frozenset(
+    {lookups.Exact, lookups.In, lookups.GreaterThan, lookups.GreaterThanOrEqual, lookups.LessThan}
+    | {lookups.LessThanOrEqual}
+)
+_TYPE_NAME = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?")
 
 
-class RangesTypedByField:
-    """compile(): the range parameters of a lookup on a range field carry that field's database type."""
+def custom_type(field: Any, connection: Any) -> str | None:
+    """The database type of `field` when it is none of Django's own (so a string for it must be cast to it), else
+    None. Fields with a placeholder of their own (GIS, ...) decide for themselves."""
+    if hasattr(field, "get_placeholder"):
+        return None
+    db_type = (field.db_type(connection) or "").strip().lower()
+    base = db_type.split("(", 1)[0].strip()
+    if not _TYPE_NAME.fullmatch(base) or base.endswith("range") or base in _django_types(connection):
+        return None
+    return base
+
+
+def _django_types(connection: Any) -> frozenset[str]:
+    known = getattr(connection, "_django_type_names", None)
+    if known is None:
+        names = {"varchar", "char", "text", "json", "real"}
+        for value in connection.data_types.values():
+            if isinstance(value, str):
+                names.add(value.split("(", 1)[0].strip().lower())
+        known = connection._django_type_names = frozenset(names)
+    return known
+
+
+def _typed(value: Any, pg_type: str | None) -> Any:
+    return TypedText(value, pg_type) if pg_type and isinstance(value, str) else value
+
+
+class TypedByField:
+    """compile(): the parameters of a lookup on a range field, or on a field of a type Django does not map, carry
+    that field's database type."""
 
     connection: Any
 
     def compile(self, node: Any) -> tuple[str, list[Any]]:
         sql, params = super().compile(node)
-        if not isinstance(node, Lookup) or not any(is_range(p) for p in params):
+        if not isinstance(node, Lookup) or not params:
             return sql, params
         try:
             field = node.lhs.output_field
         except FieldError:  # an expression whose type Django cannot tell
             return sql, params
         pg_type = field.db_type(self.connection) or ""
-        if pg_type.endswith("range"):
-            params = [TypedRange(p, pg_type) if is_range(p) else p for p in params]
+        if pg_type.endswith("range") and any(is_range(p) for p in params):
+            return sql, [TypedRange(p, pg_type) if is_range(p) else p for p in params]
+        if type(node) in _SAME_TYPE_LOOKUPS and (custom := custom_type(field, self.connection)):
+            return sql, [_typed(p, custom) for p in params]
         return sql, params
 
 
-class SQLCompiler(RangesTypedByField, pg_compiler.SQLCompiler):
+class SQLCompiler(TypedByField, pg_compiler.SQLCompiler):
     pass
 
 
-class SQLInsertCompiler(RangesTypedByField, base_compiler.SQLInsertCompiler):
+class SQLInsertCompiler(TypedByField, base_compiler.SQLInsertCompiler):
+    def field_as_sql(self, field: Any, get_placeholder: Any, val: Any) -> tuple[str, list[Any]]:
+        sql, params = super().field_as_sql(field, get_placeholder, val)
+        if field is not None and sql == "%s" and params and (custom := custom_type(field, self.connection)):
+            return sql, [_typed(p, custom) for p in params]
+        return sql, list(params)
+
+
+class SQLDeleteCompiler(TypedByField, pg_compiler.SQLDeleteCompiler):
     pass
 
 
-class SQLDeleteCompiler(RangesTypedByField, pg_compiler.SQLDeleteCompiler):
-    pass
+class SQLUpdateCompiler(TypedByField, pg_compiler.SQLUpdateCompiler):
+    def as_sql(self) -> tuple[str, tuple[Any, ...]]:
+        sql, params = super().as_sql()
+        values = self.query.values
+        types = [custom_type(field, self.connection) for field, _, _ in values]
+        if not sql or not any(types) or any(hasattr(val, "resolve_expression") for _, _, val in values):
+            return sql, params  # an expression's parameters cannot be told apart from the values'
+        # SET's parameters come first, one per value that is not NULL (NULL is written as such)
+        typed, position = list(params), 0
+        for pg_type, (_, _, val) in zip(types, values, strict=True):
+            if val is None:
+                continue
+            typed[position] = _typed(typed[position], pg_type)
+            position += 1
+        return sql, tuple(typed)
 
 
-class SQLUpdateCompiler(RangesTypedByField, pg_compiler.SQLUpdateCompiler):
-    pass
-
-
-class SQLAggregateCompiler(RangesTypedByField, pg_compiler.SQLAggregateCompiler):
+class SQLAggregateCompiler(TypedByField, pg_compiler.SQLAggregateCompiler):
     pass

@@ -5,9 +5,11 @@ from django.db import connections
 
 from dataapi_emulator.control import EmulatorControl
 
-from .models import Author, Book, Everything
+from .models import Author, Book, Everything, Tree
 
-MODELS = (Everything, Author, Book)
+MODELS = (Everything, Author, Book, Tree)
+# extensions' types for fields Django does not map (trusted extensions: the owner may create them)
+EXTENSIONS = ("ltree", "citext")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -17,12 +19,16 @@ def backend_tables(django_db_setup, django_db_blocker):
         with connection.schema_editor() as editor:
             for model in reversed(MODELS):
                 editor.execute(f"DROP TABLE IF EXISTS {editor.quote_name(model._meta.db_table)} CASCADE")
+            for extension in EXTENSIONS:
+                editor.execute(f"CREATE EXTENSION IF NOT EXISTS {extension}")
             for model in MODELS:
                 editor.create_model(model)
         yield
         with connection.schema_editor() as editor:
             for model in reversed(MODELS):
                 editor.delete_model(model)
+            for extension in EXTENSIONS:
+                editor.execute(f"DROP EXTENSION IF EXISTS {extension}")
 
 
 @pytest.fixture

@@ -48,3 +48,23 @@ class Book(models.Model):
 
     class Meta:
         app_label = "backend_tests"
+
+
+class LtreeField(models.CharField):
+    """A third-party field over an extension's type, as django-treebeard's ltree paths are."""
+
+    def db_type(self, connection):
+        return "ltree"
+
+
+class CitextField(models.TextField):
+    def db_type(self, connection):
+        return "citext"
+
+
+class Tree(models.Model):
+    path = LtreeField(max_length=255, unique=True)
+    nick = CitextField(null=True)
+
+    class Meta:
+        app_label = "backend_tests"

@@ -1,0 +1,39 @@
+"""Columns of a type Django's own fields do not map to (an extension's ltree and citext, through fields that only
+declare db_type, as third-party apps do): strings for them are sent as that type when inserted, updated or compared,
+where the Data API would bind them as varchar (refused for ltree; compared as text, case-sensitively, for citext)."""
+
+import pytest
+
+from .models import Tree
+
+
+@pytest.fixture
+def trees(dataapi, django_db_blocker):
+    with django_db_blocker.unblock():
+        Tree.objects.using("dataapi").all().delete()
+        yield Tree.objects.using("dataapi")
+        Tree.objects.using("dataapi").all().delete()
+
+
+def test_inserted_updated_and_compared_as_their_own_type(trees):
+    trees.create(path="top", nick="Root")
+    trees.bulk_create([Tree(path="top.a", nick="Ann"), Tree(path="top.b", nick=None)])
+    node = trees.create(path="top.c", nick="Cid")
+    assert trees.filter(path="top.a").get().nick == "Ann"
+    assert sorted(trees.filter(path__in=["top.a", "top.b", "nowhere"]).values_list("path", flat=True)) == [
+        "top.a",
+        "top.b",
+    ]
+    assert trees.filter(path__gt="top.a").count() == 2  # ltree's order, not text's
+    assert trees.filter(nick="ann").get().path == "top.a"  # citext: case-insensitive
+    node.path, node.nick = "top.d", "DEE"
+    node.save()
+    assert trees.filter(path__lt="top.e", nick="dee").get().pk == node.pk
+    assert trees.filter(path="top.b").update(path="top.bb", nick=None) == 1
+    assert trees.get(path="top.bb").nick is None
+
+
+def test_pattern_lookups_stay_text(trees):
+    trees.create(path="top.alpha", nick="Alpha")
+    assert trees.filter(path__startswith="top.al").count() == 1
+    assert trees.filter(nick__icontains="LPH").count() == 1
