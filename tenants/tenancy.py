@@ -179,10 +179,10 @@ class Tenancy:
         self.entered = identity
 
     # -- entering in a transaction --------------------------------------------------------------------------------
-
     def ensure_entered(self) -> EnteredIdentity:
         """Enter now (for code that needs the identity the database resolved, e.g. an API token's tenant before
-        an INSERT). Still the transaction's first statement; no extra call when something enters later anyway."""
+        an INSERT). Still the transaction's first statement; no extra call when something enters later anyway, or
+        when a one-statement read of this request entered already (its identity is the same)."""
         if self._unit is None and self.entered is None:
             connection = connections[self.alias]
             with connection.cursor() as cursor:
