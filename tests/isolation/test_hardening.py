@@ -16,7 +16,6 @@ from urllib.parse import unquote, urlsplit
 import jwt
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -24,7 +23,6 @@ from django.utils import timezone
 from bookings.models import Entity
 from tenants.context import trusted_scope
 from tenants.models import ApiToken, Tenant
-from tenants.throttling import ClientAddressThrottle, TenantCallerThrottle
 from tests.support import A
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,36 +154,6 @@ def test_a_value_the_database_refuses_is_a_400(api, world, monkeypatch):
     assert response.json() == {"message": "A value is not valid for the database.", "code": "invalid_data", "extra": {}}
 
 
-# -- 6. abuse limits ----------------------------------------------------------------------------------------------
-@pytest.fixture
-def low_limits(monkeypatch, settings):
-    cache.clear()
-    rates = {"tenant_caller": "5/min", "client_address": "1000/min"}
-    monkeypatch.setattr(TenantCallerThrottle, "THROTTLE_RATES", rates)
-    monkeypatch.setattr(ClientAddressThrottle, "THROTTLE_RATES", rates)
-    settings.API_AUTH_FAILURES_PER_MINUTE = 3
-    yield
-    cache.clear()
-
-
-def test_a_caller_over_its_rate_gets_429(api, world, low_limits):
-    codes = [api.get("/api/entities/", **world.auth()).status_code for _ in range(6)]
-    assert codes == [200] * 5 + [429]
-    limited = api.get("/api/entities/", **world.auth())
-    assert limited.json()["code"] == "throttled" and int(limited.headers["Retry-After"]) > 0
-
-
-def test_failed_authentication_is_throttled_before_any_database_call(api, world, low_limits, tenant_calls):
-    for _ in range(3):
-        wrong = api.get("/api/entities/", HTTP_AUTHORIZATION=f"Token hsp_{A}.not-the-secret")
-        assert wrong.status_code == 401
-    with tenant_calls() as calls:
-        blocked = api.get("/api/entities/", **world.token_auth("ann@A"))  # even a good token, from this address
-    assert blocked.status_code == 429 and calls.total in (None, 0)
-    other_address = Client(REMOTE_ADDR="198.51.100.20").get("/api/entities/", **world.token_auth("ann@A"))
-    assert other_address.status_code == 200
-
-
 # -- 7. the smaller findings ----------------------------------------------------------------------------------------
 def test_jwt_lifetime_is_bounded(api, world):
     now = int(time.time())
@@ -252,63 +220,7 @@ def test_api_tokens_expire_by_default_and_rotate(api, world, db_access, capsys):
             ApiToken.objects.filter(name="rotating").delete()
 
 
-# -- the client address: never from a header the caller writes ------------------------------------------------------
-def test_a_rotating_forwarded_for_does_not_escape_the_failure_throttle(api, world, low_limits):
-    """60 guesses, each claiming another address: the peer's address counts them all, so the 4th is refused."""
-    codes = [
-        api.get(
-            "/api/entities/",
-            HTTP_AUTHORIZATION=f"Token hsp_{A}.guess-{i}",
-            HTTP_X_FORWARDED_FOR=f"203.0.113.{i}",
-        ).status_code
-        for i in range(60)
-    ]
-    assert codes[:3] == [401] * 3 and set(codes[3:]) == {429}
-
-
-def test_a_forged_address_cannot_lock_another_one_out(api, world, low_limits):
-    """Failures sent with X-Forwarded-For naming a victim count against the sender, not the victim."""
-    for _ in range(5):
-        api.get("/api/entities/", HTTP_AUTHORIZATION=f"Token hsp_{A}.x", HTTP_X_FORWARDED_FOR="198.51.100.99")
-    victim = Client(REMOTE_ADDR="198.51.100.99").get("/api/entities/", **world.token_auth("ann@A"))
-    assert victim.status_code == 200
-
-
-@pytest.mark.parametrize(
-    "remote, forwarded, expected",
-    [
-        ("203.0.113.5", "1.2.3.4", "203.0.113.5"),  # not from a proxy: the header is the caller's
-        ("10.0.0.2", "1.2.3.4, 198.51.100.7", "198.51.100.7"),  # the proxy appended the client; the rest is forged
-        ("10.0.0.2", "198.51.100.7, 10.0.0.3", "198.51.100.7"),  # two trusted hops
-        ("10.0.0.2", "not-an-address", "10.0.0.2"),
-        ("10.0.0.2", "", "10.0.0.2"),
-    ],
-)
-def test_forwarded_for_is_read_only_from_trusted_proxies(settings, remote, forwarded, expected):
-    import ipaddress
-
-    from django.test import RequestFactory
-
-    from tenants.client_address import client_address
-
-    settings.TRUSTED_PROXIES = (ipaddress.ip_network("10.0.0.0/24"),)
-    request = RequestFactory().get("/api/entities/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
-    assert client_address(request) == expected
-
-
-def test_a_bad_trusted_proxy_setting_is_one_clear_line():
-    from django.core.exceptions import ImproperlyConfigured
-
-    from hospitality.config import trusted_proxies
-
-    assert [str(n) for n in trusted_proxies({"FORWARDED_ALLOW_IPS": "10.0.0.0/8, 192.0.2.7"})] == [
-        "10.0.0.0/8",
-        "192.0.2.7/32",
-    ]
-    with pytest.raises(ImproperlyConfigured, match="FORWARDED_ALLOW_IPS.*'proxy' is not an IP address"):
-        trusted_proxies({"FORWARDED_ALLOW_IPS": "proxy"})
-
-
+# -- the client address on Lambda: API Gateway's, never a header the caller writes ---------------------------------
 @pytest.mark.parametrize("version", ["1.0", "2.0"])
 def test_on_lambda_the_address_is_api_gateways_source_ip(version):
     """apig-wsgi takes a REST API (v1) event's first X-Forwarded-For value as REMOTE_ADDR; the handler's wrapper
