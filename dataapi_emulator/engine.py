@@ -178,8 +178,9 @@ class Engine:
             raise errors.BadRequestException("The schema parameter isn't supported for Aurora PostgreSQL")
         query, params = bind(sql, list(parameters))
         # A pooled session the server terminated while idle (restart, DROP DATABASE ... FORCE) fails the next
-        # statement before it runs; outside a transaction that statement is sent again once on a fresh connection.
-        attempts = 1 if transaction_id else 2
+        # statement before it runs; outside a transaction that statement is sent again on another session (each
+        # dead one passed over: a termination is asynchronous, a sibling may die just after the pool's check).
+        attempts = 1 if transaction_id else self.config.pool_max_size + 1
         for attempt in range(attempts):
             with self._connection(resource_arn, secret_arn, database, transaction_id) as (conn, pool):
                 try:

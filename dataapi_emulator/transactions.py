@@ -43,15 +43,17 @@ class Transactions:
     def begin(self, pool: ConnectionPool, *, secret_arn: str, resource_arn: str) -> Transaction:
         # A pooled session the server terminated while idle fails BEGIN before anything ran on it: take another
         # (the server likely ended its siblings too: the pool replaces every dead idle one), as the Data API's own
-        # connection management does, instead of answering with the dead session's error.
-        for attempt in range(2):
+        # connection management does, instead of answering with the dead session's error. A termination is
+        # asynchronous, so a sibling may pass the pool's check and die just after: each dead one is passed over.
+        attempts = pool.max_size + 1
+        for attempt in range(attempts):
             conn = self.pools.borrow(pool)
             try:
                 conn.execute("BEGIN")
                 break
             except psycopg.Error as exc:
                 self.pools.release(pool, conn)
-                if attempt == 0 and terminated_session(exc, conn):
+                if attempt + 1 < attempts and terminated_session(exc, conn):
                     pool.check()
                     continue
                 raise
