@@ -71,12 +71,15 @@ class TypedByField:
         sql, params = super().compile(node)
         if not isinstance(node, Lookup) or not params:
             return sql, params
+        ranges = any(is_range(p) for p in params)
+        if not ranges and not (type(node) in _SAME_TYPE_LOOKUPS and any(isinstance(p, str) for p in params)):
+            return sql, params  # most lookups: nothing to type, and the field's type is not even asked
         try:
             field = node.lhs.output_field
         except FieldError:  # an expression whose type Django cannot tell
             return sql, params
         pg_type = field.db_type(self.connection) or ""
-        if pg_type.endswith("range") and any(is_range(p) for p in params):
+        if pg_type.endswith("range") and ranges:
             return sql, [TypedRange(p, pg_type) if is_range(p) else p for p in params]
         if type(node) in _SAME_TYPE_LOOKUPS and (custom := custom_type(field, self.connection)):
             return sql, [_typed(p, custom) for p in params]
