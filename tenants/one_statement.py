@@ -25,15 +25,14 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from dataapi_backend.dbapi import is_read_only, locks_rows
+
 SESSION_NOT_PINNED = "55H01"  # sql/10_tenant_context.sql, app.pin_read_statement
 PREAMBLE_COLUMNS = 1  # tenant, user and role, joined by SEPARATOR
 SEPARATOR = "\x1f"
 
-_SELECT = re.compile(r"^\s*SELECT\b", re.IGNORECASE)
-_WITH = re.compile(r"^\s*WITH\b", re.IGNORECASE)
-# a data-modifying CTE writes; a locking read wants a transaction to hold its locks in
-_WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
-_LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.IGNORECASE)
+# what can stand as a subquery (not SHOW, EXPLAIN, VALUES or TABLE, which the driver also counts as reads)
+_SELECT_OR_WITH = re.compile(r"^\s*(SELECT|WITH)\b", re.IGNORECASE)
 
 _STATEMENT = (
     "WITH __tenant_entered AS MATERIALIZED ({enter}) "
@@ -44,12 +43,11 @@ _STATEMENT = (
 
 
 def is_plain_read(sql: str, params: Any, many: bool) -> bool:
-    """A single SELECT (or WITH without writes) that locks nothing, with positional parameters or none."""
+    """A single SELECT (or WITH without writes: the driver's is_read_only) that locks nothing (a locking read wants
+    a transaction to hold its locks in), with positional parameters or none."""
     if many or not (params is None or isinstance(params, (list, tuple))):
         return False
-    if _LOCKING.search(sql):
-        return False
-    return bool(_SELECT.match(sql) or (_WITH.match(sql) and not _WRITE.search(sql)))
+    return bool(_SELECT_OR_WITH.match(sql)) and is_read_only(sql) and not locks_rows(sql)
 
 
 def compose(enter_sql: str, enter_params: Sequence[Any], sql: str, params: Sequence[Any] | None) -> tuple[str, list]:

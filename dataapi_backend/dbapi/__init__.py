@@ -13,7 +13,7 @@ from typing import Any
 from .adaptation import Adaptation
 from .call_metrics import Metrics, metrics_for
 from .connection import Connection
-from .cursor import Cursor
+from .cursor import Cursor, is_read_only, locks_rows
 from .errors import (
     NOT_SENT,
     REJECTED,
@@ -122,6 +122,8 @@ __all__ = [
     "apilevel",
     "connect",
     "get_client",
+    "is_read_only",
+    "locks_rows",
     "metrics_for",
     "paramstyle",
     "threadsafety",

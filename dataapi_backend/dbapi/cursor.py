@@ -44,6 +44,11 @@ def _length(m: dict[str, Any]) -> int | None:
     return precision if m.get("typeName") in _LENGTH_TYPES and precision != _UNLIMITED else None
 
 
+def locks_rows(sql: str) -> bool:
+    """A locking read (SELECT ... FOR UPDATE/SHARE): its locks belong to a transaction."""
+    return bool(_LOCKING.search(sql))
+
+
 def is_read_only(sql: str) -> bool:
     if _READ_ONLY.match(sql):
         return True
@@ -96,7 +101,7 @@ class Cursor:
         self._check_limits(text, parameters)
         read_only = is_read_only(text)
         if preamble is not None:
-            return self._execute_preambled(text, parameters, preamble)
+            return self._execute_preambled(text, parameters, preamble, read_only)
         if self.stream and read_only:
             self._pager = self._pages(text, parameters)
             self._fill()
@@ -132,8 +137,10 @@ class Cursor:
         self._load(result)
         return self
 
-    def _execute_preambled(self, text: str, parameters: list[SqlParameter], preamble: Preamble) -> Self:
-        if self.stream or not is_read_only(text):
+    def _execute_preambled(
+        self, text: str, parameters: list[SqlParameter], preamble: Preamble, read_only: bool
+    ) -> Self:
+        if self.stream or not read_only:
             raise errors.ProgrammingError("a statement with a preamble must be a read on a cursor that does not stream")
         result = self.connection.run(text, parameters, metadata=True, read_only=True)
         columns, records = result.columns or [], result.records or []
@@ -305,7 +312,7 @@ class Cursor:
         name = f"dataapi_pages_{secrets.token_hex(8)}"
         # A locking read's cursor cannot scroll back to fetch a page again smaller; its locks are the transaction's
         # either way (kept until it ends, not when the read does).
-        scroll = not _LOCKING.search(text)
+        scroll = not locks_rows(text)
         with conn.own_transaction():
             conn.run(f"DECLARE {name} {'SCROLL' if scroll else 'NO SCROLL'} CURSOR FOR {text}", parameters)
             position, page = 0, self.page_rows
