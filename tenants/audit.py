@@ -62,16 +62,21 @@ class Inspection:
         return self.cursor.fetchall()
 
     @functools.cached_property
+    def row_security(self) -> dict[str, tuple[bool, bool]]:
+        """(enabled, forced) of each tenant table that exists, read in one query."""
+        return {
+            name: (enabled, forced)
+            for name, enabled, forced in self.rows(
+                "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'"
+            )
+            if name in self.tables
+        }
+
+    @functools.cached_property
     def policies(self) -> dict[str, dict[str, Policy]]:
         """The policies of each tenant table that exists."""
-        existing = {
-            name
-            for (name,) in self.rows(
-                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')"
-            )
-        }
-        by_table: dict[str, dict[str, Policy]] = {table: {} for table in self.tables if table in existing}
+        by_table: dict[str, dict[str, Policy]] = {table: {} for table in self.tables if table in self.row_security}
         for table, name, permissive, cmd, roles, qual, check in self.rows(
             "SELECT tablename, policyname, permissive, cmd, roles::text[], qual, with_check FROM pg_policies "
             "WHERE schemaname = 'public'"
@@ -122,13 +127,10 @@ def _tables(inspection: Inspection) -> list[Finding]:
     """Every tenant table exists with ROW LEVEL SECURITY enabled and forced."""
     findings = []
     for table in inspection.tables:
-        state = inspection.rows(
-            "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = to_regclass(%s)", [f"public.{table}"]
-        )
-        if not state:
+        if table not in inspection.row_security:
             findings.append(Finding("missing-table", f"tenant table {table} does not exist"))
             continue
-        enabled, forced = state[0]
+        enabled, forced = inspection.row_security[table]
         if not enabled:
             findings.append(Finding("rls-disabled", f"{table}: ROW LEVEL SECURITY is not enabled"))
         if not forced:

@@ -70,13 +70,13 @@ def refusal(exc: DatabaseError) -> Exception | None:
 class Tenancy:
     surface = "tenant-api"  # who runs its unit of work, for the log and the metric
 
-    def __init__(self, request):
+    def __init__(self, request, *, read_only: bool | None = None, alias: str | None = None):
         self.request = request
         self.entered: EnteredIdentity | None = None
         # reads are sent one statement each while nothing opened a transaction (tenants.one_statement)
-        self.read_only = request.method in SAFE_METHODS
+        self.read_only = request.method in SAFE_METHODS if read_only is None else read_only
         self._unit: UnitOfWork | None = None
-        self._alias: str | None = None
+        self._alias: str | None = alias
 
     @property
     def context(self) -> TenantContext | None:
@@ -260,11 +260,7 @@ class ReadOnlyBlock(Tenancy):
     surface = "tenant-block"
 
     def __init__(self, context: TenantContext, alias: str):
-        self.request = None
-        self.entered = None
-        self.read_only = True
-        self._unit = None
-        self._alias = alias
+        super().__init__(None, read_only=True, alias=alias)
         self._context = context
 
     @property
