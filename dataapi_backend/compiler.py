@@ -78,9 +78,10 @@ class TypedByField:
             field = node.lhs.output_field
         except FieldError:  # an expression whose type Django cannot tell
             return sql, params
-        pg_type = field.db_type(self.connection) or ""
-        if pg_type.endswith("range") and ranges:
-            return sql, [TypedRange(p, pg_type) if is_range(p) else p for p in params]
+        if ranges:
+            pg_type = field.db_type(self.connection) or ""
+            if pg_type.endswith("range"):
+                return sql, [TypedRange(p, pg_type) if is_range(p) else p for p in params]
         if type(node) in _SAME_TYPE_LOOKUPS and (custom := custom_type(field, self.connection)):
             return sql, [_typed(p, custom) for p in params]
         return sql, params
@@ -105,6 +106,8 @@ class SQLDeleteCompiler(TypedByField, pg_compiler.SQLDeleteCompiler):
 class SQLUpdateCompiler(TypedByField, pg_compiler.SQLUpdateCompiler):
     def as_sql(self) -> tuple[str, tuple[Any, ...]]:
         sql, params = super().as_sql()
+        if not any(isinstance(p, str) for p in params):
+            return sql, params  # nothing a type could be asked for (most updates: numbers, dates, ids)
         values = self.query.values
         types = [custom_type(field, self.connection) for field, _, _ in values]
         if not sql or not any(types) or any(hasattr(val, "resolve_expression") for _, _, val in values):
