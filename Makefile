@@ -14,7 +14,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-$(PYTHON_VERSION).stamp
 LOCK_FLAGS := --python-version 3.11 --quiet --custom-compile-command "make lock"
 
-.PHONY: refresh-postgresql-core run serve test test-browser chromium stop status venv bench django-suite django-suite-table django-suite-all clean lock package lint
+.PHONY: dist dist-check refresh-postgresql-core run serve test test-browser chromium stop status venv bench django-suite django-suite-table django-suite-all clean lock package lint
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@echo "==> Preparing $(VENV) with Python $(PYTHON_VERSION) from requirements-dev.txt (first run takes about a minute)"
@@ -36,9 +36,19 @@ serve: $(STAMP)
 # Regenerate both locks from pyproject.toml (never edit them by hand); the runtime pins constrain the dev lock.
 lock: $(STAMP)
 	@$(PY) -m uv pip compile pyproject.toml $(LOCK_FLAGS) -o requirements.txt
+	@grep -v '^-e ' requirements.txt > $(VENV)/runtime-pins.txt  # this repository's packages are no constraint
 	@$(PY) -m uv pip compile pyproject.toml --group test --group dev --group bench --group django-suite \
-		-c requirements.txt $(LOCK_FLAGS) -o requirements-dev.txt
+		-c $(VENV)/runtime-pins.txt $(LOCK_FLAGS) -o requirements-dev.txt
 	@echo "locks written: requirements.txt (runtime), requirements-dev.txt (everything)"
+
+# The two reusable distributions (packages/django-rds-dataapi, packages/rds-dataapi-emulator): wheel + sdist each, in
+# dist/packages/. dist-check installs each wheel alone in a fresh virtualenv on Python 3.11 and 3.13 and runs
+# packages/example-project's tests through them against the test stack's PostgreSQL.
+dist: $(STAMP)
+	@$(PY) -m devstack dist
+
+dist-check: $(STAMP)
+	@$(PY) -m devstack dist-check
 
 # dist/lambda.zip: the one Lambda artifact of infrastructure/template.yaml, from the runtime lock only.
 package: $(STAMP)
@@ -98,6 +108,6 @@ django-suite-all:
 django-suite: $(STAMP)
 	@$(PY) -m devstack django-suite $(SUITE_ARGS)
 
-# dataapi_backend/postgresql_core from the installed Django (after a Django upgrade; review the diff)
+# packages/django-rds-dataapi/dataapi_backend/postgresql_core from the installed Django (after a Django upgrade; review the diff)
 refresh-postgresql-core: $(STAMP)
 	@$(PY) -m dataapi_backend.postgresql_core.refresh

@@ -1,5 +1,5 @@
-"""`python -m devstack {up,down,status,run,test,django-suite} [dev|test]`: what `make run/test/stop/django-suite`
-call."""
+"""`python -m devstack {up,down,status,run,test,django-suite,dist,dist-check} [dev|test]`: what `make
+run/test/stop/django-suite/dist/dist-check` call."""
 
 from __future__ import annotations
 
@@ -426,6 +426,22 @@ def cmd_django_suite(stack: Stack, extra: list[str]) -> int:
             stack.down()
 
 
+def cmd_dist_check(stack: Stack) -> int:
+    """Both wheels in fresh virtualenvs on Python 3.11 and 3.13, against the test stack's PostgreSQL."""
+    from . import dist_check
+
+    with exclusive(lock_path(stack.spec.root), "make dist-check"):
+        Steps(1).run("Starting the test stack (its PostgreSQL)", stack.up)
+        try:
+            dist_check.check(stack)
+        except (RuntimeError, subprocess.CalledProcessError) as exc:
+            print(f"{RED}✗ {exc}{RESET}", file=sys.stderr, flush=True)
+            return 1
+        finally:
+            stack.down()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         return _main(argv)
@@ -438,13 +454,17 @@ def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
     parser.add_argument(
-        "command", choices=["up", "down", "status", "prepare", "run", "serve", "test", "test-browser", "django-suite"]
-    )
+        "command",
+        choices=[
+            "up", "down", "status", "prepare", "run", "serve", "test", "test-browser", "django-suite", "dist",
+            "dist-check",
+        ],
+    )  # fmt: skip
     parser.add_argument("stack", nargs="?", choices=["dev", "test"])
     if argv[:1] in (["run"], ["serve"], ["test"], ["django-suite"]):  # the rest goes to the server / pytest / run.py
         command, extra, name = argv[0], argv[1:], "dev" if argv[0] in ("run", "serve") else "test"
-    elif argv[:1] == ["test-browser"]:
-        command, extra, name = "test-browser", [], "test"
+    elif argv[:1] in (["test-browser"], ["dist"], ["dist-check"]):
+        command, extra, name = argv[0], [], "test"
     else:
         args = parser.parse_args(argv)
         command, extra, name = args.command, [], args.stack or "dev"
@@ -471,6 +491,12 @@ def _main(argv: list[str] | None) -> int:
         return cmd_test(stack, [], browser_only=True)
     elif command == "django-suite":
         return cmd_django_suite(stack, extra)
+    elif command == "dist":
+        from .dist_check import build
+
+        build()
+    elif command == "dist-check":
+        return cmd_dist_check(stack)
     return 0
 
 

@@ -2,7 +2,8 @@
 
 It holds the runtime lock (requirements.txt) only, as wheels for the Lambda runtime the template names (CPython 3.13,
 x86_64 on Amazon Linux 2023, glibc 2.34: manylinux2014 (glibc 2.17) wheels where a package has them, else
-manylinux_2_28 ones; both run there), the runtime packages of this project, and bytecode
+manylinux_2_28 ones; both run there), this repository's distributions the lock names (`-e packages/...`) as the
+wheels a user installs, the runtime packages of this project, and bytecode
 compiled ahead with unchecked-hash invalidation (a zip's timestamps then cannot make Python recompile on a read-only
 /var/task at every cold start). No tests, no development stack, no emulator, no benchmarks.
 
@@ -30,37 +31,52 @@ RUNTIME = "3.13"
 PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64")
 # Lambda's limits for a function's code: 50 MB zipped for a direct upload, 250 MB unzipped.
 ZIP_LIMIT, UNZIPPED_LIMIT = 50 * 2**20, 250 * 2**20
-PROJECT_PACKAGES = ("hospitality", "tenants", "bookings", "operations", "seed_cutover", "dataapi_backend", "sql")
+PROJECT_PACKAGES = ("hospitality", "tenants", "bookings", "operations", "seed_cutover", "sql")
 # Development-only parts of runtime packages: the local stack manager and the Django test-suite expectations.
 PROJECT_EXCLUDES = ("dataapi_backend/django_test_expectations.py",)
 # The AWS services the functions call (and the template lets them call); every other model is dead weight.
 BOTOCORE_SERVICES = {"rds-data", "secretsmanager", "cloudwatch", "sts", "sso", "sso-oidc"}
 
 
+def _split_lock(work: Path) -> tuple[Path, list[Path]]:
+    """The lock's registry pins (a requirements file) and this repository's distributions it installs editable."""
+    pins, local = [], []
+    for line in LOCK.read_text().splitlines():
+        if line.startswith("-e "):
+            local.append(ROOT / line[3:].strip())
+        else:
+            pins.append(line)
+    registry = work.parent / "lambda-registry-pins.txt"
+    registry.write_text("\n".join(pins) + "\n")
+    return registry, local
+
+
+def _pip(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "pip", *args, "--quiet", "--disable-pip-version-check"], check=True)
+
+
 def _install_wheels(target: Path) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--root-user-action=ignore",
-            "--no-deps",
-            "--no-compile",
-            "--only-binary=:all:",
-            "--implementation",
-            "cp",
-            "--python-version",
-            RUNTIME,
-            *(arg for platform in PLATFORMS for arg in ("--platform", platform)),
-            "--target",
-            str(target),
-            "-r",
-            str(LOCK),
-        ],
-        check=True,
+    registry, local = _split_lock(target)
+    wheels = target.parent / "lambda-wheels"
+    shutil.rmtree(wheels, ignore_errors=True)
+    for distribution in local:  # pure Python: built here, the same wheel `make dist` gives a user
+        _pip("wheel", "--no-deps", "--wheel-dir", str(wheels), str(distribution))
+    _pip(
+        "install",
+        "--root-user-action=ignore",
+        "--no-deps",
+        "--no-compile",
+        "--only-binary=:all:",
+        "--implementation",
+        "cp",
+        "--python-version",
+        RUNTIME,
+        *(arg for platform in PLATFORMS for arg in ("--platform", platform)),
+        "--target",
+        str(target),
+        "-r",
+        str(registry),
+        *map(str, sorted(wheels.glob("*.whl"))),
     )
 
 

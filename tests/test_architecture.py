@@ -17,6 +17,11 @@ PACKAGES = [
     "dataapi_emulator",
     "devstack",
 ]
+# The two reusable distributions' sources live under packages/; everything else at the top level.
+LOCATION = {
+    "dataapi_backend": "packages/django-rds-dataapi/dataapi_backend",
+    "dataapi_emulator": "packages/rds-dataapi-emulator/dataapi_emulator",
+}
 DEV_ONLY = {"dataapi_emulator", "devstack", "benchmarks", "tests", "infrastructure"}
 # What each runtime package may import of ours, besides itself: each layer only what is below it.
 ALLOWED = {
@@ -33,11 +38,15 @@ ALLOWED = {
 EXCEPTIONS = {("operations/management/commands/benchmark.py", "dataapi_emulator")}
 
 
+def folder(package: str) -> Path:
+    return ROOT / LOCATION.get(package, package)
+
+
 def imports_of(package: str) -> set[tuple[str, str]]:
     """(file, imported top-level package of ours) for every absolute import in the package."""
     ours = set(PACKAGES) | DEV_ONLY
     found = set()
-    for path in (ROOT / package).rglob("*.py"):
+    for path in folder(package).rglob("*.py"):
         rel = str(path.relative_to(ROOT))
         for node in ast.walk(ast.parse(path.read_text(), rel)):
             if isinstance(node, ast.Import):
@@ -90,7 +99,8 @@ def _python_sources(*skip: str) -> dict[Path, str]:
 def test_failure_meaning_is_read_from_types_not_message_text():
     """AWS's messages are read in one place (the driver's errors and limits); everything above reads classes and
     outcomes."""
-    allowed = ("dataapi_backend/dbapi/errors.py", "dataapi_backend/dbapi/limits.py", "tests/test_architecture.py")
+    driver = LOCATION["dataapi_backend"] + "/dbapi"
+    allowed = (f"{driver}/errors.py", f"{driver}/limits.py", "tests/test_architecture.py")
     for path, text in _python_sources(*allowed).items():
         for needle in ("in str(exc)", "NOT_COMMITTED", "SIZE_LIMIT_MESSAGE"):
             assert needle not in text, f"{path.relative_to(ROOT)} reads failure meaning from {needle!r}"
@@ -119,7 +129,7 @@ def test_the_engine_reaches_the_driver_through_its_public_surface():
     """dataapi_backend's Django modules import the driver as a package or its adapt module (as Django's postgresql
     backend imports psycopg_any), never its internals."""
     wrong = []
-    for path in (ROOT / "dataapi_backend").glob("*.py"):
+    for path in folder("dataapi_backend").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module and "dbapi." in f"{node.module}.":
                 module = node.module.split("dbapi", 1)[1]

@@ -1,4 +1,4 @@
-"""The process's rds-data clients (dataapi_backend/dbapi/transport.py): kept for the process, and made again after
+"""The process's rds-data clients (dataapi_backend.dbapi.transport): kept for the process, and made again after
 forget_clients (what a SnapStart restore calls) with the credentials of the environment then, without reading
 botocore's bundled data (the rds-data model, endpoint rules) again."""
 

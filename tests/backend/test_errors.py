@@ -185,3 +185,15 @@ def test_operational_error_when_the_emulator_is_unreachable(settings):
             cursor.execute("SELECT 1")
     assert wrapper.data_api_metrics.snapshot()["retries"] == {"ExecuteStatement": 1}
     wrapper.close()
+
+
+def test_a_missing_database_fails_to_connect_as_psycopg_does():
+    """psycopg's connect() raises OperationalError for a database that is not there; Django's paths that expect it
+    (makemigrations' history check warns instead of failing, the test runner's database creation) take it."""
+    from dataapi_backend.base import DatabaseWrapper
+
+    wrapper = DatabaseWrapper({**connections["dataapi"].settings_dict, "NAME": "no_such_database"}, alias="missing")
+    with pytest.raises(OperationalError, match='connection failed: database "no_such_database" does not exist') as info:
+        wrapper.ensure_connection()
+    assert info.value.__cause__.sqlstate == "3D000"
+    wrapper.close()

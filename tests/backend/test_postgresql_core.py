@@ -52,7 +52,7 @@ def module_and_class(module: str, class_name: str) -> tuple[dict, dict]:
 def test_the_copy_is_what_the_generator_makes_of_the_installed_django(module):
     committed = (refresh.HERE / f"{module}.py").read_text()
     assert committed == refresh.generate(module), (
-        f"dataapi_backend/postgresql_core/{module}.py is not what Django {django.get_version()} gives: run "
+        f"{refresh.HERE}/{module}.py is not what Django {django.get_version()} gives: run "
         "`make refresh-postgresql-core` and review the diff"
     )
 

@@ -37,8 +37,8 @@ def options_from_settings(settings_dict: Mapping[str, Any], alias: str) -> dict[
     if unknown:
         raise ImproperlyConfigured(f"{where} has unknown keys {unknown}; dataapi_backend accepts {sorted(KNOWN)}")
     for key, pattern, example in (
-        ("resource_arn", CLUSTER_ARN, "arn:aws:rds:us-east-1:123456789012:cluster:hospitality"),
-        ("secret_arn", SECRET_ARN, "arn:aws:secretsmanager:us-east-1:123456789012:secret:hospitality/app-AbCdEf"),
+        ("resource_arn", CLUSTER_ARN, "arn:aws:rds:us-east-1:123456789012:cluster:my-cluster"),
+        ("secret_arn", SECRET_ARN, "arn:aws:secretsmanager:us-east-1:123456789012:secret:my-app-role-AbCdEf"),
     ):
         value = options.get(key)
         if not value:

@@ -36,7 +36,7 @@ SUPPORTED_DJANGO = (5, 2)
 if django.VERSION[:2] != SUPPORTED_DJANGO:
     raise ImproperlyConfigured(
         f"dataapi_backend supports Django {SUPPORTED_DJANGO[0]}.{SUPPORTED_DJANGO[1]}.x only; "
-        f"found {django.get_version()}. Pin Django==5.2.* (requirements.txt)"
+        f"found {django.get_version()}. Install Django 5.2 (pip install 'Django>=5.2,<5.3')"
     )
 
 

@@ -15,6 +15,9 @@ from .params import SqlParameter
 from .transaction_control import TransactionControl, same_zone
 from .transport import Transport
 
+# SQLSTATEs that mean the target cannot be reached at all (besides class 28, the login's): a missing database
+CONNECTION_FAILURES = {"3D000"}
+
 
 @dataclasses.dataclass(frozen=True)
 class Result:
@@ -174,7 +177,16 @@ class Connection:
             request = {**self._target(), "sql": SERVER_FACTS_SQL}
             if self.database:
                 request["database"] = self.database
-            record = self.transport.call("ExecuteStatement", request, idempotent=True)["records"][0]
+            try:
+                record = self.transport.call("ExecuteStatement", request, idempotent=True)["records"][0]
+            except errors.DatabaseError as exc:
+                if exc.sqlstate in CONNECTION_FAILURES or (exc.sqlstate or "").startswith("28"):
+                    # where psycopg's connect() fails (a missing database, a refused login): the same class, so
+                    # that Django's "database not there yet" paths (makemigrations, test database creation) apply
+                    raise errors.OperationalError(
+                        f"connection failed: {exc}", sqlstate=exc.sqlstate, aws_code=exc.aws_code, outcome=exc.outcome
+                    ) from exc
+                raise
             facts = _server_facts[key] = ServerFacts(int(record[0]["stringValue"]), record[1]["stringValue"])
         return facts
 

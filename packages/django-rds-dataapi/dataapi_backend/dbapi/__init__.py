@@ -1,7 +1,7 @@
 """A PEP 249 (DB-API 2.0) driver for PostgreSQL over the AWS RDS Data API, on boto3's `rds-data` client.
 
 from dataapi_backend import dbapi
-conn = dbapi.connect(resource_arn=..., secret_arn=..., database="hospitality", region_name="us-east-1")
+conn = dbapi.connect(resource_arn=..., secret_arn=..., database="mydb", region_name="us-east-1")
 with conn.cursor() as cur:
     cur.execute("SELECT id FROM bookings WHERE status = %s", ["confirmed"])
 """
