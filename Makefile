@@ -1,7 +1,7 @@
 # The two commands of the README: `make run` (everything, then the server) and `make test`.
 # Both build .venv from the pinned locks (requirements-dev.txt: the runtime lock requirements.txt plus the test, dev,
-# bench and django-suite groups of pyproject.toml), and rebuild it from scratch when a lock changes, so it never keeps
-# a package the locks dropped.
+# bench, django-suite and compat groups of pyproject.toml), and rebuild it from scratch when a lock changes, so it
+# never keeps a package the locks dropped.
 SHELL := /bin/bash
 # CPython 3.13 (Lambda's current runtime, which the artifact targets) where the machine has it: on the PATH or under
 # pyenv (a pyenv shim for an inactive version fails to run, so each candidate is run, not just looked up); else
@@ -14,7 +14,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-$(PYTHON_VERSION).stamp
 LOCK_FLAGS := --python-version 3.11 --quiet --custom-compile-command "make lock"
 
-.PHONY: dist dist-check refresh-postgresql-core run serve test test-browser chromium stop status venv bench django-suite django-suite-table django-suite-all clean lock package lint
+.PHONY: compat dist dist-check refresh-postgresql-core run serve test test-browser chromium stop status venv bench django-suite django-suite-table django-suite-all clean lock package lint
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@echo "==> Preparing $(VENV) with Python $(PYTHON_VERSION) from requirements-dev.txt (first run takes about a minute)"
@@ -37,7 +37,7 @@ serve: $(STAMP)
 lock: $(STAMP)
 	@$(PY) -m uv pip compile pyproject.toml $(LOCK_FLAGS) -o requirements.txt
 	@grep -v '^-e ' requirements.txt > $(VENV)/runtime-pins.txt  # this repository's packages are no constraint
-	@$(PY) -m uv pip compile pyproject.toml --group test --group dev --group bench --group django-suite \
+	@$(PY) -m uv pip compile pyproject.toml --group test --group dev --group bench --group django-suite --group compat \
 		-c $(VENV)/runtime-pins.txt $(LOCK_FLAGS) -o requirements-dev.txt
 	@echo "locks written: requirements.txt (runtime), requirements-dev.txt (everything)"
 
@@ -107,6 +107,12 @@ django-suite-all:
 
 django-suite: $(STAMP)
 	@$(PY) -m devstack django-suite $(SUITE_ARGS)
+
+# Six third-party apps' own suites (pinned sdists) on the stock postgresql backend, then on dataapi_backend, and the
+# matrix with every Data API-only failure by cause in docs/compatibility.md; COMPAT_ARGS="django-reversion" runs one
+# (and writes no table).
+compat: $(STAMP)
+	@$(PY) -m devstack compat $(if $(COMPAT_ARGS),$(COMPAT_ARGS),--table docs/compatibility.md)
 
 # packages/django-rds-dataapi/dataapi_backend/postgresql_core from the installed Django (after a Django upgrade; review the diff)
 refresh-postgresql-core: $(STAMP)

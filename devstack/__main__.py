@@ -1,5 +1,5 @@
-"""`python -m devstack {up,down,status,run,test,django-suite,dist,dist-check} [dev|test]`: what `make
-run/test/stop/django-suite/dist/dist-check` call."""
+"""`python -m devstack {up,down,status,run,test,django-suite,compat,dist,dist-check} [dev|test]`: what
+`make run/test/stop/django-suite/compat/dist/dist-check` call."""
 
 from __future__ import annotations
 
@@ -426,6 +426,16 @@ def cmd_django_suite(stack: Stack, extra: list[str]) -> int:
             stack.down()
 
 
+def cmd_compat(stack: Stack, extra: list[str]) -> int:
+    """Third-party apps' suites on both backends (compat/run.py, its options after the command) on the test stack."""
+    with exclusive(lock_path(stack.spec.root), "make compat"):
+        Steps(1).run("Starting the test stack", stack.up)
+        try:
+            return subprocess.call([sys.executable, "compat/run.py", *extra], cwd=PROJECT_ROOT)
+        finally:
+            stack.down()
+
+
 def cmd_dist_check(stack: Stack) -> int:
     """Both wheels in fresh virtualenvs on Python 3.11 and 3.13, against the test stack's PostgreSQL."""
     from . import dist_check
@@ -456,12 +466,12 @@ def _main(argv: list[str] | None) -> int:
     parser.add_argument(
         "command",
         choices=[
-            "up", "down", "status", "prepare", "run", "serve", "test", "test-browser", "django-suite", "dist",
-            "dist-check",
+            "up", "down", "status", "prepare", "run", "serve", "test", "test-browser", "django-suite", "compat",
+            "dist", "dist-check",
         ],
     )  # fmt: skip
     parser.add_argument("stack", nargs="?", choices=["dev", "test"])
-    if argv[:1] in (["run"], ["serve"], ["test"], ["django-suite"]):  # the rest goes to the server / pytest / run.py
+    if argv[:1] in (["run"], ["serve"], ["test"], ["django-suite"], ["compat"]):  # the rest: server/pytest/run.py
         command, extra, name = argv[0], argv[1:], "dev" if argv[0] in ("run", "serve") else "test"
     elif argv[:1] in (["test-browser"], ["dist"], ["dist-check"]):
         command, extra, name = argv[0], [], "test"
@@ -491,6 +501,8 @@ def _main(argv: list[str] | None) -> int:
         return cmd_test(stack, [], browser_only=True)
     elif command == "django-suite":
         return cmd_django_suite(stack, extra)
+    elif command == "compat":
+        return cmd_compat(stack, extra)
     elif command == "dist":
         from .dist_check import build
 

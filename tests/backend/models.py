@@ -3,6 +3,7 @@
 import uuid
 
 from django.db import models
+from django.db.models.lookups import PostgresOperatorLookup
 
 
 class Everything(models.Model):
@@ -55,6 +56,14 @@ class LtreeField(models.CharField):
 
     def db_type(self, connection):
         return "ltree"
+
+
+@LtreeField.register_lookup
+class DescendantLookup(PostgresOperatorLookup):
+    """django-treebeard's own `descendants` lookup: `path <@ %s`, its right-hand side prepared by the field."""
+
+    lookup_name = "descendants"
+    postgres_operator = "<@"
 
 
 class CitextField(models.TextField):

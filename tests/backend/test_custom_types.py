@@ -33,6 +33,13 @@ def test_inserted_updated_and_compared_as_their_own_type(trees):
     assert trees.get(path="top.bb").nick is None
 
 
+def test_a_third_party_operator_lookup_is_typed_too(trees):
+    """treebeard's ltree trees: `path__descendants` is `path <@ %s`; as varchar PostgreSQL has no such operator."""
+    trees.bulk_create([Tree(path="top"), Tree(path="top.a"), Tree(path="top.a.x"), Tree(path="other")])
+    assert sorted(trees.filter(path__descendants="top.a").values_list("path", flat=True)) == ["top.a", "top.a.x"]
+    assert trees.exclude(path__descendants="top").get().path == "other"
+
+
 def test_pattern_lookups_stay_text(trees):
     trees.create(path="top.alpha", nick="Alpha")
     assert trees.filter(path__startswith="top.al").count() == 1

@@ -3,7 +3,7 @@
 import time
 
 import pytest
-from django.db import IntegrityError, InternalError, OperationalError, connections, transaction
+from django.db import IntegrityError, InternalError, NotSupportedError, OperationalError, connections, transaction
 
 from dataapi_backend import dbapi
 
@@ -277,3 +277,35 @@ def test_a_savepoint_name_that_stands_for_another_is_released_and_rolled_back_to
             cursor.execute(f'ROLLBACK TO SAVEPOINT "{second}"')  # released: PostgreSQL says so
         transaction.savepoint_rollback(third, using="dataapi")  # the failed transaction goes on from there
     assert list(Author.objects.values_list("name", flat=True)) == ["b"]
+
+
+def test_a_script_runs_statement_by_statement_inside_the_transaction(dataapi, clean_tables):
+    """django-model-utils' JoinQueryset.join(): a temp table made by a four-statement script, read by the next query.
+    Each statement is one call of the caller's transaction (its session), with the parameters it names."""
+    with transaction.atomic(using="dataapi"), dataapi.cursor() as cursor:
+        Author.objects.create(name="kept")
+        Author.objects.create(name="left out")
+        before = calls(dataapi)["ExecuteStatement"]
+        cursor.execute(
+            """
+            DROP TABLE IF EXISTS temp_stuff;  -- a ; in a comment ends nothing
+            CREATE TEMPORARY TABLE temp_stuff AS SELECT id, name FROM backend_tests_author WHERE name = %s;
+            CREATE INDEX temp_stuff_id ON temp_stuff (id);
+            SELECT name, %s::text, 'a;b' FROM temp_stuff;
+            """,
+            ["kept", "second"],
+        )
+        assert cursor.fetchall() == [("kept", "second", "a;b")]  # the last statement's result
+        assert calls(dataapi)["ExecuteStatement"] - before == 4
+        cursor.execute("SELECT count(*) FROM temp_stuff")
+        assert cursor.fetchone() == (1,)
+
+
+def test_a_script_outside_a_transaction_is_refused_before_anything_is_sent(dataapi, clean_tables):
+    """Its calls could run on different pooled sessions: a temp table or SET of one would not reach the next."""
+    with dataapi.cursor() as cursor, pytest.raises(NotSupportedError, match=r"2 statements in one execute\(\) outside"):
+        cursor.execute("CREATE TEMPORARY TABLE t AS SELECT 1 AS x; SELECT * FROM t")
+    assert calls(dataapi) == {}
+    with dataapi.cursor() as cursor:  # one statement with a ; in a string or after it is not a script
+        cursor.execute("SELECT 'a;b';")
+        assert cursor.fetchone() == ("a;b",)

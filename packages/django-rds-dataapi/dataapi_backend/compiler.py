@@ -7,9 +7,10 @@
   varchar), and a type guessed from the bounds is often not the column's (PostgreSQL has no cast between range
   types), so the type comes from the model field.
 - Likewise a string for a column of a type Django's own fields do not map to (an extension's `ltree`, `citext`,
-  `hstore`, `cube`, a third-party field's `db_type`): inserted, updated or compared (exact, in, gt/gte/lt/lte) as
-  that type. As varchar, PostgreSQL refuses it ("column is of type ltree but expression is of type character
-  varying") or compares it as text (citext would be case-sensitive).
+  `hstore`, `cube`, a third-party field's `db_type`): inserted, updated or compared (exact, in, gt/gte/lt/lte,
+  range, and any lookup whose right-hand side the field prepares, such as ltree's `<@`) as that type. As varchar,
+  PostgreSQL refuses it ("column is of type ltree but expression is of type character varying", "operator does not
+  exist: ltree <@ character varying") or compares it as text (citext would be case-sensitive).
 """
 
 from __future__ import annotations
@@ -19,18 +20,20 @@ from typing import Any
 
 from django.core.exceptions import FieldError
 from django.db.backends.postgresql import compiler as pg_compiler
-from django.db.models import lookups
 from django.db.models.lookups import Lookup
 from django.db.models.sql import compiler as base_compiler
 
 from .dbapi.adapt import TypedRange, TypedText, is_range
 
-# Django's lookups whose right-hand side is the column's own value (not a pattern, a length, a key, ...); a field's
-# own lookup under the same name (a search vector's `exact` takes a query) decides for itself
-_SAME_TYPE_LOOKUPS = frozenset(
-    {lookups.Exact, lookups.In, lookups.GreaterThan, lookups.GreaterThanOrEqual, lookups.LessThan}
-    | {lookups.LessThanOrEqual}
-)
+
+def takes_column_values(lookup: Lookup) -> bool:
+    """A lookup whose right-hand side is a value (or values) the column's own field prepared (Lookup.prepare_rhs):
+    Django's exact, in, gt/gte/lt/lte and range, and any lookup built the same way (a third-party field's `@>`/`<@`,
+    django.contrib.postgres's operators); not a pattern, iexact, isnull, a regex, a key (prepare_rhs is off for
+    those), nor an expression (a search query), which types its own parameters."""
+    return lookup.prepare_rhs and not hasattr(lookup.rhs, "resolve_expression")
+
+
 _TYPE_NAME = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?")
 
 
@@ -72,7 +75,8 @@ class TypedByField:
         if not isinstance(node, Lookup) or not params:
             return sql, params
         ranges = any(is_range(p) for p in params)
-        if not ranges and not (type(node) in _SAME_TYPE_LOOKUPS and any(isinstance(p, str) for p in params)):
+        same_type = takes_column_values(node)
+        if not ranges and not (same_type and any(isinstance(p, str) for p in params)):
             return sql, params  # most lookups: nothing to type, and the field's type is not even asked
         try:
             field = node.lhs.output_field
@@ -82,7 +86,7 @@ class TypedByField:
             pg_type = field.db_type(self.connection) or ""
             if pg_type.endswith("range"):
                 return sql, [TypedRange(p, pg_type) if is_range(p) else p for p in params]
-        if type(node) in _SAME_TYPE_LOOKUPS and (custom := custom_type(field, self.connection)):
+        if same_type and (custom := custom_type(field, self.connection)):
             return sql, [_typed(p, custom) for p in params]
         return sql, params
 

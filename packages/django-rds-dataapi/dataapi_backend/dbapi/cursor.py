@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
+from ..sql_script import split
 from . import errors
 from .limits import MAX_REQUEST_BYTES, MAX_SQL_CHARS
 from .params import SqlParameter, translate, wire_size
@@ -31,6 +32,18 @@ _WITH_WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 _LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.IGNORECASE)
 # Statements that may run inside a transaction of their own (not CREATE DATABASE, VACUUM, ...).
 _QUERY_OR_DML = re.compile(r"^\s*\(*\s*(SELECT|VALUES|TABLE|WITH|INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+
+
+# A bound parameter as the translated SQL names it (params.translate numbers them :p1, :p2, ...)
+_PLACEHOLDER = re.compile(r":(p\d+)\b")
+
+
+def statements_of(text: str) -> list[str] | None:
+    """The statements of a text holding more than one; None for one (the usual case costs a `;` search)."""
+    if ";" not in text.rstrip().rstrip(";"):
+        return None
+    statements = split(text)
+    return statements if len(statements) > 1 else None
 
 
 _LENGTH_TYPES = ("varchar", "bpchar")
@@ -98,6 +111,9 @@ class Cursor:
             text, parameters = to_send, []
         else:
             text, parameters = translate(sql, params, self.connection.adaptation.naive_zone)
+        statements = statements_of(text) if preamble is None else None
+        if statements is not None:
+            return self._execute_script(statements, parameters)
         self._check_limits(text, parameters)
         read_only = is_read_only(text)
         if preamble is not None:
@@ -119,6 +135,28 @@ class Cursor:
             with conn.own_transaction():
                 return self._execute_one(text, parameters, read_only)
         return self._execute_one(text, parameters, read_only)
+
+    def _execute_script(self, statements: list[str], parameters: list[SqlParameter]) -> Self:
+        """Several statements in one execute(): the Data API takes one a call, so each is a call of the open
+        transaction, in order, with the parameters it names; the cursor holds the last one's result (as psycopg2
+        did). Outside a transaction the calls could run on different pooled sessions, so what one leaves in its
+        session (a temporary table, a SET) would not reach the next, or another caller's leftover would: refused."""
+        if self.connection.autocommit:
+            raise errors.NotSupportedError(
+                f"{len(statements)} statements in one execute() outside a transaction: the Data API runs one per call "
+                "and calls outside a transaction may land on different pooled sessions, so what one statement leaves "
+                "in its session (a temporary table, a SET) would not reach the next. Run them inside "
+                "transaction.atomic(), where each becomes one call of that transaction, or execute them one by one "
+                "(connection.ops.prepare_sql_script splits a script)"
+            )
+        by_name = {parameter["name"]: parameter for parameter in parameters}
+        for statement in statements:
+            names = dict.fromkeys(_PLACEHOLDER.findall(statement))
+            used = [by_name[name] for name in names if name in by_name]
+            self._reset()
+            self._check_limits(statement, used)
+            self._execute_one(statement, used, is_read_only(statement))
+        return self
 
     def _execute_one(self, text: str, parameters: list[SqlParameter], read_only: bool) -> Self:
         try:
