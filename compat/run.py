@@ -235,7 +235,7 @@ def read_outcomes(path: Path) -> dict[str, tuple[str, str]]:
 
 # What a Data API-only failure comes from, read from its error; the first that matches names the cause.
 CAUSES = (
-    (re.compile(r"Multistatements|one statement per call|multi-statement", re.I),
+    (re.compile(r"Multistatements|statements in one execute|multi-statement", re.I),
      "a multi-statement `cursor.execute()` the backend cannot split without changing its meaning"),
     (re.compile(r"is of type \w+ but expression is of type character varying"),
      "a string parameter bound as `varchar` where the column has a custom type"),

@@ -23,13 +23,12 @@ def settings_dict(**options):
         (
             {"resource_arn": None},
             "DATABASES['x']['OPTIONS']['resource_arn'] is required; set it to the ARN, e.g. "
-            "arn:aws:rds:us-east-1:123456789012:cluster:hospitality",
+            "arn:aws:rds:us-east-1:123456789012:cluster:my-cluster",
         ),
         (
             {"secret_arn": "hospitality"},
             "DATABASES['x']['OPTIONS']['secret_arn']='hospitality' is not a valid ARN; "
-            "expected e.g. arn:aws:secretsmanager:us-east-1:123456789012:secret:"
-            "hospitality/app-AbCdEf",
+            "expected e.g. arn:aws:secretsmanager:us-east-1:123456789012:secret:my-app-role-AbCdEf",
         ),
         ({"endpoint_url": "localhost"}, "DATABASES['x']['OPTIONS']['endpoint_url']='localhost' is not an http(s) URL"),
         ({"retry_max_attempts": 0}, "DATABASES['x']['OPTIONS']['retry_max_attempts']=0 must be between 1 and 20"),

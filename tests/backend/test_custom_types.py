@@ -40,6 +40,33 @@ def test_a_third_party_operator_lookup_is_typed_too(trees):
     assert trees.exclude(path__descendants="top").get().path == "other"
 
 
+def test_constants_of_the_type_and_beside_it_are_typed(trees):
+    """treebeard moves a subtree with `Concat(Value(path, output_field=PathField()), Subpath(...))`, which Django
+    writes as `COALESCE(%s, %s) || COALESCE(subpath(...), %s)`: the path constant is ltree by its field, and the
+    empty strings beside ltree arguments must be ltree too (PostgreSQL resolves psycopg's untyped '' so)."""
+    from django.db.models import F, Func, Value
+    from django.db.models.functions import Coalesce, Concat, Greatest, NullIf
+
+    from .models import LtreeField
+
+    class Subpath(Func):
+        function = "subpath"
+        output_field = LtreeField()
+
+    trees.bulk_create([Tree(path="old.a"), Tree(path="old.a.b")])
+    moved = trees.filter(path__descendants="old").update(
+        path=Concat(Value("new", output_field=LtreeField()), Subpath(F("path"), 1))
+    )
+    assert moved == 2
+    assert sorted(trees.values_list("path", flat=True)) == ["new.a", "new.a.b"]
+    picked = trees.annotate(
+        top=Greatest(F("path"), Value("new.a.a")),
+        same=NullIf(F("path"), Value("new.a")),
+        kept=Coalesce("path", Value("")),
+    ).order_by("path")
+    assert [(t.top, t.same, t.kept) for t in picked] == [("new.a.a", None, "new.a"), ("new.a.b", "new.a.b", "new.a.b")]
+
+
 def test_pattern_lookups_stay_text(trees):
     trees.create(path="top.alpha", nick="Alpha")
     assert trees.filter(path__startswith="top.al").count() == 1

@@ -20,6 +20,8 @@ from typing import Any
 
 from django.core.exceptions import FieldError
 from django.db.backends.postgresql import compiler as pg_compiler
+from django.db.models import Value
+from django.db.models.functions import Coalesce, Greatest, Least, NullIf
 from django.db.models.lookups import Lookup
 from django.db.models.sql import compiler as base_compiler
 
@@ -64,14 +66,65 @@ def _typed(value: Any, pg_type: str | None) -> Any:
     return TypedText(value, pg_type) if pg_type and isinstance(value, str) else value
 
 
+# Functions whose arguments PostgreSQL resolves to one type: a string constant beside a column of a custom type must
+# be that type (psycopg's untyped parameter would be resolved to it; a varchar one is not: "COALESCE types ltree and
+# character varying cannot be matched", Django's Concat on a third-party field)
+_ONE_TYPE_FUNCTIONS = (Coalesce, Greatest, Least, NullIf)
+
+
+class _TypedValue(Value):
+    """A string constant sent as `pg_type`."""
+
+    def __init__(self, value: Any, pg_type: str, output_field: Any = None):
+        super().__init__(value, output_field=output_field)
+        self.pg_type = pg_type
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        sql, params = super().as_sql(compiler, connection)
+        return sql, [_typed(p, self.pg_type) for p in params]
+
+
+def _output_type(expression: Any, connection: Any) -> str | None:
+    try:
+        field = expression._output_field_or_none
+    except FieldError:  # mixed types Django cannot resolve
+        return None
+    return None if field is None else custom_type(field, connection)
+
+
+def _one_type(node: Any, connection: Any) -> Any:
+    """`node` with its string constants typed as the custom type one of its arguments has, if any."""
+    arguments = node.get_source_expressions()
+    types = [_output_type(a, connection) for a in arguments]
+    pg_type = next(filter(None, types), None)
+    if pg_type is None:
+        return node
+    retyped = [
+        _TypedValue(a.value, pg_type, a._output_field_or_none)
+        if type(a) is Value and isinstance(a.value, str) and own is None
+        else a
+        for a, own in zip(arguments, types, strict=True)
+    ]
+    typed = node.copy()
+    typed.set_source_expressions(retyped)
+    return typed
+
+
 class TypedByField:
     """compile(): the parameters of a lookup on a range field, or on a field of a type Django does not map, carry
-    that field's database type."""
+    that field's database type; so do string constants declared of such a field's type (`Value(x,
+    output_field=PathField())`) and those that must match such an argument (COALESCE, GREATEST, LEAST, NULLIF)."""
 
     connection: Any
 
     def compile(self, node: Any) -> tuple[str, list[Any]]:
+        if isinstance(node, _ONE_TYPE_FUNCTIONS):
+            node = _one_type(node, self.connection)
         sql, params = super().compile(node)
+        if type(node) is Value:
+            if params and type(params[0]) is str and (pg_type := _output_type(node, self.connection)):
+                return sql, [_typed(p, pg_type) for p in params]
+            return sql, params
         if not isinstance(node, Lookup) or not params:
             return sql, params
         ranges = any(is_range(p) for p in params)
