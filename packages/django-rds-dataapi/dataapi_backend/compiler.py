@@ -28,7 +28,7 @@ from django.db.models.sql import compiler as base_compiler
 from .dbapi.adapt import TypedRange, TypedText, is_range
 
 
-def takes_column_values(lookup: Lookup) -> bool:
+def takes_column_values(lookup: Lookup[Any]) -> bool:
     """A lookup whose right-hand side is a value (or values) the column's own field prepared (Lookup.prepare_rhs):
     Django's exact, in, gt/gte/lt/lte and range, and any lookup built the same way (a third-party field's `@>`/`<@`,
     django.contrib.postgres's operators); not a pattern, iexact, isnull, a regex, a key (prepare_rhs is off for
