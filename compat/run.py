@@ -58,7 +58,8 @@ APPS = {
             "c998eb140f28b844b7006c0cf44c8706775159dc18a5c66d14e27b020b6050f2",
             "pytest",
             ("tests",),
-            (("DATABASE_ENGINE", "psql"),),  # its PostgreSQL setting: the ltree trees and their extension
+            # its PostgreSQL setting (the ltree trees and their extension), and its settings as its CI names them
+            (("DATABASE_ENGINE", "psql"), ("DJANGO_SETTINGS_MODULE", "tests.settings")),
         ),
         App(
             "django-reversion",
@@ -183,7 +184,7 @@ def run(app: App, backend: str) -> Run:
 
     suite = urlsplit(os.environ["SUITE_DATABASE_URL"])
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},  # the app's own, not ours
         **dict(app.env),
         "PYTHONPATH": os.pathsep.join([str(HERE / "site"), str(source)]),
         "COMPAT_BACKEND": backend,
@@ -192,7 +193,6 @@ def run(app: App, backend: str) -> Run:
         "COMPAT_OUTCOMES": str(outcomes_file),
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
     if app.runner == "pytest":
         command = [sys.executable, "-m", "pytest", *app.command, "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
                    f"--junitxml={junit}", "-o", "junit_family=xunit1"]  # fmt: skip
