@@ -21,7 +21,14 @@ class CountingPaginator(Paginator):
 
     Only a page with no rows needs the COUNT: the first page of nothing (count 0), or a number past the end (an
     EmptyPage from Django's own checks). A queryset whose rows are not one per primary key (DISTINCT, GROUP BY, a
-    UNION) is paginated by Django as it is."""
+    UNION) is paginated by Django as it is.
+
+    `values`: columns to load the page's rows as `QuerySet.values()` dicts instead of model instances (the total is
+    still counted from the queryset given, without the joins those columns bring)."""
+
+    def __init__(self, object_list, per_page, *, values=(), **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.values = values
 
     def page(self, number):
         whole = _whole(number)
@@ -30,10 +37,12 @@ class CountingPaginator(Paginator):
             return super().page(number)  # Django's errors (not an integer, less than 1), or Django's counting
         bottom = (whole - 1) * self.per_page
         counted = self.object_list.order_by().values("pk")
-        rows = list(self.object_list.annotate(**{TOTAL: Total(counted)})[bottom : bottom + self.per_page])
+        shaped = self.object_list.values(*self.values) if self.values else self.object_list
+        rows = list(shaped.annotate(**{TOTAL: Total(counted)})[bottom : bottom + self.per_page])
         if not rows and (whole > 1 or not self.allow_empty_first_page):
             return super().page(number)  # past the end: Django counts and raises EmptyPage
-        self.count = getattr(rows[0], TOTAL) if rows else 0  # the cached_property Django's page links read
+        # the cached_property Django's page links read; rows are instances, or dicts from a values() queryset
+        self.count = (rows[0][TOTAL] if type(rows[0]) is dict else getattr(rows[0], TOTAL)) if rows else 0
         if self.orphans and bottom + self.per_page + self.orphans >= self.count:
             return super().page(number)  # a last page that takes the orphans: Django's slicing
         return self._get_page(rows, whole, self)
@@ -47,6 +56,11 @@ def _whole(number) -> int | None:
 
 
 class Pagination(PageNumberPagination):
-    django_paginator_class = CountingPaginator
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def __init__(self, values=()):
+        self.values = values
+
+    def django_paginator_class(self, queryset, page_size):
+        return CountingPaginator(queryset, page_size, values=self.values)

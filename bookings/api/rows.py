@@ -7,10 +7,13 @@ output's:
 - DRF's per-field machinery (`Field.get_attribute`'s callable and mapping checks, the readable-fields generator),
   paid again for every row although the fields are the same for all of them.
 
-`output_columns()` names the columns an output serializer reads, for `QuerySet.only()`; `RowListSerializer` (an
-output serializer's `Meta.list_serializer_class`) decides once per list how each field is read and then only reads
-and converts. Every field's value still comes from that field's own `to_representation`, so formats (timestamps,
-decimals, choices) stay DRF's; a field it cannot read directly goes through the field's own `get_attribute`.
+`output_columns()` names the columns an output serializer reads; where each of them is a plain column, a nested
+serializer's columns or a primary key relation (`values_rows()`), a page is loaded as `QuerySet.values()` rows (no
+model instances: 150 for a page of bookings), else as `QuerySet.only()` instances. `RowListSerializer` (an output
+serializer's `Meta.list_serializer_class`) decides once per list how each field is read and then only reads and
+converts. Every field's value still comes from that field's own `to_representation`, so formats (timestamps,
+decimals, choices) stay DRF's; a field it cannot read directly goes through the field's own `get_attribute`. A
+timestamp field is given the request's time zone once per list (DRF would look it up for every value).
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from rest_framework import serializers
-from rest_framework.fields import SkipField
-from rest_framework.relations import PKOnlyObject
+from rest_framework.fields import DateTimeField, SkipField
+from rest_framework.relations import PKOnlyObject, RelatedField
 
 # how a field is read: a plain attribute name, or the field's own get_attribute
 Reader = str | Callable[[Any], Any]
@@ -74,6 +77,43 @@ def _columns(serializer: serializers.BaseSerializer, prefix: str) -> list[str]:
     return columns
 
 
+def _pk_relation(field: serializers.Field, model_field: models.Field | None) -> bool:
+    """A relation DRF represents from its key alone (PrimaryKeyRelatedField): a `.values()` row holds that key."""
+    return (
+        model_field is not None
+        and model_field.concrete
+        and model_field.many_to_one
+        and isinstance(field, RelatedField)
+        and field.use_pk_only_optimization()
+        and len(field.source_attrs) == 1
+    )
+
+
+@functools.cache
+def values_rows(serializer_class: type[serializers.Serializer]) -> bool:
+    """Whether a page of `serializer_class` can be represented from `.values(*output_columns(...))` rows."""
+    return bool(output_columns(serializer_class)) and _from_values(serializer_class())
+
+
+def _from_values(serializer: serializers.BaseSerializer) -> bool:
+    model = getattr(getattr(serializer, "Meta", None), "model", None)
+    readable = list(_readable(serializer))
+    if model is None or model._meta.pk.name not in {field.source for _, field, _ in readable}:
+        return False  # a nested row is told absent by its key
+    for _, field, model_field in readable:
+        if _nested(field):
+            if not _from_values(field):
+                return False
+        elif model_field is None or (model_field.is_relation and not _pk_relation(field, model_field)):
+            return False
+    return True
+
+
+def _with_request_zone(field: serializers.Field) -> None:
+    if isinstance(field, DateTimeField) and not hasattr(field, "timezone"):
+        field.timezone = field.default_timezone()  # what DRF's enforce_timezone looks up for each value
+
+
 def _plan(serializer: serializers.Serializer) -> Plan:
     plan: Plan = []
     for name, field, model_field in _readable(serializer):
@@ -82,8 +122,41 @@ def _plan(serializer: serializers.Serializer) -> Plan:
         if _nested(field):
             plan.append((name, reader, None, _plan(field)))
         else:
+            _with_request_zone(field)
             plan.append((name, reader, field.to_representation, None))
     return plan
+
+
+# a values row's key, the field's to_representation (None: a nested serializer's plan follows), that plan, and
+# whether the value is a relation's key (DRF represents a PKOnlyObject)
+ValuesPlan = list[tuple[str, str, Callable[[Any], Any] | None, "ValuesPlan | None", bool]]
+
+
+def _values_plan(serializer: serializers.Serializer, prefix: str = "") -> ValuesPlan:
+    plan: ValuesPlan = []
+    for name, field, model_field in _readable(serializer):
+        key = prefix + field.source
+        if _nested(field):
+            nested_pk = f"{key}__{field.Meta.model._meta.pk.name}"
+            plan.append((name, nested_pk, None, _values_plan(field, f"{key}__"), False))
+        else:
+            _with_request_zone(field)
+            plan.append((name, key, field.to_representation, None, _pk_relation(field, model_field)))
+    return plan
+
+
+def _represent_values(row: dict[str, Any], plan: ValuesPlan) -> dict[str, Any]:
+    # the same loop over a `.values()` row: a nested object is absent when its key is NULL
+    out = {}
+    for name, key, to_representation, nested, pk_only in plan:
+        value = row[key]
+        if value is None:
+            out[name] = None
+        elif nested is not None:
+            out[name] = _represent_values(row, nested)
+        else:
+            out[name] = to_representation(PKOnlyObject(pk=value) if pk_only else value)
+    return out
 
 
 def _represent(instance: Any, plan: Plan) -> dict[str, Any]:
@@ -113,5 +186,8 @@ class RowListSerializer(serializers.ListSerializer):
         if not _own_representation(self.child):
             return super().to_representation(data)
         iterable = data.all() if isinstance(data, models.manager.BaseManager) else data
+        if isinstance(iterable, list) and iterable and type(iterable[0]) is dict:
+            values_plan = _values_plan(self.child)
+            return [_represent_values(row, values_plan) for row in iterable]
         plan = _plan(self.child)
         return [_represent(item, plan) for item in iterable]

@@ -13,7 +13,7 @@ from ..models import Booking, Entity, TenantRelationship
 from . import serializers as s
 from .idempotency import IdempotentWrites
 from .pagination import Pagination
-from .rows import output_columns
+from .rows import output_columns, values_rows
 from .schema import extend_schema, extend_schema_view, responses
 
 
@@ -29,7 +29,8 @@ class _CollectionApi(IdempotentWrites, APIView):
         queryset = type(self).select(filters=filters.validated_data)
         if columns := output_columns(self.output_class):
             queryset = queryset.only(*columns)
-        paginator = Pagination()
+        # the page's rows as dicts where the output needs no model instance
+        paginator = Pagination(values=columns if values_rows(self.output_class) else ())
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(self.output_class(page, many=True).data)
 

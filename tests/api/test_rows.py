@@ -14,7 +14,7 @@ from rest_framework.renderers import JSONRenderer
 
 from bookings import selectors
 from bookings.api import serializers as s
-from bookings.api.rows import RowListSerializer, output_columns
+from bookings.api.rows import RowListSerializer, output_columns, values_rows
 from bookings.models import Booking, Entity, TenantRelationship
 from tenants.aliases import TENANT_ALIAS
 from tenants.context import trusted_scope
@@ -115,20 +115,42 @@ def test_output_columns():
     assert output_columns(Computed) == ()  # reads more than columns: load everything
 
 
-def test_plain_columns_skip_the_fields_own_reading(api, world, varied, monkeypatch):
-    """DRF's Field.get_attribute runs only for the relations (property and room), not for the columns of each row."""
-    calls = []
-    original = Field.get_attribute
+def test_pages_are_values_rows_without_the_fields_own_reading(api, world, varied, monkeypatch):
+    """No model instance and no DRF Field.get_attribute for a page: each row is a `.values()` dict, the nested
+    property and room read from its columns, an entity's parent from its key."""
+    calls, instances = [], []
+    original_get_attribute, original_from_db = Field.get_attribute, Entity.from_db.__func__
 
     def counted(self, instance):
         calls.append(self.field_name)
-        return original(self, instance)
+        return original_get_attribute(self, instance)
+
+    def from_db(cls, *args):
+        instances.append(cls)
+        return original_from_db(cls, *args)
 
     monkeypatch.setattr(Field, "get_attribute", counted)
-    response = api.get("/api/bookings/", **world.auth())
-    assert response.status_code == 200
-    rows = len(response.json()["results"])
-    assert rows >= 4 and sorted(set(calls)) == ["property", "room"] and len(calls) == 2 * rows
+    monkeypatch.setattr(Entity, "from_db", classmethod(from_db))
+    monkeypatch.setattr(Booking, "from_db", classmethod(from_db))
+    monkeypatch.setattr(TenantRelationship, "from_db", classmethod(from_db))
+    for path in ("/api/bookings/", "/api/entities/", "/api/relationships/"):
+        response = api.get(path, **world.auth())
+        assert response.status_code == 200 and response.json()["results"]
+    assert calls == [] and instances == []
+    assert all(values_rows(output) for _, output, _ in LISTS)
+
+
+def test_an_output_that_needs_instances_loads_only_its_columns(world, db_access):
+    class WithParentName(s.EntityOutput):
+        parent = serializers.SlugRelatedField(slug_field="name", read_only=True)  # reads the related object
+
+        class Meta(s.EntityOutput.Meta):
+            list_serializer_class = RowListSerializer
+
+    assert output_columns(WithParentName) and not values_rows(WithParentName)
+    with trusted_scope():
+        rows = list(Entity.objects.filter(tenant_id=A).select_related("parent").order_by("name"))
+        assert WithParentName(rows, many=True).data == [WithParentName(row).data for row in rows]
 
 
 def test_a_child_with_its_own_representation_keeps_drfs_path(world, db_access):
