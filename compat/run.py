@@ -8,7 +8,7 @@ database alias it configures at the test stack's PostgreSQL, through the Data AP
 each test's outcome. The backends run one after the other (their times are compared). --table writes the matrix with
 every Data API-only failure listed by cause and test id (docs/compatibility.md, by `make compat`).
 
-Needs the test stack (PostgreSQL + emulator) running: `make compat` starts it.
+Needs the test stack (PostgreSQL + emulator) and its environment: `make compat` starts it and gives both.
 """
 
 from __future__ import annotations
@@ -138,14 +138,6 @@ def _has_pytest_config(root: Path) -> bool:
     sections = {"pytest.ini": "", "tox.ini": "[pytest]", "setup.cfg": "[tool:pytest]"}
     sections["pyproject.toml"] = "[tool.pytest.ini_options]"
     return any((root / name).exists() and marker in (root / name).read_text() for name, marker in sections.items())
-
-
-def load_env() -> None:
-    env_file = Path(os.environ.get("HOSPITALITY_ENV_FILE", ROOT / ".local" / "test" / "env"))
-    for line in env_file.read_text().splitlines():
-        if line.startswith("export "):
-            key, _, value = line[7:].partition("=")
-            os.environ.setdefault(key, value.strip("'"))
 
 
 def drop_databases(app: App, backend: str) -> None:
@@ -367,8 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--table compares the backends: use --backend both")
     if args.report_only and not args.table:
         parser.error("--report-only writes --table: give it")
-    if not args.report_only:
-        load_env()
+    if not args.report_only and "SUITE_DATABASE_URL" not in os.environ:
+        parser.error("run it through `make compat`, which starts the test stack and gives its environment")
     backends = BACKENDS if args.backend == "both" else (args.backend,)
     runs: dict[str, dict[str, Run]] = {}
     for name in args.apps or APPS:

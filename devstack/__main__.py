@@ -416,24 +416,25 @@ def _test(stack: Stack, extra: list[str], browser_only: bool) -> int:
             stack.down()
 
 
-def cmd_django_suite(stack: Stack, extra: list[str]) -> int:
-    """Django's own test suite (django-test-suite/run.py, its options after the command) on a fresh test stack."""
-    with exclusive(lock_path(stack.spec.root), "make django-suite"):
+def _script_on_test_stack(stack: Stack, what: str, script: str, extra: list[str]) -> int:
+    """`script` (its options after the command) on a fresh test stack, whose environment it is given."""
+    with exclusive(lock_path(stack.spec.root), what):
         Steps(1).run("Starting the test stack", stack.up)
         try:
-            return subprocess.call([sys.executable, "django-test-suite/run.py", *extra], cwd=PROJECT_ROOT)
+            env = {**os.environ, **stack.environment()}
+            return subprocess.call([sys.executable, script, *extra], cwd=PROJECT_ROOT, env=env)
         finally:
             stack.down()
+
+
+def cmd_django_suite(stack: Stack, extra: list[str]) -> int:
+    """Django's own test suite (django-test-suite/run.py) on both backends or one."""
+    return _script_on_test_stack(stack, "make django-suite", "django-test-suite/run.py", extra)
 
 
 def cmd_compat(stack: Stack, extra: list[str]) -> int:
-    """Third-party apps' suites on both backends (compat/run.py, its options after the command) on the test stack."""
-    with exclusive(lock_path(stack.spec.root), "make compat"):
-        Steps(1).run("Starting the test stack", stack.up)
-        try:
-            return subprocess.call([sys.executable, "compat/run.py", *extra], cwd=PROJECT_ROOT)
-        finally:
-            stack.down()
+    """Third-party apps' suites on both backends (compat/run.py)."""
+    return _script_on_test_stack(stack, "make compat", "compat/run.py", extra)
 
 
 def cmd_dist_check(stack: Stack) -> int:

@@ -49,17 +49,12 @@ def build() -> dict[str, Path]:
 
 
 def find_python(version: str) -> str:
-    """python<version> on the PATH, else pyenv's."""
-    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates = [shutil.which(f"python{version}") or ""]
-    candidates += sorted(str(p) for p in pyenv_root.glob(f"versions/{version}*/bin/python{version}"))
-    for candidate in filter(None, candidates):
-        probe = subprocess.run(
-            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True, text=True
-        )
-        if probe.returncode == 0 and probe.stdout.strip() == version:
-            return candidate
-    raise RuntimeError(f"no Python {version} found (on the PATH or under pyenv): `pyenv install {version}`")
+    from infrastructure.package import find_python as found
+
+    python = found(version)
+    if python is None:
+        raise RuntimeError(f"no Python {version} found (on the PATH or under pyenv): `pyenv install {version}`")
+    return python
 
 
 def clean_env(**extra: str) -> dict[str, str]:

@@ -155,18 +155,26 @@ def _zip(source: Path, output: Path) -> tuple[int, int, int]:
     return output.stat().st_size, unzipped, files
 
 
-def runtime_python() -> str:
-    """An interpreter of the Lambda runtime's version (the artifact's bytecode and compiled wheels are for it):
-    $LAMBDA_PYTHON, this one, python3.13 on the PATH, or pyenv's."""
-    candidates = [os.environ.get("LAMBDA_PYTHON", ""), sys.executable, shutil.which(f"python{RUNTIME}") or ""]
+def find_python(version: str, *preferred: str) -> str | None:
+    """An interpreter of CPython `version` ("3.13"): one of `preferred`, python<version> on the PATH, or pyenv's."""
+    candidates = [*preferred, shutil.which(f"python{version}") or ""]
     pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates += sorted(str(p) for p in pyenv_root.glob(f"versions/{RUNTIME}*/bin/python{RUNTIME}"))
+    candidates += sorted(str(p) for p in pyenv_root.glob(f"versions/{version}*/bin/python{version}"))
     for candidate in filter(None, candidates):
         found = subprocess.run(
             [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True, text=True
         )
-        if found.returncode == 0 and found.stdout.strip() == RUNTIME:
+        if found.returncode == 0 and found.stdout.strip() == version:
             return candidate
+    return None
+
+
+def runtime_python() -> str:
+    """An interpreter of the Lambda runtime's version (the artifact's bytecode and compiled wheels are for it):
+    $LAMBDA_PYTHON, this one, python3.13 on the PATH, or pyenv's."""
+    found = find_python(RUNTIME, os.environ.get("LAMBDA_PYTHON", ""), sys.executable)
+    if found:
+        return found
     raise SystemExit(
         f"the Lambda artifact needs CPython {RUNTIME} (its runtime) to build and to boot: install it (e.g. "
         f"`pyenv install {RUNTIME}`) or point LAMBDA_PYTHON at one"
