@@ -172,16 +172,12 @@ def run(app: App, backend: str) -> Run:
     outcomes_file, junit = results / "outcomes.jsonl", results / "junit.xml"
     for stale in (outcomes_file, junit):
         stale.unlink(missing_ok=True)
-    from urllib.parse import urlsplit
-
-    suite = urlsplit(os.environ["SUITE_DATABASE_URL"])
     env = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},  # the app's own, not ours
         **dict(app.env),
         "PYTHONPATH": os.pathsep.join([str(HERE / "site"), str(source)]),
         "COMPAT_BACKEND": backend,
         "COMPAT_APP": app.name.replace("-", "_"),
-        "COMPAT_PG": "\t".join([suite.username or "", suite.password or "", suite.hostname or "", str(suite.port)]),
         "COMPAT_OUTCOMES": str(outcomes_file),
         "PYTHONDONTWRITEBYTECODE": "1",
     }

@@ -29,14 +29,16 @@ def _database(alias: str, original: dict) -> dict:
                 "region_name": os.environ.get("AWS_REGION", "us-east-1"),
             },
         }
-    user, password, host, port = os.environ["COMPAT_PG"].split("\t")
+    from urllib.parse import unquote, urlsplit
+
+    suite = urlsplit(os.environ["SUITE_DATABASE_URL"])  # the test stack's login that may create databases
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,
-        "USER": user,
-        "PASSWORD": password,
-        "HOST": host,
-        "PORT": port,
+        "USER": unquote(suite.username or ""),
+        "PASSWORD": unquote(suite.password or ""),
+        "HOST": suite.hostname,
+        "PORT": str(suite.port or 5432),
         "TEST": test,
     }
 
