@@ -252,6 +252,13 @@ def _array_values(items: list, base: str) -> dict:
     return {"stringValues": out}
 
 
+# A Field's JSON text exactly as json.dumps writes it (", " and ": " separators, ASCII-only strings), so that the
+# response limits measure the same text whichever way a Field was written.
+_quote = json.encoder.encode_basestring_ascii
+_NULL_JSON = json.dumps({"isNull": True})
+_BOOL_JSON = {b"t": json.dumps({"booleanValue": True}), b"f": json.dumps({"booleanValue": False})}
+
+
 class ColumnEncoder:
     """Encodes one result column's raw text values into Fields, chosen once per column by its type."""
 
@@ -308,6 +315,23 @@ class ColumnEncoder:
             )
         # arrays: psycopg parses the literal, then the elements are encoded as the Data API does
         return {"arrayValue": _array_values(self.loader.load(raw), self.typname[1:])}
+
+    def field_texts(self, values: list[bytes | None]) -> list[str]:
+        """The JSON text of each value's Field (`json.dumps(self.field(value))`), a column at a time: the common
+        kinds are written here without a dict and a call per value (most of the emulator's own time on a page)."""
+        kind, null = self.kind, _NULL_JSON
+        if kind == "string":
+            return [null if v is None else '{"stringValue": ' + _quote(v.decode()) + "}" for v in values]
+        if kind == "long":
+            return [null if v is None else '{"longValue": ' + str(int(v)) + "}" for v in values]
+        if kind == "bool":
+            return [null if v is None else _BOOL_JSON[v] for v in values]
+        if kind == "timestamptz":
+            return [
+                null if v is None else '{"stringValue": ' + _quote(_utc_text(v.decode(), True)) + "}" for v in values
+            ]
+        dumps, field = json.dumps, self.field
+        return [dumps(field(v)) for v in values]
 
     def json_value(self, raw: bytes | None):
         """The value inside `formattedRecords` (formatRecordsAs=JSON)."""

@@ -5,7 +5,7 @@ the response limits, which are limits of the encoded response (1 MiB in all, 64 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from . import errors
@@ -99,16 +99,19 @@ class DataApiResponses:
         ]
         config = self.engine.config
         limit, row_limit = config.max_response_bytes, config.max_row_bytes
-        labels = [res.fname(i).decode() for i in range(nfields)]
-        rows: list[str] = []
-        dumps = json.dumps
         get = res.get_value
+        if as_json:
+            labels = [res.fname(i).decode() for i in range(nfields)]
+            dumps = json.dumps
+            texts: Iterator[str] = (
+                dumps({labels[c]: encoders[c].json_value(get(r, c)) for c in range(nfields)})
+                for r in range(res.ntuples)
+            )
+        else:
+            texts = self._record_texts(res, encoders)
+        rows: list[str] = []
         total = 0
-        for r in range(res.ntuples):
-            if as_json:
-                row = dumps({labels[c]: encoders[c].json_value(get(r, c)) for c in range(nfields)})
-            else:
-                row = dumps([encoders[c].field(get(r, c)) for c in range(nfields)])
+        for row in texts:
             size = len(row)
             if size > row_limit:
                 raise errors.BadRequestException(
@@ -119,6 +122,22 @@ class DataApiResponses:
                 raise errors.BadRequestException("Database returned more than the allowed response size limit")
             rows.append(row)
         return "[" + ",".join(rows) + "]"
+
+    @staticmethod
+    def _record_texts(res: Any, encoders: list[ColumnEncoder]) -> Iterator[str]:
+        """Each record's JSON text (a list of Fields, as json.dumps writes it), encoded a column at a time over
+        blocks of rows, so that a result past the response limit stops being encoded soon after it passes it."""
+        get, columns = res.get_value, range(res.nfields)
+        for start in range(0, res.ntuples, _BLOCK_ROWS):
+            block = range(start, min(start + _BLOCK_ROWS, res.ntuples))
+            fields = [encoders[c].field_texts([get(r, c) for r in block]) for c in columns]
+            if not fields:  # `SELECT FROM t`: rows of no column
+                yield from ("[]" for _ in block)
+            for record in zip(*fields, strict=True):
+                yield "[" + ", ".join(record) + "]"
+
+
+_BLOCK_ROWS = 256
 
 
 def _caller(request: dict[str, Any]) -> dict[str, str]:
