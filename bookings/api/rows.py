@@ -14,6 +14,10 @@ serializer's `Meta.list_serializer_class`) decides once per list how each field 
 converts. Every field's value still comes from that field's own `to_representation`, so formats (timestamps,
 decimals, choices) stay DRF's; a field it cannot read directly goes through the field's own `get_attribute`. A
 timestamp field is given the request's time zone once per list (DRF would look it up for every value).
+
+Building a ModelSerializer's fields (model introspection, validators, a deep copy of the declared ones) costs more
+than representing a page of 50 rows from them, and DRF does it for every serializer instance. A values plan whose
+fields cannot depend on the request (`_context_free`) is built once per serializer class and time zone and reused.
 """
 
 from __future__ import annotations
@@ -22,10 +26,15 @@ import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
+from django.core.signals import setting_changed
 from django.db import models
-from rest_framework import serializers
-from rest_framework.fields import DateTimeField, SkipField
+from django.dispatch import receiver
+from django.utils import timezone
+from rest_framework import fields as drf_fields
+from rest_framework import relations, serializers
+from rest_framework.fields import DateTimeField, FileField, SkipField
 from rest_framework.relations import PKOnlyObject, RelatedField
 
 # how a field is read: a plain attribute name, or the field's own get_attribute
@@ -145,6 +154,55 @@ def _values_plan(serializer: serializers.Serializer, prefix: str = "") -> Values
     return plan
 
 
+# DRF's own field representations that read nothing but the value and the field's arguments (FileField's reads the
+# request, to build an absolute URL)
+_DRF_REPRESENTATIONS = {drf_fields.__name__, relations.__name__}
+
+
+def _context_free(serializer: serializers.BaseSerializer) -> bool:
+    """Whether the serializer's fields, and so their representations, are the same for every instance of its class:
+    DRF's own construction of them (no __init__, get_fields or fields of its own, which could read the request or
+    arguments) and, for every field shown, DRF's own to_representation (or, nested, the same again)."""
+    cls = type(serializer)
+    if (
+        cls.__init__ is not serializers.BaseSerializer.__init__
+        or cls.get_fields not in (serializers.Serializer.get_fields, serializers.ModelSerializer.get_fields)
+        or cls.fields is not serializers.Serializer.fields
+    ):
+        return False
+    for _, field, _ in _readable(serializer):
+        if _nested(field):
+            if not _context_free(field):
+                return False
+        elif type(field).to_representation.__module__ not in _DRF_REPRESENTATIONS or isinstance(field, FileField):
+            return False
+    return True
+
+
+@functools.lru_cache(maxsize=256)
+def _shared_values_plan(serializer_class: type[serializers.Serializer], zone: Any) -> ValuesPlan | None:
+    """The values plan of `serializer_class` in `zone` (the time zone its timestamps are shown in), or None when its
+    fields could differ from one instance to the next (then each list builds its own)."""
+    serializer = serializer_class()
+    return _values_plan(serializer) if _context_free(serializer) else None
+
+
+@receiver(setting_changed)
+def _forget_plans(*, setting: str, **kwargs: Any) -> None:
+    if setting in _READ_BY_PLANS:
+        _shared_values_plan.cache_clear()
+
+
+# what a built field keeps from the settings (DRF's, e.g. COERCE_DECIMAL_TO_STRING; the zone a timestamp field is
+# given); every other setting is read when a value is represented
+_READ_BY_PLANS = {"REST_FRAMEWORK", "USE_TZ", "TIME_ZONE"}
+
+
+def _list_values_plan(child: serializers.Serializer) -> ValuesPlan:
+    zone = timezone.get_current_timezone() if settings.USE_TZ else None  # DateTimeField.default_timezone()
+    return _shared_values_plan(type(child), zone) or _values_plan(child)
+
+
 def _represent_values(row: dict[str, Any], plan: ValuesPlan) -> dict[str, Any]:
     # the same loop over a `.values()` row: a nested object is absent when its key is NULL
     out = {}
@@ -187,7 +245,7 @@ class RowListSerializer(serializers.ListSerializer):
             return super().to_representation(data)
         iterable = data.all() if isinstance(data, models.manager.BaseManager) else data
         if isinstance(iterable, list) and iterable and type(iterable[0]) is dict:
-            values_plan = _values_plan(self.child)
+            values_plan = _list_values_plan(self.child)
             return [_represent_values(row, values_plan) for row in iterable]
         plan = _plan(self.child)
         return [_represent(item, plan) for item in iterable]

@@ -3,11 +3,13 @@ the JSON DRF's own ListSerializer gives for the same rows loaded whole."""
 
 import datetime as dt
 import json
+import uuid
 from decimal import Decimal
 
 import pytest
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.fields import Field
 from rest_framework.renderers import JSONRenderer
@@ -165,3 +167,63 @@ def test_a_child_with_its_own_representation_keeps_drfs_path(world, db_access):
         rows = list(Entity.objects.filter(tenant_id=A).order_by("name"))
         assert Shouting(rows, many=True).data == [Shouting(row).data for row in rows]
         assert Shouting(rows, many=True).data[0]["name"] == "ALPHA HOTEL"
+
+
+ENTITY_ROW = {
+    "id": uuid.UUID("01a24f46-03bb-76a0-96cc-8e9fcdd7f005"),
+    "created_at": dt.datetime(2026, 1, 1, 12, tzinfo=dt.timezone.utc),
+    "created_by": "fixture",
+    "updated_at": dt.datetime(2026, 1, 2, 12, tzinfo=dt.timezone.utc),
+    "entity_type": "hotel",
+    "name": "Seaside",
+    "metadata": {"stars": 4},
+    "is_active": True,
+    "parent": None,
+}
+
+
+def test_a_page_builds_no_serializer_field_after_the_first(api, world, monkeypatch):
+    """DRF builds a ModelSerializer's fields for every instance (more than representing 50 rows costs); a list's
+    plan is built once per output and time zone."""
+    assert api.get("/api/bookings/", **world.auth()).status_code == 200
+    built = []
+    original = serializers.ModelSerializer.build_field
+
+    def counted(self, *args):
+        built.append(args[0])
+        return original(self, *args)
+
+    monkeypatch.setattr(serializers.ModelSerializer, "build_field", counted)
+    response = api.get("/api/bookings/", **world.auth())
+    assert response.status_code == 200 and response.json()["results"]
+    assert built == []
+
+
+def test_a_shared_plan_shows_timestamps_in_the_current_time_zone():
+    shown = []
+    for zone in ("UTC", "Asia/Kolkata", "UTC"):
+        with timezone.override(zone):
+            shown.append(s.EntityOutput([ENTITY_ROW], many=True).data[0]["created_at"])
+    assert shown == ["2026-01-01T12:00:00Z", "2026-01-01T17:30:00+05:30", "2026-01-01T12:00:00Z"]
+
+
+def test_an_output_whose_fields_read_the_context_gets_a_plan_per_list():
+    class Flagged(serializers.CharField):
+        def to_representation(self, value):
+            return f"{self.context['flag']}:{value}"
+
+    class WithFlaggedName(s.EntityOutput):
+        name = Flagged()
+
+        class Meta(s.EntityOutput.Meta):
+            pass
+
+    class PerRequestFields(s.EntityOutput):
+        def get_fields(self):
+            fields = super().get_fields()
+            fields["name"] = Flagged()
+            return fields
+
+    for output in (WithFlaggedName, PerRequestFields):
+        names = [output([ENTITY_ROW], many=True, context={"flag": flag}).data[0]["name"] for flag in "ab"]
+        assert names == ["a:Seaside", "b:Seaside"]
