@@ -104,3 +104,45 @@ def test_each_kind_of_field_parses_as_botocore_parses_it(field):
     assert outcome(OURS, body) == outcome(STOCK, body)
     generated = {"updateResults": [{"generatedFields": [field]}]}
     assert outcome(OURS, generated, "BatchExecuteStatement") == outcome(STOCK, generated, "BatchExecuteStatement")
+
+
+COLUMN = {
+    "name": "id",
+    "type": 1111,
+    "typeName": "uuid",
+    "label": "id",
+    "schemaName": "",
+    "tableName": "bookings",
+    "isAutoIncrement": False,
+    "isSigned": False,
+    "isCurrency": False,
+    "isCaseSensitive": True,
+    "nullable": 0,
+    "precision": 2147483647,
+    "scale": 0,
+    "arrayBaseColumnType": 0,
+}
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        COLUMN,
+        dict(reversed(COLUMN.items())),  # botocore answers in its members' order
+        {},
+        {**COLUMN, "nullable": True},  # a boolean where an integer belongs: botocore makes it 1
+        {**COLUMN, "isSigned": 1},  # an integer where a boolean belongs: botocore makes it False
+        {**COLUMN, "precision": "10"},  # a string where an integer belongs: botocore makes it 10
+        {**COLUMN, "typeName": 7},  # an integer where a string belongs
+        {**COLUMN, "label": None},  # a null member: botocore leaves it out
+        {**COLUMN, "futureMember": "x"},  # a member botocore does not know: left out
+        {**COLUMN, "scale": 1.5},
+        "x",  # not a structure at all
+    ],
+)
+def test_column_metadata_parses_as_botocore_parses_it(column):
+    body = {"records": [], "columnMetadata": [column, COLUMN], "numberOfRecordsUpdated": 0}
+    ours, stock = outcome(OURS, body), outcome(STOCK, body)
+    assert ours == stock
+    if isinstance(stock, dict):
+        assert [list(c) for c in ours["columnMetadata"]] == [list(c) for c in stock["columnMetadata"]]
