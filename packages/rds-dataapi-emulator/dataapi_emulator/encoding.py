@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import re
 from decimal import Decimal
@@ -41,8 +42,14 @@ _TOKEN = re.compile(
 )
 
 
-def translate_placeholders(sql: str) -> tuple[str, list[str]]:
-    """`:name` → `$N`; returns the new SQL and the parameter names in $-number order."""
+def translate_placeholders(sql: str) -> tuple[str, tuple[str, ...]]:
+    """`:name` → `$N`; returns the new SQL and the parameter names in $-number order. A client sends the same few
+    statements again and again, each a scan of the whole text (a list page's entering read is 2.5 KB): translated
+    once per text, up to a size (a bulk INSERT's text is sent once and would crowd the others out)."""
+    return _translate_cached(sql) if len(sql) <= 16_384 else _translate(sql)
+
+
+def _translate(sql: str) -> tuple[str, tuple[str, ...]]:
     order: list[str] = []
     index: dict[str, int] = {}
 
@@ -56,8 +63,11 @@ def translate_placeholders(sql: str) -> tuple[str, list[str]]:
         return f"${index[name]}"
 
     if ":" not in sql:
-        return sql, order
-    return _TOKEN.sub(repl, sql), order
+        return sql, ()
+    return _TOKEN.sub(repl, sql), tuple(order)
+
+
+_translate_cached = functools.lru_cache(maxsize=256)(_translate)
 
 
 # -- parameters -------------------------------------------------------------------------------------------------
@@ -222,6 +232,15 @@ def _utc_text(value: str, with_date: bool) -> str:
     return (base - sign * offset).time().isoformat()
 
 
+def _timestamptz_text(value: str) -> str:
+    """_utc_text(value, True), without parsing what is UTC already (the session's zone is UTC for most callers):
+    'YYYY-MM-DD HH:MM:SS[.f]+00' loses its offset and has its fraction written to six digits, as isoformat does."""
+    if len(value) >= 22 and value[19] in ".+" and value[4] == "-" and value[10] == " " and value.endswith("+00"):
+        fraction = value[20:-3]
+        return value[:19] if not fraction else f"{value[:20]}{fraction:0<6}"
+    return _utc_text(value, True)
+
+
 def _array_values(items: list, base: str) -> dict:
     if None in items:
         # The wire shapes (LongArray, BooleanArray, ...) have no NULL member; AWS cannot return these either.
@@ -328,7 +347,7 @@ class ColumnEncoder:
             return [null if v is None else _BOOL_JSON[v] for v in values]
         if kind == "timestamptz":
             return [
-                null if v is None else '{"stringValue": ' + _quote(_utc_text(v.decode(), True)) + "}" for v in values
+                null if v is None else '{"stringValue": ' + _quote(_timestamptz_text(v.decode())) + "}" for v in values
             ]
         dumps, field = json.dumps, self.field
         return [dumps(field(v)) for v in values]

@@ -26,8 +26,12 @@ class Watchdog:
         with self._cond:
             self._ensure_thread()
             handle = next(self._ids)
-            heapq.heappush(self._heap, (time.monotonic() + delay, handle, action))
-            self._cond.notify()
+            entry = (time.monotonic() + delay, handle, action)
+            heapq.heappush(self._heap, entry)
+            if self._heap[0] is entry:
+                # the thread sleeps until the earliest deadline: woken only when this one comes first (with one
+                # timeout for every statement, only when nothing was pending), not once per statement
+                self._cond.notify()
             return handle
 
     def cancel(self, handle: int) -> None:
