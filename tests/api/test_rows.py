@@ -4,6 +4,7 @@ the JSON DRF's own ListSerializer gives for the same rows loaded whole."""
 import datetime as dt
 import json
 import uuid
+import zoneinfo
 from decimal import Decimal
 
 import pytest
@@ -205,6 +206,29 @@ def test_a_shared_plan_shows_timestamps_in_the_current_time_zone():
         with timezone.override(zone):
             shown.append(s.EntityOutput([ENTITY_ROW], many=True).data[0]["created_at"])
     assert shown == ["2026-01-01T12:00:00Z", "2026-01-01T17:30:00+05:30", "2026-01-01T12:00:00Z"]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Etc/UTC", "Europe/Paris"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.datetime(2026, 1, 1, 12, tzinfo=dt.timezone.utc),  # as the database returns it
+        dt.datetime(2026, 1, 1, 12, 0, 0, 120, tzinfo=dt.timezone.utc),
+        dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.timezone.utc),
+        dt.datetime(2026, 7, 1, 12, 30, tzinfo=zoneinfo.ZoneInfo("Europe/Paris")),
+        dt.datetime(2026, 7, 1, 12, 30),  # naive: DRF makes it aware in the zone
+    ],
+)
+def test_timestamps_in_a_list_are_drfs(zone, value):
+    def outcome(represent):
+        try:
+            return represent()
+        except Exception as exc:  # noqa: BLE001 - DRF's error (out of range in the zone) must be the list's too
+            return type(exc), str(exc)
+
+    with timezone.override(zone):
+        listed = outcome(lambda: s.EntityOutput([{**ENTITY_ROW, "updated_at": value}], many=True).data[0]["updated_at"])
+        assert listed == outcome(lambda: serializers.DateTimeField().to_representation(value))
 
 
 def test_an_output_whose_fields_read_the_context_gets_a_plan_per_list():
