@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dataapi_backend.dbapi.adaptation import Adaptation
-from dataapi_backend.dbapi.results import column_converter, parse_interval, type_oid
+from dataapi_backend.dbapi.results import column_converter, decode_rows, parse_interval, type_oid
 
 UTC = dt.timezone.utc
 
@@ -88,3 +88,34 @@ def test_description_reports_character_lengths_as_psycopg_does():
     assert (unlimited.display_size, unlimited.precision) == (None, None)
     assert (limited.display_size, limited.precision) == (20, None)
     assert (num.display_size, num.precision, num.scale) == (None, 5, 2)
+
+
+def test_rows_are_decoded_a_column_at_a_time_as_each_converter_decodes_a_field():
+    types = ["text", "int8", "bool", "uuid", "timestamptz", "float8"]
+    records = [
+        [
+            {"stringValue": "a"},
+            {"longValue": 1},
+            {"booleanValue": True},
+            {"stringValue": "01a24f46-03bb-76a0-96cc-8e9fcdd7f005"},
+            {"stringValue": "2024-03-10 11:49:00.5"},
+            {"doubleValue": 1.5},
+        ],
+        [{"isNull": True}] * len(types),
+        [
+            {"stringValue": ""},
+            {"longValue": -2},
+            {"booleanValue": False},
+            {"isNull": True},
+            {"stringValue": "infinity"},
+            {"stringValue": "Infinity"},
+        ],
+    ]
+    converters = [column_converter(t) for t in types]
+    decoded = decode_rows(records, converters)
+    assert decoded == [tuple(c(f) for c, f in zip(converters, r, strict=True)) for r in records]
+    assert decoded[0][3] == uuid.UUID("01a24f46-03bb-76a0-96cc-8e9fcdd7f005") and decoded[1] == (None,) * len(types)
+    assert decode_rows([], converters) == []
+    assert decode_rows([[], []], []) == [(), ()]  # SELECT FROM t: rows of no column
+    with pytest.raises(ValueError):
+        decode_rows([records[0], records[0][:-1]], converters)

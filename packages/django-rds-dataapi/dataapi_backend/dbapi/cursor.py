@@ -18,7 +18,7 @@ from ..sql_script import split
 from . import errors
 from .limits import MAX_REQUEST_BYTES, MAX_SQL_CHARS
 from .params import SqlParameter, translate, wire_size
-from .results import Converter, column_converter, type_oid
+from .results import Converter, column_converter, decode_rows, type_oid
 
 if TYPE_CHECKING:
     from .connection import Connection, Result
@@ -316,10 +316,7 @@ class Cursor:
         ]
 
     def _decode(self, records: list[list[dict[str, Any]]], converters: list[Converter]) -> list[tuple[Any, ...]]:
-        if len(converters) == 1:
-            c0 = converters[0]
-            return [(c0(r[0]),) for r in records]
-        return [tuple([c(f) for c, f in zip(converters, r, strict=True)]) for r in records]
+        return decode_rows(records, converters)
 
     def _load(self, result: Result) -> None:
         if result.columns and result.records is not None:

@@ -334,3 +334,19 @@ def column_converter(type_name: str, adaptation: Adaptation = DEFAULT_ADAPTATION
 
 def type_oid(type_name: str) -> int:
     return TYPE_OIDS.get(type_name, 25 if not type_name.startswith("_") else 1009)
+
+
+# converters that read one member as it is: a column of them is read without a call per value
+_MEMBER_OF: dict[Converter, str] = {_text: "stringValue", _long: "longValue", _bool: "booleanValue"}
+
+
+def decode_rows(records: list[list[Field]], converters: list[Converter]) -> list[tuple[Any, ...]]:
+    """Records (lists of Fields, one per converter) → row tuples, a column at a time: a page's thousand values cost
+    a call each otherwise, most of them only to read a string."""
+    if not records or not converters:
+        return [() for _ in records]
+    columns = []
+    for convert, fields in zip(converters, zip(*records, strict=True), strict=True):
+        member = _MEMBER_OF.get(convert)
+        columns.append([f.get(member) for f in fields] if member else list(map(convert, fields)))
+    return list(zip(*columns, strict=True))
