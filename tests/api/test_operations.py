@@ -1,6 +1,7 @@
 """Operator commands over the real stack: the benchmark (smoke run) and the Lambda entry point."""
 
 import json
+import re
 
 import pytest
 from django.core.management import call_command
@@ -26,7 +27,22 @@ def test_benchmark_smoke_run(world, db_access, settings, tmp_path, capsys):
         assert result[f"{endpoint} in a transaction (data-api)"]["data_api_calls_per_request"] == 4
         assert f"{endpoint} over the Data API: 1 call(s) a request" not in out  # no verdict without latency
     assert result["simple SELECT (pg)"]["data_api_calls_per_request"] == 0
+    # two requests a scenario: two interleaved rounds of one, each with its p50
+    assert all(len(r["round_p50_ms"]) == 2 and len(r["samples_ms"]) == 2 for r in result.values())
     assert next(tmp_path.glob("benchmark-*.html")).read_text().count("<svg") == len(result)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--iterations=4", "--rounds=5"], "--rounds must be between 1 and --iterations (4), not 5"),
+        (["--iterations", "4", "--rounds", "0"], "--rounds must be between 1 and --iterations (4), not 0"),
+        (["--iterations=0"], "--iterations must be at least 1, not 0"),
+    ],
+)
+def test_benchmark_refuses_impossible_rounds(args, message, tmp_path):
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command("benchmark", *args, "--latency-ms=0", f"--output={tmp_path}")
 
 
 def test_lambda_handler_serves_an_api_gateway_event(world, db_access):

@@ -1,8 +1,10 @@
 """The seed guide's scenarios over both transports (Data API and direct PostgreSQL), with latency injected into the
 emulator to stand in for the network to AWS: simple SELECT, JOIN, RLS transaction, the list and detail endpoints.
 Over the Data API the endpoints are measured twice in the same run: reads as one statement each (as served) and
-reads in a transaction (TENANT_ONE_STATEMENT_READS=False, the path before). Prints avg/p50/p95 and Data API calls
-per request; saves JSON and an HTML chart."""
+reads in a transaction (TENANT_ONE_STATEMENT_READS=False, the path before). Every scenario is measured in --rounds
+interleaved rounds (each a share of --iterations), so that a drift of the machine reaches all of them alike and the
+p50 of each round shows the run's noise. Prints avg/p50/p95 and Data API calls per request; saves JSON and an HTML
+chart."""
 
 import json
 import statistics
@@ -43,6 +45,12 @@ class Command(BaseCommand):
             help="mean latency injected per Data API call by the emulator, spread evenly over ±1/8 of it (0 to leave "
             "it alone)",
         )
+        parser.add_argument(
+            "--rounds",
+            type=int,
+            help="interleaved rounds of --iterations/rounds requests per scenario (default: 3, or --iterations if "
+            "fewer); the verdict gives each round's p50",
+        )
         parser.add_argument("--output", default=str(Path(settings.BASE_DIR) / ".local" / "benchmarks"))
         parser.add_argument(
             "--profile",
@@ -53,7 +61,12 @@ class Command(BaseCommand):
             "most expensive functions by own time",
         )
 
-    def handle(self, *args, iterations, latency_ms, output, profile, **options):
+    def handle(self, *args, iterations, latency_ms, output, profile, rounds=None, **options):
+        if iterations < 1:
+            raise CommandError(f"--iterations must be at least 1, not {iterations}")
+        rounds = min(3, iterations) if rounds is None else rounds
+        if not 1 <= rounds <= iterations:
+            raise CommandError(f"--rounds must be between 1 and --iterations ({iterations}), not {rounds}")
         if PG_ALIAS not in settings.DATABASES or not tenancy_settings.USE_DATA_API:
             raise CommandError("needs both transports: USE_DATA_API=true and TENANT_DATABASE_URL (make run sets both)")
         member = Membership.objects.select_related("user").filter(tenant__is_active=True).order_by("id").first()
@@ -67,7 +80,7 @@ class Command(BaseCommand):
         context = TenantContext(member.tenant_id, str(member.user_id), member.role)
         token = self._jwt(member)
         detail = self._detail_path(token)
-        results = {}
+        plan = []  # (scenario, transport, measure)
         try:
             for transport, alias in (("data-api", TENANT_ALIAS), ("pg", PG_ALIAS)):
                 scenarios = {
@@ -84,8 +97,15 @@ class Command(BaseCommand):
                         scenarios[f"{name} in a transaction"] = lambda p=path: self._endpoint(
                             token, "data-api", p, one_statement=False
                         )
-                for name, fn in scenarios.items():
-                    results[f"{name} ({transport})"] = self._measure(name, transport, fn, iterations)
+                plan += [(name, transport, fn) for name, fn in scenarios.items()]
+            rounds_measured: dict[str, list[dict]] = {}
+            for number in range(rounds):
+                share = iterations // rounds + (number < iterations % rounds)
+                for name, transport, fn in plan:
+                    label = f"{name} ({transport})"
+                    part = self._measure(f"{label} {number + 1}/{rounds}", fn, share)
+                    rounds_measured.setdefault(label, []).append(part)
+            results = {label: _merged(parts) for label, parts in rounds_measured.items()}
             if profile:
                 self._profile(lambda: self._endpoint(token, "data-api", LIST_PATH), iterations, profile)
         finally:
@@ -155,7 +175,7 @@ class Command(BaseCommand):
         return EmulatorControl(endpoint)
 
     # -- measuring --------------------------------------------------------------------------------------------------
-    def _measure(self, name, transport, fn, iterations):
+    def _measure(self, label, fn, iterations):
         metrics = connections[TENANT_ALIAS].data_api_metrics
         fn()  # warm-up: connections, the server version, boto3's client
         before = sum(metrics.snapshot()["calls"].values())
@@ -167,18 +187,15 @@ class Command(BaseCommand):
             samples.append((time.perf_counter() - started) * 1000)
             done = int(30 * (i + 1) / iterations)
             self.stdout.write(
-                f"\r  {name + ' (' + transport + ')':<44} [{'#' * done}{'.' * (30 - done)}] {i + 1}/{iterations}",
+                f"\r  {label:<48} [{'#' * done}{'.' * (30 - done)}] {i + 1}/{iterations}",
                 ending="",
             )
             self.stdout.flush()
         self.stdout.write("")
         calls = (sum(metrics.snapshot()["calls"].values()) - before) / iterations
         in_calls = (sum(metrics.latency_ms_total.values()) - in_calls_before) / iterations
-        samples.sort()
         return {
-            "avg_ms": round(statistics.fmean(samples), 2),
             "p50_ms": round(statistics.median(samples), 2),
-            "p95_ms": round(samples[int(0.95 * (len(samples) - 1))], 2),
             "data_api_calls_per_request": calls,
             # wall time inside the Data API calls (the injected latency, the emulator's work, botocore's parsing)
             "data_api_ms_per_request": round(in_calls, 2),
@@ -216,10 +233,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{name} over the Data API: {served['data_api_calls_per_request']:g} call(s) a request, p50 "
             f"{served['p50_ms']:.1f} ms (avg {served['avg_ms']:.1f}, p95 {served['p95_ms']:.1f}, "
-            f"{len(served['samples_ms'])} requests; on average {served['data_api_ms_per_request']:.1f} ms inside the "
-            f"call, the rest in Django); target <= {target:.0f} ms at {latency_ms:g} ms a call: {verdict}. "
+            f"{len(served['samples_ms'])} requests; p50 of each round {_listed(served['round_p50_ms'])}; on average "
+            f"{served['data_api_ms_per_request']:.1f} ms inside the call, the rest in Django); "
+            f"target <= {target:.0f} ms at {latency_ms:g} ms a call: {verdict}. "
             f"Reads in a transaction: {before['data_api_calls_per_request']:g} calls, p50 {before['p50_ms']:.1f} ms "
-            f"({before['data_api_ms_per_request']:.1f} ms inside them)"
+            f"(rounds {_listed(before['round_p50_ms'])}; {before['data_api_ms_per_request']:.1f} ms inside them)"
         )
 
     def _report(self, results, output: Path, latency_ms):
@@ -245,3 +263,26 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(self.style.SUCCESS(f"results: {json_path}\nchart:   {chart}"))
+
+
+def _merged(parts: list[dict]) -> dict:
+    """One scenario's rounds as one result: statistics over every request, each round's p50 beside them."""
+    samples = sorted(sample for part in parts for sample in part["samples_ms"])
+    weights = [len(part["samples_ms"]) for part in parts]
+
+    def mean(key: str) -> float:
+        return sum(part[key] * weight for part, weight in zip(parts, weights, strict=True)) / sum(weights)
+
+    return {
+        "avg_ms": round(statistics.fmean(samples), 2),
+        "p50_ms": round(statistics.median(samples), 2),
+        "p95_ms": samples[int(0.95 * (len(samples) - 1))],
+        "round_p50_ms": [part["p50_ms"] for part in parts],
+        "data_api_calls_per_request": mean("data_api_calls_per_request"),
+        "data_api_ms_per_request": round(mean("data_api_ms_per_request"), 2),
+        "samples_ms": samples,
+    }
+
+
+def _listed(values: list[float]) -> str:
+    return ", ".join(f"{value:.1f}" for value in values)
