@@ -12,13 +12,20 @@
 -- The checks are SECURITY DEFINER (run as the owner), search_path pinned, EXECUTE for the app role only; the entering
 -- functions around them first pin the transaction's settings (app.pin_transaction). Values are parameters.
 
--- HMAC-SHA256 of a message under one of the keys, hex. Owner only: an app role able to call it could sign anything.
+-- HMAC-SHA256 of a message under one of the keys, hex (NULL for an unknown key). Owner only: an app role able to call
+-- it could sign anything. plpgsql like the entering functions that call it: a SQL function with a SET clause is never
+-- inlined and plans its query again on every call, a plpgsql one once per session.
 CREATE OR REPLACE FUNCTION app.context_mac(p_key_id text, p_message text) RETURNS text
-LANGUAGE sql STABLE STRICT
+LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT encode(sha256(k.outer_pad || sha256(k.inner_pad || convert_to(p_message, 'UTF8'))), 'hex')
-  FROM app.context_keys k WHERE k.key_id = p_key_id
+DECLARE
+  mac text;
+BEGIN
+  SELECT encode(sha256(k.outer_pad || sha256(k.inner_pad || convert_to(p_message, 'UTF8'))), 'hex') INTO mac
+  FROM app.context_keys k WHERE k.key_id = p_key_id;
+  RETURN mac;
+END
 $$;
 REVOKE ALL ON FUNCTION app.context_mac(text, text) FROM PUBLIC;
 
@@ -26,13 +33,15 @@ REVOKE ALL ON FUNCTION app.context_mac(text, text) FROM PUBLIC;
 -- backend and its start time in microseconds: no two transactions share both, and neither assigns a transaction id
 -- to a read-only request).
 CREATE OR REPLACE FUNCTION app.context_message() RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT concat_ws(chr(31), coalesce(current_setting('app.current_tenant_id', true), ''),
+BEGIN
+  RETURN concat_ws(chr(31), coalesce(current_setting('app.current_tenant_id', true), ''),
                    coalesce(current_setting('app.current_user_id', true), ''),
                    coalesce(current_setting('app.user_role', true), ''), pg_backend_pid()::text,
-                   (date_part('epoch', now()) * 1000000)::bigint::text)
+                   (date_part('epoch', now()) * 1000000)::bigint::text);
+END
 $$;
 REVOKE ALL ON FUNCTION app.context_message() FROM PUBLIC;
 
