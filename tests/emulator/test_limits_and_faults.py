@@ -209,3 +209,19 @@ def test_pool_reset_drops_leaked_session_state(rds, target, control):
         for _ in range(8)
     }
     assert after == {"dataapi-emulator"}
+
+
+def test_the_watchdog_cancels_late_statements_and_forgets_finished_ones():
+    import threading
+    import time
+
+    from dataapi_emulator.watchdog import Watchdog
+
+    watchdog, fired = Watchdog(), threading.Event()
+    for _ in range(1000):  # statements that finish in time: cancelled, and gone from the heap as the next ones start
+        watchdog.cancel(watchdog.schedule(45, fired.set))
+    assert len(watchdog._heap) <= 1 and not fired.is_set()
+    watchdog.schedule(45, fired.set)  # one still running, far off ...
+    watchdog.schedule(0.05, fired.set)  # ... and a later one with an earlier deadline: the thread must wake for it
+    started = time.monotonic()
+    assert fired.wait(5) and time.monotonic() - started < 2

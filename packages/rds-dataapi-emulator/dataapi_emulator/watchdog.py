@@ -26,6 +26,10 @@ class Watchdog:
         with self._cond:
             self._ensure_thread()
             handle = next(self._ids)
+            # statements mostly end in the order they began: drop the finished ones at the front here, so that the
+            # heap stays small without waking the thread for them
+            while self._heap and self._heap[0][1] in self._cancelled:
+                self._cancelled.discard(heapq.heappop(self._heap)[1])
             entry = (time.monotonic() + delay, handle, action)
             heapq.heappush(self._heap, entry)
             if self._heap[0] is entry:
