@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from operations.management.commands.benchmark import CallPhases
 from tests.support import A
 
 
@@ -29,6 +30,13 @@ def test_benchmark_smoke_run(world, db_access, settings, tmp_path, capsys):
     assert result["simple SELECT (pg)"]["data_api_calls_per_request"] == 0
     # two requests a scenario: two interleaved rounds of one, each with its p50
     assert all(len(r["round_p50_ms"]) == 2 and len(r["samples_ms"]) == 2 for r in result.values())
+    # the one call's phases, from botocore's events: where a request's time went, summing to its wall time
+    for endpoint in ("list endpoint", "detail endpoint"):
+        phases = result[f"{endpoint} (data-api)"]["phases_p50_ms"]
+        assert list(phases) == list(CallPhases.NAMES) and all(ms > 0 for ms in phases.values())
+        assert sum(phases.values()) == pytest.approx(result[f"{endpoint} (data-api)"]["p50_ms"], rel=0.5)
+        assert result[f"{endpoint} in a transaction (data-api)"]["phases_p50_ms"] is None  # four calls
+    assert result["list endpoint (pg)"]["phases_p50_ms"] is None
     assert next(tmp_path.glob("benchmark-*.html")).read_text().count("<svg") == len(result)
 
 

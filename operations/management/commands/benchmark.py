@@ -6,6 +6,7 @@ interleaved rounds (each a share of --iterations), so that a drift of the machin
 p50 of each round shows the run's noise. Prints avg/p50/p95 and Data API calls per request; saves JSON and an HTML
 chart."""
 
+import functools
 import json
 import statistics
 import time
@@ -30,6 +31,50 @@ JOIN_SQL = (
     "SELECT b.id, b.guest_name, e.name FROM bookings b JOIN entities e ON e.id = b.property_id "
     "ORDER BY b.check_in DESC LIMIT 50"
 )
+
+
+class CallPhases:
+    """Where a request's time goes around its one Data API call, from botocore's events on the driver's client:
+    Django before the call, botocore building and signing it, waiting for the answer (the injected latency, the
+    service, the wire), botocore parsing it, Django after it. None for a request that made another number of calls
+    (a transaction's four, a retry)."""
+
+    EVENTS = ("before-call", "before-send", "before-parse", "after-call")
+    NAMES = (
+        "Django before the call",
+        "botocore's request",
+        "waiting for the answer",
+        "parsing the answer",
+        "Django after the call",
+    )
+
+    def __init__(self, client):
+        self.events = client.meta.events
+        self.marks: list[tuple[str, float]] = []
+        for event in self.EVENTS:
+            self.events.register(f"{event}.rds-data", functools.partial(self._mark, event), unique_id=self._id(event))
+
+    def close(self) -> None:
+        for event in self.EVENTS:
+            self.events.unregister(f"{event}.rds-data", unique_id=self._id(event))
+
+    @staticmethod
+    def _id(event: str) -> str:
+        return f"benchmark-phases-{event}"
+
+    def _mark(self, event: str, **kwargs) -> None:
+        self.marks.append((event, time.perf_counter()))
+
+    def around(self, fn) -> tuple[float, list[float] | None]:
+        """fn()'s wall time in ms, and its phases in ms when it made exactly one call."""
+        self.marks.clear()
+        started = time.perf_counter()
+        fn()
+        ended = time.perf_counter()
+        if [event for event, _ in self.marks] != list(self.EVENTS):
+            return (ended - started) * 1000, None
+        times = [started, *(at for _, at in self.marks), ended]
+        return (ended - started) * 1000, [(b - a) * 1000 for a, b in zip(times, times[1:], strict=False)]
 
 
 class Command(BaseCommand):
@@ -81,6 +126,8 @@ class Command(BaseCommand):
         token = self._jwt(member)
         detail = self._detail_path(token)
         plan = []  # (scenario, transport, measure)
+        connections[TENANT_ALIAS].ensure_connection()
+        self._phases = CallPhases(connections[TENANT_ALIAS].connection.transport.client)
         try:
             for transport, alias in (("data-api", TENANT_ALIAS), ("pg", PG_ALIAS)):
                 scenarios = {
@@ -109,6 +156,7 @@ class Command(BaseCommand):
             if profile:
                 self._profile(lambda: self._endpoint(token, "data-api", LIST_PATH), iterations, profile)
         finally:
+            self._phases.close()
             if endpoint and latency_ms:
                 self._emulator(endpoint).faults(latency_ms=0, jitter_ms=0)
         self._report(results, Path(output), latency_ms)
@@ -180,11 +228,11 @@ class Command(BaseCommand):
         fn()  # warm-up: connections, the server version, boto3's client
         before = sum(metrics.snapshot()["calls"].values())
         in_calls_before = sum(metrics.latency_ms_total.values())
-        samples = []
+        samples, phases = [], []
         for i in range(iterations):
-            started = time.perf_counter()
-            fn()
-            samples.append((time.perf_counter() - started) * 1000)
+            elapsed, request_phases = self._phases.around(fn)
+            samples.append(elapsed)
+            phases.append(request_phases)
             done = int(30 * (i + 1) / iterations)
             self.stdout.write(
                 f"\r  {label:<48} [{'#' * done}{'.' * (30 - done)}] {i + 1}/{iterations}",
@@ -196,6 +244,7 @@ class Command(BaseCommand):
         in_calls = (sum(metrics.latency_ms_total.values()) - in_calls_before) / iterations
         return {
             "p50_ms": round(statistics.median(samples), 2),
+            "phases_ms": phases if None not in phases else None,
             "data_api_calls_per_request": calls,
             # wall time inside the Data API calls (the injected latency, the emulator's work, botocore's parsing)
             "data_api_ms_per_request": round(in_calls, 2),
@@ -239,6 +288,9 @@ class Command(BaseCommand):
             f"Reads in a transaction: {before['data_api_calls_per_request']:g} calls, p50 {before['p50_ms']:.1f} ms "
             f"(rounds {_listed(before['round_p50_ms'])}; {before['data_api_ms_per_request']:.1f} ms inside them)"
         )
+        if served["phases_p50_ms"]:
+            phases = ", ".join(f"{phase} {ms:.1f}" for phase, ms in served["phases_p50_ms"].items())
+            self.stdout.write(f"  {name}, p50 of each phase around its call (ms): {phases}")
 
     def _report(self, results, output: Path, latency_ms):
         self.stdout.write(f"\n{'scenario':<46} {'avg ms':>8} {'p50 ms':>8} {'p95 ms':>8} {'Data API calls':>15}")
@@ -273,11 +325,20 @@ def _merged(parts: list[dict]) -> dict:
     def mean(key: str) -> float:
         return sum(part[key] * weight for part, weight in zip(parts, weights, strict=True)) / sum(weights)
 
+    phases = None
+    if all(part["phases_ms"] for part in parts):
+        requests = [request for part in parts for request in part["phases_ms"]]
+        phases = {
+            name: round(statistics.median(request[i] for request in requests), 2)
+            for i, name in enumerate(CallPhases.NAMES)
+        }
     return {
         "avg_ms": round(statistics.fmean(samples), 2),
         "p50_ms": round(statistics.median(samples), 2),
         "p95_ms": samples[int(0.95 * (len(samples) - 1))],
         "round_p50_ms": [part["p50_ms"] for part in parts],
+        # p50 of each phase around the request's one call (None: not one call a request)
+        "phases_p50_ms": phases,
         "data_api_calls_per_request": mean("data_api_calls_per_request"),
         "data_api_ms_per_request": round(mean("data_api_ms_per_request"), 2),
         "samples_ms": samples,
