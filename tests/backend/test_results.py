@@ -117,5 +117,11 @@ def test_rows_are_decoded_a_column_at_a_time_as_each_converter_decodes_a_field()
     assert decoded[0][3] == uuid.UUID("01a24f46-03bb-76a0-96cc-8e9fcdd7f005") and decoded[1] == (None,) * len(types)
     assert decode_rows([], converters) == []
     assert decode_rows([[], []], []) == [(), ()]  # SELECT FROM t: rows of no column
-    with pytest.raises(ValueError):
-        decode_rows([records[0], records[0][:-1]], converters)
+    for rows in ([records[0]], records[:2], [records[0], records[0][:-1]], [records[0]] * 2 + [records[0][:-1]]):
+        if len({len(r) for r in rows}) > 1:  # ragged, row by row or a column at a time
+            with pytest.raises(ValueError):
+                decode_rows(rows, converters)
+        else:
+            assert decode_rows(rows, converters) == [
+                tuple(c(f) for c, f in zip(converters, r, strict=True)) for r in rows
+            ]

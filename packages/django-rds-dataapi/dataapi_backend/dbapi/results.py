@@ -342,9 +342,11 @@ _MEMBER_OF: dict[Converter, str] = {_text: "stringValue", _long: "longValue", _b
 
 def decode_rows(records: list[list[Field]], converters: list[Converter]) -> list[tuple[Any, ...]]:
     """Records (lists of Fields, one per converter) → row tuples, a column at a time: a page's thousand values cost
-    a call each otherwise, most of them only to read a string."""
+    a call each otherwise, most of them only to read a string. A row or two (most results) costs less row by row."""
     if not records or not converters:
         return [() for _ in records]
+    if len(records) <= 2:
+        return [tuple([convert(f) for convert, f in zip(converters, r, strict=True)]) for r in records]
     columns = []
     for convert, fields in zip(converters, zip(*records, strict=True), strict=True):
         member = _MEMBER_OF.get(convert)
