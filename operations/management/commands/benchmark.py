@@ -7,6 +7,7 @@ p50 of each round shows the run's noise. Prints avg/p50/p95 and Data API calls p
 chart."""
 
 import functools
+import itertools
 import json
 import statistics
 import time
@@ -74,7 +75,7 @@ class CallPhases:
         if [event for event, _ in self.marks] != list(self.EVENTS):
             return (ended - started) * 1000, None
         times = [started, *(at for _, at in self.marks), ended]
-        return (ended - started) * 1000, [(b - a) * 1000 for a, b in zip(times, times[1:], strict=False)]
+        return (ended - started) * 1000, [(b - a) * 1000 for a, b in itertools.pairwise(times)]
 
 
 class Command(BaseCommand):

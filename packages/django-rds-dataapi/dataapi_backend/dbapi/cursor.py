@@ -194,7 +194,7 @@ class Cursor:
         preamble.accept(tuple(c(f) for c, f in zip(converters[:leading], established, strict=True)))
         self._describe(columns[leading + 1 :])
         present = [r[leading + 1 :] for r in records if not r[leading].get("isNull")]
-        self._rows.extend(self._decode(present, converters[leading + 1 :]))
+        self._rows.extend(decode_rows(present, converters[leading + 1 :]))
         self.rowcount = len(present)
         return self
 
@@ -315,13 +315,10 @@ class Cursor:
             for m in metadata
         ]
 
-    def _decode(self, records: list[list[dict[str, Any]]], converters: list[Converter]) -> list[tuple[Any, ...]]:
-        return decode_rows(records, converters)
-
     def _load(self, result: Result) -> None:
         if result.columns and result.records is not None:
             self._describe(result.columns)
-            self._rows.extend(self._decode(result.records, self._converters(result.columns)))
+            self._rows.extend(decode_rows(result.records, self._converters(result.columns)))
             # RETURNING: the rows and the count of written rows agree; for SELECT the count is the rows read
             self.rowcount = result.updated or len(result.records)
         else:
@@ -376,7 +373,7 @@ class Cursor:
                     converters = self._converters(metadata)
                 records = result.records or []
                 if records:
-                    rows = self._decode(records, converters)
+                    rows = decode_rows(records, converters)
                     position += len(rows)
                     total += len(rows)
                     self.rowcount = total
