@@ -6,6 +6,8 @@ import re
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connections
+from django.test.signals import setting_changed
 
 from operations.management.commands.benchmark import CallPhases
 from tests.support import A
@@ -38,6 +40,36 @@ def test_benchmark_smoke_run(world, db_access, settings, tmp_path, capsys):
         assert result[f"{endpoint} in a transaction (data-api)"]["phases_p50_ms"] is None  # four calls
     assert result["list endpoint (pg)"]["phases_p50_ms"] is None
     assert next(tmp_path.glob("benchmark-*.html")).read_text().count("<svg") == len(result)
+
+
+def test_benchmark_measures_requests_as_a_deployed_function_serves_them(world, db_access, settings, tmp_path):
+    """DEBUG off whatever the process was started with (a DEBUG process logs every query), and each scenario's
+    settings applied around its batch of requests, not around each one: the harness's costs are not a request's."""
+    if not settings.USE_DATA_API:
+        return  # refused: test_benchmark_smoke_run
+    settings.DEBUG = True
+    overridden: list[str] = []
+
+    def record(*, setting, enter, **kwargs):
+        if enter and setting in ("TENANT_ONE_STATEMENT_READS", "DATA_API_ROLLOUT_PERCENTAGE"):
+            overridden.append(setting)
+
+    setting_changed.connect(record)
+    try:
+        for alias in connections:
+            connections[alias].queries_log.clear()
+        overrides = []
+        for iterations in (2, 6):
+            overridden.clear()
+            call_command("benchmark", iterations=iterations, rounds=2, latency_ms=0, output=str(tmp_path))
+            overrides.append(len(overridden))
+    finally:
+        setting_changed.disconnect(record)
+    assert overrides[0] == overrides[1] > 0  # as many with 6 requests a scenario as with 2
+    assert {alias: list(connections[alias].queries_log) for alias in connections} == {
+        alias: [] for alias in connections
+    }
+    assert all(json.loads(path.read_text())["debug"] is False for path in tmp_path.glob("benchmark-*.json"))
 
 
 @pytest.mark.parametrize(
