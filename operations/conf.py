@@ -1,5 +1,5 @@
 """Every setting `operations` reads, as typed properties with their defaults, read from django.conf.settings at use
-(tests' overrides apply). DATABASES and BASE_DIR are Django's and read from django.conf.settings directly."""
+(tests' overrides apply). DATABASES, BASE_DIR and DEBUG are Django's and read from django.conf.settings directly."""
 
 from __future__ import annotations
 

@@ -36,4 +36,4 @@ def test_every_setting_operations_reads_is_here():
         if path.name != "conf.py"
         for name in re.findall(r"\bsettings\.([A-Z_]+)", path.read_text())
     }
-    assert read <= {"DATABASES", "BASE_DIR"}, read  # Django's own; the rest through conf
+    assert read <= {"DATABASES", "BASE_DIR", "DEBUG"}, read  # Django's own; the rest through conf
